@@ -1,0 +1,71 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Conf from 'conf';
+import { DEFAULT_SETTINGS, Settings, SettingsPatch } from '../../../shared/settings.js';
+import { AppErrorException, appError } from '../../../shared/errors.js';
+import { zodDetails } from '../../ipc/router.js';
+
+type Listener = (settings: Settings) => void;
+
+/**
+ * User settings in `settings.json` of the data directory. `conf` gives atomic writes; zod is the one
+ * schema (shared with the renderer), so a value the UI accepts is exactly a value that is stored.
+ */
+export class SettingsService {
+  private readonly listeners = new Set<Listener>();
+
+  private constructor(
+    private readonly store: Conf<Settings>,
+    /** Set when an unreadable file was moved aside at start-up, so the UI can say so. */
+    readonly recoveredFrom: string | undefined,
+  ) {}
+
+  static open(dataDir: string): SettingsService {
+    fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    const file = path.join(dataDir, 'settings.json');
+    let recoveredFrom: string | undefined;
+    const make = () =>
+      new Conf<Settings>({ cwd: dataDir, configName: 'settings', defaults: DEFAULT_SETTINGS, configFileMode: 0o600 });
+    let store: Conf<Settings>;
+    try {
+      store = make();
+    } catch {
+      // Never lose the user's file: keep it beside, start from defaults, and report it.
+      recoveredFrom = `${file}.unreadable-${Date.now()}`;
+      fs.renameSync(file, recoveredFrom);
+      store = make();
+    }
+    return new SettingsService(store, recoveredFrom);
+  }
+
+  get(): Settings {
+    const merged = { ...DEFAULT_SETTINGS, ...pickKnown(this.store.store) };
+    const parsed = Settings.safeParse(merged);
+    // A hand-edited file with a bad value falls back to defaults for that read, never crashes.
+    return parsed.success ? parsed.data : DEFAULT_SETTINGS;
+  }
+
+  set(patch: SettingsPatch): Settings {
+    const parsed = SettingsPatch.safeParse(patch);
+    if (!parsed.success) {
+      throw new AppErrorException(
+        appError('VALIDATION', 'Invalid settings', 'Correct the highlighted fields and save again.', zodDetails(parsed.error)),
+      );
+    }
+    const next = { ...this.get(), ...parsed.data };
+    this.store.store = next;
+    for (const listener of this.listeners) listener(next);
+    return next;
+  }
+
+  onChange(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+}
+
+function pickKnown(raw: Record<string, unknown>): Partial<Settings> {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(DEFAULT_SETTINGS)) if (key in raw) out[key] = raw[key];
+  return out as Partial<Settings>;
+}

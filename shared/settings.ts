@@ -1,0 +1,23 @@
+import { z } from 'zod';
+
+/** Theme: follow the operating system unless the user picks one (night shifts want dark). */
+export const ThemePreference = z.enum(['system', 'light', 'dark']);
+export type ThemePreference = z.infer<typeof ThemePreference>;
+
+/** Printable text without control characters: it ends up in audit records and report headers. */
+const displayName = z
+  .string()
+  .max(80, 'at most 80 characters')
+  .regex(/^[^\p{Cc}\p{Cf}]*$/u, 'no control or formatting characters');
+
+export const Settings = z.strictObject({
+  /** Who is at the console; recorded in the audit log next to the OS user. */
+  operatorName: displayName,
+  theme: ThemePreference,
+});
+export type Settings = z.infer<typeof Settings>;
+
+export const SettingsPatch = Settings.partial();
+export type SettingsPatch = z.infer<typeof SettingsPatch>;
+
+export const DEFAULT_SETTINGS: Settings = { operatorName: '', theme: 'system' };
