@@ -5,7 +5,7 @@ import { APP_VERSION } from './version.js';
 
 export interface BackendOptions {
   dataDir: string;
-  transport: 'electron' | 'loopback';
+  transport: 'electron' | 'loopback' | 'cli';
   heartbeatIntervalMs?: number;
 }
 

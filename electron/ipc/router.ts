@@ -23,7 +23,7 @@ import {
 
 /** Who is calling: filled in by the transport after it has checked the sender. */
 export interface CallContext {
-  transport: 'electron' | 'loopback';
+  transport: 'electron' | 'loopback' | 'cli';
   /** A stable id of the window or socket, for logs and per-client limits. */
   clientId: string;
 }

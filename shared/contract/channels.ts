@@ -9,7 +9,7 @@ export const AppInfo = z.strictObject({
   name: z.string(),
   version: z.string(),
   platform: z.string(),
-  transport: z.enum(['electron', 'loopback']),
+  transport: z.enum(['electron', 'loopback', 'cli']),
   dataDir: z.string(),
   startedAt: z.string(),
 });

@@ -1,0 +1,71 @@
+import { useEffect, useState } from 'react';
+import { ErrorBoundary } from './components/ErrorBoundary';
+import { Nav } from './components/Nav';
+import { StatusBar } from './components/StatusBar';
+import { useQuery } from './hooks/useBridge';
+import { useRoute } from './hooks/useRoute';
+import { ROUTES, type RouteId } from './routes';
+import { useApplyTheme } from './theme';
+import { AlertsView, AuditView, CommissioningView, DeploymentsView, FleetView, NodeView } from './views/placeholders';
+import { SettingsView } from './views/SettingsView';
+import type { Settings } from '../../shared/settings.js';
+
+export function App() {
+  const [route, go] = useRoute();
+  const loaded = useQuery('settings.get', {});
+  const info = useQuery('app.info', {});
+  const [settings, setSettings] = useState<Settings>();
+  useEffect(() => {
+    if (loaded.data) setSettings(loaded.data);
+  }, [loaded.data]);
+  useApplyTheme(settings?.theme ?? 'system');
+
+  // Alt+1…7 jumps to a view from anywhere, without fighting text fields' own shortcuts.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (!e.altKey || e.ctrlKey || e.metaKey) return;
+      const target = ROUTES.find((r) => r.key === e.key);
+      if (!target) return;
+      e.preventDefault();
+      go(target.id);
+      document.getElementById('main')?.focus();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [go]);
+
+  const label = ROUTES.find((r) => r.id === route)?.label ?? route;
+  return (
+    <div className="shell">
+      <a className="skip-link" href="#main" onClick={(e) => (e.preventDefault(), document.getElementById('main')?.focus())}>
+        Skip to content
+      </a>
+      <Nav route={route} go={go} />
+      <main id="main" tabIndex={-1} aria-label={label}>
+        <ErrorBoundary where={`The ${label} view`} resetKey={route}>
+          {renderView(route, settings, setSettings)}
+        </ErrorBoundary>
+      </main>
+      <StatusBar version={info.data?.version} />
+    </div>
+  );
+}
+
+function renderView(route: RouteId, settings: Settings | undefined, setSettings: (s: Settings) => void) {
+  switch (route) {
+    case 'fleet':
+      return <FleetView />;
+    case 'node':
+      return <NodeView />;
+    case 'deployments':
+      return <DeploymentsView />;
+    case 'alerts':
+      return <AlertsView />;
+    case 'audit':
+      return <AuditView />;
+    case 'commissioning':
+      return <CommissioningView />;
+    case 'settings':
+      return <SettingsView settings={settings} onSaved={setSettings} />;
+  }
+}

@@ -1,0 +1,16 @@
+export const ROUTES = [
+  { id: 'fleet', label: 'Fleet', key: '1' },
+  { id: 'node', label: 'Node', key: '2' },
+  { id: 'deployments', label: 'Deployments', key: '3' },
+  { id: 'alerts', label: 'Alerts', key: '4' },
+  { id: 'audit', label: 'Audit', key: '5' },
+  { id: 'commissioning', label: 'Commissioning', key: '6' },
+  { id: 'settings', label: 'Settings', key: '7' },
+] as const;
+
+export type RouteId = (typeof ROUTES)[number]['id'];
+
+export function routeFromHash(hash: string): RouteId {
+  const id = hash.replace(/^#\/?/, '').split(/[/?]/)[0];
+  return ROUTES.find((r) => r.id === id)?.id ?? 'fleet';
+}

@@ -1,0 +1,18 @@
+// Bundles the main side (Electron main, preload, CLI, loopback server) with esbuild.
+// Native and Electron modules stay external; the preload is CommonJS because sandboxed
+// preloads cannot be ES modules.
+import { build } from 'esbuild';
+import { readFileSync } from 'node:fs';
+
+const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+const external = ['electron', 'ssh2', 'cpu-features', 'better-sqlite3'];
+const define = { __EDGEWARD_VERSION__: JSON.stringify(pkg.version) };
+// ESM bundles of CJS dependencies need a require() of their own.
+const banner = { js: "import { createRequire as __ewCreateRequire } from 'node:module'; const require = __ewCreateRequire(import.meta.url);" };
+
+const common = { bundle: true, platform: 'node', target: 'node20', sourcemap: true, external, define, logLevel: 'warning' };
+
+await Promise.all([
+  build({ ...common, entryPoints: { main: 'electron/main.ts', cli: 'electron/cli/main.ts', serve: 'electron/serve.ts' }, outdir: 'dist/electron', format: 'esm', outExtension: { '.js': '.mjs' }, banner }),
+  build({ ...common, entryPoints: { preload: 'electron/preload.ts' }, outdir: 'dist/electron', format: 'cjs', outExtension: { '.js': '.cjs' } }),
+]);

@@ -1,0 +1,116 @@
+import fs from 'node:fs';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { keepScreenshot, launchChromium } from './browser.js';
+
+const VIEWS = ['Fleet', 'Node', 'Deployments', 'Alerts', 'Audit', 'Commissioning', 'Settings'];
+
+describe('renderer shell in Chromium over the loopback bridge', () => {
+  let browser: Browser;
+  let page: Page;
+  const url = inject('serveUrl');
+  const consoleErrors: string[] = [];
+
+  beforeAll(async () => {
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 }, colorScheme: 'light' });
+    page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
+    page.on('pageerror', (e) => consoleErrors.push(e.message));
+    await page.goto(url);
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('connects, and takes the token out of the address bar', async () => {
+    await expect.poll(() => page.getByTestId('bridge-state').textContent()).toContain('Connected');
+    expect(page.url()).not.toContain('token=');
+    expect(page.url()).toMatch(/#\/fleet$/);
+  });
+
+  it('shows a live heartbeat in the status bar', async () => {
+    const seq = async () => Number(await page.getByTestId('heartbeat').getAttribute('data-seq'));
+    await expect.poll(seq).toBeGreaterThanOrEqual(0);
+    const first = await seq();
+    await expect.poll(seq, { timeout: 5000 }).toBeGreaterThan(first + 1);
+  });
+
+  it('opens every view from the navigation', async () => {
+    for (const name of VIEWS) {
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: new RegExp(`^${name}`) }).click();
+      await expect.poll(() => page.locator('main h1').textContent()).toBe(name);
+      expect(await page.locator(`nav a[aria-current="page"]`).textContent()).toContain(name);
+    }
+    await keepScreenshot(page, 'settings-light');
+  });
+
+  it('navigates with the keyboard: Alt+digit and arrow keys', async () => {
+    await page.keyboard.press('Alt+5');
+    await expect.poll(() => page.locator('main h1').textContent()).toBe('Audit');
+    await page.locator('nav a[aria-current="page"]').focus();
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.locator('main h1').textContent()).toBe('Commissioning');
+  });
+
+  it('tells a new user what to do on an empty view, with status shown as icon and text', async () => {
+    await page.keyboard.press('Alt+1');
+    const empty = page.locator('.empty-state');
+    await expect.poll(() => empty.textContent()).toContain('npm run demo');
+    const badge = page.locator('.view-header .badge');
+    expect(await badge.textContent()).toContain('Coming');
+    expect(await badge.locator('.badge-icon').textContent()).not.toBe('');
+  });
+
+  it('saves settings through the bridge and switches to the dark theme', async () => {
+    await page.keyboard.press('Alt+7');
+    await page.getByLabel('Operator name').fill('Night Shift');
+    await page.getByLabel('Dark').check();
+    await page.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(() => page.locator('html').getAttribute('data-theme')).toBe('dark');
+    const stored = JSON.parse(fs.readFileSync(`${inject('serveDataDir')}/settings.json`, 'utf8')) as Record<string, unknown>;
+    expect(stored).toMatchObject({ operatorName: 'Night Shift', theme: 'dark' });
+    await keepScreenshot(page, 'settings-dark');
+  });
+
+  it('shows a field error for an invalid operator name and keeps the old value', async () => {
+    await page.getByLabel('Operator name').fill('bad\u0007name');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(() => page.locator('.field-error').textContent()).toContain('control');
+    const stored = JSON.parse(fs.readFileSync(`${inject('serveDataDir')}/settings.json`, 'utf8')) as Record<string, unknown>;
+    expect(stored.operatorName).toBe('Night Shift');
+  });
+
+  it('sorts a table by clicking its header', async () => {
+    const firstCell = () => page.locator('.data-table tbody tr:first-child td:first-child').textContent();
+    await expect.poll(firstCell).toBe('Version');
+    await page.getByRole('button', { name: /^Item/ }).click();
+    await expect.poll(firstCell).toBe('Data directory');
+    expect(await page.locator('th[aria-sort="ascending"]').count()).toBe(1);
+    await page.getByRole('button', { name: /^Item/ }).click();
+    await expect.poll(firstCell).toBe('Version');
+    expect(await page.locator('th[aria-sort="descending"]').count()).toBe(1);
+  });
+
+  it('runs the bridge self-test to completion with progress, and can cancel it', async () => {
+    await page.getByRole('button', { name: 'Run self-test' }).click();
+    await expect.poll(() => page.locator('.progress-task .badge').textContent(), { timeout: 20_000 }).toContain('Done');
+    expect(await page.locator('.progress-task').textContent()).toMatch(/200 of 200 \(100%\).*p50 [\d.]+ ms/);
+    await page.getByRole('button', { name: 'Run self-test' }).click();
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await expect.poll(() => page.locator('.progress-task .badge').textContent()).toContain('Cancelled');
+  });
+
+  it('logged no errors in the page', () => {
+    expect(consoleErrors).toEqual([]);
+  });
+
+  it('without the token, says the bridge refused it and why', async () => {
+    const bare = await browser.newPage();
+    await bare.goto(url.replace(/#.*$/, '#/fleet'));
+    await expect.poll(() => bare.getByTestId('bridge-state').textContent()).toContain('Disconnected');
+    expect(await bare.locator('.status-bar').textContent()).toContain('missing or wrong token');
+    await keepScreenshot(bare, 'refused-without-token');
+    await bare.close();
+  });
+});
