@@ -1,0 +1,329 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { buildNodeBin, buildTestImage } from './artifacts.js';
+import {
+  BED_DIR,
+  BRIDGE,
+  HOST_ADDRESS,
+  MAX_NODES,
+  NETNS_PREFIX,
+  SUDOERS_FILE,
+  TEST_IMAGE,
+  TEST_USER,
+  VETH_PREFIX,
+  nodeLayout,
+  type BedNode,
+} from './layout.js';
+import { writeNodeFiles, writeScenario } from './node-files.js';
+import { run, tryRun, which } from './sh.js';
+import type { ScenarioInput } from './scenario.js';
+
+export interface BedState {
+  dir: string;
+  createdAt: string;
+  nodes: BedNode[];
+  /** Client key that logs in as root and as the test user on every node. */
+  privateKey: string;
+  knownHosts: string;
+  user: string;
+  image: string;
+  hostAddress: string;
+}
+
+export interface UpOptions {
+  nodes: number;
+  dir?: string;
+  scenario?: (node: BedNode) => ScenarioInput;
+  /** Skip the 100 MB test image when a test needs only SSH and the simulator. */
+  image?: boolean;
+  log?: (line: string) => void;
+}
+
+const REQUIRED = [
+  ['ip', 'iproute2'],
+  ['nsenter', 'util-linux'],
+  ['unshare', 'util-linux'],
+  ['/usr/sbin/sshd', 'openssh-server'],
+  ['ssh', 'openssh-client'],
+  ['ssh-keygen', 'openssh-client'],
+  ['podman', 'podman'],
+  ['runc', 'runc'],
+  ['nft', 'nftables'],
+  ['sudo', 'sudo'],
+] as const;
+
+/** Says exactly what is missing, and how to get it, before touching anything. */
+export function preflight(): void {
+  if (process.getuid?.() !== 0) throw new Error('The test bed needs root (network namespaces, sshd, podman). Run it as root.');
+  const missing = REQUIRED.filter(([cmd]) => !which(cmd));
+  if (missing.length > 0) {
+    const pkgs = [...new Set(missing.map(([, pkg]) => pkg))].join(' ');
+    throw new Error(`Missing: ${missing.map(([c]) => c).join(', ')}. Install with: apt-get install -y ${pkgs}`);
+  }
+  const conf = fs.existsSync('/etc/containers/containers.conf') ? fs.readFileSync('/etc/containers/containers.conf', 'utf8') : '';
+  if (!/runtime\s*=\s*"runc"/.test(conf) || !/default_ulimits\s*=\s*\[\s*\]/.test(conf)) {
+    throw new Error('/etc/containers/containers.conf must set [containers] default_ulimits = [] and [engine] runtime = "runc" (crun and the default ulimits fail here). scripts/ensure-test-deps.sh writes it.');
+  }
+}
+
+export function stateFile(dir = BED_DIR): string {
+  return path.join(dir, 'state.json');
+}
+
+export function loadState(dir = BED_DIR): BedState {
+  const file = stateFile(dir);
+  if (!fs.existsSync(file)) throw new Error(`No test bed is running in ${dir}: start one with "npm run bed:up".`);
+  return JSON.parse(fs.readFileSync(file, 'utf8')) as BedState;
+}
+
+export async function up(options: UpOptions): Promise<BedState> {
+  const dir = path.resolve(options.dir ?? BED_DIR);
+  const log = options.log ?? (() => undefined);
+  if (!(options.nodes >= 1 && options.nodes <= MAX_NODES)) throw new Error(`nodes must be 1..${MAX_NODES}, got ${options.nodes}`);
+  preflight();
+  await down(dir);
+  const t0 = Date.now();
+  for (const sub of ['bin', 'keys', 'nodes', 'image-store', 'home/root']) fs.mkdirSync(path.join(dir, sub), { recursive: true });
+  fs.mkdirSync('/run/sshd', { recursive: true });
+  fs.mkdirSync('/var/lib/containers', { recursive: true });
+
+  // Client key and the accounts it opens.
+  const key = path.join(dir, 'keys', 'id_ed25519');
+  run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'edgeward-bed', '-f', key]);
+  const pub = fs.readFileSync(`${key}.pub`, 'utf8');
+  fs.writeFileSync(path.join(dir, 'keys', 'authorized_keys_root'), pub);
+  fs.writeFileSync(path.join(dir, 'keys', `authorized_keys_${TEST_USER}`), pub);
+  if (!tryRun('id', [TEST_USER]).ok) run('useradd', ['-m', '-s', '/bin/sh', '-p', '*', TEST_USER]);
+  fs.writeFileSync(SUDOERS_FILE, `# edgeward test bed: the test user may run podman (the nodes' docker) and nothing else\n${TEST_USER} ALL=(root) NOPASSWD: /usr/bin/podman\n`, { mode: 0o440 });
+
+  await buildNodeBin(dir);
+  if (options.image !== false) {
+    await buildTestImage(dir);
+    log(`test image ${TEST_IMAGE} built (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  }
+
+  const nodes = Array.from({ length: options.nodes }, (_, i) => nodeLayout(dir, i + 1));
+  // One ip process for the whole network: bridge, namespaces, veth pairs.
+  const batch = [`link add ${BRIDGE} type bridge`, `addr add ${HOST_ADDRESS}/24 dev ${BRIDGE}`, `link set ${BRIDGE} up`];
+  for (const n of nodes) {
+    batch.push(`netns add ${n.netns}`, `link add ${n.veth} type veth peer name eth0 netns ${n.netns}`, `link set ${n.veth} master ${BRIDGE} up`);
+  }
+  run('ip', ['-batch', '-'], { input: batch.join('\n') });
+  for (const n of nodes) {
+    run('ip', ['-n', n.netns, '-batch', '-'], { input: [`addr add ${n.address}/24 dev eth0`, 'link set eth0 up', 'link set lo up'].join('\n') });
+    writeNodeFiles(dir, n, options.scenario?.(n) ?? {});
+  }
+
+  for (const n of nodes) {
+    const out = fs.openSync(path.join(n.dir, 'init.log'), 'a');
+    const child = spawn(
+      'nsenter',
+      [`--net=/run/netns/${n.netns}`, 'unshare', '--pid', '--fork', '--mount-proc', '--uts', '--mount', '--propagation', 'private', '/bin/sh', path.join(n.dir, 'init.sh')],
+      { detached: true, stdio: ['ignore', out, out] },
+    );
+    child.unref();
+    fs.closeSync(out);
+  }
+  await Promise.all(nodes.map((n) => waitForSsh(n, 30_000)));
+
+  const knownHosts = path.join(dir, 'known_hosts');
+  fs.writeFileSync(
+    knownHosts,
+    nodes.map((n) => `${n.address} ${fs.readFileSync(path.join(n.dir, 'ssh_host_ed25519_key.pub'), 'utf8').trim()}\n`).join(''),
+  );
+  const state: BedState = {
+    dir,
+    createdAt: new Date().toISOString(),
+    nodes,
+    privateKey: key,
+    knownHosts,
+    user: TEST_USER,
+    image: TEST_IMAGE,
+    hostAddress: HOST_ADDRESS,
+  };
+  fs.writeFileSync(stateFile(dir), JSON.stringify(state, null, 2));
+  log(`${nodes.length} nodes up in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  return state;
+}
+
+async function waitForSsh(node: BedNode, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const banner = await new Promise<string>((resolve) => {
+      const s = net.connect({ host: node.address, port: 22, timeout: 1000 });
+      let data = '';
+      s.on('data', (d) => {
+        data += d.toString();
+        if (data.includes('\n')) s.destroy();
+      });
+      s.on('close', () => resolve(data));
+      s.on('timeout', () => s.destroy());
+      s.on('error', () => resolve(''));
+    });
+    if (banner.startsWith('SSH-2.0-')) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const logTail = (f: string) => (fs.existsSync(f) ? fs.readFileSync(f, 'utf8').split('\n').slice(-10).join('\n') : '(none)');
+  throw new Error(`${node.name} (${node.address}) did not answer SSH within ${timeoutMs / 1000} s.\ninit.log:\n${logTail(path.join(node.dir, 'init.log'))}\nsshd.log:\n${logTail(path.join(node.dir, 'sshd.log'))}`);
+}
+
+export interface DownReport {
+  namespaces: number;
+  killed: number;
+  leftovers: string[];
+}
+
+function pidsOf(netns: string): number[] {
+  return tryRun('ip', ['netns', 'pids', netns]).stdout.split('\n').filter(Boolean).map(Number);
+}
+
+/**
+ * Removes everything the bed made, found by name rather than from the state file, so that it also
+ * cleans up after a run that crashed half-way. Safe to call when nothing is there.
+ */
+export async function down(dir = BED_DIR): Promise<DownReport> {
+  const namespaces = tryRun('ip', ['netns', 'list']).stdout.split('\n').map((l) => l.split(' ')[0] ?? '').filter((n) => n.startsWith(NETNS_PREFIX));
+  let killed = 0;
+  // Killing each namespace's processes kills the node's PID 1, which takes every container with it.
+  for (const ns of namespaces) {
+    for (const pid of pidsOf(ns)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+        killed++;
+      } catch {
+        /* already gone */
+      }
+    }
+  }
+  const deadline = Date.now() + 10_000;
+  while (namespaces.some((ns) => pidsOf(ns).length > 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  for (const ns of namespaces) tryRun('ip', ['netns', 'del', ns]);
+  const links = tryRun('ip', ['-o', 'link', 'show']).stdout.split('\n').map((l) => /^\d+:\s+([^:@]+)/.exec(l)?.[1] ?? '');
+  for (const link of links) if (link.startsWith(VETH_PREFIX)) tryRun('ip', ['link', 'del', link]);
+  if (links.includes(BRIDGE)) tryRun('ip', ['link', 'del', BRIDGE]);
+
+  removeContainerCgroups(dir);
+  for (const line of fs.readFileSync('/proc/mounts', 'utf8').split('\n')) {
+    const target = line.split(' ')[1];
+    if (target?.startsWith(`${dir}/`)) tryRun('umount', ['-l', target]);
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.rmSync(SUDOERS_FILE, { force: true });
+  if (tryRun('id', [TEST_USER]).ok) tryRun('userdel', ['-r', TEST_USER]);
+
+  const leftovers: string[] = [];
+  const stillNs = tryRun('ip', ['netns', 'list']).stdout.split('\n').filter((l) => l.startsWith(NETNS_PREFIX));
+  if (stillNs.length) leftovers.push(`network namespaces: ${stillNs.join(', ')}`);
+  if (fs.existsSync(dir)) leftovers.push(`directory ${dir}`);
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmd = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      if (cmd.includes(`${dir}/`)) leftovers.push(`process ${entry}: ${cmd.replace(/\0/g, ' ').slice(0, 120)}`);
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  return { namespaces: namespaces.length, killed, leftovers };
+}
+
+/** Podman's cgroupfs manager leaves empty per-container cgroups behind when its processes are killed. */
+function removeContainerCgroups(dir: string): void {
+  const ids = new Set<string>();
+  const nodesDir = path.join(dir, 'nodes');
+  if (fs.existsSync(nodesDir)) {
+    for (const node of fs.readdirSync(nodesDir)) {
+      const containers = path.join(nodesDir, node, 'containers', 'storage', 'overlay-containers');
+      if (fs.existsSync(containers)) for (const id of fs.readdirSync(containers)) if (/^[0-9a-f]{64}$/.test(id)) ids.add(id);
+    }
+  }
+  if (ids.size === 0 || !fs.existsSync('/sys/fs/cgroup')) return;
+  const parents = fs.readdirSync('/sys/fs/cgroup').flatMap((h) => [path.join('/sys/fs/cgroup', h, 'libpod_parent'), path.join('/sys/fs/cgroup', 'libpod_parent')]);
+  for (const parent of new Set(parents)) {
+    if (!fs.existsSync(parent)) continue;
+    for (const entry of fs.readdirSync(parent)) {
+      if ([...ids].some((id) => entry.includes(id))) {
+        try {
+          fs.rmdirSync(path.join(parent, entry));
+        } catch {
+          /* not empty yet or already gone */
+        }
+      }
+    }
+  }
+}
+
+// ---- fault injection ---------------------------------------------------------------------------
+
+export function findNode(state: BedState, name: string): BedNode {
+  const node = state.nodes.find((n) => n.name === name);
+  if (!node) throw new Error(`No node ${name} in the bed (have ${state.nodes.map((n) => n.name).join(', ')})`);
+  return node;
+}
+
+/** Pulls the node's cable: new connections time out, open ones stall. */
+export function cut(node: BedNode): void {
+  run('ip', ['link', 'set', node.veth, 'down']);
+}
+
+export function restore(node: BedNode): void {
+  run('ip', ['link', 'set', node.veth, 'up']);
+}
+
+/** Drops `percent` of packets both ways, inside the node (nftables; no netem on this kernel). */
+export function setLoss(node: BedNode, percent: number): void {
+  if (!(percent >= 0 && percent <= 100)) throw new Error(`loss must be 0..100 %, got ${percent}`);
+  tryRun('nsenter', [`--net=/run/netns/${node.netns}`, 'nft', 'delete', 'table', 'inet', 'ewloss']);
+  if (percent === 0) return;
+  const rules = `table inet ewloss {
+  chain input { type filter hook input priority 0; numgen random mod 100 < ${percent} drop; }
+  chain output { type filter hook output priority 0; numgen random mod 100 < ${percent} drop; }
+}
+`;
+  run('nsenter', [`--net=/run/netns/${node.netns}`, 'nft', '-f', '-'], { input: rules });
+}
+
+/** Delays the node's SSH port by `ms` each way through a proxy in the node's namespace. */
+export function setDelay(state: BedState, node: BedNode, ms: number): void {
+  const pidFile = path.join(node.dir, 'delay.pid');
+  if (fs.existsSync(pidFile)) {
+    try {
+      process.kill(Number(fs.readFileSync(pidFile, 'utf8')), 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+    fs.rmSync(pidFile);
+  }
+  tryRun('nsenter', [`--net=/run/netns/${node.netns}`, 'nft', 'delete', 'table', 'ip', 'ewdelay']);
+  if (ms <= 0) return;
+  const child = spawn(
+    'nsenter',
+    [`--net=/run/netns/${node.netns}`, process.execPath, path.join(state.dir, 'bin', 'delay-proxy.mjs'), '--listen', '0.0.0.0:2222', '--target', `${node.address}:22`, '--delay-ms', String(ms)],
+    { detached: true, stdio: 'ignore' },
+  );
+  child.unref();
+  fs.writeFileSync(pidFile, String(child.pid));
+  // Only traffic arriving from outside is redirected; the proxy's own connection to sshd is local.
+  run('nsenter', [`--net=/run/netns/${node.netns}`, 'nft', '-f', '-'], {
+    input: `table ip ewdelay {\n  chain pre { type nat hook prerouting priority -100; tcp dport 22 redirect to :2222; }\n}\n`,
+  });
+}
+
+export function setScenario(node: BedNode, scenario: ScenarioInput): void {
+  writeScenario(node, scenario);
+}
+
+/** Runs a command on a node with the real OpenSSH client, host key checked against the bed's known_hosts. */
+export function sshArgs(state: BedState, node: BedNode, user = 'root'): string[] {
+  return [
+    '-i', state.privateKey,
+    '-o', `UserKnownHostsFile=${state.knownHosts}`,
+    '-o', 'StrictHostKeyChecking=yes',
+    '-o', 'BatchMode=yes',
+    '-o', 'ConnectTimeout=5',
+    '-o', 'KexAlgorithms=curve25519-sha256',
+    `${user}@${node.address}`,
+  ];
+}
