@@ -277,9 +277,10 @@ export function setLoss(node: BedNode, percent: number): void {
   if (!(percent >= 0 && percent <= 100)) throw new Error(`loss must be 0..100 %, got ${percent}`);
   tryRun('nsenter', [`--net=/run/netns/${node.netns}`, 'nft', 'delete', 'table', 'inet', 'ewloss']);
   if (percent === 0) return;
+  const verdict = percent >= 100 ? 'drop' : `numgen random mod 100 < ${percent} drop`;
   const rules = `table inet ewloss {
-  chain input { type filter hook input priority 0; numgen random mod 100 < ${percent} drop; }
-  chain output { type filter hook output priority 0; numgen random mod 100 < ${percent} drop; }
+  chain input { type filter hook input priority 0; ${verdict}; }
+  chain output { type filter hook output priority 0; ${verdict}; }
 }
 `;
   run('nsenter', [`--net=/run/netns/${node.netns}`, 'nft', '-f', '-'], { input: rules });

@@ -170,7 +170,7 @@ function main(argv: string[]): number | 'looping' {
 
   if (parsed.list) {
     const name = /^GPU 0: (.*) \(UUID: /.exec(capture.listLine)?.[1] ?? 'NVIDIA GPU';
-    const gpus = select(simulateGpus(capture, scenario, now(), os.hostname()));
+    const gpus = select(simulateGpus(capture, scenario, now()));
     for (const g of gpus) write(g.lost ? `${lostGpuMessage(g)}\n` : `GPU ${g.index}: ${name} (UUID: ${g.cells.get('uuid')})\n`);
     return gpus.some((g) => g.lost) ? 15 : 0;
   }
@@ -178,7 +178,7 @@ function main(argv: string[]): number | 'looping' {
   if (parsed.q && parsed.xml) {
     const template = fs.readFileSync(path.join(fixturesDir(), 'xml', 'q-x-rtx-4000-sff-ada-595.84.xml'), 'utf8');
     const cuda = /CUDA Version\s*:\s*(\S+)/.exec(capture.version)?.[1] ?? 'N/A';
-    write(renderXml(template, select(simulateGpus(capture, scenario, now(), os.hostname())), { driver: capture.driver, cuda, now: new Date() }));
+    write(renderXml(template, select(simulateGpus(capture, scenario, now())), { driver: capture.driver, cuda, now: new Date() }));
     return 0;
   }
 
@@ -196,7 +196,7 @@ function main(argv: string[]): number | 'looping' {
     const { header, units } = parsed.format;
     const sample = (): number => {
       scenario = readScenario();
-      const gpus = select(simulateGpus(capture, scenario, now(), os.hostname()));
+      const gpus = select(simulateGpus(capture, scenario, now()));
       let out = '';
       for (const g of gpus) {
         if (g.lost) {
@@ -240,7 +240,7 @@ function table(capture: Capture, scenario: Scenario): number {
   const first = lines.findIndex((l) => /^\|\s+0\s{2}/.test(l));
   if (first < 0) return notModelled('the default table for this capture', 'use --query-gpu');
   const block = lines.slice(first, first + 4);
-  const gpus = simulateGpus(capture, scenario, Date.now(), os.hostname());
+  const gpus = simulateGpus(capture, scenario, Date.now());
   const blocks = gpus.flatMap((g) => {
     if (g.lost) return [];
     const [l1 = '', ...rest] = block;

@@ -64,7 +64,7 @@ export function csvTimestamp(d: Date): string {
   return `${d.getFullYear()}/${p(d.getMonth() + 1)}/${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}`;
 }
 
-export function simulateGpus(capture: Capture, scenario: Scenario, nowMs: number, hostname: string): SimGpu[] {
+export function simulateGpus(capture: Capture, scenario: Scenario, nowMs: number): SimGpu[] {
   const f = loadFactor(scenario, nowMs);
   const minutes = Math.max(0, (nowMs - scenario.startedAt) / 60_000);
   const seconds = (nowMs - scenario.startedAt) / 1000;
@@ -83,7 +83,6 @@ export function simulateGpus(capture: Capture, scenario: Scenario, nowMs: number
     cells.set('pci.bus_id', busId);
     cells.set('pci.bus', `0x${bus}`);
     cells.set('timestamp', csvTimestamp(new Date(nowMs)));
-    cells.set('hostname', hostname);
     // Slightly different cards, and a little movement so charts are not flat lines.
     const wobble = Math.sin(seconds / 7 + index * 1.3);
     const temp = adjust(cells.get('temperature.gpu'), (t) => Math.min(105, Math.round(t + index + wobble + scenario.temperatureDriftCPerMin * minutes)));
