@@ -8,11 +8,26 @@ const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url),
 const external = ['electron', 'ssh2', 'cpu-features', 'better-sqlite3'];
 const define = { __EDGEWARD_VERSION__: JSON.stringify(pkg.version) };
 // ESM bundles of CJS dependencies need a require() of their own.
-const banner = { js: "import { createRequire as __ewCreateRequire } from 'node:module'; const require = __ewCreateRequire(import.meta.url);" };
+const banner = {
+  js: "import { createRequire as __ewCreateRequire } from 'node:module'; const require = __ewCreateRequire(import.meta.url);",
+};
 
 const common = { bundle: true, platform: 'node', target: 'node20', sourcemap: true, external, define, logLevel: 'warning' };
 
 await Promise.all([
-  build({ ...common, entryPoints: { main: 'electron/main.ts', cli: 'electron/cli/main.ts', serve: 'electron/serve.ts' }, outdir: 'dist/electron', format: 'esm', outExtension: { '.js': '.mjs' }, banner }),
-  build({ ...common, entryPoints: { preload: 'electron/preload.ts' }, outdir: 'dist/electron', format: 'cjs', outExtension: { '.js': '.cjs' } }),
+  build({
+    ...common,
+    entryPoints: { main: 'electron/main.ts', cli: 'electron/cli/main.ts', serve: 'electron/serve.ts' },
+    outdir: 'dist/electron',
+    format: 'esm',
+    outExtension: { '.js': '.mjs' },
+    banner,
+  }),
+  build({
+    ...common,
+    entryPoints: { preload: 'electron/preload.ts' },
+    outdir: 'dist/electron',
+    format: 'cjs',
+    outExtension: { '.js': '.cjs' },
+  }),
 ]);

@@ -68,7 +68,15 @@ export class LoopbackBridgeClient implements BridgeApi {
       const timeoutMs = this.options.invokeTimeoutMs ?? 30_000;
       const timer = setTimeout(() => {
         this.pending.delete(id);
-        resolve(fail(appError('TIMEOUT', `No answer to ${channel} within ${timeoutMs / 1000} s`, 'Check the status bar; retry when the bridge is connected.')));
+        resolve(
+          fail(
+            appError(
+              'TIMEOUT',
+              `No answer to ${channel} within ${timeoutMs / 1000} s`,
+              'Check the status bar; retry when the bridge is connected.',
+            ),
+          ),
+        );
       }, timeoutMs);
       this.pending.set(id, { resolve: resolve as (r: Result<unknown>) => void, timer });
       this.send(JSON.stringify({ t: 'invoke', id, channel, req: request }));
@@ -135,7 +143,8 @@ export class LoopbackBridgeClient implements BridgeApi {
         this.delay = this.options.reconnectDelayMs ?? 250;
         this.setState('connected');
         // Renew subscriptions first (idempotent on the server), then what queued while down.
-        for (const [id, sub] of this.subscriptions) this.socket?.send(JSON.stringify({ t: 'sub', id, topic: sub.topic, params: sub.params }));
+        for (const [id, sub] of this.subscriptions)
+          this.socket?.send(JSON.stringify({ t: 'sub', id, topic: sub.topic, params: sub.params }));
         for (const queued of this.queue.splice(0)) {
           if (!queued.startsWith('{"t":"sub"')) this.socket?.send(queued);
         }
@@ -146,7 +155,10 @@ export class LoopbackBridgeClient implements BridgeApi {
         this.pending.delete(message.id);
         clearTimeout(entry.timer);
         if (message.ok) entry.resolve({ ok: true, value: message.value });
-        else entry.resolve(fail(isAppError(message.error) ? message.error : appError('INTERNAL', 'Malformed error from the bridge', 'Report this.')));
+        else
+          entry.resolve(
+            fail(isAppError(message.error) ? message.error : appError('INTERNAL', 'Malformed error from the bridge', 'Report this.')),
+          );
         break;
       }
       case 'frame':

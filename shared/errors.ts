@@ -38,12 +38,7 @@ export type Result<T> = { ok: true; value: T } | { ok: false; error: AppError };
 export const ok = <T>(value: T): Result<T> => ({ ok: true, value });
 export const fail = <T = never>(error: AppError): Result<T> => ({ ok: false, error });
 
-export function appError(
-  code: ErrorCode,
-  message: string,
-  action: string,
-  details?: readonly ErrorDetail[],
-): AppError {
+export function appError(code: ErrorCode, message: string, action: string, details?: readonly ErrorDetail[]): AppError {
   return details && details.length > 0 ? { code, message, action, details } : { code, message, action };
 }
 

@@ -38,7 +38,13 @@ function report(result: Result<unknown>, out: CliOutput): number {
 
 function show(value: Record<string, unknown>, out: CliOutput): void {
   if (out.json) out.print(JSON.stringify(value));
-  else out.print(formatTable(['KEY', 'VALUE'], Object.entries(value).map(([k, v]) => [k, String(v)])));
+  else
+    out.print(
+      formatTable(
+        ['KEY', 'VALUE'],
+        Object.entries(value).map(([k, v]) => [k, String(v)]),
+      ),
+    );
 }
 
 export async function runCommand(router: Router, args: string[], out: CliOutput): Promise<number> {

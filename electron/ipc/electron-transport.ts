@@ -91,4 +91,3 @@ export function attachElectronTransport(ipcMain: IpcMainLike, router: Router, po
     subscriptions.clear();
   };
 }
-

@@ -127,7 +127,10 @@ export async function startLoopbackServer(options: LoopbackServerOptions): Promi
         const parsed = ClientMessage.safeParse(JSON.parse(rawToString(data)));
         if (!parsed.success) {
           const issue = parsed.error.issues[0];
-          ws.close(CloseCode.malformed, `malformed message: ${issue ? `${issue.path.join('.') || 'message'}: ${issue.message}` : 'invalid'}`.slice(0, 120));
+          ws.close(
+            CloseCode.malformed,
+            `malformed message: ${issue ? `${issue.path.join('.') || 'message'}: ${issue.message}` : 'invalid'}`.slice(0, 120),
+          );
           return;
         }
         message = parsed.data;
@@ -139,7 +142,11 @@ export async function startLoopbackServer(options: LoopbackServerOptions): Promi
       switch (message.t) {
         case 'invoke':
           void options.router.invoke(message.channel, message.req, ctx).then((result) => {
-            send(result.ok ? { t: 'result', id: message.id, ok: true, value: result.value } : { t: 'result', id: message.id, ok: false, error: result.error });
+            send(
+              result.ok
+                ? { t: 'result', id: message.id, ok: true, value: result.value }
+                : { t: 'result', id: message.id, ok: false, error: result.error },
+            );
           });
           break;
         case 'sub': {

@@ -11,15 +11,7 @@ import {
   type ResponseOf,
   type TopicName,
 } from '../../shared/contract/index.js';
-import {
-  AppErrorException,
-  appError,
-  fail,
-  ok,
-  type AppError,
-  type ErrorDetail,
-  type Result,
-} from '../../shared/errors.js';
+import { AppErrorException, appError, fail, ok, type AppError, type ErrorDetail, type Result } from '../../shared/errors.js';
 
 /** Who is calling: filled in by the transport after it has checked the sender. */
 export interface CallContext {
@@ -28,10 +20,7 @@ export interface CallContext {
   clientId: string;
 }
 
-export type Handler<C extends ChannelName> = (
-  request: ParsedRequestOf<C>,
-  ctx: CallContext,
-) => Promise<ResponseOf<C>> | ResponseOf<C>;
+export type Handler<C extends ChannelName> = (request: ParsedRequestOf<C>, ctx: CallContext) => Promise<ResponseOf<C>> | ResponseOf<C>;
 
 /** Starts producing frames for one subscriber; returns the function that stops it. */
 export type TopicSource<T extends TopicName> = (
@@ -91,9 +80,7 @@ export class Router {
     }
     const handler = this.handlers.get(channel);
     if (!handler) {
-      return fail(
-        appError('UNKNOWN_CHANNEL', `No service answers ${channel} yet`, 'Restart Edgeward; if it persists, report it.'),
-      );
+      return fail(appError('UNKNOWN_CHANNEL', `No service answers ${channel} yet`, 'Restart Edgeward; if it persists, report it.'));
     }
     const spec = channels[channel];
     const parsed = spec.request.safeParse(request ?? {});
@@ -104,7 +91,12 @@ export class Router {
       if (!checked.success) {
         // A service broke the contract: a bug on our side, not the user's.
         return fail(
-          appError('INTERNAL', `The ${channel} service returned a malformed answer`, 'Report this to the Edgeward team.', zodDetails(checked.error)),
+          appError(
+            'INTERNAL',
+            `The ${channel} service returned a malformed answer`,
+            'Report this to the Edgeward team.',
+            zodDetails(checked.error),
+          ),
         );
       }
       return ok(checked.data);
@@ -113,15 +105,14 @@ export class Router {
     }
   }
 
-  subscribe(
-    topic: unknown,
-    params: unknown,
-    emit: (frame: unknown) => void,
-    ctx: CallContext,
-  ): Result<() => void> {
+  subscribe(topic: unknown, params: unknown, emit: (frame: unknown) => void, ctx: CallContext): Result<() => void> {
     if (!isTopicName(topic)) {
       return fail(
-        appError('UNKNOWN_TOPIC', `Unknown topic ${JSON.stringify(String(topic).slice(0, 128))}`, 'Update Edgeward: the window and the main process are from different versions.'),
+        appError(
+          'UNKNOWN_TOPIC',
+          `Unknown topic ${JSON.stringify(String(topic).slice(0, 128))}`,
+          'Update Edgeward: the window and the main process are from different versions.',
+        ),
       );
     }
     const source = this.sources.get(topic);
@@ -147,5 +138,9 @@ export class Router {
 export function toAppError(err: unknown, where: string): AppError {
   if (err instanceof AppErrorException) return err.appError;
   const message = err instanceof Error ? err.message : String(err);
-  return appError('INTERNAL', `${where} failed unexpectedly: ${message}`, 'Try again; if it keeps failing, report it with the audit log head.');
+  return appError(
+    'INTERNAL',
+    `${where} failed unexpectedly: ${message}`,
+    'Try again; if it keeps failing, report it with the audit log head.',
+  );
 }

@@ -1,10 +1,6 @@
 import { useEffect } from 'react';
 import type { ThemePreference } from '../../shared/settings.js';
-
-export function resolveTheme(preference: ThemePreference, systemPrefersDark: boolean): 'light' | 'dark' {
-  if (preference === 'system') return systemPrefersDark ? 'dark' : 'light';
-  return preference;
-}
+import { resolveTheme } from './theme-preference';
 
 /** Applies the theme to <html> and follows the OS live while the preference is "system". */
 export function useApplyTheme(preference: ThemePreference): void {

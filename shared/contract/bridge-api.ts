@@ -1,4 +1,4 @@
-import type { Result } from '../errors.js';
+import type { AppError, Result } from '../errors.js';
 import type { ChannelName, RequestOf, ResponseOf } from './channels.js';
 import type { FrameOf, ParamsOf, TopicName } from './topics.js';
 
@@ -15,7 +15,7 @@ export interface BridgeApi {
     topic: T,
     params: ParamsOf<T>,
     onFrame: (frame: FrameOf<T>) => void,
-    onError?: (error: import('../errors.js').AppError) => void,
+    onError?: (error: AppError) => void,
   ): () => void;
   /** Called at once with the current state, then on every change; detail says why it dropped. */
   onConnectionChange(listener: (state: ConnectionState, detail?: string) => void): () => void;

@@ -37,7 +37,10 @@ describe('renderer shell in Chromium over the loopback bridge', () => {
 
   it('opens every view from the navigation', async () => {
     for (const name of VIEWS) {
-      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: new RegExp(`^${name}`) }).click();
+      await page
+        .getByRole('navigation', { name: 'Main' })
+        .getByRole('link', { name: new RegExp(`^${name}`) })
+        .click();
       await expect.poll(() => page.locator('main h1').textContent()).toBe(name);
       expect(await page.locator(`nav a[aria-current="page"]`).textContent()).toContain(name);
     }

@@ -17,8 +17,7 @@ export interface BridgeUnderTest {
   close(): Promise<void>;
 }
 
-export const wsFactory = (origin?: string) => (url: string) =>
-  new WebSocket(url, origin ? { origin } : {}) as unknown as WebSocketLike;
+export const wsFactory = (origin?: string) => (url: string) => new WebSocket(url, origin ? { origin } : {}) as unknown as WebSocketLike;
 
 /** The real backend behind the Electron transport (in-memory IPC pair) or the loopback WebSocket. */
 export const transports: Record<'electron' | 'loopback', (opts?: { heartbeatIntervalMs?: number }) => Promise<BridgeUnderTest>> = {

@@ -18,11 +18,18 @@ describe('containers on the nodes (podman as docker)', () => {
 
   it('runs the test image through the docker shim and serves OIP on the mapped port', async () => {
     const node = bed.nodes[4]!;
-    const run = ssh(bed, node, `docker run -d --name oip -p 18000:8000 -p 18002:8002 -e MODEL_NAME=chest-xray -e LATENCY_MS=30 ${bed.image}`, 'edge');
+    const run = ssh(
+      bed,
+      node,
+      `docker run -d --name oip -p 18000:8000 -p 18002:8002 -e MODEL_NAME=chest-xray -e LATENCY_MS=30 ${bed.image}`,
+      'edge',
+    );
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout.trim()).toMatch(/^[0-9a-f]{64}$/);
     const base = `http://${node.address}:18000`;
-    await expect.poll(async () => (await get(`${base}/v2/health/ready`).catch(() => ({ status: 0 }))).status, { timeout: 15_000 }).toBe(200);
+    await expect
+      .poll(async () => (await get(`${base}/v2/health/ready`).catch(() => ({ status: 0 }))).status, { timeout: 15_000 })
+      .toBe(200);
     const ready = await get(`${base}/v2/health/ready`);
     expect(ready).toMatchObject({ status: 200, body: '', type: 'text/plain' });
     const meta = JSON.parse((await get(`${base}/v2/models/chest-xray`)).body) as { name: string; versions: string[] };

@@ -41,17 +41,22 @@ describe('link faults on a node', () => {
     const fast = performance.now() - t0;
     client.end();
     setDelay(bed, node(), 150);
-    await expect.poll(async () => {
-      try {
-        const c = await ssh2Connect(bed, node());
-        const t1 = performance.now();
-        await ssh2Exec(c, 'true');
-        const slow = performance.now() - t1;
-        c.end();
-        return slow;
-      } catch {
-        return 0;
-      }
-    }, { timeout: 15_000 }).toBeGreaterThan(fast + 300);
+    await expect
+      .poll(
+        async () => {
+          try {
+            const c = await ssh2Connect(bed, node());
+            const t1 = performance.now();
+            await ssh2Exec(c, 'true');
+            const slow = performance.now() - t1;
+            c.end();
+            return slow;
+          } catch {
+            return 0;
+          }
+        },
+        { timeout: 15_000 },
+      )
+      .toBeGreaterThan(fast + 300);
   });
 });

@@ -18,7 +18,11 @@ describe('test bed lifecycle', () => {
     const report = await down();
     expect(report.namespaces).toBe(3);
     expect(report.leftovers).toEqual([]);
-    expect(tryRun('ip', ['netns', 'list']).stdout.split('\n').filter((l) => l.startsWith(NETNS_PREFIX))).toEqual([]);
+    expect(
+      tryRun('ip', ['netns', 'list'])
+        .stdout.split('\n')
+        .filter((l) => l.startsWith(NETNS_PREFIX)),
+    ).toEqual([]);
     expect(tryRun('ip', ['link', 'show', BRIDGE]).ok).toBe(false);
     expect(tryRun('pgrep', ['-f', 'oip-server']).stdout).toBe('');
     expect(tryRun('pgrep', ['-f', `${BED_DIR}/`]).stdout).toBe('');

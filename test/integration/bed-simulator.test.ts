@@ -5,8 +5,7 @@ import { setScenario, type BedState } from '../testbed/bed.js';
 import { ensureBed, ssh, ssh2Connect } from './helpers/bed.js';
 
 const FIXTURES = path.resolve(import.meta.dirname, '..', 'fixtures', 'nvidia-smi');
-const capture = (model: string, file: string) =>
-  fs.readFileSync(path.join(FIXTURES, 'captures', model, file), 'utf8');
+const capture = (model: string, file: string) => fs.readFileSync(path.join(FIXTURES, 'captures', model, file), 'utf8');
 
 describe('nvidia-smi simulator on the nodes', () => {
   let bed: BedState;
@@ -16,13 +15,17 @@ describe('nvidia-smi simulator on the nodes', () => {
   const node = () => bed.nodes[3]!;
   afterEach(() => setScenario(node(), {}));
 
-  it('lists the scenario\'s GPUs like nvidia-smi -L', () => {
+  it("lists the scenario's GPUs like nvidia-smi -L", () => {
     setScenario(node(), { model: 'h100-80gb-hbm3', count: 8 });
     const r = ssh(bed, node(), 'nvidia-smi -L');
     expect(r.status).toBe(0);
     const lines = r.stdout.trimEnd().split('\n');
     expect(lines).toHaveLength(8);
-    lines.forEach((l, i) => expect(l).toMatch(new RegExp(`^GPU ${i}: NVIDIA H100 80GB HBM3 \\(UUID: GPU-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\\)$`)));
+    lines.forEach((l, i) =>
+      expect(l).toMatch(
+        new RegExp(`^GPU ${i}: NVIDIA H100 80GB HBM3 \\(UUID: GPU-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\\)$`),
+      ),
+    );
     expect(new Set(lines.map((l) => l.slice(-38))).size).toBe(8);
   });
 
@@ -46,7 +49,11 @@ describe('nvidia-smi simulator on the nodes', () => {
   });
 
   it('keeps [unit] in the header and drops it from values with nounits; noheader drops the header', () => {
-    const r = ssh(bed, node(), 'nvidia-smi --query-gpu=gpu_name,memory.used,power.draw --format=csv,nounits; nvidia-smi --query-gpu=index --format=csv,noheader');
+    const r = ssh(
+      bed,
+      node(),
+      'nvidia-smi --query-gpu=gpu_name,memory.used,power.draw --format=csv,nounits; nvidia-smi --query-gpu=index --format=csv,noheader',
+    );
     const lines = r.stdout.trimEnd().split('\n');
     expect(lines[0]).toBe('name, memory.used [MiB], power.draw [W]');
     expect(lines[1]).toMatch(/^NVIDIA L40S, \d+, \d+\.\d{2}$/);
@@ -60,7 +67,11 @@ describe('nvidia-smi simulator on the nodes', () => {
   });
 
   it.each([
-    ['no-driver', 9, "NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver. Make sure that the latest NVIDIA driver is installed and running.\n"],
+    [
+      'no-driver',
+      9,
+      "NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver. Make sure that the latest NVIDIA driver is installed and running.\n",
+    ],
     ['no-devices', 6, 'No devices were found\n'],
     ['version-mismatch', 18, 'Failed to initialize NVML: Driver/library version mismatch\nNVML library version: 595.80\n'],
   ] as const)('reproduces the %s failure', (failure, code, text) => {

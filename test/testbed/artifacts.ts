@@ -74,12 +74,17 @@ export async function buildTestImage(bedDir: string): Promise<void> {
   const tar = path.join(bedDir, 'image-rootfs.tar');
   run('tar', ['-C', rootfs, '-cf', tar, '.']);
   run('podman', [
-    '--root', path.join(bedDir, 'image-store'),
-    '--runroot', path.join(bedDir, 'image-run'),
+    '--root',
+    path.join(bedDir, 'image-store'),
+    '--runroot',
+    path.join(bedDir, 'image-run'),
     'import',
-    '--change', 'CMD ["/usr/bin/node", "/srv/oip-server.mjs"]',
-    '--change', 'EXPOSE 8000',
-    '--change', 'ENV MODEL_NAME=chest-xray',
+    '--change',
+    'CMD ["/usr/bin/node", "/srv/oip-server.mjs"]',
+    '--change',
+    'EXPOSE 8000',
+    '--change',
+    'ENV MODEL_NAME=chest-xray',
     tar,
     TEST_IMAGE,
   ]);

@@ -64,7 +64,9 @@ export function preflight(): void {
   }
   const conf = fs.existsSync('/etc/containers/containers.conf') ? fs.readFileSync('/etc/containers/containers.conf', 'utf8') : '';
   if (!/runtime\s*=\s*"runc"/.test(conf) || !/default_ulimits\s*=\s*\[\s*\]/.test(conf)) {
-    throw new Error('/etc/containers/containers.conf must set [containers] default_ulimits = [] and [engine] runtime = "runc" (crun and the default ulimits fail here). scripts/ensure-test-deps.sh writes it.');
+    throw new Error(
+      '/etc/containers/containers.conf must set [containers] default_ulimits = [] and [engine] runtime = "runc" (crun and the default ulimits fail here). scripts/ensure-test-deps.sh writes it.',
+    );
   }
 }
 
@@ -96,7 +98,11 @@ export async function up(options: UpOptions): Promise<BedState> {
   fs.writeFileSync(path.join(dir, 'keys', 'authorized_keys_root'), pub);
   fs.writeFileSync(path.join(dir, 'keys', `authorized_keys_${TEST_USER}`), pub);
   if (!tryRun('id', [TEST_USER]).ok) run('useradd', ['-m', '-s', '/bin/sh', '-p', '*', TEST_USER]);
-  fs.writeFileSync(SUDOERS_FILE, `# edgeward test bed: the test user may run podman (the nodes' docker) and nothing else\n${TEST_USER} ALL=(root) NOPASSWD: /usr/bin/podman\n`, { mode: 0o440 });
+  fs.writeFileSync(
+    SUDOERS_FILE,
+    `# edgeward test bed: the test user may run podman (the nodes' docker) and nothing else\n${TEST_USER} ALL=(root) NOPASSWD: /usr/bin/podman\n`,
+    { mode: 0o440 },
+  );
 
   await buildNodeBin(dir);
   if (options.image !== false) {
@@ -108,11 +114,17 @@ export async function up(options: UpOptions): Promise<BedState> {
   // One ip process for the whole network: bridge, namespaces, veth pairs.
   const batch = [`link add ${BRIDGE} type bridge`, `addr add ${HOST_ADDRESS}/24 dev ${BRIDGE}`, `link set ${BRIDGE} up`];
   for (const n of nodes) {
-    batch.push(`netns add ${n.netns}`, `link add ${n.veth} type veth peer name eth0 netns ${n.netns}`, `link set ${n.veth} master ${BRIDGE} up`);
+    batch.push(
+      `netns add ${n.netns}`,
+      `link add ${n.veth} type veth peer name eth0 netns ${n.netns}`,
+      `link set ${n.veth} master ${BRIDGE} up`,
+    );
   }
   run('ip', ['-batch', '-'], { input: batch.join('\n') });
   for (const n of nodes) {
-    run('ip', ['-n', n.netns, '-batch', '-'], { input: [`addr add ${n.address}/24 dev eth0`, 'link set eth0 up', 'link set lo up'].join('\n') });
+    run('ip', ['-n', n.netns, '-batch', '-'], {
+      input: [`addr add ${n.address}/24 dev eth0`, 'link set eth0 up', 'link set lo up'].join('\n'),
+    });
     writeNodeFiles(dir, n, options.scenario?.(n) ?? {});
   }
 
@@ -120,7 +132,19 @@ export async function up(options: UpOptions): Promise<BedState> {
     const out = fs.openSync(path.join(n.dir, 'init.log'), 'a');
     const child = spawn(
       'nsenter',
-      [`--net=/run/netns/${n.netns}`, 'unshare', '--pid', '--fork', '--mount-proc', '--uts', '--mount', '--propagation', 'private', '/bin/sh', path.join(n.dir, 'init.sh')],
+      [
+        `--net=/run/netns/${n.netns}`,
+        'unshare',
+        '--pid',
+        '--fork',
+        '--mount-proc',
+        '--uts',
+        '--mount',
+        '--propagation',
+        'private',
+        '/bin/sh',
+        path.join(n.dir, 'init.sh'),
+      ],
       { detached: true, stdio: ['ignore', out, out] },
     );
     child.unref();
@@ -166,7 +190,9 @@ async function waitForSsh(node: BedNode, timeoutMs: number): Promise<void> {
     await new Promise((r) => setTimeout(r, 100));
   }
   const logTail = (f: string) => (fs.existsSync(f) ? fs.readFileSync(f, 'utf8').split('\n').slice(-10).join('\n') : '(none)');
-  throw new Error(`${node.name} (${node.address}) did not answer SSH within ${timeoutMs / 1000} s.\ninit.log:\n${logTail(path.join(node.dir, 'init.log'))}\nsshd.log:\n${logTail(path.join(node.dir, 'sshd.log'))}`);
+  throw new Error(
+    `${node.name} (${node.address}) did not answer SSH within ${timeoutMs / 1000} s.\ninit.log:\n${logTail(path.join(node.dir, 'init.log'))}\nsshd.log:\n${logTail(path.join(node.dir, 'sshd.log'))}`,
+  );
 }
 
 export interface DownReport {
@@ -184,7 +210,10 @@ function pidsOf(netns: string): number[] {
  * cleans up after a run that crashed half-way. Safe to call when nothing is there.
  */
 export async function down(dir = BED_DIR): Promise<DownReport> {
-  const namespaces = tryRun('ip', ['netns', 'list']).stdout.split('\n').map((l) => l.split(' ')[0] ?? '').filter((n) => n.startsWith(NETNS_PREFIX));
+  const namespaces = tryRun('ip', ['netns', 'list'])
+    .stdout.split('\n')
+    .map((l) => l.split(' ')[0] ?? '')
+    .filter((n) => n.startsWith(NETNS_PREFIX));
   let killed = 0;
   // Killing each namespace's processes kills the node's PID 1, which takes every container with it.
   for (const ns of namespaces) {
@@ -200,7 +229,9 @@ export async function down(dir = BED_DIR): Promise<DownReport> {
   const deadline = Date.now() + 10_000;
   while (namespaces.some((ns) => pidsOf(ns).length > 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   for (const ns of namespaces) tryRun('ip', ['netns', 'del', ns]);
-  const links = tryRun('ip', ['-o', 'link', 'show']).stdout.split('\n').map((l) => /^\d+:\s+([^:@]+)/.exec(l)?.[1] ?? '');
+  const links = tryRun('ip', ['-o', 'link', 'show'])
+    .stdout.split('\n')
+    .map((l) => /^\d+:\s+([^:@]+)/.exec(l)?.[1] ?? '');
   for (const link of links) if (link.startsWith(VETH_PREFIX)) tryRun('ip', ['link', 'del', link]);
   if (links.includes(BRIDGE)) tryRun('ip', ['link', 'del', BRIDGE]);
 
@@ -214,7 +245,9 @@ export async function down(dir = BED_DIR): Promise<DownReport> {
   if (tryRun('id', [TEST_USER]).ok) tryRun('userdel', ['-r', TEST_USER]);
 
   const leftovers: string[] = [];
-  const stillNs = tryRun('ip', ['netns', 'list']).stdout.split('\n').filter((l) => l.startsWith(NETNS_PREFIX));
+  const stillNs = tryRun('ip', ['netns', 'list'])
+    .stdout.split('\n')
+    .filter((l) => l.startsWith(NETNS_PREFIX));
   if (stillNs.length) leftovers.push(`network namespaces: ${stillNs.join(', ')}`);
   if (fs.existsSync(dir)) leftovers.push(`directory ${dir}`);
   for (const entry of fs.readdirSync('/proc')) {
@@ -240,7 +273,9 @@ function removeContainerCgroups(dir: string): void {
     }
   }
   if (ids.size === 0 || !fs.existsSync('/sys/fs/cgroup')) return;
-  const parents = fs.readdirSync('/sys/fs/cgroup').flatMap((h) => [path.join('/sys/fs/cgroup', h, 'libpod_parent'), path.join('/sys/fs/cgroup', 'libpod_parent')]);
+  const parents = fs
+    .readdirSync('/sys/fs/cgroup')
+    .flatMap((h) => [path.join('/sys/fs/cgroup', h, 'libpod_parent'), path.join('/sys/fs/cgroup', 'libpod_parent')]);
   for (const parent of new Set(parents)) {
     if (!fs.existsSync(parent)) continue;
     for (const entry of fs.readdirSync(parent)) {
@@ -301,7 +336,17 @@ export function setDelay(state: BedState, node: BedNode, ms: number): void {
   if (ms <= 0) return;
   const child = spawn(
     'nsenter',
-    [`--net=/run/netns/${node.netns}`, process.execPath, path.join(state.dir, 'bin', 'delay-proxy.mjs'), '--listen', '0.0.0.0:2222', '--target', `${node.address}:22`, '--delay-ms', String(ms)],
+    [
+      `--net=/run/netns/${node.netns}`,
+      process.execPath,
+      path.join(state.dir, 'bin', 'delay-proxy.mjs'),
+      '--listen',
+      '0.0.0.0:2222',
+      '--target',
+      `${node.address}:22`,
+      '--delay-ms',
+      String(ms),
+    ],
     { detached: true, stdio: 'ignore' },
   );
   child.unref();
@@ -319,12 +364,18 @@ export function setScenario(node: BedNode, scenario: ScenarioInput): void {
 /** Runs a command on a node with the real OpenSSH client, host key checked against the bed's known_hosts. */
 export function sshArgs(state: BedState, node: BedNode, user = 'root'): string[] {
   return [
-    '-i', state.privateKey,
-    '-o', `UserKnownHostsFile=${state.knownHosts}`,
-    '-o', 'StrictHostKeyChecking=yes',
-    '-o', 'BatchMode=yes',
-    '-o', 'ConnectTimeout=5',
-    '-o', 'KexAlgorithms=curve25519-sha256',
+    '-i',
+    state.privateKey,
+    '-o',
+    `UserKnownHostsFile=${state.knownHosts}`,
+    '-o',
+    'StrictHostKeyChecking=yes',
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    'ConnectTimeout=5',
+    '-o',
+    'KexAlgorithms=curve25519-sha256',
     `${user}@${node.address}`,
   ];
 }

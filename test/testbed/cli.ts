@@ -10,14 +10,20 @@ import { BED_DIR } from './layout.js';
 async function main(): Promise<number> {
   const { positionals, values } = parseArgs({
     allowPositionals: true,
-    options: { nodes: { type: 'string', default: '20' }, 'no-image': { type: 'boolean', default: false }, dir: { type: 'string', default: BED_DIR } },
+    options: {
+      nodes: { type: 'string', default: '20' },
+      'no-image': { type: 'boolean', default: false },
+      dir: { type: 'string', default: BED_DIR },
+    },
   });
   const [command, nodeName, value] = positionals;
   const dir = values.dir;
   switch (command) {
     case 'up': {
       const state = await up({ nodes: Number(values.nodes), dir, image: !values['no-image'], log: (l) => console.log(l) });
-      console.log(`Bed in ${state.dir}. Try: ssh -i ${state.privateKey} -o UserKnownHostsFile=${state.knownHosts} root@${state.nodes[0]?.address} nvidia-smi -L`);
+      console.log(
+        `Bed in ${state.dir}. Try: ssh -i ${state.privateKey} -o UserKnownHostsFile=${state.knownHosts} root@${state.nodes[0]?.address} nvidia-smi -L`,
+      );
       return 0;
     }
     case 'down': {

@@ -24,8 +24,7 @@ export class SettingsService {
     fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     const file = path.join(dataDir, 'settings.json');
     let recoveredFrom: string | undefined;
-    const make = () =>
-      new Conf<Settings>({ cwd: dataDir, configName: 'settings', defaults: DEFAULT_SETTINGS, configFileMode: 0o600 });
+    const make = () => new Conf<Settings>({ cwd: dataDir, configName: 'settings', defaults: DEFAULT_SETTINGS, configFileMode: 0o600 });
     let store: Conf<Settings>;
     try {
       store = make();

@@ -1,14 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { bridge } from '../bridge';
-import type {
-  ChannelName,
-  ConnectionState,
-  FrameOf,
-  ParamsOf,
-  RequestOf,
-  ResponseOf,
-  TopicName,
-} from '../../../shared/contract/index.js';
+import type { ChannelName, ConnectionState, FrameOf, ParamsOf, RequestOf, ResponseOf, TopicName } from '../../../shared/contract/index.js';
 import type { AppError } from '../../../shared/errors.js';
 
 export interface QueryState<T> {
@@ -42,7 +34,10 @@ export function useQuery<C extends ChannelName>(channel: C, request: RequestOf<C
  * The latest frame of a topic. Frames are coalesced to at most one render per animation frame,
  * so a fast stream never renders faster than the screen refreshes.
  */
-export function useStream<T extends TopicName>(topic: T, params: ParamsOf<T>): { frame: FrameOf<T> | undefined; error: AppError | undefined } {
+export function useStream<T extends TopicName>(
+  topic: T,
+  params: ParamsOf<T>,
+): { frame: FrameOf<T> | undefined; error: AppError | undefined } {
   const [frame, setFrame] = useState<FrameOf<T>>();
   const [error, setError] = useState<AppError>();
   const latest = useRef<FrameOf<T> | undefined>(undefined);

@@ -101,7 +101,13 @@ function About() {
           <StatusBadge kind="error" label={info.error.message} /> {info.error.action}
         </p>
       ) : (
-        <DataTable caption="Console details" columns={columns} rows={rows} rowKey={(r) => r.key} empty={info.loading ? 'Loading…' : 'No details.'} />
+        <DataTable
+          caption="Console details"
+          columns={columns}
+          rows={rows}
+          rowKey={(r) => r.key}
+          empty={info.loading ? 'Loading…' : 'No details.'}
+        />
       )}
     </section>
   );
@@ -152,10 +158,7 @@ function BridgeSelfTest() {
           done={run.done}
           total={total}
           state={run.state}
-          detail={
-            run.error ??
-            (run.p50 !== undefined ? `p50 ${run.p50.toFixed(2)} ms · p95 ${(run.p95 ?? 0).toFixed(2)} ms` : undefined)
-          }
+          detail={run.error ?? (run.p50 !== undefined ? `p50 ${run.p50.toFixed(2)} ms · p95 ${(run.p95 ?? 0).toFixed(2)} ms` : undefined)}
           onCancel={() => (cancelled.current = true)}
         />
       ) : null}

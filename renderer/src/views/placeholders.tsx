@@ -7,8 +7,8 @@ export const FleetView = () => (
     what="Sites, departments and every edge node with its connection status, searchable and filterable."
     meanwhile={
       <>
-        Nothing is configured yet. To try Edgeward against simulated nodes, run <code>npm run demo</code>; set your operator
-        name under Settings so your actions are attributed to you.
+        Nothing is configured yet. To try Edgeward against simulated nodes, run <code>npm run demo</code>; set your operator name under
+        Settings so your actions are attributed to you.
       </>
     }
   />

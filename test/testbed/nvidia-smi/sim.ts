@@ -59,11 +59,15 @@ function parseArgs(argv: string[]): Args | string {
   const a: Args = { list: false, q: false, xml: false, version: false, help: false, helpQueryGpu: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
-    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const [flag, inline] =
+      arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
     const value = () => inline ?? argv[++i];
     switch (flag) {
       case '--query-gpu':
-        a.query = (value() ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+        a.query = (value() ?? '')
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
         break;
       case '--format': {
         const parts = (value() ?? '').split(',');
@@ -120,7 +124,10 @@ function failure(scenario: Scenario, capture: Capture): { text: string; code: nu
     case 'none':
       return undefined;
     case 'no-driver':
-      return { text: "NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver. Make sure that the latest NVIDIA driver is installed and running.\n", code: 9 };
+      return {
+        text: "NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver. Make sure that the latest NVIDIA driver is installed and running.\n",
+        code: 9,
+      };
     case 'no-devices':
       return { text: 'No devices were found\n', code: 6 };
     case 'no-supported-gpus':
@@ -233,7 +240,9 @@ function notModelled(what: string, instead: string): number {
 /** The default table, from the captured one: its GPU block repeated per GPU with index and bus id. */
 function table(capture: Capture, scenario: Scenario): number {
   const dirs = path.join(fixturesDir(), 'captures');
-  const dir = fs.readdirSync(dirs).find((d) => d.includes(capture.model.replace('rtx-', 'geforce-rtx-')) || d.includes(`nvidia-${capture.model}__`));
+  const dir = fs
+    .readdirSync(dirs)
+    .find((d) => d.includes(capture.model.replace('rtx-', 'geforce-rtx-')) || d.includes(`nvidia-${capture.model}__`));
   if (!dir) return notModelled('the default table for this model', 'use --query-gpu');
   const text = fs.readFileSync(path.join(dirs, dir, scenario.load === 'idle' ? 'idle-table.txt' : 'load-table.txt'), 'utf8');
   const lines = text.split('\n');

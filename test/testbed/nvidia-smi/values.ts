@@ -45,7 +45,11 @@ function adjust(cell: string | undefined, fn: (n: number) => number): string | u
 }
 
 function hashHex(seed: string, bytes: number): string {
-  return crypto.createHash('sha256').update(seed).digest('hex').slice(0, bytes * 2);
+  return crypto
+    .createHash('sha256')
+    .update(seed)
+    .digest('hex')
+    .slice(0, bytes * 2);
 }
 
 export function uuidFor(seed: string, index: number): string {
@@ -85,7 +89,9 @@ export function simulateGpus(capture: Capture, scenario: Scenario, nowMs: number
     cells.set('timestamp', csvTimestamp(new Date(nowMs)));
     // Slightly different cards, and a little movement so charts are not flat lines.
     const wobble = Math.sin(seconds / 7 + index * 1.3);
-    const temp = adjust(cells.get('temperature.gpu'), (t) => Math.min(105, Math.round(t + index + wobble + scenario.temperatureDriftCPerMin * minutes)));
+    const temp = adjust(cells.get('temperature.gpu'), (t) =>
+      Math.min(105, Math.round(t + index + wobble + scenario.temperatureDriftCPerMin * minutes)),
+    );
     if (temp) cells.set('temperature.gpu', temp);
     const util = adjust(cells.get('utilization.gpu'), (u) => Math.round(Math.min(100, Math.max(0, u + 3 * wobble * f))));
     if (util) cells.set('utilization.gpu', util);

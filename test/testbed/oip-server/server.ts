@@ -57,16 +57,37 @@ function readBody(req: http.IncomingMessage, limit = 8 * 1024 * 1024): Promise<s
 
 function metrics(): string {
   const labels = `{model="${model}",version="${version}"}`;
-  const family = (name: string, help: string, type: string, value: number) => `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n${name}${labels} ${value}\n`;
+  const family = (name: string, help: string, type: string, value: number) =>
+    `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n${name}${labels} ${value}\n`;
   return [
     family('nv_inference_request_success', 'Number of successful inference requests, all batch sizes', 'counter', counters.success),
     family('nv_inference_request_failure', 'Number of failed inference requests, all batch sizes', 'counter', counters.failure),
     family('nv_inference_count', 'Number of inferences performed (does not include cached requests)', 'counter', counters.count),
     family('nv_inference_exec_count', 'Number of model executions performed (does not include cached requests)', 'counter', counters.exec),
-    family('nv_inference_request_duration_us', 'Cumulative inference request duration in microseconds (includes cached requests)', 'counter', counters.requestUs),
-    family('nv_inference_queue_duration_us', 'Cumulative inference queuing duration in microseconds (includes cached requests)', 'counter', counters.queueUs),
-    family('nv_inference_compute_infer_duration_us', 'Cumulative compute inference duration in microseconds (does not include cached requests)', 'counter', counters.computeUs),
-    family('nv_inference_pending_request_count', 'Instantaneous number of pending requests awaiting execution per-model.', 'gauge', counters.pending),
+    family(
+      'nv_inference_request_duration_us',
+      'Cumulative inference request duration in microseconds (includes cached requests)',
+      'counter',
+      counters.requestUs,
+    ),
+    family(
+      'nv_inference_queue_duration_us',
+      'Cumulative inference queuing duration in microseconds (includes cached requests)',
+      'counter',
+      counters.queueUs,
+    ),
+    family(
+      'nv_inference_compute_infer_duration_us',
+      'Cumulative compute inference duration in microseconds (does not include cached requests)',
+      'counter',
+      counters.computeUs,
+    ),
+    family(
+      'nv_inference_pending_request_count',
+      'Instantaneous number of pending requests awaiting execution per-model.',
+      'gauge',
+      counters.pending,
+    ),
   ].join('');
 }
 
@@ -176,6 +197,8 @@ async function route(req: http.IncomingMessage, res: http.ServerResponse): Promi
 const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
   route(req, res).catch((err: unknown) => send(res, 500, { error: String(err) }));
 };
-http.createServer(handler).listen(port, () => console.log(`oip-server: model ${model} v${version} on :${port}, metrics on :${metricsPort}`));
+http
+  .createServer(handler)
+  .listen(port, () => console.log(`oip-server: model ${model} v${version} on :${port}, metrics on :${metricsPort}`));
 if (metricsPort !== port) http.createServer(handler).listen(metricsPort);
 process.on('SIGTERM', () => process.exit(0));

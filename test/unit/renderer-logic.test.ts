@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { nextSort, sortRows } from '../../renderer/src/components/table-sort.js';
+import { routeFromHash } from '../../renderer/src/routes.js';
+import { resolveTheme } from '../../renderer/src/theme-preference.js';
+import { percentile } from '../../shared/stats.js';
+
+describe('table sorting', () => {
+  const rows = [
+    { name: 'node-10', temp: 71 },
+    { name: 'node-2', temp: undefined },
+    { name: 'node-1', temp: 55 },
+  ];
+  const value = (r: (typeof rows)[number], key: 'name' | 'temp') => r[key];
+
+  it('sorts text naturally and numbers numerically', () => {
+    expect(sortRows(rows, { key: 'name', direction: 'asc' }, value).map((r) => r.name)).toEqual(['node-1', 'node-2', 'node-10']);
+    expect(sortRows(rows, { key: 'temp', direction: 'desc' }, value).map((r) => r.temp)).toEqual([71, 55, undefined]);
+  });
+
+  it('keeps missing values last in both directions', () => {
+    expect(sortRows(rows, { key: 'temp', direction: 'asc' }, value).map((r) => r.temp)).toEqual([55, 71, undefined]);
+  });
+
+  it('flips on the same column and starts ascending on another', () => {
+    expect(nextSort({ key: 'name', direction: 'asc' }, 'name')).toEqual({ key: 'name', direction: 'desc' });
+    expect(nextSort({ key: 'name', direction: 'desc' }, 'temp')).toEqual({ key: 'temp', direction: 'asc' });
+  });
+});
+
+describe('percentile', () => {
+  it('interpolates between ranks and ignores non-finite values', () => {
+    expect(percentile([1, 2, 3, 4], 50)).toBe(2.5);
+    expect(percentile([10, NaN, 20], 100)).toBe(20);
+    expect(percentile([], 95)).toBeUndefined();
+    expect(() => percentile([1], 101)).toThrow(RangeError);
+  });
+});
+
+describe('theme and routes', () => {
+  it('follows the system unless the user chose', () => {
+    expect(resolveTheme('system', true)).toBe('dark');
+    expect(resolveTheme('system', false)).toBe('light');
+    expect(resolveTheme('light', true)).toBe('light');
+  });
+
+  it('maps hashes to views and falls back to Fleet', () => {
+    expect(routeFromHash('#/audit')).toBe('audit');
+    expect(routeFromHash('#/nonsense')).toBe('fleet');
+    expect(routeFromHash('')).toBe('fleet');
+  });
+});
