@@ -1,6 +1,7 @@
 import { Router } from '../ipc/router.js';
 import { SettingsService } from '../services/settings/settings-service.js';
 import { Heartbeat } from '../services/heartbeat/heartbeat.js';
+import { startBurst } from '../services/diagnostics/burst.js';
 import { APP_VERSION } from './version.js';
 
 export interface BackendOptions {
@@ -36,7 +37,8 @@ export function createBackend(options: BackendOptions): Backend {
     }))
     .handle('settings.get', () => settings.get())
     .handle('settings.set', (patch) => settings.set(patch))
-    .topic('heartbeat', (_params, emit) => heartbeat.subscribe(emit));
+    .topic('heartbeat', (_params, emit) => heartbeat.subscribe(emit))
+    .topic('diagnostics.burst', (params, emit) => startBurst(params.count, params.payloadBytes, emit));
 
   return {
     router,

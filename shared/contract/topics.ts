@@ -13,8 +13,21 @@ export type HeartbeatFrame = z.infer<typeof HeartbeatFrame>;
 
 const NoParams = z.strictObject({});
 
+/** A bounded burst of frames, for measuring the bridge (Settings → self-test, npm run bench). */
+export const DiagnosticsBurstParams = z.strictObject({
+  count: z.number().int().min(1).max(100_000),
+  payloadBytes: z.number().int().min(0).max(4096).default(0),
+});
+export const DiagnosticsBurstFrame = z.strictObject({
+  seq: z.number().int().nonnegative(),
+  total: z.number().int().positive(),
+  payload: z.string(),
+});
+export type DiagnosticsBurstFrame = z.infer<typeof DiagnosticsBurstFrame>;
+
 export const topics = {
   heartbeat: { params: NoParams, frame: HeartbeatFrame },
+  'diagnostics.burst': { params: DiagnosticsBurstParams, frame: DiagnosticsBurstFrame },
 } as const satisfies Record<string, { params: z.ZodType; frame: z.ZodType }>;
 
 export type Topics = typeof topics;

@@ -74,3 +74,28 @@ describe.each(['electron', 'loopback'] as const)('bridge over %s transport', (na
     expect(error).toMatchObject({ code: 'UNKNOWN_TOPIC' });
   });
 });
+
+describe.each(['electron', 'loopback'] as const)('diagnostics burst over %s transport', (name) => {
+  it('delivers every frame of a bounded burst, in order', async () => {
+    const bridge = await transports[name]();
+    const seqs: number[] = [];
+    await new Promise<void>((resolve) => {
+      const stop = bridge.api.subscribe('diagnostics.burst', { count: 2000, payloadBytes: 16 }, (f) => {
+        seqs.push(f.seq);
+        if (f.seq === f.total - 1) {
+          stop();
+          resolve();
+        }
+      });
+    });
+    expect(seqs).toEqual(Array.from({ length: 2000 }, (_, i) => i));
+    await bridge.close();
+  });
+
+  it('refuses a burst beyond the contract bound', async () => {
+    const bridge = await transports[name]();
+    const error = await new Promise((resolve) => bridge.api.subscribe('diagnostics.burst', { count: 1_000_000 }, () => undefined, resolve));
+    expect(error).toMatchObject({ code: 'VALIDATION' });
+    await bridge.close();
+  });
+});

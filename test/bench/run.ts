@@ -1,0 +1,23 @@
+// `npm run bench`: prints the figures the issues ask for. Speed targets live here, not in tests.
+import os from 'node:os';
+import { benchBridge } from './bridge.bench.js';
+import { benchBed } from './bed.bench.js';
+
+const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+console.log(`Edgeward benchmarks — ${os.cpus().length} cores, Node ${process.version}, ${new Date().toISOString()}\n`);
+
+const bridge = await benchBridge();
+console.log('Bridge (loopback WebSocket transport, real router):');
+console.log(`  invoke round trips, sequential     ${fmt(bridge.sequentialInvokesPerS)} /s   (p50 ${fmt(bridge.sequentialP50Ms, 3)} ms, p99 ${fmt(bridge.sequentialP99Ms, 3)} ms)`);
+console.log(`  invoke round trips, 64 in flight   ${fmt(bridge.concurrentInvokesPerS)} /s`);
+console.log(`  stream frames (256 B payload)      ${fmt(bridge.framesPerS)} frames/s   (${fmt(bridge.frameMiBPerS, 1)} MiB/s)`);
+
+if (process.getuid?.() === 0) {
+  const bed = await benchBed(20);
+  console.log('\nTest bed (network namespaces, sshd, podman, test image):');
+  console.log(`  start ${bed.nodes} nodes                     ${fmt(bed.upS, 1)} s   (target < 60 s)`);
+  console.log(`  tear down                          ${fmt(bed.downS, 1)} s   (${bed.leftovers} leftovers)`);
+} else {
+  console.log('\nTest bed: skipped (needs root).');
+}
