@@ -11,6 +11,8 @@ export default defineConfig({
     outDir: '../dist/renderer',
     emptyOutDir: true,
     sourcemap: true,
+    // Loaded from local disk or loopback, never over a network: one bundle is fine.
+    chunkSizeWarningLimit: 2000,
     // No inline scripts or modulepreload polyfill: the CSP forbids inline script.
     modulePreload: { polyfill: false },
   },

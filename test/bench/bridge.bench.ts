@@ -19,7 +19,10 @@ export async function benchBridge(): Promise<BridgeFigures> {
   const tmp = makeTempDir();
   const backend = createBackend({ dataDir: tmp.dir, transport: 'loopback' });
   const server = await startLoopbackServer({ router: backend.router });
-  const client = new LoopbackBridgeClient(server.bridgeUrl, (u) => new WebSocket(u, { origin: `http://127.0.0.1:${server.port}` }) as unknown as WebSocketLike);
+  const client = new LoopbackBridgeClient(
+    server.bridgeUrl,
+    (u) => new WebSocket(u, { origin: `http://127.0.0.1:${server.port}` }) as unknown as WebSocketLike,
+  );
   await new Promise<void>((resolve) => client.onConnectionChange((s) => s === 'connected' && resolve()));
 
   // Warm-up (JIT, socket buffers).

@@ -9,7 +9,9 @@ console.log(`Edgeward benchmarks — ${os.cpus().length} cores, Node ${process.v
 
 const bridge = await benchBridge();
 console.log('Bridge (loopback WebSocket transport, real router):');
-console.log(`  invoke round trips, sequential     ${fmt(bridge.sequentialInvokesPerS)} /s   (p50 ${fmt(bridge.sequentialP50Ms, 3)} ms, p99 ${fmt(bridge.sequentialP99Ms, 3)} ms)`);
+console.log(
+  `  invoke round trips, sequential     ${fmt(bridge.sequentialInvokesPerS)} /s   (p50 ${fmt(bridge.sequentialP50Ms, 3)} ms, p99 ${fmt(bridge.sequentialP99Ms, 3)} ms)`,
+);
 console.log(`  invoke round trips, 64 in flight   ${fmt(bridge.concurrentInvokesPerS)} /s`);
 console.log(`  stream frames (256 B payload)      ${fmt(bridge.framesPerS)} frames/s   (${fmt(bridge.frameMiBPerS, 1)} MiB/s)`);
 
