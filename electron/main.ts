@@ -15,9 +15,9 @@ app.enableSandbox();
 
 if (!app.requestSingleInstanceLock()) app.quit();
 
-void app.whenReady().then(() => {
+void app.whenReady().then(async () => {
   const dataDir = path.resolve(dataDirArg ?? process.env.EDGEWARD_DATA_DIR ?? app.getPath('userData'));
-  const backend = createBackend({ dataDir, transport: 'electron' });
+  const backend = await createBackend({ dataDir, transport: 'electron' });
   serveRenderer(path.join(here, '..', 'renderer'));
   const trusted = new Set<number>();
   const detach = attachIpc(backend.router, trusted);
@@ -34,8 +34,13 @@ void app.whenReady().then(() => {
   app.on('window-all-closed', () => {
     if (process.platform !== 'darwin') app.quit();
   });
-  app.on('will-quit', () => {
+  // Let pending audit records reach the disk before the process ends.
+  let closing = false;
+  app.on('will-quit', (event) => {
+    if (closing) return;
+    closing = true;
+    event.preventDefault();
     detach();
-    backend.close();
+    void backend.close().finally(() => app.exit(0));
   });
 });

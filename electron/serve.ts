@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   const here = path.dirname(fileURLToPath(import.meta.url));
   const staticDir = path.resolve(values['static-dir'] ?? path.join(here, '..', 'renderer'));
   const dataDir = path.resolve(values['data-dir'] ?? defaultDataDir());
-  const backend = createBackend({ dataDir, transport: 'loopback' });
+  const backend = await createBackend({ dataDir, transport: 'loopback' });
   const server = await startLoopbackServer({ router: backend.router, staticDir, port });
   if (values.json) console.log(JSON.stringify({ url: server.url, port: server.port, dataDir }));
   else {
@@ -37,7 +37,7 @@ async function main(): Promise<void> {
   }
   const stop = async () => {
     await server.close();
-    backend.close();
+    await backend.close();
     process.exit(0);
   };
   process.on('SIGINT', () => void stop());

@@ -1,5 +1,7 @@
-import type { Router } from '../ipc/router.js';
+import type { Backend } from '../app/backend.js';
+import { AuditAction, AuditFilter, type VerifyResult } from '../../shared/audit.js';
 import type { AppError, Result } from '../../shared/errors.js';
+import { parseAnchor } from '../services/audit/verify.js';
 import { formatTable } from './table.js';
 
 export interface CliOutput {
@@ -8,13 +10,27 @@ export interface CliOutput {
   error(text: string): void;
 }
 
+export interface CliOptions {
+  anchor?: string;
+  format?: string;
+  since?: string;
+  until?: string;
+  node?: string;
+  actor?: string;
+  action?: string;
+  output?: string;
+}
+
 export function usage(): string {
   return `Usage: edgeward [--data-dir DIR] [--json] COMMAND
 
 Commands:
-  info                        version, platform and data directory
-  settings get                current settings
-  settings set KEY VALUE      change one setting (operatorName, theme)
+  info                               version, platform and data directory
+  settings get                       current settings
+  settings set KEY VALUE             change one setting (operatorName, theme); audited
+  audit verify [--anchor SEQ:HASH]   check the whole hash chain; exit 1 when broken
+  audit head                         the current head (seq and hash), to anchor in a ticket
+  audit export --format csv|jsonl [--since T] [--until T] [--node N] [--actor A] [--action X] [-o FILE]
 
 Global options:
   --data-dir DIR   where Edgeward keeps its data (default: EDGEWARD_DATA_DIR or the per-user folder)
@@ -23,10 +39,7 @@ Exit status: 0 ok, 1 operation failed, 2 usage or validation error.
 `;
 }
 
-/** Validation errors are the caller's to fix (2); anything else means the operation failed (1). */
-function report(result: Result<unknown>, out: CliOutput): number {
-  if (result.ok) return 0;
-  const e: AppError = result.error;
+function reportError(e: AppError, out: CliOutput): number {
   if (out.json) out.print(JSON.stringify({ error: e }));
   else {
     out.error(`edgeward: ${e.message}`);
@@ -36,20 +49,46 @@ function report(result: Result<unknown>, out: CliOutput): number {
   return e.code === 'VALIDATION' ? 2 : 1;
 }
 
+/** Validation errors are the caller's to fix (2); anything else means the operation failed (1). */
+function report(result: Result<unknown>, out: CliOutput): number {
+  return result.ok ? 0 : reportError(result.error, out);
+}
+
+function usageError(message: string, out: CliOutput): number {
+  out.error(`edgeward: ${message}\n\n${usage()}`);
+  return 2;
+}
+
 function show(value: Record<string, unknown>, out: CliOutput): void {
   if (out.json) out.print(JSON.stringify(value));
   else
     out.print(
       formatTable(
         ['KEY', 'VALUE'],
-        Object.entries(value).map(([k, v]) => [k, String(v)]),
+        Object.entries(value).map(([k, v]) => [k, typeof v === 'object' ? JSON.stringify(v) : String(v)]),
       ),
     );
 }
 
-export async function runCommand(router: Router, args: string[], out: CliOutput): Promise<number> {
+function printVerify(result: VerifyResult, out: CliOutput): number {
+  if (out.json) out.print(JSON.stringify(result));
+  else if (result.intact) {
+    out.print(
+      `intact: ${result.records} records in ${result.files} file${result.files === 1 ? '' : 's'}; head seq ${result.head.seq} ${result.head.hash}`,
+    );
+    if (result.anchor) out.print(`anchor seq ${result.anchor.seq} found with the same hash`);
+  } else {
+    out.print(`BROKEN (${result.kind}) at ${result.file} line ${result.line}, seq ${result.seq}: ${result.message}`);
+    out.print(`${result.records} records verified before the break.`);
+  }
+  return result.intact ? 0 : 1;
+}
+
+export async function runCommand(backend: Backend, args: string[], out: CliOutput, opts: CliOptions = {}): Promise<number> {
   const ctx = { transport: 'cli' as const, clientId: 'cli' };
+  const { router } = backend;
   const [command, sub, ...rest] = args;
+
   if (command === 'info' && sub === undefined) {
     const result = await router.invoke('app.info', {}, ctx);
     if (result.ok) show(result.value as Record<string, unknown>, out);
@@ -66,6 +105,42 @@ export async function runCommand(router: Router, args: string[], out: CliOutput)
     if (result.ok) show(result.value as Record<string, unknown>, out);
     return report(result, out);
   }
-  out.error(`edgeward: unknown command: ${args.join(' ')}\n\n${usage()}`);
-  return 2;
+
+  if (command === 'audit' && sub === 'head' && rest.length === 0) {
+    const head = backend.audit.verify();
+    // The head of an intact chain only: anchoring a broken log would certify the damage.
+    if (!head.intact) return printVerify(head, out);
+    if (out.json) out.print(JSON.stringify(head.head));
+    else out.print(`${head.head.seq}:${head.head.hash}`);
+    return 0;
+  }
+  if (command === 'audit' && sub === 'verify' && rest.length === 0) {
+    let anchor;
+    if (opts.anchor !== undefined) {
+      anchor = parseAnchor(opts.anchor);
+      if (!anchor) return usageError(`--anchor must be SEQ:HASH (64 hex digits), got ${JSON.stringify(opts.anchor)}`, out);
+    }
+    return printVerify(backend.audit.verify(anchor), out);
+  }
+  if (command === 'audit' && sub === 'export' && rest.length === 0) {
+    if (opts.format !== 'csv' && opts.format !== 'jsonl') return usageError('--format must be csv or jsonl', out);
+    if (opts.action !== undefined && !AuditAction.safeParse(opts.action).success) {
+      return usageError(`--action must be one of: ${AuditAction.options.join(', ')}`, out);
+    }
+    const filter = AuditFilter.safeParse({ since: opts.since, until: opts.until, node: opts.node, actor: opts.actor, action: opts.action });
+    if (!filter.success) return usageError(filter.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '), out);
+    try {
+      const result = await backend.audit.export(opts.format, filter.data, opts.output);
+      if (out.json) out.print(JSON.stringify(result));
+      else out.print(`exported ${result.count} records to ${result.file} (sha256 ${result.sha256})`);
+      return 0;
+    } catch (err) {
+      const e = err as { appError?: AppError; message?: string };
+      return reportError(
+        e.appError ?? { code: 'INTERNAL', message: `export failed: ${e.message}`, action: 'Check the output path and retry.' },
+        out,
+      );
+    }
+  }
+  return usageError(`unknown command: ${args.join(' ')}`, out);
 }

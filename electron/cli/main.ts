@@ -19,6 +19,15 @@ async function main(argv: string[]): Promise<number> {
         'data-dir': { type: 'string' },
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
+        // audit
+        anchor: { type: 'string' },
+        format: { type: 'string' },
+        since: { type: 'string' },
+        until: { type: 'string' },
+        node: { type: 'string' },
+        actor: { type: 'string' },
+        action: { type: 'string' },
+        output: { type: 'string', short: 'o' },
       },
     });
   } catch (err) {
@@ -31,16 +40,16 @@ async function main(argv: string[]): Promise<number> {
     return values.help ? 0 : 2;
   }
   const dataDir = path.resolve(values['data-dir'] ?? defaultDataDir());
-  const backend = createBackend({ dataDir, transport: 'cli' });
+  const backend = await createBackend({ dataDir, transport: 'cli' });
   const out: CliOutput = {
     json: values.json,
     print: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
     error: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
   };
   try {
-    return await runCommand(backend.router, positionals, out);
+    return await runCommand(backend, positionals, out, values);
   } finally {
-    backend.close();
+    await backend.close();
   }
 }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AuditFilter, AuditRecord, VerifyResult } from '../audit.js';
 import { Settings, SettingsPatch } from '../settings.js';
 
 /**
@@ -17,10 +18,32 @@ export type AppInfo = z.infer<typeof AppInfo>;
 
 const Empty = z.strictObject({});
 
+export const AuditHead = z.strictObject({ seq: z.number().int().nonnegative(), hash: z.string() });
+export const AuditQueryRequest = z.strictObject({
+  filter: AuditFilter.default({}),
+  offset: z.number().int().nonnegative().default(0),
+  limit: z.number().int().min(1).max(500).default(100),
+});
+export const AuditQueryResponse = z.strictObject({ total: z.number().int().nonnegative(), records: z.array(AuditRecord) });
+export const AuditExportRequest = z.strictObject({ format: z.enum(['csv', 'jsonl']), filter: AuditFilter.default({}) });
+export const AuditExportResponse = z.strictObject({ file: z.string(), count: z.number().int().nonnegative(), sha256: z.string() });
+
 export const channels = {
   'app.info': { request: Empty, response: AppInfo },
   'settings.get': { request: Empty, response: Settings },
   'settings.set': { request: SettingsPatch, response: Settings },
+  'audit.query': { request: AuditQueryRequest, response: AuditQueryResponse },
+  'audit.verify': {
+    request: z.strictObject({
+      anchor: z
+        .string()
+        .regex(/^\d+:[0-9a-f]{64}$/, 'anchor is SEQ:HASH')
+        .optional(),
+    }),
+    response: VerifyResult,
+  },
+  'audit.head': { request: Empty, response: AuditHead },
+  'audit.export': { request: AuditExportRequest, response: AuditExportResponse },
 } as const satisfies Record<string, { request: z.ZodType; response: z.ZodType }>;
 
 export type Channels = typeof channels;

@@ -25,9 +25,13 @@ export const DiagnosticsBurstFrame = z.strictObject({
 });
 export type DiagnosticsBurstFrame = z.infer<typeof DiagnosticsBurstFrame>;
 
+/** The audit log grew (this process or another): the view refreshes. Coalesced to a few per second. */
+export const AuditAppendedFrame = z.strictObject({ head: z.strictObject({ seq: z.number().int(), hash: z.string() }) });
+
 export const topics = {
   heartbeat: { params: NoParams, frame: HeartbeatFrame },
   'diagnostics.burst': { params: DiagnosticsBurstParams, frame: DiagnosticsBurstFrame },
+  'audit.appended': { params: NoParams, frame: AuditAppendedFrame },
 } as const satisfies Record<string, { params: z.ZodType; frame: z.ZodType }>;
 
 export type Topics = typeof topics;

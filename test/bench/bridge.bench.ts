@@ -17,7 +17,7 @@ export interface BridgeFigures {
 /** Invoke round trips and stream frames through the real router over the real WebSocket transport. */
 export async function benchBridge(): Promise<BridgeFigures> {
   const tmp = makeTempDir();
-  const backend = createBackend({ dataDir: tmp.dir, transport: 'loopback' });
+  const backend = await createBackend({ dataDir: tmp.dir, transport: 'loopback' });
   const server = await startLoopbackServer({ router: backend.router });
   const client = new LoopbackBridgeClient(
     server.bridgeUrl,

@@ -23,7 +23,7 @@ export const wsFactory = (origin?: string) => (url: string) => new WebSocket(url
 export const transports: Record<'electron' | 'loopback', (opts?: { heartbeatIntervalMs?: number }) => Promise<BridgeUnderTest>> = {
   async electron(opts = {}) {
     const tmp = makeTempDir();
-    const backend = createBackend({ dataDir: tmp.dir, transport: 'electron', ...opts });
+    const backend = await createBackend({ dataDir: tmp.dir, transport: 'electron', ...opts });
     const pair = memoryIpcPair({ frameUrl: `${APP_ORIGIN}/index.html` });
     const detach = attachElectronTransport(pair.ipcMain, backend.router, {
       trustedWebContents: new Set([pair.webContents.id]),
@@ -35,14 +35,14 @@ export const transports: Record<'electron' | 'loopback', (opts?: { heartbeatInte
       dataDir: tmp.dir,
       close: async () => {
         detach();
-        backend.close();
+        await backend.close();
         tmp.cleanup();
       },
     };
   },
   async loopback(opts = {}) {
     const tmp = makeTempDir();
-    const backend = createBackend({ dataDir: tmp.dir, transport: 'loopback', ...opts });
+    const backend = await createBackend({ dataDir: tmp.dir, transport: 'loopback', ...opts });
     const server: LoopbackServer = await startLoopbackServer({ router: backend.router });
     const client = new LoopbackBridgeClient(server.bridgeUrl, wsFactory(`http://127.0.0.1:${server.port}`));
     return {
@@ -52,7 +52,7 @@ export const transports: Record<'electron' | 'loopback', (opts?: { heartbeatInte
       close: async () => {
         client.close();
         await server.close();
-        backend.close();
+        await backend.close();
         tmp.cleanup();
       },
     };

@@ -37,13 +37,13 @@ describe('loopback bridge guards', () => {
 
   beforeAll(async () => {
     tmp = makeTempDir();
-    backend = createBackend({ dataDir: tmp.dir, transport: 'loopback' });
+    backend = await createBackend({ dataDir: tmp.dir, transport: 'loopback' });
     server = await startLoopbackServer({ router: backend.router });
     origin = `http://127.0.0.1:${server.port}`;
   });
   afterAll(async () => {
     await server.close();
-    backend.close();
+    await backend.close();
     tmp.cleanup();
   });
 

@@ -27,7 +27,7 @@ describe('IPC sender policy', () => {
 
   it('is applied by the Electron transport before the payload is looked at', async () => {
     const tmp = makeTempDir();
-    const backend = createBackend({ dataDir: tmp.dir, transport: 'electron' });
+    const backend = await createBackend({ dataDir: tmp.dir, transport: 'electron' });
     const pair = memoryIpcPair({ frameUrl: 'edgeward://app/index.html', subFrame: true });
     const detach = attachElectronTransport(pair.ipcMain, backend.router, {
       trustedWebContents: new Set([pair.webContents.id]),
@@ -41,7 +41,7 @@ describe('IPC sender policy', () => {
     const subError = await new Promise((resolve) => api.subscribe('heartbeat', {}, () => undefined, resolve));
     expect(subError).toMatchObject({ code: 'FORBIDDEN_SENDER' });
     detach();
-    backend.close();
+    await backend.close();
     tmp.cleanup();
   });
 });

@@ -1,0 +1,318 @@
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { GENESIS_HASH, type AuditAction, type AuditOutcome, type AuditRecord, type AuditTarget } from '../../../shared/audit.js';
+import { AppErrorException, appError } from '../../../shared/errors.js';
+import { decodeLine, encodeRecord } from './canonical.js';
+import { fileName, listLogFiles, readTail } from './files.js';
+import { DirLock } from './lock.js';
+import { sanitizeParams, sanitizeText } from './redact.js';
+
+export interface AuditActor {
+  osUser: string;
+  operator: string;
+}
+
+export interface AuditEntry {
+  action: AuditAction;
+  target?: AuditTarget;
+  params?: Record<string, unknown>;
+  outcome: AuditOutcome;
+  error?: string;
+  durationMs: number;
+  hostKey?: string;
+  scriptHash?: string;
+  reason?: string;
+}
+
+export interface AuditLogOptions {
+  actor: () => AuditActor;
+  /** Rotate to a new file past this size. */
+  maxFileBytes?: number;
+  /** Refuse actions when less than this is free on the log's filesystem. */
+  minFreeBytes?: number;
+  clock?: () => Date;
+}
+
+interface Pending {
+  entry: AuditEntry;
+  actor: AuditActor;
+  ts: string;
+  resolve: (r: AuditRecord) => void;
+  reject: (e: Error) => void;
+}
+
+export interface Head {
+  seq: number;
+  hash: string;
+}
+
+export const osUser = (): string => {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return process.env.USER ?? process.env.USERNAME ?? 'unknown';
+  }
+};
+
+function unavailable(why: string): AppErrorException {
+  return new AppErrorException(
+    appError(
+      'UNAVAILABLE',
+      `Refused: the audit log cannot be written (${why}). Nothing was done, because every action must be recorded first.`,
+      'Free space or fix permissions on the data directory, then retry.',
+    ),
+  );
+}
+
+/**
+ * The append-only, hash-chained audit log. Appends are group-committed: everything queued while a
+ * flush runs is written and fsynced together, and each caller's promise resolves only once its
+ * record is on disk. The app and the CLI may write at the same time; a directory lock serializes
+ * them and each writer re-reads the tail before it chains on to it.
+ */
+export class AuditLog {
+  private queue: Pending[] = [];
+  private flushing: Promise<void> | undefined;
+  private headState: Head = { seq: 0, hash: GENESIS_HASH };
+  private active = { n: 1, size: 0 };
+  private readonly listeners = new Set<(records: AuditRecord[]) => void>();
+  private broken: string | undefined;
+  private readonly lock: DirLock;
+  private readonly maxFileBytes: number;
+  private readonly minFreeBytes: number;
+  private readonly clock: () => Date;
+
+  private constructor(
+    readonly dir: string,
+    private readonly options: AuditLogOptions,
+  ) {
+    this.lock = new DirLock(dir);
+    this.maxFileBytes = options.maxFileBytes ?? 64 * 1024 * 1024;
+    this.minFreeBytes = options.minFreeBytes ?? 256 * 1024;
+    this.clock = options.clock ?? (() => new Date());
+  }
+
+  static async open(dir: string, options: AuditLogOptions): Promise<AuditLog> {
+    await fsp.mkdir(dir, { recursive: true, mode: 0o700 });
+    const log = new AuditLog(dir, options);
+    await log.lock.acquire();
+    let recovered: { file: string; bytes: number; keptAs: string } | undefined;
+    try {
+      recovered = log.recoverTornTail();
+      log.readHead();
+    } finally {
+      await log.lock.release();
+    }
+    if (recovered) {
+      await log.append({ action: 'audit.torn_tail_recovered', params: recovered, outcome: 'ok', durationMs: 0 });
+    }
+    return log;
+  }
+
+  head(): Head {
+    return { ...this.headState };
+  }
+
+  onAppend(listener: (records: AuditRecord[]) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Throws the user-facing refusal when the next record could not be written. */
+  async ensureWritable(): Promise<void> {
+    if (this.broken) {
+      // A previous write failed: probe whether the cause went away before refusing.
+      if (!(await this.hasRoom())) throw unavailable(this.broken);
+      this.broken = undefined;
+    }
+    if (!(await this.hasRoom())) throw unavailable(`less than ${Math.round(this.minFreeBytes / 1024)} KiB free at ${this.dir}`);
+  }
+
+  /**
+   * Runs an action and records it: refused up front when the log cannot be written, recorded (and
+   * fsynced) before the result is returned, failures recorded with their error and rethrown.
+   */
+  async perform<T>(
+    spec: Omit<AuditEntry, 'outcome' | 'durationMs' | 'error'>,
+    action: () => Promise<T> | T,
+    outcomeOf: (result: T) => { outcome: AuditOutcome; error?: string; params?: Record<string, unknown> } = () => ({ outcome: 'ok' }),
+  ): Promise<T> {
+    await this.ensureWritable();
+    // The actor as it was when the action began (an operator renaming themselves is recorded under the old name).
+    const actor = this.options.actor();
+    const t0 = performance.now();
+    let result: T;
+    try {
+      result = await action();
+    } catch (err) {
+      const error = err instanceof AppErrorException ? err.appError.message : err instanceof Error ? err.message : String(err);
+      await this.append({ ...spec, outcome: 'failed', error, durationMs: Math.round(performance.now() - t0) }, actor);
+      throw err;
+    }
+    const o = outcomeOf(result);
+    await this.append(
+      {
+        ...spec,
+        params: { ...spec.params, ...o.params },
+        outcome: o.outcome,
+        error: o.error,
+        durationMs: Math.round(performance.now() - t0),
+      },
+      actor,
+    );
+    return result;
+  }
+
+  /** Resolves once the record is durable on disk. */
+  append(entry: AuditEntry, actor: AuditActor = this.options.actor()): Promise<AuditRecord> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ entry, actor, ts: this.clock().toISOString(), resolve, reject });
+      if (!this.flushing) this.flushing = this.flushLoop().finally(() => (this.flushing = undefined));
+    });
+  }
+
+  async close(): Promise<void> {
+    while (this.flushing) await this.flushing;
+  }
+
+  private async hasRoom(): Promise<boolean> {
+    try {
+      const s = await fsp.statfs(this.dir);
+      return s.bavail * s.bsize >= this.minFreeBytes;
+    } catch {
+      return false;
+    }
+  }
+
+  private async flushLoop(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0);
+      try {
+        const records = await this.writeBatch(batch);
+        batch.forEach((p, i) => p.resolve(records[i] as AuditRecord));
+        for (const l of this.listeners) l(records);
+      } catch (err) {
+        this.broken = err instanceof Error ? err.message : String(err);
+        const refusal = unavailable((err as NodeJS.ErrnoException).code === 'ENOSPC' ? 'the disk is full' : this.broken);
+        for (const p of batch) p.reject(refusal);
+      }
+    }
+  }
+
+  private async writeBatch(batch: Pending[]): Promise<AuditRecord[]> {
+    await this.lock.acquire();
+    try {
+      this.syncWithDisk();
+      let { seq, hash } = this.headState;
+      const records: AuditRecord[] = [];
+      let text = '';
+      for (const p of batch) {
+        const e = p.entry;
+        const body = {
+          seq: seq + 1,
+          ts: p.ts,
+          actor: p.actor,
+          action: e.action,
+          target: e.target ?? {},
+          params: sanitizeParams(e.action, e.params),
+          outcome: e.outcome,
+          error: sanitizeText(e.error),
+          durationMs: Math.max(0, Math.round(e.durationMs)),
+          hostKey: e.hostKey,
+          scriptHash: e.scriptHash,
+          reason: sanitizeText(e.reason),
+          prev: hash,
+        };
+        const encoded = encodeRecord(body);
+        seq += 1;
+        hash = encoded.hash;
+        text += encoded.line;
+        records.push(JSON.parse(encoded.line) as AuditRecord);
+      }
+      const bytes = Buffer.from(text, 'utf8');
+      if (this.active.size > 0 && this.active.size + bytes.length > this.maxFileBytes) {
+        this.active = { n: this.active.n + 1, size: 0 };
+      }
+      const file = path.join(this.dir, fileName(this.active.n));
+      const fh = await fsp.open(file, 'a', 0o600);
+      try {
+        let written = 0;
+        try {
+          while (written < bytes.length) written += (await fh.write(bytes, written)).bytesWritten;
+          await fh.datasync();
+        } catch (err) {
+          // Leave no partial record behind: cut the file back to where this batch began.
+          await fh.truncate(this.active.size).catch(() => undefined);
+          throw err;
+        }
+      } finally {
+        await fh.close();
+      }
+      this.active.size += bytes.length;
+      this.headState = { seq, hash };
+      return records;
+    } finally {
+      await this.lock.release();
+    }
+  }
+
+  /** Another process may have appended or rotated since our last write: chain on to what is there. */
+  private syncWithDisk(): void {
+    const files = listLogFiles(this.dir);
+    const last = files[files.length - 1];
+    if (!last) {
+      this.active = { n: 1, size: 0 };
+      this.headState = { seq: 0, hash: GENESIS_HASH };
+      return;
+    }
+    const size = fs.statSync(last.file).size;
+    if (last.n === this.active.n && size === this.active.size) return;
+    this.readHead();
+  }
+
+  private readHead(): void {
+    const files = listLogFiles(this.dir);
+    for (let i = files.length - 1; i >= 0; i--) {
+      const f = files[i]!;
+      const tail = readTail(f.file);
+      if (i === files.length - 1) this.active = { n: f.n, size: tail.size };
+      if (!tail.lastLine) continue;
+      const decoded = decodeLine(tail.lastLine);
+      const seq = decoded?.value.seq;
+      if (!decoded || typeof seq !== 'number') {
+        throw new AppErrorException(
+          appError(
+            'INTERNAL',
+            `The last record of ${path.basename(f.file)} is unreadable`,
+            'Run "edgeward audit verify" to locate the damage.',
+          ),
+        );
+      }
+      this.headState = { seq, hash: decoded.claimed };
+      return;
+    }
+    this.headState = { seq: 0, hash: GENESIS_HASH };
+  }
+
+  /** A crash mid-write leaves an incomplete last line: keep it aside, cut it off, report it. */
+  private recoverTornTail(): { file: string; bytes: number; keptAs: string } | undefined {
+    const last = listLogFiles(this.dir).at(-1);
+    if (!last) return undefined;
+    const tail = readTail(last.file);
+    if (tail.completeBytes === tail.size) return undefined;
+    const torn = Buffer.alloc(tail.size - tail.completeBytes);
+    const fd = fs.openSync(last.file, 'r+');
+    try {
+      fs.readSync(fd, torn, 0, torn.length, tail.completeBytes);
+      const keptAs = `${last.file}.torn-${this.clock().toISOString().replace(/[:.]/g, '-')}`;
+      fs.writeFileSync(keptAs, torn, { mode: 0o600 });
+      fs.ftruncateSync(fd, tail.completeBytes);
+      fs.fsyncSync(fd);
+      return { file: path.basename(last.file), bytes: torn.length, keptAs: path.basename(keptAs) };
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+}

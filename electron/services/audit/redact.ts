@@ -1,0 +1,114 @@
+import type { AuditAction, JsonValue } from '../../../shared/audit.js';
+
+/**
+ * Parameters reach the audit log only through this allow-list, per action. Anything else is dropped
+ * (its name is kept, so an auditor sees that something was withheld). Within allowed values, keys
+ * that name secrets and values that look like secrets are redacted too: defence in depth, because a
+ * password in the audit log would be a breach the log itself then preserves forever.
+ */
+const NODE_PARAMS = [
+  'name',
+  'host',
+  'port',
+  'user',
+  'auth',
+  'via',
+  'site',
+  'department',
+  'tags',
+  'role',
+  'profiles',
+  'notes',
+  'changes',
+  'source',
+  'count',
+  'rows',
+];
+const DEPLOY_PARAMS = ['spec', 'specHash', 'revision', 'image', 'digest', 'strategy', 'wave', 'step', 'env', 'nodes', 'resume'];
+const COMMISSION_PARAMS = ['profile', 'check', 'verdict', 'reportSha256', 'report', 'checks'];
+
+export const PARAM_ALLOW_LIST: Record<AuditAction, readonly string[]> = {
+  'settings.update': ['theme', 'operatorName'],
+  'audit.export': ['format', 'filter', 'count', 'file', 'sha256'],
+  'audit.torn_tail_recovered': ['file', 'bytes', 'keptAs'],
+  'node.add': NODE_PARAMS,
+  'node.edit': NODE_PARAMS,
+  'node.remove': NODE_PARAMS,
+  'node.disable': NODE_PARAMS,
+  'node.enable': NODE_PARAMS,
+  'nodes.import': NODE_PARAMS,
+  'hostkey.trust': ['fingerprint', 'expected', 'presented', 'source'],
+  'hostkey.retrust': ['fingerprint', 'expected', 'presented', 'source'],
+  'hostkey.mismatch': ['fingerprint', 'expected', 'presented', 'source'],
+  'fleet.exec': ['command', 'selection', 'concurrency', 'timeoutS', 'nodes', 'summary'],
+  'telemetry.session_start': ['intervalS'],
+  'alert.acknowledge': ['rule', 'alertId'],
+  'deploy.apply': DEPLOY_PARAMS,
+  'deploy.pause': DEPLOY_PARAMS,
+  'deploy.resume': DEPLOY_PARAMS,
+  'deploy.abort': DEPLOY_PARAMS,
+  'deploy.rollback': DEPLOY_PARAMS,
+  'deploy.step': DEPLOY_PARAMS,
+  'commission.run': COMMISSION_PARAMS,
+  'commission.override': COMMISSION_PARAMS,
+  'commission.signoff': COMMISSION_PARAMS,
+};
+
+const SECRET_KEY = /pass(word|phrase)?|secret|token|private.?key|credential|api.?key|authori[sz]ation|cookie|session/i;
+const SECRET_VALUES: RegExp[] = [
+  /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|$)/g,
+  /\b(bearer|token|basic)\s+[A-Za-z0-9._~+/-]{12,}=*/gi,
+  /\b(password|passwd|pwd|secret|token|api[_-]?key)\s*[=:]\s*\S+/gi,
+  /\b[a-z][a-z0-9+.-]*:\/\/[^/\s:@]+:[^@\s/]+@/gi, // credentials in URLs
+];
+const MAX_STRING = 2000;
+const MAX_DEPTH = 6;
+
+export const REDACTED = '[redacted]';
+
+function scrubString(s: string): string {
+  let out = s;
+  for (const re of SECRET_VALUES) out = out.replace(re, REDACTED);
+  return out.length > MAX_STRING ? `${out.slice(0, MAX_STRING)}…[truncated ${out.length - MAX_STRING} chars]` : out;
+}
+
+function scrub(value: unknown, depth: number): JsonValue {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'string') return scrubString(value);
+  if (typeof value === 'number') return Number.isFinite(value) ? value : null;
+  if (typeof value === 'boolean') return value;
+  if (depth >= MAX_DEPTH) return '[too deep]';
+  if (Array.isArray(value)) return value.slice(0, 200).map((v) => scrub(v, depth + 1));
+  if (typeof value === 'object') {
+    const obj = value as Record<string, unknown>;
+    // An env entry marked secret keeps its name, never its value.
+    if (obj.secret === true && 'value' in obj) return { ...scrubObject({ ...obj, value: undefined }, depth), value: '[secret]' };
+    return scrubObject(obj, depth);
+  }
+  return String(value);
+}
+
+function scrubObject(obj: Record<string, unknown>, depth: number): { [k: string]: JsonValue } {
+  const out: { [k: string]: JsonValue } = {};
+  for (const [k, v] of Object.entries(obj)) {
+    if (v === undefined) continue;
+    out[k] = SECRET_KEY.test(k) ? REDACTED : scrub(v, depth + 1);
+  }
+  return out;
+}
+
+export function sanitizeParams(action: AuditAction, params: Record<string, unknown> = {}): Record<string, JsonValue> {
+  const allowed = new Set(PARAM_ALLOW_LIST[action]);
+  const out: Record<string, JsonValue> = {};
+  const dropped: string[] = [];
+  for (const [k, v] of Object.entries(params)) {
+    if (v === undefined) continue;
+    if (!allowed.has(k)) dropped.push(k);
+    else out[k] = SECRET_KEY.test(k) ? REDACTED : scrub(v, 0);
+  }
+  if (dropped.length > 0) out.droppedParams = dropped.sort().map((k) => scrubString(k).slice(0, 64));
+  return out;
+}
+
+/** Free text fields (error, reason) pass the same value scrubbing. */
+export const sanitizeText = (s: string | undefined) => (s === undefined ? undefined : scrubString(s));
