@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBackend, type Backend } from '../../electron/app/backend.js';
 import { runCommand, type CliOutput } from '../../electron/cli/commands.js';
@@ -44,5 +46,53 @@ describe('edgeward CLI frame', () => {
 
   it('prints tables that cannot be spoofed with control characters', () => {
     expect(formatTable(['K', 'V'], [['a', 'x\u001b[31mred']])).toBe('K  V\na  x\\x1b[31mred');
+  });
+});
+
+describe('edgeward audit commands', () => {
+  const tmp = makeTempDir();
+  let backend: Backend;
+  beforeAll(async () => {
+    backend = await createBackend({ dataDir: tmp.dir, transport: 'cli' });
+    for (const name of ['=cmd|calc', 'Alice', 'Bob']) await runCommand(backend, ['settings', 'set', 'operatorName', name], capture().io);
+  });
+  afterAll(async () => {
+    await backend.close();
+    tmp.cleanup();
+  });
+
+  it('prints the head as SEQ:HASH and verifies against it as an anchor', async () => {
+    const head = capture();
+    expect(await runCommand(backend, ['audit', 'head'], head.io)).toBe(0);
+    expect(head.out.stdout[0]).toMatch(/^3:[0-9a-f]{64}$/);
+    const v = capture(true);
+    expect(await runCommand(backend, ['audit', 'verify'], v.io, { anchor: head.out.stdout[0] })).toBe(0);
+    expect(JSON.parse(v.out.stdout[0]!)).toMatchObject({ intact: true, records: 3, anchor: { seq: 3 } });
+    expect(await runCommand(backend, ['audit', 'verify'], capture().io, { anchor: 'nonsense' })).toBe(2);
+  });
+
+  it('exports CSV with spreadsheet formulas neutralised, and filters', async () => {
+    const out = path.join(tmp.dir, 'out.csv');
+    const c = capture();
+    expect(await runCommand(backend, ['audit', 'export'], c.io, { format: 'csv', output: out, actor: 'alice' })).toBe(0);
+    expect(c.out.stdout[0]).toMatch(/^exported 1 records to .*out\.csv \(sha256 [0-9a-f]{64}\)$/);
+    const all = path.join(tmp.dir, 'all.csv');
+    await runCommand(backend, ['audit', 'export'], capture().io, { format: 'csv', output: all });
+    const text = fs.readFileSync(all, 'utf8');
+    expect(text).toContain(`"{""operatorName"":""=cmd|calc""}"`);
+    expect(text).not.toMatch(/(^|,)=cmd/m);
+    expect(text).toMatch(/,'=cmd\|calc,|,'=cmd\|calc$/m);
+    expect(await runCommand(backend, ['audit', 'export'], capture().io, { format: 'xml' })).toBe(2);
+  });
+
+  it('exits 1 and names the break when the log was tampered with', async () => {
+    const file = path.join(tmp.dir, 'audit', 'audit-000001.jsonl');
+    const lines = fs.readFileSync(file, 'utf8').split('\n');
+    lines[1] = lines[1]!.replace('"Alice"', '"Mallory"');
+    fs.writeFileSync(file, lines.join('\n'));
+    const c = capture();
+    expect(await runCommand(backend, ['audit', 'verify'], c.io)).toBe(1);
+    expect(c.out.stdout[0]).toMatch(/^BROKEN \(edited\) at audit-000001\.jsonl line 2, seq 2: Record seq 2 was edited/);
+    expect(await runCommand(backend, ['audit', 'head'], capture().io)).toBe(1);
   });
 });

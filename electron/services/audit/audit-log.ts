@@ -169,7 +169,16 @@ export class AuditLog {
   append(entry: AuditEntry, actor: AuditActor = this.options.actor()): Promise<AuditRecord> {
     return new Promise((resolve, reject) => {
       this.queue.push({ entry, actor, ts: this.clock().toISOString(), resolve, reject });
-      if (!this.flushing) this.flushing = this.flushLoop().finally(() => (this.flushing = undefined));
+      this.kick();
+    });
+  }
+
+  /** Starts the flusher unless it runs; re-checks on exit for records queued while it was finishing. */
+  private kick(): void {
+    if (this.flushing) return;
+    this.flushing = this.flushLoop().finally(() => {
+      this.flushing = undefined;
+      if (this.queue.length > 0) this.kick();
     });
   }
 
@@ -189,28 +198,38 @@ export class AuditLog {
   private async flushLoop(): Promise<void> {
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0);
-      try {
-        const records = await this.writeBatch(batch);
-        batch.forEach((p, i) => p.resolve(records[i] as AuditRecord));
-        for (const l of this.listeners) l(records);
-      } catch (err) {
-        this.broken = err instanceof Error ? err.message : String(err);
-        const refusal = unavailable((err as NodeJS.ErrnoException).code === 'ENOSPC' ? 'the disk is full' : this.broken);
-        for (const p of batch) p.reject(refusal);
+      const { records, error } = await this.writeBatch(batch);
+      records.forEach((r, i) => batch[i]!.resolve(r));
+      if (records.length > 0) for (const l of this.listeners) l(records);
+      if (error) {
+        this.broken = error instanceof Error ? error.message : String(error);
+        const refusal = unavailable((error as NodeJS.ErrnoException).code === 'ENOSPC' ? 'the disk is full' : this.broken);
+        for (const p of batch.slice(records.length)) p.reject(refusal);
       }
     }
   }
 
-  private async writeBatch(batch: Pending[]): Promise<AuditRecord[]> {
-    await this.lock.acquire();
+  /**
+   * Chains and writes a batch, rotating files at the size limit (a batch may span files). Returns
+   * the records that are durable; on an error, those after them are not on disk at all.
+   */
+  private async writeBatch(batch: Pending[]): Promise<{ records: AuditRecord[]; error?: unknown }> {
+    const durable: AuditRecord[] = [];
+    try {
+      await this.lock.acquire();
+    } catch (error) {
+      return { records: durable, error };
+    }
     try {
       this.syncWithDisk();
       let { seq, hash } = this.headState;
-      const records: AuditRecord[] = [];
-      let text = '';
+      // Chunks of consecutive records that go into the same file.
+      const chunks: { n: number; lines: string[]; records: AuditRecord[]; heads: Head[] }[] = [];
+      let n = this.active.n;
+      let size = this.active.size;
       for (const p of batch) {
         const e = p.entry;
-        const body = {
+        const encoded = encodeRecord({
           seq: seq + 1,
           ts: p.ts,
           actor: p.actor,
@@ -224,37 +243,45 @@ export class AuditLog {
           scriptHash: e.scriptHash,
           reason: sanitizeText(e.reason),
           prev: hash,
-        };
-        const encoded = encodeRecord(body);
+        });
         seq += 1;
         hash = encoded.hash;
-        text += encoded.line;
-        records.push(JSON.parse(encoded.line) as AuditRecord);
+        const bytes = Buffer.byteLength(encoded.line);
+        if (size > 0 && size + bytes > this.maxFileBytes) {
+          n += 1;
+          size = 0;
+        }
+        let chunk = chunks[chunks.length - 1];
+        if (!chunk || chunk.n !== n) chunks.push((chunk = { n, lines: [], records: [], heads: [] }));
+        chunk.lines.push(encoded.line);
+        chunk.records.push(JSON.parse(encoded.line) as AuditRecord);
+        chunk.heads.push({ seq, hash });
+        size += bytes;
       }
-      const bytes = Buffer.from(text, 'utf8');
-      if (this.active.size > 0 && this.active.size + bytes.length > this.maxFileBytes) {
-        this.active = { n: this.active.n + 1, size: 0 };
-      }
-      const file = path.join(this.dir, fileName(this.active.n));
-      const fh = await fsp.open(file, 'a', 0o600);
-      try {
-        let written = 0;
+      for (const chunk of chunks) {
+        const startSize = chunk.n === this.active.n ? this.active.size : 0;
+        const bytes = Buffer.from(chunk.lines.join(''), 'utf8');
+        const fh = await fsp.open(path.join(this.dir, fileName(chunk.n)), 'a', 0o600);
         try {
+          let written = 0;
           while (written < bytes.length) written += (await fh.write(bytes, written)).bytesWritten;
           await fh.datasync();
-        } catch (err) {
-          // Leave no partial record behind: cut the file back to where this batch began.
-          await fh.truncate(this.active.size).catch(() => undefined);
-          throw err;
+        } catch (error) {
+          // Leave no partial record behind: cut the file back to where this chunk began.
+          await fh.truncate(startSize).catch(() => undefined);
+          return { records: durable, error };
+        } finally {
+          await fh.close();
         }
-      } finally {
-        await fh.close();
+        this.active = { n: chunk.n, size: startSize + bytes.length };
+        this.headState = chunk.heads[chunk.heads.length - 1]!;
+        durable.push(...chunk.records);
       }
-      this.active.size += bytes.length;
-      this.headState = { seq, hash };
-      return records;
+      return { records: durable };
+    } catch (error) {
+      return { records: durable, error };
     } finally {
-      await this.lock.release();
+      await this.lock.release().catch(() => undefined);
     }
   }
 

@@ -57,8 +57,10 @@ export const PARAM_ALLOW_LIST: Record<AuditAction, readonly string[]> = {
 const SECRET_KEY = /pass(word|phrase)?|secret|token|private.?key|credential|api.?key|authori[sz]ation|cookie|session/i;
 const SECRET_VALUES: RegExp[] = [
   /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|$)/g,
-  /\b(bearer|token|basic)\s+[A-Za-z0-9._~+/-]{12,}=*/gi,
-  /\b(password|passwd|pwd|secret|token|api[_-]?key)\s*[=:]\s*\S+/gi,
+  /\bauthori[sz]ation\s*[:=]\s*[^"'\r\n]*/gi,
+  /\b(bearer|basic)\s+\S+/gi,
+  /\b(password|passwd|pwd|passphrase|secret|token|api[_-]?key)\b\s*[=:]\s*\S+/gi,
+  /\btoken\s+\S{8,}/gi,
   /\b[a-z][a-z0-9+.-]*:\/\/[^/\s:@]+:[^@\s/]+@/gi, // credentials in URLs
 ];
 const MAX_STRING = 2000;
@@ -92,7 +94,8 @@ function scrubObject(obj: Record<string, unknown>, depth: number): { [k: string]
   const out: { [k: string]: JsonValue } = {};
   for (const [k, v] of Object.entries(obj)) {
     if (v === undefined) continue;
-    out[k] = SECRET_KEY.test(k) ? REDACTED : scrub(v, depth + 1);
+    // A flag such as `secret: true` says what a value is; it is not the secret itself.
+    out[k] = SECRET_KEY.test(k) && typeof v !== 'boolean' ? REDACTED : scrub(v, depth + 1);
   }
   return out;
 }
