@@ -6,7 +6,8 @@ import { useQuery } from './hooks/useBridge';
 import { useRoute } from './hooks/useRoute';
 import { ROUTES, type RouteId } from './routes';
 import { useApplyTheme } from './theme';
-import { AlertsView, AuditView, CommissioningView, DeploymentsView, FleetView, NodeView } from './views/placeholders';
+import { AlertsView, CommissioningView, DeploymentsView, FleetView, NodeView } from './views/placeholders';
+import { AuditView } from './views/AuditView';
 import { SettingsView } from './views/SettingsView';
 import type { Settings } from '../../shared/settings.js';
 

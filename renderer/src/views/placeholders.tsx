@@ -34,13 +34,6 @@ export const AlertsView = () => (
     meanwhile="No alerts can fire until nodes stream telemetry."
   />
 );
-export const AuditView = () => (
-  <ComingView
-    title="Audit"
-    what="The tamper-evident record of every action: who did what to which node, when, and with what result; verifiable and exportable."
-    meanwhile="Set your operator name under Settings so records name you."
-  />
-);
 export const CommissioningView = () => (
   <ComingView
     title="Commissioning"
