@@ -1,0 +1,77 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createBackend } from '../../electron/app/backend.js';
+import { verifyLog } from '../../electron/services/audit/verify.js';
+import { run } from '../testbed/sh.js';
+import { openLog } from '../helpers/audit.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
+
+/** Fills the filesystem until it refuses another byte. */
+function fill(dir: string): string {
+  const filler = path.join(dir, 'filler');
+  const fd = fs.openSync(filler, 'w');
+  const block = Buffer.alloc(4096, 1);
+  try {
+    for (;;) fs.writeSync(fd, block);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOSPC') throw err;
+  } finally {
+    fs.closeSync(fd);
+  }
+  // Byte-sized leftovers too.
+  try {
+    for (;;) fs.appendFileSync(filler, 'x');
+  } catch {
+    /* full */
+  }
+  return filler;
+}
+
+describe('audit log on a full disk (a tiny tmpfs)', () => {
+  let tmp: ReturnType<typeof makeTempDir>;
+  beforeEach(() => {
+    tmp = makeTempDir('edgeward-full-');
+    run('mount', ['-t', 'tmpfs', '-o', 'size=512k', 'tmpfs', tmp.dir]);
+  });
+  afterEach(() => {
+    run('umount', [tmp.dir]);
+    tmp.cleanup();
+  });
+
+  it('refuses the action, says why, and changes nothing; works again once there is room', async () => {
+    const backend = await createBackend({ dataDir: tmp.dir, transport: 'cli' });
+    const ctx = { transport: 'cli' as const, clientId: 't' };
+    expect((await backend.router.invoke('settings.set', { theme: 'dark' }, ctx)).ok).toBe(true);
+    const filler = fill(tmp.dir);
+
+    const refused = await backend.router.invoke('settings.set', { theme: 'light' }, ctx);
+    expect(refused.ok).toBe(false);
+    if (!refused.ok) {
+      expect(refused.error.code).toBe('UNAVAILABLE');
+      expect(refused.error.message).toMatch(/audit log cannot be written .*free at .*Nothing was done/);
+      expect(refused.error.action).toMatch(/Free space/);
+    }
+    expect(backend.settings.get().theme).toBe('dark');
+
+    fs.rmSync(filler);
+    const again = await backend.router.invoke('settings.set', { theme: 'light' }, ctx);
+    expect(again.ok).toBe(true);
+    expect(verifyLog(path.join(tmp.dir, 'audit'))).toMatchObject({ intact: true, records: 2 });
+    await backend.close();
+  });
+
+  it('rejects a record the disk cannot take and leaves no partial line behind', async () => {
+    const log = await openLog(path.join(tmp.dir, 'audit'), { minFreeBytes: 0 });
+    await log.append({ action: 'settings.update', params: { theme: 'dark' }, outcome: 'ok', durationMs: 1 });
+    fill(tmp.dir);
+    // Larger than a page, so the slack at the end of the log's last page cannot take it.
+    const big = { notes: 'n'.repeat(1900), host: 'h'.repeat(1900), name: 'a'.repeat(1900), source: 's'.repeat(1900), user: 'u'.repeat(1900) };
+    await expect(log.append({ action: 'node.add', params: big, outcome: 'ok', durationMs: 1 })).rejects.toMatchObject({
+      appError: { code: 'UNAVAILABLE', message: expect.stringContaining('the disk is full') },
+    });
+    const text = fs.readFileSync(path.join(tmp.dir, 'audit', 'audit-000001.jsonl'), 'utf8');
+    expect(text.endsWith('\n')).toBe(true);
+    expect(verifyLog(path.join(tmp.dir, 'audit'))).toMatchObject({ intact: true, records: 1 });
+  });
+});
