@@ -2,6 +2,7 @@
 import os from 'node:os';
 import { benchBridge } from './bridge.bench.js';
 import { benchBed } from './bed.bench.js';
+import { benchAudit } from './audit.bench.js';
 
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
@@ -14,6 +15,20 @@ console.log(
 );
 console.log(`  invoke round trips, 64 in flight   ${fmt(bridge.concurrentInvokesPerS)} /s`);
 console.log(`  stream frames (256 B payload)      ${fmt(bridge.framesPerS)} frames/s   (${fmt(bridge.frameMiBPerS, 1)} MiB/s)`);
+
+const audit = await benchAudit();
+console.log('\nAudit log:');
+console.log(
+  `  durable appends, 16 writers        ${fmt(audit.appendsPerS)} /s   (target ≥ 5,000/s; p99 ${fmt(audit.appendP99Ms, 2)} ms to durable)`,
+);
+console.log(
+  `  verify ${fmt(audit.verifyRecords)} records         ${fmt(audit.verifyS, 2)} s   (target < 5 s; ${fmt(audit.verifyMiB)} MiB)`,
+);
+for (const f of audit.filters) {
+  console.log(
+    `  view filter on ${fmt(audit.filterRecords)}: ${f.name.padEnd(17)} p50 ${fmt(f.p50Ms, 1)} ms, p95 ${fmt(f.p95Ms, 1)} ms   (${fmt(f.hits)} hits)`,
+  );
+}
 
 if (process.getuid?.() === 0) {
   const bed = await benchBed(20);

@@ -66,12 +66,19 @@ describe('audit log on a full disk (a tiny tmpfs)', () => {
     await log.append({ action: 'settings.update', params: { theme: 'dark' }, outcome: 'ok', durationMs: 1 });
     fill(tmp.dir);
     // Larger than a page, so the slack at the end of the log's last page cannot take it.
-    const big = { notes: 'n'.repeat(1900), host: 'h'.repeat(1900), name: 'a'.repeat(1900), source: 's'.repeat(1900), user: 'u'.repeat(1900) };
+    const big = {
+      notes: 'n'.repeat(1900),
+      host: 'h'.repeat(1900),
+      name: 'a'.repeat(1900),
+      source: 's'.repeat(1900),
+      user: 'u'.repeat(1900),
+    };
     await expect(log.append({ action: 'node.add', params: big, outcome: 'ok', durationMs: 1 })).rejects.toMatchObject({
       appError: { code: 'UNAVAILABLE', message: expect.stringContaining('the disk is full') },
     });
     const text = fs.readFileSync(path.join(tmp.dir, 'audit', 'audit-000001.jsonl'), 'utf8');
     expect(text.endsWith('\n')).toBe(true);
     expect(verifyLog(path.join(tmp.dir, 'audit'))).toMatchObject({ intact: true, records: 1 });
+    await log.close();
   });
 });

@@ -17,7 +17,9 @@ export function canonicalJson(value: unknown): string {
   return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
 }
 
-export const sha256Hex = (data: string | Buffer) => crypto.createHash('sha256').update(data).digest('hex');
+/** One-shot hashing (Node ≥ 20.12) is twice as fast as createHash for short inputs; verify hashes millions. */
+export const sha256Hex = (data: string | Buffer): string =>
+  typeof crypto.hash === 'function' ? crypto.hash('sha256', data, 'hex') : crypto.createHash('sha256').update(data).digest('hex');
 
 /**
  * One record per line: `{"hash":"H",…}` where `{…}` is the canonical JSON of the record without its
@@ -51,6 +53,6 @@ export function decodeLine(line: string): DecodedLine | undefined {
     return undefined;
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
-  const actual = crypto.createHash('sha256').update('{').update(line.slice(LINE_PREFIX_LENGTH)).digest('hex');
+  const actual = sha256Hex(`{${line.slice(LINE_PREFIX_LENGTH)}`);
   return { claimed: m[1] as string, actual, value: value as Record<string, unknown> };
 }
