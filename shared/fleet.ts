@@ -1,0 +1,93 @@
+import { z } from 'zod';
+
+/**
+ * The fleet inventory: sites → departments → nodes. Every string that can end up in a command line,
+ * a file name or a log is constrained here, once, for the UI, the CLI and imports alike.
+ */
+export const NODE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+/** Hostname (RFC 1123 labels), IPv4 or bracket-less IPv6. No spaces, no shell metacharacters. */
+export const HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?|\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f:]{2,39})$/;
+export const USER = /^[a-z_][a-z0-9_.-]{0,31}\$?$/i;
+const LABEL = /^[A-Za-z0-9][A-Za-z0-9 ._/-]{0,62}$/;
+
+export const NodeName = z.string().regex(NODE_NAME, 'letters, digits, ".", "_" and "-", starting with a letter or digit (max 63)');
+export const Label = z.string().regex(LABEL, 'letters, digits, spaces and . _ / - (max 63)');
+
+export const AuthMethod = z.enum(['agent', 'key', 'password', 'keyboard-interactive']);
+export type AuthMethod = z.infer<typeof AuthMethod>;
+
+export const NodeRole = z.enum(['hub', 'gateway', 'edge']);
+export type NodeRole = z.infer<typeof NodeRole>;
+
+export const WorkloadProfile = z.enum(['radiology', 'ehr-batch', 'cds']);
+export type WorkloadProfile = z.infer<typeof WorkloadProfile>;
+
+export const FleetNode = z.strictObject({
+  name: NodeName,
+  host: z.string().regex(HOST, 'a host name or IP address'),
+  port: z.number().int().min(1).max(65535).default(22),
+  user: z.string().regex(USER, 'a POSIX user name').default('root'),
+  auth: AuthMethod.default('agent'),
+  /** Private key file, for auth "key". */
+  keyPath: z.string().max(4096).optional(),
+  /** Gateways to jump through, outermost first (ProxyJump a,b). */
+  via: z.array(NodeName).max(8).default([]),
+  site: Label.default('default'),
+  department: Label.default('general'),
+  tags: z.array(Label).max(32).default([]),
+  role: NodeRole.default('edge'),
+  profiles: z.array(WorkloadProfile).default([]),
+  notes: z.string().max(2000).default(''),
+  enabled: z.boolean().default(true),
+  disabledReason: z.string().max(500).optional(),
+});
+export type FleetNode = z.infer<typeof FleetNode>;
+export type FleetNodeInput = z.input<typeof FleetNode>;
+
+export const NodePatch = FleetNode.omit({ name: true, enabled: true, disabledReason: true }).partial();
+export type NodePatch = z.infer<typeof NodePatch>;
+
+/** Which nodes a fleet command runs on. */
+export const Selection = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('all') }),
+  z.strictObject({ kind: z.literal('site'), site: Label }),
+  z.strictObject({ kind: z.literal('department'), site: Label, department: Label }),
+  z.strictObject({ kind: z.literal('tag'), tag: Label }),
+  z.strictObject({ kind: z.literal('role'), role: NodeRole }),
+  z.strictObject({ kind: z.literal('nodes'), nodes: z.array(NodeName).min(1).max(1000) }),
+]);
+export type Selection = z.infer<typeof Selection>;
+
+export function selectNodes(nodes: readonly FleetNode[], selection: Selection): FleetNode[] {
+  switch (selection.kind) {
+    case 'all':
+      return nodes.filter((n) => n.enabled);
+    case 'site':
+      return nodes.filter((n) => n.enabled && n.site === selection.site);
+    case 'department':
+      return nodes.filter((n) => n.enabled && n.site === selection.site && n.department === selection.department);
+    case 'tag':
+      return nodes.filter((n) => n.enabled && n.tags.includes(selection.tag));
+    case 'role':
+      return nodes.filter((n) => n.enabled && n.role === selection.role);
+    case 'nodes': {
+      const wanted = new Set(selection.nodes);
+      // Named explicitly: disabled nodes are included so the run reports them as disabled.
+      return nodes.filter((n) => wanted.has(n.name));
+    }
+  }
+}
+
+/** Connection state of one node, as the pool sees it. */
+export const ConnectionStatus = z.enum(['idle', 'connecting', 'connected', 'unreachable', 'auth-failed', 'hostkey-unknown', 'hostkey-changed', 'disabled']);
+export type ConnectionStatus = z.infer<typeof ConnectionStatus>;
+
+export const NodeStatus = z.strictObject({
+  name: z.string(),
+  status: ConnectionStatus,
+  /** Why, in words, for anything but connected/idle. */
+  detail: z.string().optional(),
+  fingerprint: z.string().optional(),
+  since: z.string(),
+});
+export type NodeStatus = z.infer<typeof NodeStatus>;
