@@ -13,6 +13,11 @@ export const ERROR_CODES = [
   'TIMEOUT',
   'CANCELLED',
   'UNAVAILABLE', // a dependency (disk, node, runtime) is not reachable right now
+  'UNREACHABLE', // a node did not answer on the network
+  'AUTH_FAILED', // a node refused the credentials
+  'HOSTKEY_UNKNOWN', // first contact: the fingerprint must be confirmed
+  'HOSTKEY_CHANGED', // the node presented a different host key than the pinned one
+  'DISABLED', // the node is disabled in the inventory
   'INTERNAL', // a bug: the message says where
 ] as const;
 

@@ -6,7 +6,8 @@ import { z } from 'zod';
  */
 export const NODE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 /** Hostname (RFC 1123 labels), IPv4 or bracket-less IPv6. No spaces, no shell metacharacters. */
-export const HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?|\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f:]{2,39})$/;
+export const HOST =
+  /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?|\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f:]{2,39})$/;
 export const USER = /^[a-z_][a-z0-9_.-]{0,31}\$?$/i;
 const LABEL = /^[A-Za-z0-9][A-Za-z0-9 ._/-]{0,62}$/;
 
@@ -79,7 +80,16 @@ export function selectNodes(nodes: readonly FleetNode[], selection: Selection): 
 }
 
 /** Connection state of one node, as the pool sees it. */
-export const ConnectionStatus = z.enum(['idle', 'connecting', 'connected', 'unreachable', 'auth-failed', 'hostkey-unknown', 'hostkey-changed', 'disabled']);
+export const ConnectionStatus = z.enum([
+  'idle',
+  'connecting',
+  'connected',
+  'unreachable',
+  'auth-failed',
+  'hostkey-unknown',
+  'hostkey-changed',
+  'disabled',
+]);
 export type ConnectionStatus = z.infer<typeof ConnectionStatus>;
 
 export const NodeStatus = z.strictObject({
