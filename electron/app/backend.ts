@@ -5,6 +5,16 @@ import { startBurst } from '../services/diagnostics/burst.js';
 import { AuditService } from '../services/audit/audit-service.js';
 import { parseAnchor } from '../services/audit/verify.js';
 import { coalesce } from '../services/common/coalesce.js';
+import os from 'node:os';
+import path from 'node:path';
+import { Inventory } from '../services/fleet/inventory.js';
+import { FleetRunner } from '../services/fleet/fleet-runner.js';
+import { testNode } from '../services/fleet/node-test.js';
+import { previewSshConfig } from '../services/fleet/import-ssh-config.js';
+import { previewCsv } from '../services/fleet/import-csv.js';
+import { KnownHostsStore } from '../services/ssh/known-hosts.js';
+import { SshPool, type KeyboardInteractivePrompt, type PoolOptions } from '../services/ssh/pool.js';
+import { MemorySecretStore, passphraseKey, passwordKey, type SecretStore } from '../services/ssh/secrets.js';
 import { APP_VERSION } from './version.js';
 
 export interface BackendOptions {
@@ -13,12 +23,22 @@ export interface BackendOptions {
   heartbeatIntervalMs?: number;
   /** Audit file rotation size (tests use a tiny one). */
   auditMaxFileBytes?: number;
+  /** Passwords and passphrases; the desktop app passes one encrypted with safeStorage. */
+  secrets?: SecretStore;
+  /** OpenSSH's known_hosts consulted on first contact (default ~/.ssh/known_hosts). */
+  userKnownHostsFile?: string;
+  ssh?: Partial<PoolOptions>;
+  prompt?: KeyboardInteractivePrompt;
 }
 
 export interface Backend {
   router: Router;
   settings: SettingsService;
   audit: AuditService;
+  inventory: Inventory;
+  pool: SshPool;
+  runner: FleetRunner;
+  secrets: SecretStore;
   close(): Promise<void>;
 }
 
@@ -31,6 +51,18 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
   const settings = SettingsService.open(options.dataDir);
   const audit = await AuditService.open(options.dataDir, () => settings.get().operatorName, { maxFileBytes: options.auditMaxFileBytes });
   const heartbeat = new Heartbeat(options.heartbeatIntervalMs);
+  const inventory = Inventory.open(options.dataDir, audit.log);
+  const secrets = options.secrets ?? new MemorySecretStore();
+  const pool = new SshPool({
+    getNode: (name) => inventory.get(name),
+    knownHosts: new KnownHostsStore(path.join(options.dataDir, 'known_hosts')),
+    userKnownHostsFile: options.userKnownHostsFile ?? path.join(os.homedir(), '.ssh', 'known_hosts'),
+    secrets,
+    audit: audit.log,
+    ...(options.prompt ? { prompt: options.prompt } : {}),
+    ...(options.ssh ? { options: options.ssh } : {}),
+  });
+  const runner = new FleetRunner(pool, inventory, audit.log);
   const router = new Router();
 
   router
@@ -48,8 +80,39 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     .handle('audit.verify', (req) => audit.verify(req.anchor ? parseAnchor(req.anchor) : undefined))
     .handle('audit.head', () => audit.head())
     .handle('audit.export', (req) => audit.export(req.format, req.filter))
+    .handle('fleet.list', () => ({ nodes: inventory.list(), statuses: pool.statuses() }))
+    .handle('fleet.node.add', (node) => inventory.add(node))
+    .handle('fleet.node.edit', async ({ name, patch }) => {
+      const node = await inventory.edit(name, patch);
+      await pool.disconnect(name);
+      return node;
+    })
+    .handle('fleet.node.remove', async ({ name }) => {
+      await inventory.remove(name);
+      await pool.disconnect(name);
+      return {};
+    })
+    .handle('fleet.node.setEnabled', async ({ name, enabled, reason }) => {
+      const node = await inventory.setEnabled(name, enabled, reason);
+      if (!enabled) await pool.disconnect(name);
+      return node;
+    })
+    .handle('fleet.node.test', ({ name }) => testNode(pool, name))
+    .handle('fleet.node.trust', ({ name, fingerprint }) => pool.trust(name, fingerprint))
+    .handle('fleet.node.setSecret', ({ name, kind, value, persist }) => {
+      const node = inventory.get(name);
+      const key = kind === 'password' ? passwordKey(name) : passphraseKey(node?.keyPath ?? '');
+      secrets.set(key, value, persist);
+      return { persisted: persist && secrets.canPersist };
+    })
+    .handle('fleet.import.preview', ({ format, text }) => (format === 'csv' ? previewCsv(text) : previewSshConfig(text)))
+    .handle('fleet.import.commit', async ({ nodes, source }) => ({ count: (await inventory.addMany(nodes, source)).length }))
+    .handle('fleet.run.start', (req) => runner.start(req))
+    .handle('fleet.run.cancel', ({ runId }) => ({ cancelled: runner.cancel(runId) }))
     .topic('heartbeat', (_params, emit) => heartbeat.subscribe(emit))
     .topic('diagnostics.burst', (params, emit) => startBurst(params.count, params.payloadBytes, emit))
+    .topic('fleet.status', (_params, emit) => pool.onStatus(emit))
+    .topic('fleet.run', ({ runId }, emit) => runner.follow(runId, emit))
     .topic('audit.appended', (_params, emit) => {
       const out = coalesce((head: { seq: number; hash: string }) => emit({ head }), 250);
       const stop = audit.watch(out.push);
@@ -63,8 +126,13 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     router,
     settings,
     audit,
+    inventory,
+    pool,
+    runner,
+    secrets,
     close: async () => {
       heartbeat.stop();
+      await pool.closeAll();
       await audit.close();
     },
   };

@@ -3,6 +3,7 @@ import { AuditAction, AuditFilter, type VerifyResult } from '../../shared/audit.
 import type { AppError, Result } from '../../shared/errors.js';
 import { parseAnchor } from '../services/audit/verify.js';
 import { formatTable } from './table.js';
+import { processIo, runFleetCommand, type CliIo, type FleetCliOptions } from './fleet-commands.js';
 
 export interface CliOutput {
   json: boolean;
@@ -31,6 +32,13 @@ Commands:
   audit verify [--anchor SEQ:HASH]   check the whole hash chain; exit 1 when broken
   audit head                         the current head (seq and hash), to anchor in a ticket
   audit export --format csv|jsonl [--since T] [--until T] [--node N] [--actor A] [--action X] [-o FILE]
+  nodes add NAME --host H [--port P] [--user U] [--key PATH | --agent | --password-stdin]
+            [--via GATEWAY[,GATEWAY]] [--site S] [--dept D] [--tag T]... [--role hub|gateway|edge]
+  nodes ls | show NAME | rm NAME | disable NAME --reason TEXT | enable NAME
+  nodes import-ssh-config [FILE] [--yes]      (default ~/.ssh/config; previews, imports with --yes)
+  nodes import-csv FILE [--yes]
+  trust NODE [--fingerprint SHA256:...] [--yes]
+  exec (--all | --site S | --tag T | NODE...) [--concurrency N] [--timeout S] [--passphrase-stdin] -- COMMAND...
 
 Global options:
   --data-dir DIR   where Edgeward keeps its data (default: EDGEWARD_DATA_DIR or the per-user folder)
@@ -84,7 +92,13 @@ function printVerify(result: VerifyResult, out: CliOutput): number {
   return result.intact ? 0 : 1;
 }
 
-export async function runCommand(backend: Backend, args: string[], out: CliOutput, opts: CliOptions = {}): Promise<number> {
+export async function runCommand(
+  backend: Backend,
+  args: string[],
+  out: CliOutput,
+  opts: FleetCliOptions = {},
+  io: CliIo = processIo,
+): Promise<number> {
   const ctx = { transport: 'cli' as const, clientId: 'cli' };
   const { router } = backend;
   const [command, sub, ...rest] = args;
@@ -142,5 +156,7 @@ export async function runCommand(backend: Backend, args: string[], out: CliOutpu
       );
     }
   }
+  const fleet = await runFleetCommand(backend, args, out, opts, io, (m) => usageError(m, out));
+  if (fleet !== undefined) return fleet;
   return usageError(`unknown command: ${args.join(' ')}`, out);
 }

@@ -15,6 +15,7 @@ async function main(argv: string[]): Promise<number> {
       args: argv,
       allowPositionals: true,
       strict: true,
+      tokens: true,
       options: {
         'data-dir': { type: 'string' },
         json: { type: 'boolean', default: false },
@@ -28,13 +29,36 @@ async function main(argv: string[]): Promise<number> {
         actor: { type: 'string' },
         action: { type: 'string' },
         output: { type: 'string', short: 'o' },
+        // fleet
+        host: { type: 'string' },
+        port: { type: 'string' },
+        user: { type: 'string' },
+        key: { type: 'string' },
+        agent: { type: 'boolean' },
+        'password-stdin': { type: 'boolean' },
+        'passphrase-stdin': { type: 'boolean' },
+        via: { type: 'string' },
+        site: { type: 'string' },
+        dept: { type: 'string' },
+        tag: { type: 'string', multiple: true },
+        role: { type: 'string' },
+        reason: { type: 'string' },
+        fingerprint: { type: 'string' },
+        yes: { type: 'boolean', short: 'y' },
+        all: { type: 'boolean' },
+        concurrency: { type: 'string' },
+        timeout: { type: 'string' },
       },
     });
   } catch (err) {
     process.stderr.write(`edgeward: ${(err as Error).message}\n\n${usage()}`);
     return 2;
   }
-  const { values, positionals } = parsed;
+  const { values, tokens } = parsed;
+  // Everything after `--` is the remote command, never an option of ours.
+  const terminator = tokens.find((t) => t.kind === 'option-terminator')?.index ?? Infinity;
+  const positionals = tokens.filter((t) => t.kind === 'positional' && t.index < terminator).map((t) => (t as { value: string }).value);
+  const commandArgs = tokens.filter((t) => t.kind === 'positional' && t.index > terminator).map((t) => (t as { value: string }).value);
   if (values.help || positionals.length === 0) {
     process.stdout.write(usage());
     return values.help ? 0 : 2;
@@ -47,7 +71,7 @@ async function main(argv: string[]): Promise<number> {
     error: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
   };
   try {
-    return await runCommand(backend, positionals, out, values);
+    return await runCommand(backend, positionals, out, { ...values, commandArgs });
   } finally {
     await backend.close();
   }

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { AuditFilter, AuditRecord, VerifyResult } from '../audit.js';
 import { Settings, SettingsPatch } from '../settings.js';
+import { FleetNode, NodeName, NodePatch, NodeStatus } from '../fleet.js';
+import { FleetRunRequest } from '../fleet-commands.js';
 
 /**
  * Invoke channels: name → request schema → response schema. The main side validates every request
@@ -28,6 +30,23 @@ export const AuditQueryResponse = z.strictObject({ total: z.number().int().nonne
 export const AuditExportRequest = z.strictObject({ format: z.enum(['csv', 'jsonl']), filter: AuditFilter.default({}) });
 export const AuditExportResponse = z.strictObject({ file: z.string(), count: z.number().int().nonnegative(), sha256: z.string() });
 
+const ImportPreview = z.strictObject({
+  nodes: z.array(FleetNode),
+  errors: z.array(z.strictObject({ file: z.string(), line: z.number().int(), message: z.string() })),
+});
+export const NodeTestResult = z.strictObject({
+  name: z.string(),
+  ok: z.boolean(),
+  status: NodeStatus.shape.status,
+  fingerprint: z.string().optional(),
+  /** On first contact: the key to confirm before anything else happens. */
+  needsTrust: z.boolean(),
+  message: z.string().optional(),
+  action: z.string().optional(),
+  latencyMs: z.number().int().optional(),
+});
+export type NodeTestResult = z.infer<typeof NodeTestResult>;
+
 export const channels = {
   'app.info': { request: Empty, response: AppInfo },
   'settings.get': { request: Empty, response: Settings },
@@ -44,6 +63,39 @@ export const channels = {
   },
   'audit.head': { request: Empty, response: AuditHead },
   'audit.export': { request: AuditExportRequest, response: AuditExportResponse },
+  'fleet.list': { request: Empty, response: z.strictObject({ nodes: z.array(FleetNode), statuses: z.array(NodeStatus) }) },
+  'fleet.node.add': { request: FleetNode, response: FleetNode },
+  'fleet.node.edit': { request: z.strictObject({ name: NodeName, patch: NodePatch }), response: FleetNode },
+  'fleet.node.remove': { request: z.strictObject({ name: NodeName }), response: z.strictObject({}) },
+  'fleet.node.setEnabled': {
+    request: z.strictObject({ name: NodeName, enabled: z.boolean(), reason: z.string().max(500).optional() }),
+    response: FleetNode,
+  },
+  'fleet.node.test': { request: z.strictObject({ name: NodeName }), response: NodeTestResult },
+  'fleet.node.trust': {
+    request: z.strictObject({ name: NodeName, fingerprint: z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}$/, 'a SHA256: fingerprint') }),
+    response: z.strictObject({ fingerprint: z.string(), pinned: z.boolean(), previous: z.string().optional() }),
+  },
+  /** The secret goes one way only: into the main side's secret store. It is never sent back. */
+  'fleet.node.setSecret': {
+    request: z.strictObject({
+      name: NodeName,
+      kind: z.enum(['password', 'passphrase']),
+      value: z.string().min(1).max(4096),
+      persist: z.boolean().default(false),
+    }),
+    response: z.strictObject({ persisted: z.boolean() }),
+  },
+  'fleet.import.preview': {
+    request: z.strictObject({ format: z.enum(['ssh-config', 'csv']), text: z.string().max(2_000_000) }),
+    response: ImportPreview,
+  },
+  'fleet.import.commit': {
+    request: z.strictObject({ nodes: z.array(FleetNode).min(1).max(5000), source: z.string().max(200) }),
+    response: z.strictObject({ count: z.number().int() }),
+  },
+  'fleet.run.start': { request: FleetRunRequest, response: z.strictObject({ runId: z.string(), nodes: z.array(z.string()) }) },
+  'fleet.run.cancel': { request: z.strictObject({ runId: z.string().uuid() }), response: z.strictObject({ cancelled: z.boolean() }) },
 } as const satisfies Record<string, { request: z.ZodType; response: z.ZodType }>;
 
 export type Channels = typeof channels;

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { NodeStatus } from '../fleet.js';
+import { FleetRunFrame } from '../fleet-commands.js';
 
 /**
  * Stream topics: name → subscription parameters → frame schema. Frames are produced by main-side
@@ -32,6 +34,9 @@ export const topics = {
   heartbeat: { params: NoParams, frame: HeartbeatFrame },
   'diagnostics.burst': { params: DiagnosticsBurstParams, frame: DiagnosticsBurstFrame },
   'audit.appended': { params: NoParams, frame: AuditAppendedFrame },
+  /** Connection status changes, one frame per node change (coalesced per node). */
+  'fleet.status': { params: NoParams, frame: NodeStatus },
+  'fleet.run': { params: z.strictObject({ runId: z.string().uuid() }), frame: FleetRunFrame },
 } as const satisfies Record<string, { params: z.ZodType; frame: z.ZodType }>;
 
 export type Topics = typeof topics;

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { BedState } from '../testbed/bed.js';
-import { FLEET_SIZE, ensureBed, ssh, ssh2Connect, ssh2Exec } from './helpers/bed.js';
+import { FLEET_SIZE, ensureBed, mainNodes, ssh, ssh2Connect, ssh2Exec } from './helpers/bed.js';
 
 /** SHA256 fingerprint of an OpenSSH public key line, as ssh-keygen -l prints it. */
 function fingerprint(pubLine: string): string {
@@ -18,10 +18,10 @@ describe('simulated fleet over SSH', () => {
   }, 180_000);
 
   it(`runs ${FLEET_SIZE} nodes, each answering with its own name and host key`, () => {
-    expect(bed.nodes).toHaveLength(FLEET_SIZE);
-    const keys = new Set(bed.nodes.map((n) => fs.readFileSync(path.join(n.dir, 'ssh_host_ed25519_key.pub'), 'utf8').split(' ')[1]));
+    expect(mainNodes(bed)).toHaveLength(FLEET_SIZE);
+    const keys = new Set(mainNodes(bed).map((n) => fs.readFileSync(path.join(n.dir, 'ssh_host_ed25519_key.pub'), 'utf8').split(' ')[1]));
     expect(keys.size).toBe(FLEET_SIZE);
-    for (const node of [bed.nodes[0]!, bed.nodes[FLEET_SIZE - 1]!]) {
+    for (const node of [bed.nodes[0]!, mainNodes(bed)[FLEET_SIZE - 1]!]) {
       const r = ssh(bed, node, 'hostname; echo "$NODE_NAME"');
       expect(r.status).toBe(0);
       expect(r.stdout).toBe(`${node.name}\n${node.name}\n`);

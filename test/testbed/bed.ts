@@ -9,10 +9,14 @@ import {
   HOST_ADDRESS,
   MAX_NODES,
   NETNS_PREFIX,
+  SITE_BRIDGE_PREFIX,
+  SUBNET_PREFIX,
   SUDOERS_FILE,
   TEST_IMAGE,
+  TEST_PASSWORD,
   TEST_USER,
   VETH_PREFIX,
+  hiddenLayout,
   nodeLayout,
   type BedNode,
 } from './layout.js';
@@ -38,6 +42,8 @@ export interface UpOptions {
   scenario?: (node: BedNode) => ScenarioInput;
   /** Skip the 100 MB test image when a test needs only SSH and the simulator. */
   image?: boolean;
+  /** Add site1-01 (behind node-01) and site2-01 (behind site1-01), unreachable from the host. */
+  hidden?: boolean;
   log?: (line: string) => void;
 }
 
@@ -98,6 +104,7 @@ export async function up(options: UpOptions): Promise<BedState> {
   fs.writeFileSync(path.join(dir, 'keys', 'authorized_keys_root'), pub);
   fs.writeFileSync(path.join(dir, 'keys', `authorized_keys_${TEST_USER}`), pub);
   if (!tryRun('id', [TEST_USER]).ok) run('useradd', ['-m', '-s', '/bin/sh', '-p', '*', TEST_USER]);
+  run('chpasswd', [], { input: `${TEST_USER}:${TEST_PASSWORD}\n` });
   fs.writeFileSync(
     SUDOERS_FILE,
     `# edgeward test bed: the test user may run podman (the nodes' docker) and nothing else\n${TEST_USER} ALL=(root) NOPASSWD: /usr/bin/podman\n`,
@@ -127,6 +134,7 @@ export async function up(options: UpOptions): Promise<BedState> {
     });
     writeNodeFiles(dir, n, options.scenario?.(n) ?? {});
   }
+  if (options.hidden) nodes.push(...addHiddenNodes(dir, nodes[0]!, options));
 
   for (const n of nodes) {
     const out = fs.openSync(path.join(n.dir, 'init.log'), 'a');
@@ -150,7 +158,7 @@ export async function up(options: UpOptions): Promise<BedState> {
     child.unref();
     fs.closeSync(out);
   }
-  await Promise.all(nodes.map((n) => waitForSsh(n, 30_000)));
+  await Promise.all(nodes.map((n) => (n.behind ? waitForPidFile(n, 30_000) : waitForSsh(n, 30_000))));
 
   const knownHosts = path.join(dir, 'known_hosts');
   fs.writeFileSync(
@@ -170,6 +178,61 @@ export async function up(options: UpOptions): Promise<BedState> {
   fs.writeFileSync(stateFile(dir), JSON.stringify(state, null, 2));
   log(`${nodes.length} nodes up in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   return state;
+}
+
+/**
+ * Two site networks behind gateways: bridges with no host address (the host cannot reach them),
+ * node-01 and site1-01 with a leg in them.
+ */
+function addHiddenNodes(dir: string, gateway: BedNode, options: UpOptions): BedNode[] {
+  const h1 = hiddenLayout(dir, 1);
+  const h2 = hiddenLayout(dir, 2);
+  const base = SUBNET_PREFIX.replace(/\.0$/, '');
+  run('ip', ['-batch', '-'], {
+    input: [
+      `link add ${SITE_BRIDGE_PREFIX}1 type bridge`,
+      `link set ${SITE_BRIDGE_PREFIX}1 up`,
+      `link add ${SITE_BRIDGE_PREFIX}2 type bridge`,
+      `link set ${SITE_BRIDGE_PREFIX}2 up`,
+      `netns add ${h1.netns}`,
+      `netns add ${h2.netns}`,
+      `link add ${h1.veth} type veth peer name eth0 netns ${h1.netns}`,
+      `link set ${h1.veth} master ${SITE_BRIDGE_PREFIX}1 up`,
+      `link add ${h2.veth} type veth peer name eth0 netns ${h2.netns}`,
+      `link set ${h2.veth} master ${SITE_BRIDGE_PREFIX}2 up`,
+      `link add ${VETH_PREFIX}g1 type veth peer name eth1 netns ${gateway.netns}`,
+      `link set ${VETH_PREFIX}g1 master ${SITE_BRIDGE_PREFIX}1 up`,
+      `link add ${VETH_PREFIX}g2 type veth peer name eth1 netns ${h1.netns}`,
+      `link set ${VETH_PREFIX}g2 master ${SITE_BRIDGE_PREFIX}2 up`,
+    ].join('\n'),
+  });
+  run('ip', ['-n', gateway.netns, '-batch', '-'], { input: [`addr add ${base}.1.1/24 dev eth1`, 'link set eth1 up'].join('\n') });
+  run('ip', ['-n', h1.netns, '-batch', '-'], {
+    input: [
+      `addr add ${h1.address}/24 dev eth0`,
+      'link set eth0 up',
+      `addr add ${base}.2.1/24 dev eth1`,
+      'link set eth1 up',
+      'link set lo up',
+    ].join('\n'),
+  });
+  run('ip', ['-n', h2.netns, '-batch', '-'], {
+    input: [`addr add ${h2.address}/24 dev eth0`, 'link set eth0 up', 'link set lo up'].join('\n'),
+  });
+  for (const n of [h1, h2]) writeNodeFiles(dir, n, options.scenario?.(n) ?? {});
+  return [h1, h2];
+}
+
+async function waitForPidFile(node: BedNode, timeoutMs: number): Promise<void> {
+  const file = path.join(node.dir, 'sshd.pid');
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (fs.existsSync(file)) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(
+    `${node.name} (behind ${node.behind}) did not start sshd within ${timeoutMs / 1000} s; see ${path.join(node.dir, 'sshd.log')}`,
+  );
 }
 
 async function waitForSsh(node: BedNode, timeoutMs: number): Promise<void> {
@@ -233,7 +296,7 @@ export async function down(dir = BED_DIR): Promise<DownReport> {
     .stdout.split('\n')
     .map((l) => /^\d+:\s+([^:@]+)/.exec(l)?.[1] ?? '');
   for (const link of links) if (link.startsWith(VETH_PREFIX)) tryRun('ip', ['link', 'del', link]);
-  if (links.includes(BRIDGE)) tryRun('ip', ['link', 'del', BRIDGE]);
+  for (const link of links) if (link.startsWith(SITE_BRIDGE_PREFIX) || link === BRIDGE) tryRun('ip', ['link', 'del', link]);
 
   removeContainerCgroups(dir);
   for (const line of fs.readFileSync('/proc/mounts', 'utf8').split('\n')) {
@@ -355,6 +418,29 @@ export function setDelay(state: BedState, node: BedNode, ms: number): void {
   run('nsenter', [`--net=/run/netns/${node.netns}`, 'nft', '-f', '-'], {
     input: `table ip ewdelay {\n  chain pre { type nat hook prerouting priority -100; tcp dport 22 redirect to :2222; }\n}\n`,
   });
+}
+
+/** A reinstalled server: new host key, sshd told to reload it. */
+export function regenerateHostKey(node: BedNode): void {
+  const key = path.join(node.dir, 'ssh_host_ed25519_key');
+  fs.rmSync(key, { force: true });
+  fs.rmSync(`${key}.pub`, { force: true });
+  run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `${node.name}-reinstalled`, '-f', key]);
+  const listener = pidsOf(node.netns).find((pid) => {
+    try {
+      const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      return cmd.includes(path.join(node.dir, 'sshd_config')) && cmd.includes('listener');
+    } catch {
+      return false;
+    }
+  });
+  if (!listener) throw new Error(`sshd of ${node.name} not found`);
+  process.kill(listener, 'SIGHUP');
+}
+
+/** Lets one more public key log in as `user` on every node. */
+export function authorizeKey(state: BedState, user: string, publicKeyLine: string): void {
+  fs.appendFileSync(path.join(state.dir, 'keys', `authorized_keys_${user}`), `${publicKeyLine.trim()}\n`);
 }
 
 export function setScenario(node: BedNode, scenario: ScenarioInput): void {

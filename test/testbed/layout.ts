@@ -8,11 +8,15 @@ export const BED_DIR = path.resolve(process.env.EDGEWARD_BED ?? '/tmp/edgeward-b
 export const BRIDGE = 'ewbr0';
 export const NETNS_PREFIX = 'ewn-';
 export const VETH_PREFIX = 'ewv-';
+/** Site networks behind gateways: bridges with no address on the host, so only gateways reach them. */
+export const SITE_BRIDGE_PREFIX = 'ewsb';
 /** RFC 2544 benchmarking range: never routed, reserved for exactly this kind of test network. */
 export const SUBNET_PREFIX = '198.18.0';
 export const HOST_ADDRESS = `${SUBNET_PREFIX}.1`;
 export const MAX_NODES = 200;
 export const TEST_USER = 'edge';
+/** The test user's password on every node (for the password-auth tests; keys work too). */
+export const TEST_PASSWORD = 'edge-bed-Passw0rd';
 export const SUDOERS_FILE = '/etc/sudoers.d/edgeward-bed';
 export const TEST_IMAGE = 'localhost/edgeward/oip-test:1';
 
@@ -23,6 +27,8 @@ export interface BedNode {
   netns: string;
   veth: string;
   dir: string;
+  /** Set for nodes on a site network: the node they are reached through. */
+  behind?: string;
 }
 
 export function nodeLayout(dir: string, index: number): BedNode {
@@ -34,5 +40,21 @@ export function nodeLayout(dir: string, index: number): BedNode {
     netns: `${NETNS_PREFIX}${n}`,
     veth: `${VETH_PREFIX}${n}`,
     dir: path.join(dir, 'nodes', `node-${n}`),
+  };
+}
+
+/**
+ * Hidden nodes behind gateways: site1-01 is reachable only from node-01 (198.18.1.0/24), and
+ * site2-01 only from site1-01 (198.18.2.0/24) — a chain of two gateways.
+ */
+export function hiddenLayout(dir: string, level: 1 | 2): BedNode {
+  return {
+    name: `site${level}-01`,
+    index: 100 + level,
+    address: `${SUBNET_PREFIX.replace(/\.0$/, '')}.${level}.11`,
+    netns: `${NETNS_PREFIX}h${level}`,
+    veth: `${VETH_PREFIX}h${level}`,
+    dir: path.join(dir, 'nodes', `site${level}-01`),
+    behind: level === 1 ? 'node-01' : 'site1-01',
   };
 }

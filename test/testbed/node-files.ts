@@ -20,7 +20,7 @@ export function writeNodeFiles(bedDir: string, node: BedNode, scenario: Scenario
       `PidFile ${path.join(node.dir, 'sshd.pid')}`,
       `AuthorizedKeysFile .ssh/authorized_keys ${path.join(bedDir, 'keys')}/authorized_keys_%u`,
       'PermitRootLogin prohibit-password',
-      'PasswordAuthentication no',
+      'PasswordAuthentication yes',
       'KbdInteractiveAuthentication no',
       'UsePAM no',
       'StrictModes no',

@@ -1,5 +1,5 @@
 import { parse } from 'csv-parse/sync';
-import { FleetNode, type FleetNodeInput } from '../../../shared/fleet.js';
+import { FleetNode } from '../../../shared/fleet.js';
 import type { ImportPreview } from './import-ssh-config.js';
 
 const COLUMNS = ['name', 'host', 'port', 'user', 'auth', 'key', 'via', 'site', 'department', 'tags', 'role', 'profiles', 'notes'] as const;
@@ -28,7 +28,7 @@ export function previewCsv(text: string, file = 'nodes.csv'): ImportPreview {
   const unknown = header.filter((h) => !(COLUMNS as readonly string[]).includes(h));
   if (unknown.length)
     return { nodes: [], errors: [{ file, line: 1, message: `unknown column(s): ${unknown.join(', ')}; known: ${COLUMNS.join(', ')}` }] };
-  const nodes: FleetNodeInput[] = [];
+  const nodes: FleetNode[] = [];
   const errors: ImportPreview['errors'] = [];
   const seen = new Set<string>();
   for (const { record: r, info } of records) {
@@ -58,7 +58,7 @@ export function previewCsv(text: string, file = 'nodes.csv'): ImportPreview {
       continue;
     }
     seen.add(parsed.data.name);
-    nodes.push(input as FleetNodeInput);
+    nodes.push(parsed.data);
   }
   return { nodes, errors };
 }

@@ -5,7 +5,7 @@ import SSHConfig from 'ssh-config';
 import { FleetNode, NODE_NAME, type FleetNodeInput } from '../../../shared/fleet.js';
 
 export interface ImportPreview {
-  nodes: FleetNodeInput[];
+  nodes: FleetNode[];
   errors: { line: number; file: string; message: string }[];
 }
 
@@ -156,5 +156,5 @@ export function previewSshConfig(text: string, file = '~/.ssh/config', baseDir =
       const gw = nodes.get(g);
       if (gw) gw.role = 'gateway';
     }
-  return { nodes: [...nodes.values()], errors };
+  return { nodes: [...nodes.values()].map((n) => FleetNode.parse(n)), errors };
 }

@@ -11,9 +11,14 @@ export async function ensureBed(): Promise<BedState> {
   if (fs.existsSync(stateFile())) {
     const state = loadState();
     const first = state.nodes[0];
-    if (state.nodes.length === FLEET_SIZE && first && ssh(state, first, 'true').status === 0) return state;
+    if (state.nodes.length === FLEET_SIZE + 2 && first && ssh(state, first, 'true').status === 0) return state;
   }
-  return up({ nodes: FLEET_SIZE });
+  return up({ nodes: FLEET_SIZE, hidden: true });
+}
+
+/** The nodes the host reaches directly (the hidden site nodes excluded). */
+export function mainNodes(state: BedState) {
+  return state.nodes.filter((n) => !n.behind);
 }
 
 export interface SshResult {

@@ -1,0 +1,326 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline/promises';
+import type { Backend } from '../app/backend.js';
+import { AppErrorException, type AppError } from '../../shared/errors.js';
+import type { FleetNodeInput, Selection } from '../../shared/fleet.js';
+import type { FleetRunSummary, NodeRunResult } from '../../shared/fleet-commands.js';
+import { FINGERPRINT } from '../services/ssh/host-key.js';
+import { passphraseKey, passwordKey } from '../services/ssh/secrets.js';
+import { previewCsv } from '../services/fleet/import-csv.js';
+import { previewSshConfig, type ImportPreview } from '../services/fleet/import-ssh-config.js';
+import { formatTable } from './table.js';
+import type { CliOptions, CliOutput } from './commands.js';
+
+export interface FleetCliOptions extends CliOptions {
+  host?: string;
+  port?: string;
+  user?: string;
+  key?: string;
+  agent?: boolean;
+  'password-stdin'?: boolean;
+  'passphrase-stdin'?: boolean;
+  via?: string;
+  site?: string;
+  dept?: string;
+  tag?: string[];
+  role?: string;
+  reason?: string;
+  fingerprint?: string;
+  yes?: boolean;
+  all?: boolean;
+  concurrency?: string;
+  timeout?: string;
+  commandArgs?: string[];
+}
+
+export interface CliIo {
+  readStdin(): Promise<string>;
+  isTty: boolean;
+  ask(question: string): Promise<string>;
+}
+
+export const processIo: CliIo = {
+  readStdin: async () => {
+    const chunks: Buffer[] = [];
+    for await (const c of process.stdin) chunks.push(c as Buffer);
+    return Buffer.concat(chunks)
+      .toString('utf8')
+      .replace(/\r?\n$/, '');
+  },
+  isTty: Boolean(process.stdin.isTTY),
+  ask: async (q) => {
+    const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
+    try {
+      return await rl.question(q);
+    } finally {
+      rl.close();
+    }
+  },
+};
+
+function errorOut(e: AppError, out: CliOutput): number {
+  if (out.json) out.print(JSON.stringify({ error: e }));
+  else {
+    out.error(`edgeward: ${e.message}`);
+    for (const d of e.details ?? []) out.error(`  ${d.path}: ${d.message}`);
+    out.error(`  → ${e.action}`);
+  }
+  return e.code === 'VALIDATION' || e.code === 'NOT_FOUND' || e.code === 'CONFLICT' ? 2 : 1;
+}
+
+async function guarded(out: CliOutput, fn: () => Promise<number>): Promise<number> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof AppErrorException) return errorOut(err.appError, out);
+    throw err;
+  }
+}
+
+function printPreview(p: ImportPreview, out: CliOutput): void {
+  if (out.json) return;
+  out.print(
+    formatTable(
+      ['NAME', 'HOST', 'PORT', 'USER', 'AUTH', 'VIA'],
+      p.nodes.map((n) => [n.name, n.host, String(n.port), n.user, n.auth, n.via.join(',')]),
+    ),
+  );
+  for (const e of p.errors) out.error(`${e.file}:${e.line}: ${e.message}`);
+}
+
+function selectionFrom(opts: FleetCliOptions, names: string[]): Selection | string {
+  const given = [opts.all ? 1 : 0, opts.site ? 1 : 0, opts.tag?.length ? 1 : 0, names.length ? 1 : 0].reduce((a, b) => a + b, 0);
+  if (given !== 1) return 'choose exactly one of --all, --site S, --tag T or node names';
+  if (opts.all) return { kind: 'all' };
+  if (opts.site) return { kind: 'site', site: opts.site };
+  if (opts.tag?.length) return { kind: 'tag', tag: opts.tag[0]! };
+  return { kind: 'nodes', nodes: names };
+}
+
+const ICON: Record<string, string> = {
+  ok: '✔',
+  failed: '✖',
+  unreachable: '⊘',
+  timeout: '⏱',
+  cancelled: '■',
+  'auth-failed': '✖',
+  hostkey: '⚠',
+  disabled: '⊘',
+  'not-found': '?',
+};
+
+function printNodeResult(r: NodeRunResult, out: CliOutput): void {
+  out.print(
+    `── ${r.node} ${ICON[r.outcome] ?? ''} ${r.outcome} (${(r.durationMs / 1000).toFixed(2)} s)${r.message ? `: ${r.message}` : ''}`,
+  );
+  if (r.stdout) out.print(r.stdout.replace(/\n$/, ''));
+  if (r.stderr) out.print(r.stderr.replace(/\n$/, '').replace(/^/gm, 'stderr: '));
+  if (r.droppedBytes) out.print(`   (${r.droppedBytes.toLocaleString('en-US')} more bytes of output not kept)`);
+  if (r.action && r.outcome !== 'ok') out.print(`   → ${r.action}`);
+}
+
+function summaryLine(s: FleetRunSummary): string {
+  const parts = Object.entries(s.counts)
+    .filter(([, n]) => n > 0)
+    .map(([k, n]) => `${n} ${k}`);
+  return `${s.total} node${s.total === 1 ? '' : 's'}: ${parts.join(', ')} (${(s.durationMs / 1000).toFixed(2)} s)`;
+}
+
+export async function runFleetCommand(
+  backend: Backend,
+  args: string[],
+  out: CliOutput,
+  opts: FleetCliOptions,
+  io: CliIo,
+  usageError: (m: string) => number,
+): Promise<number | undefined> {
+  const [command, sub, ...rest] = args;
+  const { inventory, pool, runner, secrets } = backend;
+
+  if (command === 'nodes' && sub === 'add' && rest.length === 1) {
+    return guarded(out, async () => {
+      const authFlags = [opts.key ? 'key' : '', opts.agent ? 'agent' : '', opts['password-stdin'] ? 'password' : ''].filter(Boolean);
+      if (authFlags.length > 1) return usageError('choose one of --key, --agent, --password-stdin');
+      if (!opts.host) return usageError('nodes add needs --host');
+      const input: FleetNodeInput = {
+        name: rest[0]!,
+        host: opts.host,
+        ...(opts.port ? { port: Number(opts.port) } : {}),
+        ...(opts.user ? { user: opts.user } : {}),
+        auth: (authFlags[0] as FleetNodeInput['auth']) ?? 'agent',
+        ...(opts.key ? { keyPath: path.resolve(opts.key.replace(/^~(?=\/)/, os.homedir())) } : {}),
+        via: opts.via ? opts.via.split(',') : [],
+        ...(opts.site ? { site: opts.site } : {}),
+        ...(opts.dept ? { department: opts.dept } : {}),
+        tags: opts.tag ?? [],
+        ...(opts.role ? { role: opts.role as FleetNodeInput['role'] } : {}),
+      };
+      const node = await inventory.add(input);
+      // The CLI never stores a password: it is used for this run only (e.g. the test below).
+      if (opts['password-stdin']) secrets.set(passwordKey(node.name), await io.readStdin(), false);
+      if (out.json) out.print(JSON.stringify(node));
+      else
+        out.print(
+          `added ${node.name} (${node.user}@${node.host}:${node.port}, ${node.auth}${node.via.length ? ` via ${node.via.join(',')}` : ''}); next: edgeward trust ${node.name}`,
+        );
+      return 0;
+    });
+  }
+  if (command === 'nodes' && (sub === 'ls' || sub === 'list') && rest.length === 0) {
+    const nodes = inventory.list();
+    if (out.json) out.print(JSON.stringify(nodes));
+    else if (nodes.length === 0)
+      out.print('No nodes yet. Add one: edgeward nodes add NAME --host H, or import ~/.ssh/config: edgeward nodes import-ssh-config');
+    else {
+      out.print(
+        formatTable(
+          ['NAME', 'HOST', 'USER', 'SITE', 'DEPT', 'ROLE', 'TAGS', 'VIA', 'STATE'],
+          nodes.map((n) => [
+            n.name,
+            `${n.host}:${n.port}`,
+            n.user,
+            n.site,
+            n.department,
+            n.role,
+            n.tags.join(','),
+            n.via.join(','),
+            n.enabled ? 'enabled' : `disabled: ${n.disabledReason ?? ''}`,
+          ]),
+        ),
+      );
+    }
+    return 0;
+  }
+  if (command === 'nodes' && sub === 'show' && rest.length === 1) {
+    const n = inventory.get(rest[0]!);
+    if (!n) return errorOut({ code: 'NOT_FOUND', message: `No node named ${rest[0]}`, action: 'See edgeward nodes ls.' }, out);
+    const pinned = backend.pool.statusOf(n.name)?.fingerprint;
+    if (out.json) out.print(JSON.stringify({ ...n, fingerprint: pinned }));
+    else
+      out.print(
+        formatTable(
+          ['KEY', 'VALUE'],
+          Object.entries({ ...n, fingerprint: pinned ?? '(see: edgeward trust)' }).map(([k, v]) => [
+            k,
+            Array.isArray(v) ? v.join(',') : String(v ?? ''),
+          ]),
+        ),
+      );
+    return 0;
+  }
+  if (command === 'nodes' && sub === 'rm' && rest.length === 1) {
+    return guarded(out, async () => {
+      await inventory.remove(rest[0]!);
+      out.print(out.json ? JSON.stringify({ removed: rest[0] }) : `removed ${rest[0]}`);
+      return 0;
+    });
+  }
+  if (command === 'nodes' && (sub === 'disable' || sub === 'enable') && rest.length === 1) {
+    return guarded(out, async () => {
+      const n = await inventory.setEnabled(rest[0]!, sub === 'enable', opts.reason);
+      out.print(out.json ? JSON.stringify(n) : `${sub}d ${n.name}`);
+      return 0;
+    });
+  }
+  if (command === 'nodes' && (sub === 'import-ssh-config' || sub === 'import-csv') && rest.length <= 1) {
+    return guarded(out, async () => {
+      const file = rest[0] ?? (sub === 'import-ssh-config' ? path.join(os.homedir(), '.ssh', 'config') : undefined);
+      if (!file) return usageError('import-csv needs a FILE');
+      let text: string;
+      try {
+        text = fs.readFileSync(file, 'utf8');
+      } catch (err) {
+        return errorOut({ code: 'NOT_FOUND', message: `cannot read ${file}: ${(err as Error).message}`, action: 'Check the path.' }, out);
+      }
+      const preview = sub === 'import-csv' ? previewCsv(text, file) : previewSshConfig(text, file, path.dirname(path.resolve(file)));
+      printPreview(preview, out);
+      if (preview.errors.length) {
+        if (out.json) out.print(JSON.stringify(preview));
+        out.error(`${preview.errors.length} problem(s): nothing imported. Fix them and run again.`);
+        return 2;
+      }
+      if (!opts.yes) {
+        if (!io.isTty) {
+          out.error(`Preview only: ${preview.nodes.length} node(s). Run again with --yes to import them.`);
+          return out.json ? (out.print(JSON.stringify(preview)), 0) : 0;
+        }
+        if (!/^y(es)?$/i.test(await io.ask(`Import ${preview.nodes.length} node(s)? [y/N] `))) return 1;
+      }
+      const added = await inventory.addMany(preview.nodes, file);
+      out.print(out.json ? JSON.stringify({ imported: added.length }) : `imported ${added.length} node(s)`);
+      return 0;
+    });
+  }
+
+  if (command === 'trust' && sub !== undefined && rest.length === 0) {
+    return guarded(out, async () => {
+      if (opts.fingerprint !== undefined && !FINGERPRINT.test(opts.fingerprint))
+        return usageError('--fingerprint must look like SHA256: followed by 43 base64 characters');
+      const seen = await pool.trust(sub, opts.fingerprint);
+      if (seen.pinned) {
+        out.print(
+          out.json ? JSON.stringify(seen) : `trusted ${sub}: ${seen.fingerprint}${seen.previous ? ` (replaces ${seen.previous})` : ''}`,
+        );
+        return 0;
+      }
+      const changed = seen.previous ? `\nWARNING: this differs from the key trusted before (${seen.previous}).` : '';
+      const confirm =
+        opts.yes ||
+        (io.isTty &&
+          /^y(es)?$/i.test(
+            await io.ask(`${sub} presents ${seen.fingerprint}.${changed}\nCompare it with the server's console. Trust it? [y/N] `),
+          ));
+      if (!confirm) {
+        if (out.json) out.print(JSON.stringify(seen));
+        else
+          out.error(
+            `${sub} presents ${seen.fingerprint}. Not trusted.${changed}\n  → Compare it with the server, then: edgeward trust ${sub} --fingerprint ${seen.fingerprint}`,
+          );
+        return 1;
+      }
+      const pinned = await pool.trust(sub, seen.fingerprint);
+      out.print(out.json ? JSON.stringify(pinned) : `trusted ${sub}: ${pinned.fingerprint}`);
+      return 0;
+    });
+  }
+
+  if (command === 'exec') {
+    return guarded(out, async () => {
+      const names = [sub, ...rest].filter((x): x is string => x !== undefined);
+      const selection = selectionFrom(opts, names);
+      if (typeof selection === 'string') return usageError(selection);
+      const cmd = (opts.commandArgs ?? []).join(' ');
+      if (!cmd) return usageError('exec needs a command after --');
+      if (opts['passphrase-stdin']) {
+        const pass = await io.readStdin();
+        for (const n of inventory.list()) if (n.keyPath) secrets.set(passphraseKey(n.keyPath), pass, false);
+      }
+      const ac = new AbortController();
+      const onSigint = () => ac.abort();
+      process.once('SIGINT', onSigint);
+      try {
+        const summary = await runner.run(
+          {
+            selection,
+            command: cmd,
+            confirmed: true, // typing it on the command line is the confirmation
+            concurrency: opts.concurrency ? Number(opts.concurrency) : 32,
+            timeoutS: opts.timeout ? Number(opts.timeout) : 60,
+          },
+          (f) => {
+            if (!out.json && 'done' in f) printNodeResult(f.done, out);
+          },
+          ac.signal,
+        );
+        if (out.json) out.print(JSON.stringify(summary));
+        else out.print(summaryLine(summary));
+        return summary.counts.ok === summary.total ? 0 : 1;
+      } finally {
+        process.removeListener('SIGINT', onSigint);
+      }
+    });
+  }
+  return undefined;
+}
