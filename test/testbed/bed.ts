@@ -420,12 +420,19 @@ export function setDelay(state: BedState, node: BedNode, ms: number): void {
   });
 }
 
-/** A reinstalled server: new host key, sshd told to reload it. */
-export function regenerateHostKey(node: BedNode): void {
+/** A reinstalled server: new host key, sshd told to reload it (resolves once it answers again). */
+export async function regenerateHostKey(node: BedNode): Promise<void> {
   const key = path.join(node.dir, 'ssh_host_ed25519_key');
   fs.rmSync(key, { force: true });
   fs.rmSync(`${key}.pub`, { force: true });
   run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `${node.name}-reinstalled`, '-f', key]);
+  // The bed's own known_hosts follows, so the rest of the suite still reaches the node.
+  const knownHosts = path.resolve(node.dir, '..', '..', 'known_hosts');
+  if (fs.existsSync(knownHosts)) {
+    const lines = fs.readFileSync(knownHosts, 'utf8').split('\n').filter((l) => l && !l.startsWith(`${node.address} `));
+    lines.push(`${node.address} ${fs.readFileSync(`${key}.pub`, 'utf8').trim()}`);
+    fs.writeFileSync(knownHosts, `${lines.join('\n')}\n`);
+  }
   const listener = pidsOf(node.netns).find((pid) => {
     try {
       const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
@@ -436,6 +443,9 @@ export function regenerateHostKey(node: BedNode): void {
   });
   if (!listener) throw new Error(`sshd of ${node.name} not found`);
   process.kill(listener, 'SIGHUP');
+  // sshd re-executes itself on SIGHUP; it refuses connections for a moment.
+  await new Promise((r) => setTimeout(r, 200));
+  if (!node.behind) await waitForSsh(node, 10_000);
 }
 
 /** Lets one more public key log in as `user` on every node. */

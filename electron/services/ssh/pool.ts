@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
-import { Client, utils, type ConnectConfig } from 'ssh2';
+import ssh2, { type Client, type ConnectConfig } from 'ssh2';
 import type { Duplex } from 'node:stream';
 import type { FleetNode, NodeStatus, ConnectionStatus } from '../../../shared/fleet.js';
 import { AppErrorException, type AppError } from '../../../shared/errors.js';
@@ -48,6 +48,9 @@ const DEFAULTS: PoolOptions = {
   reconnectBaseMs: 1000,
   reconnectMaxMs: 60_000,
 };
+
+// ssh2 is CommonJS: Node's ESM loader cannot see its named exports, so take them from the default.
+const { Client: SshClient, utils } = ssh2;
 
 const expandHome = (p: string) => (p.startsWith('~/') ? `${os.homedir()}${p.slice(1)}` : p);
 
@@ -262,7 +265,7 @@ export class SshPool {
     return this.handshakes.run(
       () =>
         new Promise((resolve, reject) => {
-          const client = new Client();
+          const client = new SshClient();
           let seen: { fingerprint: string; keyType: string; key: string } | undefined;
           client.on('error', (err) => {
             client.end();
@@ -352,7 +355,7 @@ export class SshPool {
     return this.handshakes.run(
       () =>
         new Promise<Connection>((resolve, reject) => {
-          const client = new Client();
+          const client = new SshClient();
           let refusal: AppError | undefined;
           let fingerprint = '';
           let ready = false;
