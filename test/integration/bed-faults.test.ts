@@ -8,10 +8,10 @@ describe('link faults on a node', () => {
     bed = await ensureBed();
   }, 180_000);
   const node = () => bed.nodes[6]!;
-  afterEach(() => {
+  afterEach(async () => {
     restore(node());
     setLoss(node(), 0);
-    setDelay(bed, node(), 0);
+    await setDelay(bed, node(), 0);
   });
 
   it('cut: an open ssh2 connection reports a keepalive timeout; restored, a new one works', async () => {
@@ -40,7 +40,7 @@ describe('link faults on a node', () => {
     await ssh2Exec(client, 'true');
     const fast = performance.now() - t0;
     client.end();
-    setDelay(bed, node(), 150);
+    await setDelay(bed, node(), 150);
     await expect
       .poll(
         async () => {

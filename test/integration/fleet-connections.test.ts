@@ -26,13 +26,18 @@ describe('connections: gateways, host key changes, cut links, hostile output', (
     const logins = () => (fs.readFileSync(gwLog, 'utf8').match(/Accepted publickey for root/g) ?? []).length;
     await addTrusted(h, bed, [byName('site1-01'), byName('site2-01')]);
     const before = logins();
-    const [a, b] = await Promise.all([execOnNode(h.backend.pool, 'site1-01', 'hostname'), execOnNode(h.backend.pool, 'site2-01', 'hostname')]);
+    const [a, b] = await Promise.all([
+      execOnNode(h.backend.pool, 'site1-01', 'hostname'),
+      execOnNode(h.backend.pool, 'site2-01', 'hostname'),
+    ]);
     expect(a.stdout.toString()).toBe('site1-01\n');
     expect(b.stdout.toString()).toBe('site2-01\n');
     expect(h.backend.inventory.get('site2-01')?.via).toEqual(['node-01', 'site1-01']);
     // Both went through node-01 over at most one new login there.
     expect(logins() - before).toBeLessThanOrEqual(1);
-    const direct = spawnSync('ssh', ['-o', 'ConnectTimeout=2', '-o', 'BatchMode=yes', `root@${byName('site1-01').address}`, 'true'], { encoding: 'utf8' });
+    const direct = spawnSync('ssh', ['-o', 'ConnectTimeout=2', '-o', 'BatchMode=yes', `root@${byName('site1-01').address}`, 'true'], {
+      encoding: 'utf8',
+    });
     expect(direct.status).toBe(255);
   });
 
@@ -44,7 +49,10 @@ describe('connections: gateways, host key changes, cut links, hostile output', (
     await regenerateHostKey(node);
     await h.backend.pool.disconnect(node.name);
     const err = await execOnNode(h.backend.pool, node.name, 'true').catch((e) => e.appError);
-    expect(err).toMatchObject({ code: 'HOSTKEY_CHANGED', message: expect.stringContaining(`expected ${oldFp}, the server presented ${hostFingerprint(node)}`) });
+    expect(err).toMatchObject({
+      code: 'HOSTKEY_CHANGED',
+      message: expect.stringContaining(`expected ${oldFp}, the server presented ${hostFingerprint(node)}`),
+    });
     expect(err.action).toMatch(/intercepting/);
     expect(h.backend.pool.statusOf(node.name)?.status).toBe('hostkey-changed');
     const rec = h.backend.audit.index.query({ action: 'hostkey.mismatch', node: node.name }, 0, 1).records[0];
@@ -57,7 +65,11 @@ describe('connections: gateways, host key changes, cut links, hostile output', (
 
   it('makes `edgeward exec` exit 1 with what to do when the host key is not trusted', async () => {
     const dataDir = path.join(h.dataDir, 'cli');
-    const cli = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'electron/cli/main.ts'), '--data-dir', dataDir, ...args], { encoding: 'utf8', env: { ...process.env, HOME: dataDir } });
+    const cli = (...args: string[]) =>
+      spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'electron/cli/main.ts'), '--data-dir', dataDir, ...args], {
+        encoding: 'utf8',
+        env: { ...process.env, HOME: dataDir },
+      });
     const node = bed.nodes[12]!;
     expect(cli('nodes', 'add', 'n12', '--host', node.address, '--user', 'root', '--key', bed.privateKey).status).toBe(0);
     const run = cli('exec', 'n12', '--', 'hostname');
@@ -82,7 +94,12 @@ describe('connections: gateways, host key changes, cut links, hostile output', (
     expect(r.lostConnection).toMatch(/keepalive|closed/i);
     expect(h.backend.pool.statusOf(node.name)?.status).toBe('unreachable');
     restore(node);
-    await expect.poll(async () => (await execOnNode(h.backend.pool, node.name, 'echo back').catch(() => undefined))?.stdout.toString(), { timeout: 15_000, interval: 500 }).toBe('back\n');
+    await expect
+      .poll(async () => (await execOnNode(h.backend.pool, node.name, 'echo back').catch(() => undefined))?.stdout.toString(), {
+        timeout: 15_000,
+        interval: 500,
+      })
+      .toBe('back\n');
     expect(h.backend.pool.statusOf(node.name)?.status).toBe('connected');
   });
 

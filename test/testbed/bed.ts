@@ -384,8 +384,8 @@ export function setLoss(node: BedNode, percent: number): void {
   run('nsenter', [`--net=/run/netns/${node.netns}`, 'nft', '-f', '-'], { input: rules });
 }
 
-/** Delays the node's SSH port by `ms` each way through a proxy in the node's namespace. */
-export function setDelay(state: BedState, node: BedNode, ms: number): void {
+/** Delays the node's SSH port by `ms` each way through a proxy in the node's namespace (resolves once it answers). */
+export async function setDelay(state: BedState, node: BedNode, ms: number): Promise<void> {
   const pidFile = path.join(node.dir, 'delay.pid');
   if (fs.existsSync(pidFile)) {
     try {
@@ -418,6 +418,8 @@ export function setDelay(state: BedState, node: BedNode, ms: number): void {
   run('nsenter', [`--net=/run/netns/${node.netns}`, 'nft', '-f', '-'], {
     input: `table ip ewdelay {\n  chain pre { type nat hook prerouting priority -100; tcp dport 22 redirect to :2222; }\n}\n`,
   });
+  // The proxy needs a moment to listen; until then the redirected port refuses connections.
+  if (!node.behind) await waitForSsh(node, 10_000);
 }
 
 /** A reinstalled server: new host key, sshd told to reload it (resolves once it answers again). */
@@ -429,7 +431,10 @@ export async function regenerateHostKey(node: BedNode): Promise<void> {
   // The bed's own known_hosts follows, so the rest of the suite still reaches the node.
   const knownHosts = path.resolve(node.dir, '..', '..', 'known_hosts');
   if (fs.existsSync(knownHosts)) {
-    const lines = fs.readFileSync(knownHosts, 'utf8').split('\n').filter((l) => l && !l.startsWith(`${node.address} `));
+    const lines = fs
+      .readFileSync(knownHosts, 'utf8')
+      .split('\n')
+      .filter((l) => l && !l.startsWith(`${node.address} `));
     lines.push(`${node.address} ${fs.readFileSync(`${key}.pub`, 'utf8').trim()}`);
     fs.writeFileSync(knownHosts, `${lines.join('\n')}\n`);
   }

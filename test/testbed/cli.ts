@@ -49,7 +49,7 @@ async function main(): Promise<number> {
       if (command === 'cut') cut(node);
       else if (command === 'restore') restore(node);
       else if (command === 'loss') setLoss(node, Number(value));
-      else setDelay(state, node, Number(value));
+      else await setDelay(state, node, Number(value));
       return 0;
     }
     default:

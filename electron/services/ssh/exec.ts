@@ -11,7 +11,17 @@ export interface ExecOptions {
   onStderr?: (chunk: Buffer) => void;
   /** Sent to the command's stdin, then closed (agents are streamed this way: `sh -s`). */
   stdin?: string | Buffer;
+  /**
+   * Make the command stoppable (default on). OpenSSH ignores the protocol's signal request and a
+   * closed channel does not stop a command that never writes, so the remote shell reports its
+   * process group first (a marker line on stderr, removed here) and a stop kills that group.
+   */
+  killable?: boolean;
 }
+
+const PID_MARKER = '\u001eEWPID ';
+/** Prefix that makes the login shell (the session's process group leader, thanks to sshd's setsid) report its pid. */
+export const killablePrefix = `printf '\\036EWPID %s\\n' "$$" >&2; `;
 
 export interface ExecResult {
   node: string;
@@ -62,8 +72,9 @@ export async function execOnNode(pool: SshPool, name: string, command: string, o
   const max = options.maxOutputBytes ?? 1024 * 1024;
   const out = new Capped(max);
   const err = new Capped(max);
+  const killable = options.killable !== false;
   return new Promise<ExecResult>((resolve, reject) => {
-    conn.client.exec(command, (error, channel) => {
+    conn.client.exec(killable ? killablePrefix + command : command, (error, channel) => {
       if (error) {
         // The connection is there but refuses a channel (e.g. it is closing): treat as unreachable.
         void pool.disconnect(name);
@@ -75,13 +86,19 @@ export async function execOnNode(pool: SshPool, name: string, command: string, o
       let timedOut = false;
       let cancelled = false;
       let lost: string | undefined;
+      let remotePid: string | undefined;
+      let stderrHead = killable ? '' : undefined;
+      let settled = false;
+      let forceTimer: NodeJS.Timeout | undefined;
       const stop = () => {
-        try {
-          channel.signal('KILL');
-        } catch {
-          /* channel already gone */
+        if (remotePid) {
+          conn.client.exec(`kill -KILL -- -${remotePid} 2>/dev/null || kill -KILL ${remotePid} 2>/dev/null`, (e, ch) => {
+            if (!e) ch.resume().on('close', () => undefined);
+          });
         }
         channel.close();
+        // If the channel does not close (the node stopped answering), do not wait for it.
+        forceTimer = setTimeout(finish, 3000);
       };
       const timer = options.timeoutMs
         ? setTimeout(() => {
@@ -100,15 +117,33 @@ export async function execOnNode(pool: SshPool, name: string, command: string, o
         out.push(chunk);
         options.onStdout?.(chunk);
       });
-      channel.stderr.on('data', (chunk: Buffer) => {
+      const onStderr = (chunk: Buffer) => {
         err.push(chunk);
         options.onStderr?.(chunk);
+      };
+      channel.stderr.on('data', (chunk: Buffer) => {
+        if (stderrHead === undefined) return onStderr(chunk);
+        // Until the marker line is complete, hold stderr back; then pass on what follows it.
+        stderrHead += chunk.toString('latin1');
+        const nl = stderrHead.indexOf('\n');
+        if (nl < 0 && stderrHead.length < 64) return;
+        const head = stderrHead;
+        stderrHead = undefined;
+        if (head.startsWith(PID_MARKER) && nl > 0) {
+          const pid = head.slice(PID_MARKER.length, nl);
+          if (/^\d{1,10}$/.test(pid)) remotePid = pid;
+          const rest = head.slice(nl + 1);
+          if (rest) onStderr(Buffer.from(rest, 'latin1'));
+        } else onStderr(Buffer.from(head, 'latin1'));
       });
       channel.on('exit', (code: number | null, signalName?: string) => {
         exitCode = typeof code === 'number' ? code : null;
         exitSignal = signalName ?? null;
       });
-      channel.on('close', () => {
+      const finish = () => {
+        if (settled) return;
+        settled = true;
+        if (forceTimer) clearTimeout(forceTimer);
         if (timer) clearTimeout(timer);
         options.signal?.removeEventListener('abort', onAbort);
         conn.client.removeListener('error', onConnError);
@@ -127,7 +162,8 @@ export async function execOnNode(pool: SshPool, name: string, command: string, o
           cancelled,
           ...(lost ? { lostConnection: lost } : {}),
         });
-      });
+      };
+      channel.on('close', finish);
       if (options.stdin !== undefined) channel.end(options.stdin);
     });
   });
