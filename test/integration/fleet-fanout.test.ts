@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cut, down, setDelay, up, type BedState } from '../testbed/bed.js';
 import { fleetBackend, nodeInput, type FleetHarness } from './helpers/fleet.js';
 import { ssh } from './helpers/bed.js';
+import type { FleetRunSummary } from '../../shared/fleet-commands.js';
 
 describe('fleet command across 50 nodes, one down and one slow', () => {
   let bed: BedState;
@@ -63,14 +64,14 @@ describe('fleet command across 50 nodes, one down and one slow', () => {
     expect(nodes).toHaveLength(25);
     await new Promise((r) => setTimeout(r, 1500));
     expect(h.backend.runner.cancel(runId)).toBe(true);
-    const summary = await new Promise<import('../../shared/fleet-commands.js').FleetRunSummary>((resolve) =>
+    const summary = await new Promise<FleetRunSummary>((resolve) =>
       h.backend.runner.follow(runId, (f) => 'summary' in f && resolve(f.summary)),
     );
     expect(summary.counts.cancelled).toBeGreaterThanOrEqual(24);
     expect(summary.durationMs).toBeLessThan(15_000);
     // Nothing keeps running on the nodes.
     for (const node of [bed.nodes[1]!, bed.nodes[49]!]) {
-      await expect.poll(() => ssh(bed, node, 'pgrep -x sleep || true').stdout, { timeout: 5000 }).toBe('');
+      await expect.poll(() => ssh(bed, node, "pgrep -f '[s]leep 30' || true").stdout, { timeout: 5000 }).toBe('');
     }
   }, 60_000);
 });
