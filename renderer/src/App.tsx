@@ -6,13 +6,15 @@ import { useQuery } from './hooks/useBridge';
 import { useRoute } from './hooks/useRoute';
 import { ROUTES, type RouteId } from './routes';
 import { useApplyTheme } from './theme';
-import { AlertsView, CommissioningView, DeploymentsView, FleetView, NodeView } from './views/placeholders';
+import { AlertsView, CommissioningView, DeploymentsView } from './views/placeholders';
+import { FleetView } from './views/fleet/FleetView';
+import { NodeView } from './views/fleet/NodeView';
 import { AuditView } from './views/AuditView';
 import { SettingsView } from './views/SettingsView';
 import type { Settings } from '../../shared/settings.js';
 
 export function App() {
-  const [route, go] = useRoute();
+  const [route, go, param] = useRoute();
   const loaded = useQuery('settings.get', {});
   const info = useQuery('app.info', {});
   const [settings, setSettings] = useState<Settings>();
@@ -43,8 +45,8 @@ export function App() {
       </a>
       <Nav route={route} go={go} />
       <main id="main" tabIndex={-1} aria-label={label}>
-        <ErrorBoundary where={`The ${label} view`} resetKey={route}>
-          {renderView(route, settings, setSettings)}
+        <ErrorBoundary where={`The ${label} view`} resetKey={`${route}/${param ?? ''}`}>
+          {renderView(route, param, settings, setSettings)}
         </ErrorBoundary>
       </main>
       <StatusBar version={info.data?.version} />
@@ -52,12 +54,12 @@ export function App() {
   );
 }
 
-function renderView(route: RouteId, settings: Settings | undefined, setSettings: (s: Settings) => void) {
+function renderView(route: RouteId, param: string | undefined, settings: Settings | undefined, setSettings: (s: Settings) => void) {
   switch (route) {
     case 'fleet':
-      return <FleetView />;
+      return <FleetView sub={param} />;
     case 'node':
-      return <NodeView />;
+      return <NodeView name={param} />;
     case 'deployments':
       return <DeploymentsView />;
     case 'alerts':

@@ -14,3 +14,9 @@ export function routeFromHash(hash: string): RouteId {
   const id = hash.replace(/^#\/?/, '').split(/[/?]/)[0];
   return ROUTES.find((r) => r.id === id)?.id ?? 'fleet';
 }
+
+/** The part after the view, e.g. `#/node/rad-01` → "rad-01"; `#/fleet/add` → "add". */
+export function routeParam(hash: string): string | undefined {
+  const rest = hash.replace(/^#\/?/, '').split('/').slice(1).join('/');
+  return rest ? decodeURIComponent(rest) : undefined;
+}

@@ -58,10 +58,10 @@ describe('renderer shell in Chromium over the loopback bridge', () => {
 
   it('tells a new user what to do on an empty view, with status shown as icon and text', async () => {
     await page.keyboard.press('Alt+1');
-    const empty = page.locator('.empty-state');
-    await expect.poll(() => empty.textContent()).toContain('npm run demo');
+    await expect.poll(() => page.locator('.empty-state').textContent()).toContain('npm run demo');
+    await page.keyboard.press('Alt+3');
     const badge = page.locator('.view-header .badge');
-    expect(await badge.textContent()).toContain('Coming');
+    await expect.poll(() => badge.textContent()).toContain('Coming');
     expect(await badge.locator('.badge-icon').textContent()).not.toBe('');
   });
 

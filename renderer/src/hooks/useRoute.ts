@@ -1,13 +1,17 @@
 import { useEffect, useState } from 'react';
-import { routeFromHash, type RouteId } from '../routes';
+import { routeFromHash, routeParam, type RouteId } from '../routes';
 
 /** Hash routing: works from file-like origins and the loopback server alike, and survives reloads. */
-export function useRoute(): [RouteId, (id: RouteId) => void] {
-  const [route, setRoute] = useState<RouteId>(() => routeFromHash(window.location.hash));
+export function useRoute(): [RouteId, (id: RouteId, param?: string) => void, string | undefined] {
+  const [hash, setHash] = useState(() => window.location.hash);
   useEffect(() => {
-    const onHash = () => setRoute(routeFromHash(window.location.hash));
+    const onHash = () => setHash(window.location.hash);
     window.addEventListener('hashchange', onHash);
     return () => window.removeEventListener('hashchange', onHash);
   }, []);
-  return [route, (id) => (window.location.hash = `#/${id}`)];
+  return [routeFromHash(hash), navigate, routeParam(hash)];
+}
+
+export function navigate(id: RouteId, param?: string): void {
+  window.location.hash = param ? `#/${id}/${encodeURIComponent(param)}` : `#/${id}`;
 }

@@ -1,25 +1,6 @@
 import { ComingView } from './ComingView';
 
 // Each view states what it will hold and the first thing a new user can do today.
-export const FleetView = () => (
-  <ComingView
-    title="Fleet"
-    what="Sites, departments and every edge node with its connection status, searchable and filterable."
-    meanwhile={
-      <>
-        Nothing is configured yet. To try Edgeward against simulated nodes, run <code>npm run demo</code>; set your operator name under
-        Settings so your actions are attributed to you.
-      </>
-    }
-  />
-);
-export const NodeView = () => (
-  <ComingView
-    title="Node"
-    what="One node in detail: connection, host key fingerprint, GPUs, containers and its last error."
-    meanwhile="Pick a node from the Fleet view once nodes are added."
-  />
-);
 export const DeploymentsView = () => (
   <ComingView
     title="Deployments"

@@ -1,0 +1,182 @@
+import { useMemo, useState } from 'react';
+import { DataTable, type Column } from '../../components/DataTable';
+import { EmptyState } from '../../components/EmptyState';
+import { StatusBadge } from '../../components/StatusBadge';
+import { nodeBadge } from '../../components/nodeStatus';
+import { useFleet } from '../../hooks/useFleet';
+import { navigate } from '../../hooks/useRoute';
+import type { FleetNode, NodeStatus, Selection } from '../../../../shared/fleet.js';
+import { AddNodeWizard } from './AddNodeWizard';
+import { CommandRunner } from './CommandRunner';
+import { ImportPanel } from './ImportPanel';
+
+type TreeSel = { site?: string; department?: string };
+
+export function FleetView({ sub }: { sub: string | undefined }) {
+  const fleet = useFleet();
+  const [tree, setTree] = useState<TreeSel>({});
+  const [query, setQuery] = useState('');
+  const [statusFilter, setStatusFilter] = useState('');
+  const nodes = fleet.nodes;
+
+  const sites = useMemo(() => {
+    const map = new Map<string, Map<string, number>>();
+    for (const n of nodes ?? []) {
+      const depts = map.get(n.site) ?? new Map<string, number>();
+      depts.set(n.department, (depts.get(n.department) ?? 0) + 1);
+      map.set(n.site, depts);
+    }
+    return [...map.entries()].sort(([a], [b]) => a.localeCompare(b));
+  }, [nodes]);
+
+  const visible = useMemo(() => {
+    const q = query.trim().toLowerCase();
+    return (nodes ?? []).filter((n) => {
+      if (tree.site && n.site !== tree.site) return false;
+      if (tree.department && n.department !== tree.department) return false;
+      if (statusFilter && nodeBadge(n, fleet.statuses[n.name]).label !== statusFilter) return false;
+      if (!q) return true;
+      return (
+        n.name.toLowerCase().includes(q) ||
+        n.host.toLowerCase().includes(q) ||
+        n.tags.some((t) => t.toLowerCase().includes(q)) ||
+        n.role === q
+      );
+    });
+  }, [nodes, tree, query, statusFilter, fleet.statuses]);
+
+  const selection: Selection = tree.department
+    ? { kind: 'department', site: tree.site!, department: tree.department }
+    : tree.site
+      ? { kind: 'site', site: tree.site }
+      : query || statusFilter
+        ? { kind: 'nodes', nodes: visible.map((n) => n.name).slice(0, 1000) }
+        : { kind: 'all' };
+
+  if (sub === 'add') return <AddNodeWizard nodes={nodes ?? []} onDone={() => void fleet.reload()} />;
+  if (sub === 'import') return <ImportPanel onDone={() => void fleet.reload()} />;
+  if (sub === 'run') return <CommandRunner nodes={nodes ?? []} selection={selection} />;
+
+  const counts = new Map<string, number>();
+  for (const n of nodes ?? []) {
+    const b = nodeBadge(n, fleet.statuses[n.name]).label;
+    counts.set(b, (counts.get(b) ?? 0) + 1);
+  }
+
+  const columns: Column<FleetNode, string>[] = [
+    {
+      key: 'name',
+      header: 'Node',
+      value: (n) => n.name,
+      render: (n) => (
+        <a href={`#/node/${encodeURIComponent(n.name)}`} className="node-link">
+          {n.name}
+        </a>
+      ),
+    },
+    {
+      key: 'status',
+      header: 'Status',
+      value: (n) => nodeBadge(n, fleet.statuses[n.name]).label,
+      render: (n) => {
+        const b = nodeBadge(n, fleet.statuses[n.name]);
+        return <StatusBadge kind={b.kind} label={b.label} {...(b.title ? { title: b.title } : {})} />;
+      },
+    },
+    { key: 'host', header: 'Address', value: (n) => `${n.user}@${n.host}:${n.port}` },
+    { key: 'site', header: 'Site / department', value: (n) => `${n.site} / ${n.department}` },
+    { key: 'role', header: 'Role', value: (n) => n.role },
+    { key: 'via', header: 'Via', value: (n) => n.via.join(' → ') },
+    { key: 'tags', header: 'Tags', value: (n) => n.tags.join(', ') },
+    { key: 'detail', header: 'Last problem', value: (n) => (fleet.statuses[n.name] as NodeStatus | undefined)?.detail ?? '' },
+  ];
+
+  return (
+    <div className="view fleet-view">
+      <header className="view-header">
+        <h1>Fleet</h1>
+        <span className="small" data-testid="fleet-counts">
+          {nodes ? `${nodes.length} node${nodes.length === 1 ? '' : 's'}` : 'Loading…'}
+          {[...counts.entries()].map(([label, n]) => ` · ${n} ${label.toLowerCase()}`).join('')}
+        </span>
+        <span className="spacer" />
+        <button type="button" onClick={() => navigate('fleet', 'add')}>
+          Add node
+        </button>
+        <button type="button" className="secondary" onClick={() => navigate('fleet', 'import')}>
+          Import
+        </button>
+        <button type="button" className="secondary" onClick={() => navigate('fleet', 'run')} disabled={!nodes?.length}>
+          Run command
+        </button>
+      </header>
+      {fleet.error ? (
+        <p role="alert">
+          <StatusBadge kind="error" label={fleet.error.message} /> {fleet.error.action}
+        </p>
+      ) : null}
+      {nodes && nodes.length === 0 ? (
+        <EmptyState title="No nodes yet">
+          <p>
+            Add your first edge node with its address and login, or import the hosts you already reach from ~/.ssh/config or a CSV list.
+          </p>
+          <p>
+            Trying Edgeward out? <code>sudo npm run demo</code> starts a simulated GPU fleet to add.
+          </p>
+        </EmptyState>
+      ) : (
+        <div className="fleet-body">
+          <nav className="fleet-tree" aria-label="Sites and departments">
+            <button type="button" className={!tree.site ? 'active' : ''} onClick={() => setTree({})}>
+              All nodes ({nodes?.length ?? 0})
+            </button>
+            {sites.map(([site, depts]) => (
+              <div key={site}>
+                <button type="button" className={tree.site === site && !tree.department ? 'active' : ''} onClick={() => setTree({ site })}>
+                  {site} ({[...depts.values()].reduce((a, b) => a + b, 0)})
+                </button>
+                {[...depts.entries()].map(([dept, n]) => (
+                  <button
+                    key={dept}
+                    type="button"
+                    className={`dept ${tree.site === site && tree.department === dept ? 'active' : ''}`}
+                    onClick={() => setTree({ site, department: dept })}
+                  >
+                    {dept} ({n})
+                  </button>
+                ))}
+              </div>
+            ))}
+          </nav>
+          <section className="fleet-grid">
+            <div className="filters" role="search" aria-label="Filter nodes">
+              <label className="grow">
+                Search
+                <input value={query} onChange={(e) => setQuery(e.target.value)} placeholder="name, address, tag or role" />
+              </label>
+              <label>
+                Status
+                <select value={statusFilter} onChange={(e) => setStatusFilter(e.target.value)}>
+                  <option value="">any</option>
+                  {[...counts.keys()].sort().map((k) => (
+                    <option key={k} value={k}>
+                      {k}
+                    </option>
+                  ))}
+                </select>
+              </label>
+            </div>
+            <DataTable
+              caption={`${visible.length} of ${nodes?.length ?? 0} nodes`}
+              columns={columns}
+              rows={visible}
+              rowKey={(n) => n.name}
+              initialSort={{ key: 'name', direction: 'asc' }}
+              empty="No node matches the filter."
+            />
+          </section>
+        </div>
+      )}
+    </div>
+  );
+}

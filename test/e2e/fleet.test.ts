@@ -1,0 +1,70 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { down, up, type BedState } from '../testbed/bed.js';
+import { hostFingerprint } from '../integration/helpers/fleet.js';
+import { keepScreenshot, launchChromium } from './browser.js';
+
+describe('Fleet in Chromium against the simulated fleet', () => {
+  let bed: BedState;
+  let browser: Browser;
+  let page: Page;
+
+  beforeAll(async () => {
+    bed = await up({ nodes: 2, image: false });
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await page.goto(inject('serveUrl'));
+    await page
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: /^Fleet/ })
+      .click();
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+    await down();
+  });
+
+  it('adds a node through the wizard and confirms its fingerprint', async () => {
+    const node = bed.nodes[0]!;
+    await page.getByRole('button', { name: 'Add node' }).click();
+    const form = page.getByRole('form', { name: 'New node' });
+    await form.getByLabel('Name', { exact: true }).fill('e2e-01');
+    await form.getByLabel('Address', { exact: true }).fill(node.address);
+    await form.getByLabel('User', { exact: true }).fill('root');
+    await form.getByLabel('Sign in with').selectOption('key');
+    await form.getByLabel('Key file', { exact: true }).fill(bed.privateKey);
+    await form.getByLabel('Site', { exact: true }).fill('north');
+    await form.getByLabel('Department', { exact: true }).fill('radiology');
+    await form.getByRole('button', { name: 'Add and test connection' }).click();
+    // First contact: the real host key's fingerprint, to compare before anything else happens.
+    await expect.poll(() => page.getByTestId('fingerprint').textContent(), { timeout: 15_000 }).toBe(hostFingerprint(node));
+    await keepScreenshot(page, 'fleet-confirm-fingerprint');
+    await page.getByRole('button', { name: /fingerprints match/ }).click();
+    await expect.poll(() => page.getByTestId('test-result').textContent(), { timeout: 15_000 }).toMatch(/Connected.*Logged in as root/);
+  });
+
+  it('lists the node in the fleet with its status, site and department', async () => {
+    await page.getByRole('button', { name: 'Back to fleet' }).click();
+    const row = page.locator('.data-table tbody tr', { hasText: 'e2e-01' });
+    await expect.poll(() => row.textContent()).toContain('Connected');
+    expect(await row.textContent()).toContain('north / radiology');
+    expect(await page.locator('.fleet-tree').textContent()).toContain('radiology (1)');
+  });
+
+  it('runs a read-only check and a confirmed free command, with per-node output', async () => {
+    await page.getByRole('button', { name: 'Run command' }).click();
+    await page.getByRole('button', { name: 'Run check' }).click();
+    const pane = page.locator('.pane[data-node="e2e-01"]');
+    await expect.poll(() => pane.getAttribute('data-outcome'), { timeout: 15_000 }).toBe('ok');
+    expect(await pane.locator('pre').textContent()).toMatch(/^0, NVIDIA L40S, \d+, \d+ %, \d+ MiB, 46068 MiB/);
+
+    await page.getByLabel('Free command').check();
+    await page.getByRole('textbox', { name: 'Free command' }).fill('echo "hello from $(hostname)"');
+    await page.getByRole('button', { name: 'Review and run' }).click();
+    expect(await page.getByRole('alertdialog', { name: 'Confirm command' }).textContent()).toContain('on 1 node(s)');
+    await page.getByRole('button', { name: 'Run it' }).click();
+    await expect.poll(() => pane.locator('pre').textContent(), { timeout: 15_000 }).toBe(`hello from ${bed.nodes[0]!.name}\n`);
+    await expect.poll(() => page.locator('.progress-task .badge').textContent()).toContain('Done');
+    await keepScreenshot(page, 'fleet-run-output');
+  });
+});
