@@ -41,8 +41,12 @@ if (process.getuid?.() === 0) {
   console.log('\nFleet command `true` (s; ratios against parallel-ssh and Ansible, same run):');
   const r = (a?: number, b?: number) => (a !== undefined && b !== undefined ? `${fmt(a / b, 2)}×` : 'n/a');
   for (const row of rows) {
-    console.log(`  ${row.nodes} nodes: Edgeward cold ${fmt(row.edgewardCold, 2)}, warm ${fmt(row.edgewardWarm, 2)} | parallel-ssh cold ${row.psshCold ? fmt(row.psshCold, 2) : 'n/a'}, warm ${row.psshWarm ? fmt(row.psshWarm, 2) : 'n/a'} | Ansible cold ${row.ansibleCold ? fmt(row.ansibleCold, 2) : 'n/a'}, warm ${row.ansibleWarm ? fmt(row.ansibleWarm, 2) : 'n/a'}`);
-    console.log(`     cold vs pssh cold ${r(row.edgewardCold, row.psshCold)} (target ≤ 0.6×); warm vs pssh warm ${r(row.edgewardWarm, row.psshWarm)} (target ≤ 0.4×); Ansible warm / Edgeward warm ${r(row.ansibleWarm, row.edgewardWarm)} (target ≥ 10×)`);
+    console.log(
+      `  ${row.nodes} nodes: Edgeward cold ${fmt(row.edgewardCold, 2)}, warm ${fmt(row.edgewardWarm, 2)} | parallel-ssh cold ${row.psshCold ? fmt(row.psshCold, 2) : 'n/a'}, warm ${row.psshWarm ? fmt(row.psshWarm, 2) : 'n/a'} | Ansible cold ${row.ansibleCold ? fmt(row.ansibleCold, 2) : 'n/a'}, warm ${row.ansibleWarm ? fmt(row.ansibleWarm, 2) : 'n/a'}`,
+    );
+    console.log(
+      `     cold vs pssh cold ${r(row.edgewardCold, row.psshCold)} (target ≤ 0.6×); warm vs pssh warm ${r(row.edgewardWarm, row.psshWarm)} (target ≤ 0.4×); Ansible warm / Edgeward warm ${r(row.ansibleWarm, row.edgewardWarm)} (target ≥ 10×)`,
+    );
   }
 } else {
   console.log('\nTest bed: skipped (needs root).');

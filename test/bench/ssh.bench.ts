@@ -49,23 +49,39 @@ async function edgeward(bed: BedState, n: number, dataDir: string): Promise<{ co
 
 function sshOpts(bed: BedState, control?: string): string[] {
   return [
-    '-i', bed.privateKey,
-    '-o', `UserKnownHostsFile=${bed.knownHosts}`,
-    '-o', 'StrictHostKeyChecking=yes',
-    '-o', 'BatchMode=yes',
+    '-i',
+    bed.privateKey,
+    '-o',
+    `UserKnownHostsFile=${bed.knownHosts}`,
+    '-o',
+    'StrictHostKeyChecking=yes',
+    '-o',
+    'BatchMode=yes',
     ...(control ? ['-o', 'ControlMaster=auto', '-o', 'ControlPersist=120', '-o', `ControlPath=${control}/%C`] : []),
   ];
 }
 
 function pssh(bed: BedState, n: number, work: string, control?: string): number {
   const hosts = path.join(work, `hosts-${n}`);
-  fs.writeFileSync(hosts, bed.nodes.slice(0, n).map((x) => `root@${x.address}`).join('\n') + '\n');
+  fs.writeFileSync(
+    hosts,
+    bed.nodes
+      .slice(0, n)
+      .map((x) => `root@${x.address}`)
+      .join('\n') + '\n',
+  );
   return timed('parallel-ssh', ['-h', hosts, '-p', String(n), '-t', '60', '-x', sshOpts(bed, control).join(' '), 'true']);
 }
 
 function ansible(bed: BedState, n: number, work: string, control: string): number {
   const inv = path.join(work, `inventory-${n}.ini`);
-  fs.writeFileSync(inv, `[bed]\n${bed.nodes.slice(0, n).map((x) => `${x.name} ansible_host=${x.address}`).join('\n')}\n`);
+  fs.writeFileSync(
+    inv,
+    `[bed]\n${bed.nodes
+      .slice(0, n)
+      .map((x) => `${x.name} ansible_host=${x.address}`)
+      .join('\n')}\n`,
+  );
   const cfg = path.join(work, 'ansible.cfg');
   fs.writeFileSync(
     cfg,
@@ -82,7 +98,10 @@ export async function benchSsh(sizes = [20, 50]): Promise<SshRow[]> {
     // Pin every key once (first contact through known_hosts), so "cold" measures connections only.
     const pinDir = path.join(work.dir, 'data');
     const pinner = await createBackend({ dataDir: pinDir, transport: 'cli', userKnownHostsFile: bed.knownHosts });
-    await pinner.inventory.addMany(bed.nodes.map((x) => nodeInput(bed, x)), 'bench');
+    await pinner.inventory.addMany(
+      bed.nodes.map((x) => nodeInput(bed, x)),
+      'bench',
+    );
     await pinner.runner.run({ selection: { kind: 'all' }, command: 'true', confirmed: true, concurrency: 50, timeoutS: 60 });
     await pinner.close();
 
