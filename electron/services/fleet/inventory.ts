@@ -28,24 +28,45 @@ export class Inventory {
   private nodes = new Map<string, FleetNode>();
   private readonly listeners = new Set<() => void>();
 
+  /** mtime and size of the file as last read or written, to notice edits by another process (the CLI). */
+  private seen = '';
+
   constructor(
     private readonly file: string,
     private readonly audit: AuditLog,
   ) {
-    if (fs.existsSync(file)) {
-      const parsed = InventoryFile.safeParse(JSON.parse(fs.readFileSync(file, 'utf8')));
+    this.load();
+  }
+
+  private stamp(): string {
+    try {
+      const st = fs.statSync(this.file);
+      return `${st.mtimeMs}:${st.size}`;
+    } catch {
+      return '';
+    }
+  }
+
+  private load(): void {
+    const stamp = this.stamp();
+    if (stamp === this.seen) return;
+    const nodes = new Map<string, FleetNode>();
+    if (stamp) {
+      const parsed = InventoryFile.safeParse(JSON.parse(fs.readFileSync(this.file, 'utf8')));
       if (!parsed.success) {
         // Keep the user's file; refuse to silently start empty over it.
         throw new AppErrorException(
           appError(
             'INTERNAL',
-            `The inventory file ${file} is damaged: ${parsed.error.issues[0]?.message}`,
+            `The inventory file ${this.file} is damaged: ${parsed.error.issues[0]?.message}`,
             `Restore it from a backup, or move it aside to start with an empty inventory.`,
           ),
         );
       }
-      for (const n of parsed.data.nodes) this.nodes.set(n.name, n);
+      for (const n of parsed.data.nodes) nodes.set(n.name, n);
     }
+    this.nodes = nodes;
+    this.seen = stamp;
   }
 
   static open(dataDir: string, audit: AuditLog): Inventory {
@@ -53,10 +74,12 @@ export class Inventory {
   }
 
   list(): FleetNode[] {
+    this.load();
     return [...this.nodes.values()].sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }));
   }
 
   get(name: string): FleetNode | undefined {
+    this.load();
     return this.nodes.get(name);
   }
 
@@ -70,6 +93,7 @@ export class Inventory {
     const tmp = `${this.file}.tmp`;
     fs.writeFileSync(tmp, JSON.stringify({ version: 1, nodes: this.list() }, null, 2), { mode: 0o600 });
     fs.renameSync(tmp, this.file);
+    this.seen = this.stamp();
     for (const l of this.listeners) l();
   }
 

@@ -1,0 +1,62 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { makeTempDir } from '../helpers/temp-dir.js';
+import { write500 } from '../helpers/fleet-500.js';
+import { launchChromium } from './browser.js';
+
+const root = path.resolve(import.meta.dirname, '..', '..');
+
+describe('Fleet view at 500 nodes', () => {
+  let browser: Browser;
+  let page: Page;
+  let serve: ChildProcess;
+  const tmp = makeTempDir('edgeward-e2e-fleet500-');
+  const dataDir = tmp.dir;
+
+  beforeAll(async () => {
+    const csv = path.join(dataDir, 'fleet-500.csv');
+    write500(csv);
+    execFileSync(process.execPath, [path.join(root, 'dist/electron/cli.mjs'), '--data-dir', dataDir, 'nodes', 'import-csv', csv, '--yes'], {
+      encoding: 'utf8',
+    });
+    serve = spawn(process.execPath, [path.join(root, 'dist/electron/serve.mjs'), '--json', '--data-dir', dataDir], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const url = await new Promise<string>((resolve) =>
+      serve.stdout!.once('data', (d: Buffer) => resolve((JSON.parse(d.toString().split('\n')[0]!) as { url: string }).url)),
+    );
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await page.goto(url);
+    await page
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: /^Fleet/ })
+      .click();
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    serve?.kill();
+    tmp.cleanup();
+  });
+
+  it('lists all 500 with the site tree, and narrows by search, tree and status', async () => {
+    await expect.poll(() => page.getByTestId('fleet-counts').textContent()).toMatch(/^500 nodes/);
+    await expect.poll(() => page.locator('.data-table caption').textContent()).toMatch(/^500 of 500 nodes$/);
+    await page.getByRole('search').getByLabel('Search').fill('l40s');
+    await expect.poll(() => page.locator('.data-table caption').textContent()).toMatch(/^50 of /);
+    await page.getByRole('button', { name: /^site-1 \(100\)$/ }).click();
+    await expect.poll(() => page.locator('.data-table caption').textContent()).toMatch(/^0 of /);
+    await page.getByRole('button', { name: /^site-0 \(100\)$/ }).click();
+    await expect.poll(() => page.locator('.data-table caption').textContent()).toMatch(/^50 of /);
+    await page.getByRole('search').getByLabel('Search').fill('');
+    await expect.poll(() => page.locator('.data-table caption').textContent()).toMatch(/^100 of /);
+    await page
+      .locator('.fleet-tree div', { hasText: 'site-0' })
+      .getByRole('button', { name: /^dept-1 \(25\)$/ })
+      .click();
+    await expect.poll(() => page.locator('.data-table caption').textContent()).toMatch(/^25 of /);
+    expect(await page.locator('.data-table tbody tr').count()).toBe(25);
+  });
+});

@@ -1,0 +1,17 @@
+import fs from 'node:fs';
+
+/**
+ * 500 nodes over 5 sites and 4 departments each, imported through the CLI's CSV import. Their
+ * addresses are in 198.18.200.0/24 (the test-only range, with no route here), and nothing in this
+ * test connects to them.
+ */
+export function write500(file: string): void {
+  const rows = ['name,host,site,department,tags,role'];
+  for (let i = 0; i < 500; i++) {
+    const site = `site-${i % 5}`;
+    rows.push(
+      `n${String(i).padStart(3, '0')},198.18.200.${(i % 250) + 1},${site},dept-${i % 4},${i % 10 === 0 ? 'l40s' : 'h100'},${i % 50 === 0 ? 'gateway' : 'edge'}`,
+    );
+  }
+  fs.writeFileSync(file, `${rows.join('\n')}\n`);
+}
