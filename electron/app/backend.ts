@@ -15,6 +15,7 @@ import { previewCsv } from '../services/fleet/import-csv.js';
 import { KnownHostsStore } from '../services/ssh/known-hosts.js';
 import { SshPool, type KeyboardInteractivePrompt, type PoolOptions } from '../services/ssh/pool.js';
 import { MemorySecretStore, passphraseKey, passwordKey, type SecretStore } from '../services/ssh/secrets.js';
+import { PromptBroker } from '../services/ssh/prompts.js';
 import { APP_VERSION } from './version.js';
 
 export interface BackendOptions {
@@ -53,13 +54,15 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
   const heartbeat = new Heartbeat(options.heartbeatIntervalMs);
   const inventory = Inventory.open(options.dataDir, audit.log);
   const secrets = options.secrets ?? new MemorySecretStore();
+  // Keyboard-interactive questions go to the window (the CLI passes its own terminal prompt).
+  const prompts = new PromptBroker();
   const pool = new SshPool({
     getNode: (name) => inventory.get(name),
     knownHosts: new KnownHostsStore(path.join(options.dataDir, 'known_hosts')),
     userKnownHostsFile: options.userKnownHostsFile ?? path.join(os.homedir(), '.ssh', 'known_hosts'),
     secrets,
     audit: audit.log,
-    ...(options.prompt ? { prompt: options.prompt } : {}),
+    prompt: options.prompt ?? prompts.ask,
     ...(options.ssh ? { options: options.ssh } : {}),
   });
   const runner = new FleetRunner(pool, inventory, audit.log);
@@ -109,10 +112,12 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     .handle('fleet.import.commit', async ({ nodes, source }) => ({ count: (await inventory.addMany(nodes, source)).length }))
     .handle('fleet.run.start', (req) => runner.start(req))
     .handle('fleet.run.cancel', ({ runId }) => ({ cancelled: runner.cancel(runId) }))
+    .handle('fleet.prompt.answer', ({ id, answers }) => ({ delivered: prompts.answer(id, answers) }))
     .topic('heartbeat', (_params, emit) => heartbeat.subscribe(emit))
     .topic('diagnostics.burst', (params, emit) => startBurst(params.count, params.payloadBytes, emit))
     .topic('fleet.status', (_params, emit) => pool.onStatus(emit))
     .topic('fleet.run', ({ runId }, emit) => runner.follow(runId, emit))
+    .topic('fleet.prompt', (_params, emit) => prompts.onPrompt(emit))
     .topic('audit.appended', (_params, emit) => {
       const out = coalesce((head: { seq: number; hash: string }) => emit({ head }), 250);
       const stop = audit.watch(out.push);

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { createBackend } from '../app/backend.js';
 import { defaultDataDir } from '../services/data-dir.js';
 import { runCommand, usage, type CliOutput } from './commands.js';
+import { terminalPrompt } from './terminal-prompt.js';
 
 /**
  * `edgeward`: the command line on the same services and the same contract as the window.
@@ -64,7 +65,8 @@ async function main(argv: string[]): Promise<number> {
     return values.help ? 0 : 2;
   }
   const dataDir = path.resolve(values['data-dir'] ?? defaultDataDir());
-  const backend = await createBackend({ dataDir, transport: 'cli' });
+  // Keyboard-interactive questions are asked on the terminal (never echoed for secret prompts).
+  const backend = await createBackend({ dataDir, transport: 'cli', prompt: process.stdin.isTTY ? terminalPrompt : undefined });
   const out: CliOutput = {
     json: values.json,
     print: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { ErrorBoundary } from './components/ErrorBoundary';
 import { Nav } from './components/Nav';
 import { StatusBar } from './components/StatusBar';
+import { PromptDialog } from './components/PromptDialog';
 import { useQuery } from './hooks/useBridge';
 import { useRoute } from './hooks/useRoute';
 import { ROUTES, type RouteId } from './routes';
@@ -50,6 +51,7 @@ export function App() {
         </ErrorBoundary>
       </main>
       <StatusBar version={info.data?.version} />
+      <PromptDialog />
     </div>
   );
 }

@@ -95,6 +95,11 @@ export const channels = {
     response: z.strictObject({ count: z.number().int() }),
   },
   'fleet.run.start': { request: FleetRunRequest, response: z.strictObject({ runId: z.string(), nodes: z.array(z.string()) }) },
+  /** Answers to a keyboard-interactive prompt (omit them to cancel). Never stored or logged. */
+  'fleet.prompt.answer': {
+    request: z.strictObject({ id: z.string().uuid(), answers: z.array(z.string().max(1024)).max(16).optional() }),
+    response: z.strictObject({ delivered: z.boolean() }),
+  },
   'fleet.run.cancel': { request: z.strictObject({ runId: z.string().uuid() }), response: z.strictObject({ cancelled: z.boolean() }) },
 } as const satisfies Record<string, { request: z.ZodType; response: z.ZodType }>;
 

@@ -37,6 +37,14 @@ export const topics = {
   /** Connection status changes, one frame per node change (coalesced per node). */
   'fleet.status': { params: NoParams, frame: NodeStatus },
   'fleet.run': { params: z.strictObject({ runId: z.string().uuid() }), frame: FleetRunFrame },
+  'fleet.prompt': {
+    params: NoParams,
+    frame: z.strictObject({
+      id: z.string(),
+      node: z.string(),
+      prompts: z.array(z.strictObject({ prompt: z.string(), echo: z.boolean() })),
+    }),
+  },
 } as const satisfies Record<string, { params: z.ZodType; frame: z.ZodType }>;
 
 export type Topics = typeof topics;

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { down, up, type BedState } from '../testbed/bed.js';
+import { down, enableKeyboardInteractive, up, type BedState } from '../testbed/bed.js';
+import { TEST_PASSWORD } from '../testbed/layout.js';
 import { hostFingerprint } from '../integration/helpers/fleet.js';
 import { keepScreenshot, launchChromium } from './browser.js';
 
@@ -66,5 +67,27 @@ describe('Fleet in Chromium against the simulated fleet', () => {
     await expect.poll(() => pane.locator('pre').textContent(), { timeout: 15_000 }).toBe(`hello from ${bed.nodes[0]!.name}\n`);
     await expect.poll(() => page.locator('.progress-task .badge').textContent()).toContain('Done');
     await keepScreenshot(page, 'fleet-run-output');
+  });
+
+  it('asks a keyboard-interactive (MFA) node its questions in a dialog', async () => {
+    const node = bed.nodes[1]!;
+    await enableKeyboardInteractive(node);
+    await page.getByRole('button', { name: 'Back to fleet' }).click();
+    await page.getByRole('button', { name: 'Add node' }).click();
+    const form = page.getByRole('form', { name: 'New node' });
+    await form.getByLabel('Name', { exact: true }).fill('e2e-mfa');
+    await form.getByLabel('Address', { exact: true }).fill(node.address);
+    await form.getByLabel('User', { exact: true }).fill('edge');
+    await form.getByLabel('Sign in with').selectOption('keyboard-interactive');
+    await form.getByRole('button', { name: 'Add and test connection' }).click();
+    await page.getByRole('button', { name: /fingerprints match/ }).click();
+    const dialog = page.getByRole('dialog', { name: 'Login questions from e2e-mfa' });
+    await dialog.waitFor();
+    const input = dialog.getByLabel('Password:');
+    expect(await input.getAttribute('type')).toBe('password');
+    await input.fill(TEST_PASSWORD);
+    await keepScreenshot(page, 'fleet-mfa-prompt');
+    await dialog.getByRole('button', { name: 'Send' }).click();
+    await expect.poll(() => page.getByTestId('test-result').textContent(), { timeout: 15_000 }).toMatch(/Connected.*Logged in as edge/);
   });
 });

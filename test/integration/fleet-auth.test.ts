@@ -6,7 +6,7 @@ import { execOnNode } from '../../electron/services/ssh/exec.js';
 import { passphraseKey, passwordKey } from '../../electron/services/ssh/secrets.js';
 import { testNode } from '../../electron/services/fleet/node-test.js';
 import { AppErrorException } from '../../shared/errors.js';
-import { authorizeKey, type BedState } from '../testbed/bed.js';
+import { authorizeKey, enableKeyboardInteractive, type BedState } from '../testbed/bed.js';
 import { TEST_PASSWORD } from '../testbed/layout.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { ensureBed } from './helpers/bed.js';
@@ -131,6 +131,39 @@ describe('SSH authentication methods against real OpenSSH', () => {
       .map(String)
       .filter((f) => fs.statSync(path.join(h.dataDir, f)).isFile());
     for (const f of everything) expect(fs.readFileSync(path.join(h.dataDir, f), 'utf8')).not.toContain(TEST_PASSWORD);
+  });
+
+  it('relays keyboard-interactive questions to the window and its answers back (PAM on the node)', async () => {
+    const node = bed.nodes[15]!;
+    await enableKeyboardInteractive(node);
+    await h.backend.inventory.add(nodeInput(bed, node, { name: 'mfa', user: 'edge', auth: 'keyboard-interactive', keyPath: undefined }));
+    await h.backend.pool.trust('mfa', hostFingerprint(node));
+    const ctx = { transport: 'loopback' as const, clientId: 'test' };
+    // Nobody at the console: refused at once, not after a long wait.
+    expect(await execOnNode(h.backend.pool, 'mfa', 'true').catch((e: AppErrorException) => e.appError)).toMatchObject({
+      code: 'AUTH_FAILED',
+      message: expect.stringContaining('no Edgeward window is open'),
+    });
+    let answer = 'wrong-answer';
+    const seen: string[] = [];
+    const sub = h.backend.router.subscribe(
+      'fleet.prompt',
+      {},
+      (frame) => {
+        const f = frame as { id: string; node: string; prompts: { prompt: string; echo: boolean }[] };
+        seen.push(`${f.node}:${f.prompts.map((p) => `${p.prompt}/${p.echo}`).join(',')}`);
+        void h.backend.router.invoke('fleet.prompt.answer', { id: f.id, answers: [answer] }, ctx);
+      },
+      ctx,
+    );
+    if (!sub.ok) throw new Error(sub.error.message);
+    await h.backend.pool.disconnect('mfa');
+    expect(await code(execOnNode(h.backend.pool, 'mfa', 'true'))).toBe('AUTH_FAILED');
+    answer = TEST_PASSWORD;
+    await h.backend.pool.disconnect('mfa');
+    expect((await execOnNode(h.backend.pool, 'mfa', 'id -un')).stdout.toString()).toBe('edge\n');
+    expect(seen.at(-1)).toBe('mfa:Password: /false');
+    sub.value();
   });
 
   it('takes a first-contact key from OpenSSH known_hosts, and audits that it did', async () => {

@@ -438,6 +438,22 @@ export async function regenerateHostKey(node: BedNode): Promise<void> {
     lines.push(`${node.address} ${fs.readFileSync(`${key}.pub`, 'utf8').trim()}`);
     fs.writeFileSync(knownHosts, `${lines.join('\n')}\n`);
   }
+  await reloadSshd(node);
+}
+
+/** Switches a node's sshd to PAM keyboard-interactive (the password as a prompt), as MFA setups do. */
+export async function enableKeyboardInteractive(node: BedNode): Promise<void> {
+  const file = path.join(node.dir, 'sshd_config');
+  const text = fs
+    .readFileSync(file, 'utf8')
+    .replace(/^UsePAM no$/m, 'UsePAM yes')
+    .replace(/^KbdInteractiveAuthentication no$/m, 'KbdInteractiveAuthentication yes')
+    .replace(/^PasswordAuthentication yes$/m, 'PasswordAuthentication no');
+  fs.writeFileSync(file, text);
+  await reloadSshd(node);
+}
+
+async function reloadSshd(node: BedNode): Promise<void> {
   const listener = pidsOf(node.netns).find((pid) => {
     try {
       const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');

@@ -359,7 +359,35 @@ export class SshPool {
           let refusal: AppError | undefined;
           let fingerprint = '';
           let ready = false;
+          let settled = false;
+          // ssh2's readyTimeout ends with the key exchange; a login that never completes needs a limit of its own.
+          const loginLimitMs = this.options.readyTimeoutMs + (node.auth === 'keyboard-interactive' ? 130_000 : 0);
+          const refuse = (e: AppError) => {
+            if (settled) return;
+            settled = true;
+            clearTimeout(loginTimer);
+            const status: ConnectionStatus =
+              e.code === 'HOSTKEY_CHANGED'
+                ? 'hostkey-changed'
+                : e.code === 'HOSTKEY_UNKNOWN'
+                  ? 'hostkey-unknown'
+                  : e.code === 'AUTH_FAILED'
+                    ? 'auth-failed'
+                    : 'unreachable';
+            this.setStatus(node.name, status, e.message, fingerprint || undefined);
+            reject(new AppErrorException(e));
+          };
+          const loginTimer = setTimeout(() => {
+            refuse(sshErrors.unreachable(node.name, `the login did not complete within ${Math.round(loginLimitMs / 1000)} s`));
+            client.end();
+          }, loginLimitMs);
           client.on('ready', () => {
+            if (settled) {
+              client.end();
+              return;
+            }
+            settled = true;
+            clearTimeout(loginTimer);
             ready = true;
             this.setStatus(node.name, 'connected', undefined, fingerprint);
             resolve({ client, node, fingerprint });
@@ -371,29 +399,25 @@ export class SshPool {
                 node.name,
                 prompts.map((p) => ({ prompt: p.prompt, echo: p.echo ?? false })),
               )
-              .then(finish, () => finish([]));
+              .then(finish, (err: unknown) => {
+                // Nobody answered, or the user cancelled: stop here rather than send empty answers
+                // until the server gives up.
+                refusal =
+                  err instanceof AppErrorException ? err.appError : sshErrors.authFailed(node.name, 'keyboard-interactive', String(err));
+                refuse(refusal);
+                client.end();
+              });
           });
           client.on('error', (err: Error & { level?: string; code?: string }) => {
             if (ready) return; // handled by 'close'
-            let e: AppError;
-            if (refusal) e = refusal;
-            else if (err.level === 'client-authentication') e = sshErrors.authFailed(node.name, node.auth, 'no accepted credentials');
-            else if (err.level === 'client-timeout')
-              e = sshErrors.unreachable(node.name, `no SSH handshake within ${this.options.readyTimeoutMs / 1000} s`);
-            else e = sshErrors.unreachable(node.name, err.message);
-            const status: ConnectionStatus =
-              e.code === 'HOSTKEY_CHANGED'
-                ? 'hostkey-changed'
-                : e.code === 'HOSTKEY_UNKNOWN'
-                  ? 'hostkey-unknown'
-                  : e.code === 'AUTH_FAILED'
-                    ? 'auth-failed'
-                    : 'unreachable';
-            this.setStatus(node.name, status, e.message, fingerprint || undefined);
-            reject(new AppErrorException(e));
+            if (refusal) return refuse(refusal);
+            if (err.level === 'client-authentication') return refuse(sshErrors.authFailed(node.name, node.auth, 'no accepted credentials'));
+            if (err.level === 'client-timeout')
+              return refuse(sshErrors.unreachable(node.name, `no SSH handshake within ${this.options.readyTimeoutMs / 1000} s`));
+            return refuse(sshErrors.unreachable(node.name, err.message));
           });
           client.on('close', () => {
-            if (!ready) return;
+            if (!ready) return refuse(refusal ?? sshErrors.unreachable(node.name, 'the connection closed during login'));
             this.live.delete(node.name);
             if (this.closed) return;
             this.setStatus(node.name, 'unreachable', 'connection lost');
