@@ -3,13 +3,10 @@ import { AuditAction, AuditFilter, type VerifyResult } from '../../shared/audit.
 import type { AppError, Result } from '../../shared/errors.js';
 import { parseAnchor } from '../services/audit/verify.js';
 import { formatTable } from './table.js';
-import { processIo, runFleetCommand, type CliIo, type FleetCliOptions } from './fleet-commands.js';
+import { reportError, type CliOutput } from './output.js';
 
-export interface CliOutput {
-  json: boolean;
-  print(text: string): void;
-  error(text: string): void;
-}
+export type { CliOutput } from './output.js';
+import { processIo, runFleetCommand, type CliIo, type FleetCliOptions } from './fleet-commands.js';
 
 export interface CliOptions {
   anchor?: string;
@@ -45,16 +42,6 @@ Global options:
   --json           machine-readable output
 Exit status: 0 ok, 1 operation failed, 2 usage or validation error.
 `;
-}
-
-function reportError(e: AppError, out: CliOutput): number {
-  if (out.json) out.print(JSON.stringify({ error: e }));
-  else {
-    out.error(`edgeward: ${e.message}`);
-    for (const d of e.details ?? []) out.error(`  ${d.path}: ${d.message}`);
-    out.error(`  → ${e.action}`);
-  }
-  return e.code === 'VALIDATION' ? 2 : 1;
 }
 
 /** Validation errors are the caller's to fix (2); anything else means the operation failed (1). */

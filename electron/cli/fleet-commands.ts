@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline/promises';
 import type { Backend } from '../app/backend.js';
-import { AppErrorException, type AppError } from '../../shared/errors.js';
+import { AppErrorException } from '../../shared/errors.js';
 import type { FleetNodeInput, Selection } from '../../shared/fleet.js';
 import type { FleetRunSummary, NodeRunResult } from '../../shared/fleet-commands.js';
 import { FINGERPRINT } from '../services/ssh/host-key.js';
@@ -11,7 +11,8 @@ import { passphraseKey, passwordKey } from '../services/ssh/secrets.js';
 import { previewCsv } from '../services/fleet/import-csv.js';
 import { previewSshConfig, type ImportPreview } from '../services/fleet/import-ssh-config.js';
 import { formatTable } from './table.js';
-import type { CliOptions, CliOutput } from './commands.js';
+import type { CliOptions } from './commands.js';
+import { reportError, type CliOutput } from './output.js';
 
 export interface FleetCliOptions extends CliOptions {
   host?: string;
@@ -60,21 +61,11 @@ export const processIo: CliIo = {
   },
 };
 
-function errorOut(e: AppError, out: CliOutput): number {
-  if (out.json) out.print(JSON.stringify({ error: e }));
-  else {
-    out.error(`edgeward: ${e.message}`);
-    for (const d of e.details ?? []) out.error(`  ${d.path}: ${d.message}`);
-    out.error(`  → ${e.action}`);
-  }
-  return e.code === 'VALIDATION' || e.code === 'NOT_FOUND' || e.code === 'CONFLICT' ? 2 : 1;
-}
-
 async function guarded(out: CliOutput, fn: () => Promise<number>): Promise<number> {
   try {
     return await fn();
   } catch (err) {
-    if (err instanceof AppErrorException) return errorOut(err.appError, out);
+    if (err instanceof AppErrorException) return reportError(err.appError, out);
     throw err;
   }
 }
@@ -195,7 +186,7 @@ export async function runFleetCommand(
   }
   if (command === 'nodes' && sub === 'show' && rest.length === 1) {
     const n = inventory.get(rest[0]!);
-    if (!n) return errorOut({ code: 'NOT_FOUND', message: `No node named ${rest[0]}`, action: 'See edgeward nodes ls.' }, out);
+    if (!n) return reportError({ code: 'NOT_FOUND', message: `No node named ${rest[0]}`, action: 'See edgeward nodes ls.' }, out);
     const pinned = backend.pool.statusOf(n.name)?.fingerprint;
     if (out.json) out.print(JSON.stringify({ ...n, fingerprint: pinned }));
     else
@@ -232,7 +223,10 @@ export async function runFleetCommand(
       try {
         text = fs.readFileSync(file, 'utf8');
       } catch (err) {
-        return errorOut({ code: 'NOT_FOUND', message: `cannot read ${file}: ${(err as Error).message}`, action: 'Check the path.' }, out);
+        return reportError(
+          { code: 'NOT_FOUND', message: `cannot read ${file}: ${(err as Error).message}`, action: 'Check the path.' },
+          out,
+        );
       }
       const preview = sub === 'import-csv' ? previewCsv(text, file) : previewSshConfig(text, file, path.dirname(path.resolve(file)));
       printPreview(preview, out);

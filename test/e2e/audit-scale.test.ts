@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
@@ -6,9 +6,9 @@ import { AUDIT_ACTIONS } from '../../shared/audit.js';
 import { openLog } from '../helpers/audit.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { keepScreenshot, launchChromium } from './browser.js';
+import { startServe } from './serve.js';
 
 const RECORDS = 100_000;
-const root = path.resolve(import.meta.dirname, '..', '..');
 
 describe('Audit view at 100,000 records', () => {
   const tmp = makeTempDir('edgeward-e2e-scale-');
@@ -31,12 +31,9 @@ describe('Audit view at 100,000 records', () => {
         ),
       );
     }
-    serve = spawn(process.execPath, [path.join(root, 'dist/electron/serve.mjs'), '--json', '--data-dir', tmp.dir], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    const url = await new Promise<string>((resolve) =>
-      serve.stdout!.once('data', (d: Buffer) => resolve((JSON.parse(d.toString().split('\n')[0]!) as { url: string }).url)),
-    );
+    const served = await startServe(tmp.dir);
+    serve = served.child;
+    const url = served.url;
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     await page.goto(url);

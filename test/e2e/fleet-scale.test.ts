@@ -1,10 +1,11 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { write500 } from '../helpers/fleet-500.js';
 import { launchChromium } from './browser.js';
+import { startServe } from './serve.js';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
 
@@ -21,12 +22,9 @@ describe('Fleet view at 500 nodes', () => {
     execFileSync(process.execPath, [path.join(root, 'dist/electron/cli.mjs'), '--data-dir', dataDir, 'nodes', 'import-csv', csv, '--yes'], {
       encoding: 'utf8',
     });
-    serve = spawn(process.execPath, [path.join(root, 'dist/electron/serve.mjs'), '--json', '--data-dir', dataDir], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    const url = await new Promise<string>((resolve) =>
-      serve.stdout!.once('data', (d: Buffer) => resolve((JSON.parse(d.toString().split('\n')[0]!) as { url: string }).url)),
-    );
+    const served = await startServe(dataDir);
+    serve = served.child;
+    const url = served.url;
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     await page.goto(url);

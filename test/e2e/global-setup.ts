@@ -1,8 +1,9 @@
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { startServe } from './serve.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -19,23 +20,9 @@ export async function setup(project: TestProject): Promise<void> {
   const root = path.resolve(import.meta.dirname, '..', '..');
   execFileSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'edgeward-e2e-'));
-  child = spawn(process.execPath, ['dist/electron/serve.mjs', '--json', '--data-dir', dataDir], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    let buffered = '';
-    const timer = setTimeout(() => reject(new Error('serve did not print its URL within 20 s')), 20_000);
-    child!.stdout!.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString();
-      const line = buffered.split('\n')[0];
-      if (buffered.includes('\n') && line) {
-        clearTimeout(timer);
-        resolve((JSON.parse(line) as { url: string }).url);
-      }
-    });
-    child!.once('exit', (code) => reject(new Error(`serve exited early with ${code}`)));
-  });
+  const served = await startServe(dataDir);
+  child = served.child;
+  const url = served.url;
   project.provide('serveUrl', url);
   project.provide('serveDataDir', dataDir);
 }

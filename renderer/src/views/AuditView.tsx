@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { ErrorNote } from '../components/ErrorNote';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { bridge } from '../bridge';
 import { EmptyState } from '../components/EmptyState';
@@ -107,11 +108,7 @@ export function AuditView() {
         </label>
         <ExportButtons filter={filter} />
       </form>
-      {error ? (
-        <p role="alert">
-          <StatusBadge kind="error" label={error.message} /> {error.action}
-        </p>
-      ) : null}
+      <ErrorNote error={error} />
       {total === 0 && Object.keys(filter).length === 0 ? (
         <EmptyState title="No audit records yet">
           <p>

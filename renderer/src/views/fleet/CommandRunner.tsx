@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
+import { ErrorNote } from '../../components/ErrorNote';
 import { bridge } from '../../bridge';
 import { ProgressTask } from '../../components/ProgressTask';
 import { StatusBadge, type StatusKind } from '../../components/StatusBadge';
@@ -175,11 +176,7 @@ export function CommandRunner({ nodes, selection }: { nodes: FleetNode[]; select
             </button>
           </div>
         )}
-        {error ? (
-          <p role="alert">
-            <StatusBadge kind="error" label={error.message} /> {error.action}
-          </p>
-        ) : null}
+        <ErrorNote error={error} />
       </section>
       {run ? (
         <>

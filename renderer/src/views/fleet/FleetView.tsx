@@ -1,4 +1,5 @@
 import { useMemo, useState } from 'react';
+import { ErrorNote } from '../../components/ErrorNote';
 import { DataTable, type Column } from '../../components/DataTable';
 import { EmptyState } from '../../components/EmptyState';
 import { StatusBadge } from '../../components/StatusBadge';
@@ -110,11 +111,7 @@ export function FleetView({ sub }: { sub: string | undefined }) {
           Run command
         </button>
       </header>
-      {fleet.error ? (
-        <p role="alert">
-          <StatusBadge kind="error" label={fleet.error.message} /> {fleet.error.action}
-        </p>
-      ) : null}
+      <ErrorNote error={fleet.error} />
       {nodes && nodes.length === 0 ? (
         <EmptyState title="No nodes yet">
           <p>

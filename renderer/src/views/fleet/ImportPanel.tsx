@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { ErrorNote } from '../../components/ErrorNote';
 import { bridge } from '../../bridge';
 import { StatusBadge } from '../../components/StatusBadge';
 import { navigate } from '../../hooks/useRoute';
@@ -60,11 +61,7 @@ export function ImportPanel({ onDone }: { onDone: () => void }) {
             Preview
           </button>
         </div>
-        {error ? (
-          <p role="alert">
-            <StatusBadge kind="error" label={error.message} /> {error.action}
-          </p>
-        ) : null}
+        <ErrorNote error={error} />
         {done !== undefined ? <StatusBadge kind="ok" label={`Imported ${done} node(s)`} /> : null}
       </section>
       {preview ? (

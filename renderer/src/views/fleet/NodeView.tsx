@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { ErrorNote } from '../../components/ErrorNote';
 import { bridge } from '../../bridge';
 import { EmptyState } from '../../components/EmptyState';
 import { StatusBadge } from '../../components/StatusBadge';
@@ -136,11 +137,7 @@ export function NodeView({ name }: { name: string | undefined }) {
             Enable node
           </button>
         )}
-        {error ? (
-          <p role="alert">
-            <StatusBadge kind="error" label={error.message} /> {error.action}
-          </p>
-        ) : null}
+        <ErrorNote error={error} />
       </section>
     </div>
   );

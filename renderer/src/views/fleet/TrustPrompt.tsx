@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { ErrorNote } from '../../components/ErrorNote';
 import { bridge } from '../../bridge';
 import { StatusBadge } from '../../components/StatusBadge';
 import type { AppError } from '../../../../shared/errors.js';
@@ -43,11 +44,7 @@ export function TrustPrompt({
         Compare it with the server’s own: on its console run <code>ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub</code>. Trust it only if
         they match.
       </p>
-      {error ? (
-        <p role="alert">
-          <StatusBadge kind="error" label={error.message} /> {error.action}
-        </p>
-      ) : null}
+      <ErrorNote error={error} />
       <button type="button" onClick={() => void trust()}>
         The fingerprints match: trust this key
       </button>
