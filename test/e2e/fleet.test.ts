@@ -90,4 +90,22 @@ describe('Fleet in Chromium against the simulated fleet', () => {
     await dialog.getByRole('button', { name: 'Send' }).click();
     await expect.poll(() => page.getByTestId('test-result').textContent(), { timeout: 15_000 }).toMatch(/Connected.*Logged in as edge/);
   });
+
+  it('edits a node and removes it from the node view', async () => {
+    await page.getByRole('button', { name: 'Open node' }).click();
+    const editor = page.getByRole('form', { name: 'Edit e2e-mfa' });
+    await editor.getByLabel('Department', { exact: true }).fill('icu');
+    await editor.getByRole('button', { name: 'Save changes' }).click();
+    await expect.poll(() => editor.textContent()).toContain('Saved');
+    await page
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: /^Fleet/ })
+      .click();
+    await expect.poll(() => page.locator('.data-table tbody tr', { hasText: 'e2e-mfa' }).textContent()).toContain('default / icu');
+    await page.getByRole('link', { name: 'e2e-mfa' }).click();
+    await editor.getByRole('button', { name: 'Remove node…' }).click();
+    await editor.getByRole('button', { name: 'Remove', exact: true }).click();
+    await expect.poll(() => page.locator('main h1').textContent()).toBe('Fleet');
+    expect(await page.locator('.data-table tbody').textContent()).not.toContain('e2e-mfa');
+  });
 });

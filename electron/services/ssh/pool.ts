@@ -197,7 +197,10 @@ export class SshPool {
   private authConfig(node: FleetNode): Partial<ConnectConfig> {
     switch (node.auth) {
       case 'agent': {
-        const sock = process.env.SSH_AUTH_SOCK;
+        // Windows: the OpenSSH agent's named pipe, or Pageant, when no SSH_AUTH_SOCK is set.
+        const sock =
+          process.env.SSH_AUTH_SOCK ??
+          (process.platform === 'win32' ? (process.env.EDGEWARD_WINDOWS_AGENT ?? '\\\\.\\pipe\\openssh-ssh-agent') : undefined);
         if (!sock)
           fail(
             sshErrors.setup(

@@ -9,6 +9,7 @@ import { navigate } from '../../hooks/useRoute';
 import type { NodeTestResult } from '../../../../shared/contract/channels.js';
 import type { AppError } from '../../../../shared/errors.js';
 import { TrustPrompt } from './TrustPrompt';
+import { NodeEditor } from './NodeEditor';
 
 /** One node: how it is reached, its host key, its last problem, and what can be done about it. */
 export function NodeView({ name }: { name: string | undefined }) {
@@ -113,6 +114,7 @@ export function NodeView({ name }: { name: string | undefined }) {
           )}
         </section>
       ) : null}
+      <NodeEditor key={node.name} node={node} onChanged={() => void fleet.reload()} />
       <section className="card form">
         <h2>{node.enabled ? 'Disable' : 'Enable'}</h2>
         {node.enabled ? (

@@ -1,0 +1,136 @@
+import { useState, type FormEvent } from 'react';
+import { bridge } from '../../bridge';
+import { ErrorNote } from '../../components/ErrorNote';
+import { StatusBadge } from '../../components/StatusBadge';
+import { navigate } from '../../hooks/useRoute';
+import type { AuthMethod, FleetNode, NodeRole } from '../../../../shared/fleet.js';
+import type { AppError } from '../../../../shared/errors.js';
+
+/** Edit how a node is reached and labelled, or remove it (both audited). */
+export function NodeEditor({ node, onChanged }: { node: FleetNode; onChanged: () => void }) {
+  const [d, setD] = useState({
+    host: node.host,
+    port: String(node.port),
+    user: node.user,
+    auth: node.auth,
+    keyPath: node.keyPath ?? '',
+    site: node.site,
+    department: node.department,
+    tags: node.tags.join(', '),
+    role: node.role,
+  });
+  const [error, setError] = useState<AppError>();
+  const [saved, setSaved] = useState(false);
+  const [confirmRemove, setConfirmRemove] = useState(false);
+  const set = (patch: Partial<typeof d>) => {
+    setSaved(false);
+    setD((x) => ({ ...x, ...patch }));
+  };
+
+  const save = async (e: FormEvent) => {
+    e.preventDefault();
+    const r = await bridge.invoke('fleet.node.edit', {
+      name: node.name,
+      patch: {
+        host: d.host.trim(),
+        port: Number(d.port),
+        user: d.user.trim(),
+        auth: d.auth,
+        ...(d.auth === 'key' ? { keyPath: d.keyPath.trim() } : {}),
+        site: d.site.trim(),
+        department: d.department.trim(),
+        tags: d.tags
+          .split(',')
+          .map((t) => t.trim())
+          .filter(Boolean),
+        role: d.role,
+      },
+    });
+    if (!r.ok) return setError(r.error);
+    setError(undefined);
+    setSaved(true);
+    onChanged();
+  };
+  const remove = async () => {
+    const r = await bridge.invoke('fleet.node.remove', { name: node.name });
+    if (!r.ok) return setError(r.error);
+    onChanged();
+    navigate('fleet');
+  };
+
+  return (
+    <form className="card form wide" aria-label={`Edit ${node.name}`} onSubmit={(e) => void save(e)}>
+      <h2>Edit</h2>
+      <div className="grid2">
+        <label>
+          Address
+          <input value={d.host} onChange={(e) => set({ host: e.target.value })} />
+        </label>
+        <label>
+          Port
+          <input value={d.port} onChange={(e) => set({ port: e.target.value })} inputMode="numeric" />
+        </label>
+        <label>
+          User
+          <input value={d.user} onChange={(e) => set({ user: e.target.value })} />
+        </label>
+        <label>
+          Sign in with
+          <select value={d.auth} onChange={(e) => set({ auth: e.target.value as AuthMethod })}>
+            <option value="agent">ssh-agent</option>
+            <option value="key">key file</option>
+            <option value="password">password</option>
+            <option value="keyboard-interactive">keyboard-interactive (MFA)</option>
+          </select>
+        </label>
+        {d.auth === 'key' ? (
+          <label>
+            Key file
+            <input value={d.keyPath} onChange={(e) => set({ keyPath: e.target.value })} />
+          </label>
+        ) : null}
+        <label>
+          Role
+          <select value={d.role} onChange={(e) => set({ role: e.target.value as NodeRole })}>
+            <option value="edge">edge</option>
+            <option value="gateway">gateway</option>
+            <option value="hub">hub</option>
+          </select>
+        </label>
+        <label>
+          Site
+          <input value={d.site} onChange={(e) => set({ site: e.target.value })} />
+        </label>
+        <label>
+          Department
+          <input value={d.department} onChange={(e) => set({ department: e.target.value })} />
+        </label>
+        <label>
+          Tags (comma separated)
+          <input value={d.tags} onChange={(e) => set({ tags: e.target.value })} />
+        </label>
+      </div>
+      <ErrorNote error={error} />
+      <div className="row">
+        <button type="submit">Save changes</button>
+        {saved ? <StatusBadge kind="ok" label="Saved" /> : null}
+        <span className="spacer" />
+        {confirmRemove ? (
+          <>
+            <span>Remove {node.name} from the inventory?</span>
+            <button type="button" className="danger" onClick={() => void remove()}>
+              Remove
+            </button>
+            <button type="button" className="secondary" onClick={() => setConfirmRemove(false)}>
+              Keep it
+            </button>
+          </>
+        ) : (
+          <button type="button" className="secondary" onClick={() => setConfirmRemove(true)}>
+            Remove node…
+          </button>
+        )}
+      </div>
+    </form>
+  );
+}
