@@ -2,7 +2,7 @@
 // Native and Electron modules stay external; the preload is CommonJS because sandboxed
 // preloads cannot be ES modules.
 import { build } from 'esbuild';
-import { readFileSync } from 'node:fs';
+import { cpSync, readFileSync } from 'node:fs';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 const external = ['electron', 'ssh2', 'cpu-features', 'better-sqlite3'];
@@ -31,3 +31,6 @@ await Promise.all([
     outExtension: { '.js': '.cjs' },
   }),
 ]);
+
+// The node-side agents travel with the app (streamed to `sh -s`, never installed on nodes).
+cpSync('agents', 'dist/agents', { recursive: true });

@@ -16,6 +16,7 @@ import { KnownHostsStore } from '../services/ssh/known-hosts.js';
 import { SshPool, type KeyboardInteractivePrompt, type PoolOptions } from '../services/ssh/pool.js';
 import { MemorySecretStore, passphraseKey, passwordKey, type SecretStore } from '../services/ssh/secrets.js';
 import { PromptBroker } from '../services/ssh/prompts.js';
+import { TelemetryService, type TelemetryOptions } from '../services/telemetry/telemetry-service.js';
 import { APP_VERSION } from './version.js';
 
 export interface BackendOptions {
@@ -29,6 +30,7 @@ export interface BackendOptions {
   /** OpenSSH's known_hosts consulted on first contact (default ~/.ssh/known_hosts). */
   userKnownHostsFile?: string;
   ssh?: Partial<PoolOptions>;
+  telemetry?: Partial<TelemetryOptions>;
   prompt?: KeyboardInteractivePrompt;
 }
 
@@ -39,6 +41,7 @@ export interface Backend {
   inventory: Inventory;
   pool: SshPool;
   runner: FleetRunner;
+  telemetry: TelemetryService;
   secrets: SecretStore;
   close(): Promise<void>;
 }
@@ -66,6 +69,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     ...(options.ssh ? { options: options.ssh } : {}),
   });
   const runner = new FleetRunner(pool, inventory, audit.log);
+  const telemetry = new TelemetryService(pool, inventory, audit.log, options.telemetry);
   const router = new Router();
 
   router
@@ -118,6 +122,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     .topic('fleet.status', (_params, emit) => pool.onStatus(emit))
     .topic('fleet.run', ({ runId }, emit) => runner.follow(runId, emit))
     .topic('fleet.prompt', (_params, emit) => prompts.onPrompt(emit))
+    .topic('telemetry.node', ({ node }, emit) => telemetry.watch(node, emit))
     .topic('audit.appended', (_params, emit) => {
       const out = coalesce((head: { seq: number; hash: string }) => emit({ head }), 250);
       const stop = audit.watch(out.push);
@@ -134,9 +139,11 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     inventory,
     pool,
     runner,
+    telemetry,
     secrets,
     close: async () => {
       heartbeat.stop();
+      telemetry.stopAll();
       await pool.closeAll();
       await audit.close();
     },

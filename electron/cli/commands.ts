@@ -4,6 +4,7 @@ import type { AppError, Result } from '../../shared/errors.js';
 import { parseAnchor } from '../services/audit/verify.js';
 import { formatTable } from './table.js';
 import { reportError, type CliOutput } from './output.js';
+import { watchTelemetry } from './telemetry-commands.js';
 
 export type { CliOutput } from './output.js';
 import { processIo, runFleetCommand, type CliIo, type FleetCliOptions } from './fleet-commands.js';
@@ -36,6 +37,7 @@ Commands:
   nodes import-csv FILE [--yes]
   trust NODE [--fingerprint SHA256:...] [--yes]
   exec (--all | --site S | --tag T | NODE...) [--concurrency N] [--timeout S] [--passphrase-stdin] -- COMMAND...
+  telemetry watch NODE [--count N]            live GPU and host frames as they arrive (Ctrl+C stops)
 
 Global options:
   --data-dir DIR   where Edgeward keeps its data (default: EDGEWARD_DATA_DIR or the per-user folder)
@@ -143,6 +145,7 @@ export async function runCommand(
       );
     }
   }
+  if (command === 'telemetry' && sub === 'watch' && rest.length === 1) return watchTelemetry(backend, rest[0]!, out, opts);
   const fleet = await runFleetCommand(backend, args, out, opts, io, (m) => usageError(m, out));
   if (fleet !== undefined) return fleet;
   return usageError(`unknown command: ${args.join(' ')}`, out);

@@ -34,6 +34,7 @@ export interface FleetCliOptions extends CliOptions {
   concurrency?: string;
   timeout?: string;
   commandArgs?: string[];
+  count?: string;
 }
 
 export interface CliIo {

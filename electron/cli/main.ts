@@ -49,6 +49,7 @@ async function main(argv: string[]): Promise<number> {
         all: { type: 'boolean' },
         concurrency: { type: 'string' },
         timeout: { type: 'string' },
+        count: { type: 'string' },
       },
     });
   } catch (err) {

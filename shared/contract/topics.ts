@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { NodeStatus } from '../fleet.js';
 import { FleetRunFrame } from '../fleet-commands.js';
+import { NodeName, NodeStatus } from '../fleet.js';
+import { TelemetryFrame } from '../telemetry.js';
 
 /**
  * Stream topics: name → subscription parameters → frame schema. Frames are produced by main-side
@@ -37,6 +38,8 @@ export const topics = {
   /** Connection status changes, one frame per node change (coalesced per node). */
   'fleet.status': { params: NoParams, frame: NodeStatus },
   'fleet.run': { params: z.strictObject({ runId: z.string().uuid() }), frame: FleetRunFrame },
+  /** Live GPU and host telemetry of one node; watching starts its agent session. */
+  'telemetry.node': { params: z.strictObject({ node: NodeName }), frame: TelemetryFrame },
   'fleet.prompt': {
     params: NoParams,
     frame: z.strictObject({

@@ -203,6 +203,12 @@ function main(argv: string[]): number | 'looping' {
     const { header, units } = parsed.format;
     const sample = (): number => {
       scenario = readScenario();
+      // A driver that fails while the tool runs in loop mode ends it with the same message.
+      const broke = failure(scenario, capture);
+      if (broke) {
+        write(broke.text);
+        process.exit(broke.code);
+      }
       const gpus = select(simulateGpus(capture, scenario, now()));
       let out = '';
       for (const g of gpus) {

@@ -1,0 +1,226 @@
+import type { AgentFrame, GpuHealth, GpuSample, HostSample, TelemetryFrame } from '../../../shared/telemetry.js';
+import { AppErrorException } from '../../../shared/errors.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import { coalesce } from '../common/coalesce.js';
+import type { Inventory } from '../fleet/inventory.js';
+import { execOnNode } from '../ssh/exec.js';
+import type { SshPool } from '../ssh/pool.js';
+import { loadAgent } from './agent-script.js';
+import { FrameDecoder } from './decoder.js';
+import { parseGpuRow } from './gpu-row.js';
+import { Ring } from './ring.js';
+
+export interface TelemetryOptions {
+  intervalMs: number;
+  /** Samples kept per GPU for the live window (10 minutes at 1 Hz). */
+  windowSamples: number;
+  /** Frames to the UI at most this often per node. */
+  publishEveryMs: number;
+}
+
+const DEFAULTS: TelemetryOptions = { intervalMs: 1000, windowSamples: 600, publishEveryMs: 250 };
+
+/** One node's agent session: started while someone watches, restarted with backoff when it drops. */
+class Session {
+  state: TelemetryFrame['session'] = 'starting';
+  gpuHealth: GpuHealth = 'unknown';
+  gpuMessage: string | undefined;
+  fields: string[] = [];
+  readonly gpus = new Map<number, GpuSample>();
+  readonly windows = new Map<number, Ring<GpuSample>>();
+  host: HostSample | undefined;
+  lastLostAt = 0;
+  decoder: FrameDecoder;
+  readonly watchers = new Set<(f: TelemetryFrame) => void>();
+  private abort = new AbortController();
+  private attempt = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly publisher;
+
+  constructor(
+    readonly node: string,
+    private readonly svc: TelemetryService,
+  ) {
+    this.decoder = new FrameDecoder((f) => this.onFrame(f));
+    this.publisher = coalesce(() => this.publish(), svc.options.publishEveryMs);
+  }
+
+  start(): void {
+    this.abort = new AbortController();
+    this.state = 'starting';
+    this.publisher.push(undefined);
+    void this.run();
+  }
+
+  stop(): void {
+    this.abort.abort();
+    if (this.timer) clearTimeout(this.timer);
+    this.publisher.cancel();
+    this.state = 'stopped';
+  }
+
+  private async run(): Promise<void> {
+    const signal = this.abort.signal;
+    try {
+      await this.svc.startAudited(this.node, async (agent) => {
+        this.decoder = new FrameDecoder((f) => this.onFrame(f));
+        const interval = Math.max(200, Math.round(this.svc.options.intervalMs));
+        const result = await execOnNode(this.svc.pool, this.node, `sh -s -- ${interval} /`, {
+          stdin: agent.text,
+          signal,
+          maxOutputBytes: 0,
+          onStdout: (chunk) => this.decoder.push(chunk),
+        });
+        this.gpuMessage = result.lostConnection ?? this.gpuMessage;
+      });
+    } catch (err) {
+      this.gpuMessage = err instanceof AppErrorException ? err.appError.message : String(err);
+    }
+    if (signal.aborted) return;
+    // The session ended without being asked to: show the gap, then try again with backoff.
+    this.state = 'lost';
+    this.publisher.push(undefined);
+    const delay = Math.min(30_000, 1000 * 2 ** this.attempt) * (0.8 + Math.random() * 0.4);
+    this.attempt++;
+    this.timer = setTimeout(() => {
+      if (!signal.aborted) void this.run();
+    }, delay);
+  }
+
+  private onFrame(f: AgentFrame): void {
+    const now = Date.now();
+    switch (f.t) {
+      case 'hello':
+        this.fields = f.fields.split(',');
+        this.state = 'live';
+        this.attempt = 0;
+        break;
+      case 'fields':
+        this.fields = f.fields.split(',');
+        break;
+      case 'gpu': {
+        const sample = parseGpuRow(f.csv, this.fields, now);
+        if (!sample) {
+          this.decoder.stats.wrongShape++;
+          break;
+        }
+        this.gpus.set(sample.index, sample);
+        let ring = this.windows.get(sample.index);
+        if (!ring) this.windows.set(sample.index, (ring = new Ring(this.svc.options.windowSamples)));
+        ring.push(sample);
+        if (now - this.lastLostAt > 2 * this.svc.options.intervalMs) {
+          this.gpuHealth = 'ok';
+          this.gpuMessage = undefined;
+        }
+        break;
+      }
+      case 'gpu_state':
+        if (f.state === 'lost') this.lastLostAt = now;
+        this.gpuHealth = f.state === 'stopped' ? 'error' : f.state;
+        this.gpuMessage = f.message;
+        break;
+      case 'host':
+        this.host = {
+          at: now,
+          load1: f.load1,
+          memUsedPct: f.mem_total_kb > 0 ? Math.round((1000 * (f.mem_total_kb - f.mem_avail_kb)) / f.mem_total_kb) / 10 : null,
+          uptimeS: f.uptime_s,
+          diskFreeGiB: Math.round((f.disk_free_kb / 1024 / 1024) * 10) / 10,
+        };
+        break;
+    }
+    this.publisher.push(undefined);
+  }
+
+  frame(): TelemetryFrame {
+    const now = Date.now();
+    // Only samples from the last two intervals count as current; older ones are a gap, not a value.
+    const fresh = [...this.gpus.values()]
+      .filter((g) => now - g.at <= 2 * this.svc.options.intervalMs + 500)
+      .sort((a, b) => a.index - b.index);
+    return {
+      node: this.node,
+      at: now,
+      session: this.state,
+      gpuHealth: this.gpuHealth,
+      ...(this.gpuMessage ? { gpuMessage: this.gpuMessage } : {}),
+      gpus: this.state === 'live' ? fresh : [],
+      ...(this.host && this.state === 'live' ? { host: this.host } : {}),
+      rejected: this.decoder.rejected,
+    };
+  }
+
+  private publish(): void {
+    const f = this.frame();
+    for (const w of this.watchers) w(f);
+  }
+}
+
+/**
+ * Live telemetry: one agent session per watched node over the shared SSH pool, decoded, kept in a
+ * bounded live window, and published to watchers a few times a second.
+ */
+export class TelemetryService {
+  readonly options: TelemetryOptions;
+  private readonly sessions = new Map<string, Session>();
+  private readonly agent = loadAgent('telemetry.sh');
+
+  constructor(
+    readonly pool: SshPool,
+    private readonly inventory: Inventory,
+    private readonly audit: AuditLog,
+    options: Partial<TelemetryOptions> = {},
+  ) {
+    this.options = { ...DEFAULTS, ...options };
+  }
+
+  get agentSha256(): string {
+    return this.agent.sha256;
+  }
+
+  /** Starts (or joins) the node's session; the returned function leaves it, stopping it when nobody watches. */
+  watch(node: string, listener: (f: TelemetryFrame) => void): () => void {
+    let s = this.sessions.get(node);
+    if (!s) {
+      s = new Session(node, this);
+      this.sessions.set(node, s);
+      s.start();
+    }
+    s.watchers.add(listener);
+    listener(s.frame());
+    const session = s;
+    return () => {
+      session.watchers.delete(listener);
+      if (session.watchers.size === 0) {
+        session.stop();
+        this.sessions.delete(node);
+      }
+    };
+  }
+
+  window(node: string, gpu: number): GpuSample[] {
+    return this.sessions.get(node)?.windows.get(gpu)?.toArray() ?? [];
+  }
+
+  /** Audits the start of an agent session (who, which node, the script's hash, the host key). */
+  async startAudited(node: string, run: (agent: { text: string; sha256: string }) => Promise<void>): Promise<void> {
+    await this.audit.ensureWritable();
+    const conn = await this.pool.connect(node);
+    const n = this.inventory.get(node);
+    await this.audit.append({
+      action: 'telemetry.session_start',
+      target: { site: n?.site, node },
+      params: { intervalS: this.options.intervalMs / 1000 },
+      outcome: 'ok',
+      durationMs: 0,
+      hostKey: conn.fingerprint,
+      scriptHash: this.agent.sha256,
+    });
+    await run(this.agent);
+  }
+
+  stopAll(): void {
+    for (const s of this.sessions.values()) s.stop();
+    this.sessions.clear();
+  }
+}
