@@ -1,20 +1,28 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { ChildProcess } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { down, enableKeyboardInteractive, up, type BedState } from '../testbed/bed.js';
 import { TEST_PASSWORD } from '../testbed/layout.js';
 import { hostFingerprint } from '../integration/helpers/fleet.js';
 import { keepScreenshot, launchChromium } from './browser.js';
+import { startServe } from './serve.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
 
 describe('Fleet in Chromium against the simulated fleet', () => {
   let bed: BedState;
   let browser: Browser;
   let page: Page;
+  let serve: ChildProcess;
+  // Its own console and data directory: the nodes added here must not show up in other files' views.
+  const tmp = makeTempDir('edgeward-e2e-fleet-');
 
   beforeAll(async () => {
     bed = await up({ nodes: 2, image: false });
+    const served = await startServe(tmp.dir);
+    serve = served.child;
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    await page.goto(inject('serveUrl'));
+    await page.goto(served.url);
     await page
       .getByRole('navigation', { name: 'Main' })
       .getByRole('link', { name: /^Fleet/ })
@@ -22,6 +30,8 @@ describe('Fleet in Chromium against the simulated fleet', () => {
   }, 120_000);
   afterAll(async () => {
     await browser?.close();
+    serve?.kill();
+    tmp.cleanup();
     await down();
   });
 
