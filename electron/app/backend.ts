@@ -17,6 +17,7 @@ import { SshPool, type KeyboardInteractivePrompt, type PoolOptions } from '../se
 import { MemorySecretStore, passphraseKey, passwordKey, type SecretStore } from '../services/ssh/secrets.js';
 import { PromptBroker } from '../services/ssh/prompts.js';
 import { TelemetryService, type TelemetryOptions } from '../services/telemetry/telemetry-service.js';
+import { HistoryStore } from '../services/telemetry/history.js';
 import { APP_VERSION } from './version.js';
 
 export interface BackendOptions {
@@ -42,6 +43,7 @@ export interface Backend {
   pool: SshPool;
   runner: FleetRunner;
   telemetry: TelemetryService;
+  history: HistoryStore;
   secrets: SecretStore;
   close(): Promise<void>;
 }
@@ -69,7 +71,8 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     ...(options.ssh ? { options: options.ssh } : {}),
   });
   const runner = new FleetRunner(pool, inventory, audit.log);
-  const telemetry = new TelemetryService(pool, inventory, audit.log, options.telemetry);
+  const history = new HistoryStore(path.join(options.dataDir, 'telemetry.db'));
+  const telemetry = new TelemetryService(pool, inventory, audit.log, options.telemetry, history);
   const router = new Router();
 
   router
@@ -140,10 +143,12 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     pool,
     runner,
     telemetry,
+    history,
     secrets,
     close: async () => {
       heartbeat.stop();
       telemetry.stopAll();
+      history.close();
       await pool.closeAll();
       await audit.close();
     },

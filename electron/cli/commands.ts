@@ -4,7 +4,7 @@ import type { AppError, Result } from '../../shared/errors.js';
 import { parseAnchor } from '../services/audit/verify.js';
 import { formatTable } from './table.js';
 import { reportError, type CliOutput } from './output.js';
-import { watchTelemetry } from './telemetry-commands.js';
+import { printStatus, watchTelemetry } from './telemetry-commands.js';
 
 export type { CliOutput } from './output.js';
 import { processIo, runFleetCommand, type CliIo, type FleetCliOptions } from './fleet-commands.js';
@@ -38,6 +38,7 @@ Commands:
   trust NODE [--fingerprint SHA256:...] [--yes]
   exec (--all | --site S | --tag T | NODE...) [--concurrency N] [--timeout S] [--passphrase-stdin] -- COMMAND...
   telemetry watch NODE [--count N]            live GPU and host frames as they arrive (Ctrl+C stops)
+  status                                      last known state of every node with its age (works offline)
 
 Global options:
   --data-dir DIR   where Edgeward keeps its data (default: EDGEWARD_DATA_DIR or the per-user folder)
@@ -146,6 +147,7 @@ export async function runCommand(
     }
   }
   if (command === 'telemetry' && sub === 'watch' && rest.length === 1) return watchTelemetry(backend, rest[0]!, out, opts);
+  if (command === 'status' && sub === undefined) return printStatus(backend, out);
   const fleet = await runFleetCommand(backend, args, out, opts, io, (m) => usageError(m, out));
   if (fleet !== undefined) return fleet;
   return usageError(`unknown command: ${args.join(' ')}`, out);

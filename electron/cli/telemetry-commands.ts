@@ -1,6 +1,7 @@
 import type { Backend } from '../app/backend.js';
 import type { TelemetryFrame } from '../../shared/telemetry.js';
 import { reportError, type CliOutput } from './output.js';
+import { formatTable } from './table.js';
 
 export interface TelemetryCliOptions {
   count?: string;
@@ -46,4 +47,52 @@ export async function watchTelemetry(backend: Backend, node: string, out: CliOut
       if (++seen >= limit) setImmediate(() => finish(0));
     });
   });
+}
+
+function age(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 90) return `${s} s ago`;
+  if (s < 90 * 60) return `${Math.round(s / 60)} min ago`;
+  if (s < 36 * 3600) return `${Math.round(s / 3600)} h ago`;
+  return `${Math.round(s / 86400)} d ago`;
+}
+
+/**
+ * `edgeward status`: the last known state of every node from the local history, with its age.
+ * Needs no network: this is what on-call staff see on a train.
+ */
+export function printStatus(backend: Backend, out: CliOutput, now = Date.now()): number {
+  const known = new Map(backend.history.lastKnown().map((k) => [k.node, k]));
+  const rows = backend.inventory.list().map((n) => {
+    const k = known.get(n.name);
+    return {
+      node: n.name,
+      lastSeen: k ? new Date(k.at).toISOString() : null,
+      age: k ? age(now - k.at) : 'never seen',
+      gpuHealth: k?.frame.gpuHealth ?? 'unknown',
+      gpus: k?.frame.gpus.length ?? 0,
+      hottestC: k ? Math.max(-Infinity, ...k.frame.gpus.map((g) => g.tempC ?? -Infinity)) : null,
+    };
+  });
+  if (out.json) {
+    out.print(JSON.stringify(rows.map((r) => ({ ...r, hottestC: r.hottestC === -Infinity ? null : r.hottestC }))));
+    return 0;
+  }
+  if (rows.length === 0) {
+    out.print('No nodes yet: edgeward nodes add NAME --host H');
+    return 0;
+  }
+  out.print(
+    formatTable(
+      ['NODE', 'LAST SEEN', 'GPU', 'GPUS', 'HOTTEST'],
+      rows.map((r) => [
+        r.node,
+        r.age,
+        r.gpuHealth,
+        String(r.gpus),
+        r.hottestC === null || r.hottestC === -Infinity ? '—' : `${r.hottestC} °C`,
+      ]),
+    ),
+  );
+  return 0;
 }

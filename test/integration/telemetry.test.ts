@@ -55,6 +55,10 @@ describe('telemetry agent on the simulated fleet', () => {
       .digest('hex')}`;
     const rec = h.backend.audit.index.query({ action: 'telemetry.session_start', node: node().name }, 0, 1).records[0];
     expect(rec).toMatchObject({ scriptHash: sha, hostKey: expect.stringMatching(/^SHA256:/), outcome: 'ok' });
+    // The samples went to the history, and the node has a last known state for offline use.
+    h.backend.history.flush();
+    expect(h.backend.history.lastKnown().find((k) => k.node === node().name)?.frame.gpus).toHaveLength(2);
+    expect(h.backend.history.query(node().name, 0, Date.now() - 60_000, Date.now()).points.length).toBeGreaterThan(0);
   });
 
   it('turns a GPU that fell off the bus into a typed state, keeping the other GPU', async () => {

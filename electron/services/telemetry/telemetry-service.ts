@@ -9,6 +9,7 @@ import { loadAgent } from './agent-script.js';
 import { FrameDecoder } from './decoder.js';
 import { parseGpuRow } from './gpu-row.js';
 import { Ring } from './ring.js';
+import type { HistoryStore } from './history.js';
 
 export interface TelemetryOptions {
   intervalMs: number;
@@ -152,6 +153,7 @@ class Session {
 
   private publish(): void {
     const f = this.frame();
+    this.svc.history?.record(f);
     for (const w of this.watchers) w(f);
   }
 }
@@ -165,13 +167,22 @@ export class TelemetryService {
   private readonly sessions = new Map<string, Session>();
   private readonly agent = loadAgent('telemetry.sh');
 
+  private readonly flushTimer: NodeJS.Timeout | undefined;
+
   constructor(
     readonly pool: SshPool,
     private readonly inventory: Inventory,
     private readonly audit: AuditLog,
     options: Partial<TelemetryOptions> = {},
+    /** Where samples and the last known state go; absent in tools that only watch. */
+    readonly history?: HistoryStore,
   ) {
     this.options = { ...DEFAULTS, ...options };
+    // One transaction a second for everything that arrived meanwhile.
+    if (history) {
+      this.flushTimer = setInterval(() => history.flush(), 1000);
+      this.flushTimer.unref();
+    }
   }
 
   get agentSha256(): string {
@@ -222,5 +233,7 @@ export class TelemetryService {
   stopAll(): void {
     for (const s of this.sessions.values()) s.stop();
     this.sessions.clear();
+    if (this.flushTimer) clearInterval(this.flushTimer);
+    this.history?.flush();
   }
 }

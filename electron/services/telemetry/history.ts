@@ -1,0 +1,148 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { GpuSample, TelemetryFrame } from '../../../shared/telemetry.js';
+
+export interface HistoryPoint {
+  ts: number;
+  util: number | null;
+  tempC: number | null;
+  powerW: number | null;
+  memUsedMiB: number | null;
+}
+
+export interface LastKnown {
+  node: string;
+  at: number;
+  frame: TelemetryFrame;
+}
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const RETAIN = { raw: 24 * HOUR, minute: 30 * 24 * HOUR, hour: 365 * 24 * HOUR };
+
+/**
+ * Telemetry history in SQLite: raw samples for 24 h, 1-minute rollups for 30 days, 1-hour rollups for
+ * a year, and the last known frame of every node (what an offline start shows, with its age).
+ * Writes are batched into one transaction per flush; a gap in data stays a gap (no interpolation).
+ */
+export class HistoryStore {
+  private readonly db: Database.Database;
+  private pending: [string, number, number, number | null, number | null, number | null, number | null][] = [];
+  private readonly lastAt = new Map<string, number>();
+  private rolledMinute = 0;
+  private rolledHour = 0;
+
+  constructor(file: string) {
+    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS gpu_raw (node TEXT NOT NULL, gpu INTEGER NOT NULL, ts INTEGER NOT NULL,
+        util REAL, temp REAL, power REAL, mem REAL);
+      CREATE INDEX IF NOT EXISTS gpu_raw_key ON gpu_raw (node, gpu, ts);
+      CREATE TABLE IF NOT EXISTS gpu_1m (node TEXT NOT NULL, gpu INTEGER NOT NULL, ts INTEGER NOT NULL,
+        util REAL, temp REAL, temp_max REAL, power REAL, mem REAL, n INTEGER, PRIMARY KEY (node, gpu, ts));
+      CREATE TABLE IF NOT EXISTS gpu_1h (node TEXT NOT NULL, gpu INTEGER NOT NULL, ts INTEGER NOT NULL,
+        util REAL, temp REAL, temp_max REAL, power REAL, mem REAL, n INTEGER, PRIMARY KEY (node, gpu, ts));
+      CREATE TABLE IF NOT EXISTS last_state (node TEXT PRIMARY KEY, at INTEGER NOT NULL, frame TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+    `);
+    const meta = (k: string) =>
+      (this.db.prepare('SELECT value FROM meta WHERE key = ?').get(k) as { value: number } | undefined)?.value ?? 0;
+    this.rolledMinute = meta('rolled_minute');
+    this.rolledHour = meta('rolled_hour');
+  }
+
+  /** Queues the frame's new samples and remembers it as the node's last known state. */
+  record(frame: TelemetryFrame): void {
+    for (const g of frame.gpus) this.queue(frame.node, g);
+    if (frame.session === 'live') {
+      this.db
+        .prepare(
+          'INSERT INTO last_state (node, at, frame) VALUES (?, ?, ?) ON CONFLICT(node) DO UPDATE SET at = excluded.at, frame = excluded.frame',
+        )
+        .run(frame.node, frame.at, JSON.stringify(frame));
+    }
+  }
+
+  private queue(node: string, g: GpuSample): void {
+    const key = `${node}/${g.index}`;
+    if ((this.lastAt.get(key) ?? 0) >= g.at) return; // the same sample published twice
+    this.lastAt.set(key, g.at);
+    this.pending.push([node, g.index, g.at, g.utilGpu, g.tempC, g.powerW, g.memUsedMiB]);
+  }
+
+  /** Writes queued samples in one transaction; rolls up completed minutes and hours; prunes. */
+  flush(now = Date.now()): number {
+    const rows = this.pending;
+    this.pending = [];
+    const insert = this.db.prepare('INSERT INTO gpu_raw (node, gpu, ts, util, temp, power, mem) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    this.db.transaction(() => {
+      for (const r of rows) insert.run(...r);
+    })();
+    this.rollup(now);
+    return rows.length;
+  }
+
+  private rollup(now: number): void {
+    const minute = Math.floor(now / MINUTE) * MINUTE;
+    if (minute > this.rolledMinute) {
+      this.db.transaction(() => {
+        this.db
+          .prepare(
+            `INSERT OR REPLACE INTO gpu_1m SELECT node, gpu, (ts / ${MINUTE}) * ${MINUTE}, avg(util), avg(temp), max(temp), avg(power), max(mem), count(*)
+             FROM gpu_raw WHERE ts >= ? AND ts < ? GROUP BY node, gpu, ts / ${MINUTE}`,
+          )
+          .run(this.rolledMinute, minute);
+        this.db.prepare('DELETE FROM gpu_raw WHERE ts < ?').run(now - RETAIN.raw);
+        this.db.prepare("INSERT OR REPLACE INTO meta VALUES ('rolled_minute', ?)").run(minute);
+      })();
+      this.rolledMinute = minute;
+    }
+    const hour = Math.floor(now / HOUR) * HOUR;
+    if (hour > this.rolledHour) {
+      this.db.transaction(() => {
+        this.db
+          .prepare(
+            `INSERT OR REPLACE INTO gpu_1h SELECT node, gpu, (ts / ${HOUR}) * ${HOUR}, sum(util * n) / sum(n), sum(temp * n) / sum(n), max(temp_max), sum(power * n) / sum(n), max(mem), sum(n)
+             FROM gpu_1m WHERE ts >= ? AND ts < ? GROUP BY node, gpu, ts / ${HOUR}`,
+          )
+          .run(this.rolledHour, hour);
+        this.db.prepare('DELETE FROM gpu_1m WHERE ts < ?').run(now - RETAIN.minute);
+        this.db.prepare('DELETE FROM gpu_1h WHERE ts < ?').run(now - RETAIN.hour);
+        this.db.prepare("INSERT OR REPLACE INTO meta VALUES ('rolled_hour', ?)").run(hour);
+      })();
+      this.rolledHour = hour;
+    }
+  }
+
+  /** Points for a chart: raw up to 2 h, minute rollups up to 3 days, hour rollups beyond. */
+  query(node: string, gpu: number, from: number, to: number): { resolution: 'raw' | '1m' | '1h'; points: HistoryPoint[] } {
+    const span = to - from;
+    const resolution = span <= 2 * HOUR ? 'raw' : span <= 3 * 24 * HOUR ? '1m' : '1h';
+    const table = resolution === 'raw' ? 'gpu_raw' : resolution === '1m' ? 'gpu_1m' : 'gpu_1h';
+    const points = this.db
+      .prepare(
+        `SELECT ts, util, temp AS tempC, power AS powerW, mem AS memUsedMiB FROM ${table} WHERE node = ? AND gpu = ? AND ts >= ? AND ts <= ? ORDER BY ts`,
+      )
+      .all(node, gpu, from, to) as HistoryPoint[];
+    return { resolution, points };
+  }
+
+  lastKnown(): LastKnown[] {
+    return (
+      this.db.prepare('SELECT node, at, frame FROM last_state ORDER BY node').all() as { node: string; at: number; frame: string }[]
+    ).map((r) => ({
+      node: r.node,
+      at: r.at,
+      frame: JSON.parse(r.frame) as TelemetryFrame,
+    }));
+  }
+
+  close(): void {
+    this.flush();
+    this.db.close();
+  }
+}

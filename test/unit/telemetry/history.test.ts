@@ -1,0 +1,105 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { HistoryStore } from '../../../electron/services/telemetry/history.js';
+import { createBackend } from '../../../electron/app/backend.js';
+import { printStatus } from '../../../electron/cli/telemetry-commands.js';
+import type { GpuSample, TelemetryFrame } from '../../../shared/telemetry.js';
+import { makeTempDir } from '../../helpers/temp-dir.js';
+
+const T0 = Date.parse('2026-11-28T00:00:00Z');
+const gpu = (at: number, index: number, util: number, tempC: number): GpuSample => ({
+  at,
+  index,
+  uuid: `GPU-${index}`,
+  name: 'NVIDIA L40S',
+  utilGpu: util,
+  utilMem: 1,
+  memUsedMiB: 1000,
+  memTotalMiB: 46068,
+  tempC,
+  powerW: 100,
+  powerLimitW: 350,
+  smClockMHz: 2520,
+  eccCorrected: 0,
+  eccUncorrected: 0,
+  pcieGen: 4,
+  pcieWidth: 16,
+  pstate: 'P0',
+  throttleReasons: null,
+});
+const frame = (node: string, at: number, gpus: GpuSample[]): TelemetryFrame => ({
+  node,
+  at,
+  session: 'live',
+  gpuHealth: 'ok',
+  gpus,
+  rejected: 0,
+});
+
+describe('telemetry history', () => {
+  let tmp: ReturnType<typeof makeTempDir>;
+  let store: HistoryStore;
+  beforeEach(() => {
+    tmp = makeTempDir();
+    store = new HistoryStore(`${tmp.dir}/telemetry.db`);
+  });
+  afterEach(() => {
+    store.close();
+    tmp.cleanup();
+  });
+
+  it('keeps raw samples, rolls them up per minute and hour, and leaves gaps as gaps', () => {
+    // Two minutes of 1 Hz samples, a 10-minute gap, then one more minute.
+    for (let s = 0; s < 180; s++) {
+      const at = T0 + (s < 120 ? s : s + 600) * 1000;
+      store.record(frame('rad-01', at, [gpu(at, 0, s < 60 ? 10 : 90, 50 + (s % 10))]));
+    }
+    store.record(frame('rad-01', T0 + 5000, [gpu(T0 + 5000, 0, 10, 50)])); // the same sample again
+    expect(store.flush(T0 + 2 * 3600_000)).toBe(180);
+    const raw = store.query('rad-01', 0, T0, T0 + 20 * 60_000);
+    expect(raw.resolution).toBe('raw');
+    expect(raw.points).toHaveLength(180);
+    const minutes = store.query('rad-01', 0, T0, T0 + 3 * 3600_000).points;
+    expect(minutes.map((p) => (p.ts - T0) / 60_000)).toEqual([0, 1, 12]);
+    expect(minutes[0]).toMatchObject({ util: 10, tempC: 54.5 });
+    expect(minutes[1]!.util).toBe(90);
+    const hours = store.query('rad-01', 0, T0 - 3600_000, T0 + 5 * 24 * 3600_000);
+    expect(hours.resolution).toBe('1h');
+    expect(hours.points).toHaveLength(1);
+    expect(hours.points[0]!.util).toBeCloseTo((60 * 10 + 60 * 90 + 60 * 90) / 180, 5);
+  });
+
+  it('drops raw samples after 24 hours but keeps the rollups', () => {
+    store.record(frame('rad-01', T0, [gpu(T0, 0, 10, 50)]));
+    store.flush(T0 + 1000);
+    store.flush(T0 + 25 * 3600_000);
+    expect(store.query('rad-01', 0, T0 - 1000, T0 + 1000).points).toEqual([]);
+    expect(store.query('rad-01', 0, T0 - 3600_000, T0 + 3 * 3600_000).points).toHaveLength(1);
+  });
+
+  it('remembers the last known frame of every node across restarts', () => {
+    store.record(frame('rad-01', T0, [gpu(T0, 0, 10, 71)]));
+    store.record(frame('rad-02', T0 + 5, []));
+    store.close();
+    store = new HistoryStore(`${tmp.dir}/telemetry.db`);
+    expect(store.lastKnown().map((k) => [k.node, k.at, k.frame.gpus.length])).toEqual([
+      ['rad-01', T0, 1],
+      ['rad-02', T0 + 5, 0],
+    ]);
+  });
+});
+
+describe('edgeward status (offline)', () => {
+  it('shows every node with the age of its last known state, without any network', async () => {
+    const tmp = makeTempDir();
+    const backend = await createBackend({ dataDir: tmp.dir, transport: 'cli' });
+    await backend.inventory.add({ name: 'rad-01', host: '198.18.200.1' });
+    await backend.inventory.add({ name: 'rad-02', host: '198.18.200.2' });
+    backend.history.record(frame('rad-01', T0, [gpu(T0, 0, 10, 71), gpu(T0, 1, 10, 64)]));
+    const lines: string[] = [];
+    expect(printStatus(backend, { json: false, print: (t) => lines.push(t), error: () => undefined }, T0 + 3 * 3600_000)).toBe(0);
+    expect(lines.join('\n')).toMatch(/rad-01\s+3 h ago\s+ok\s+2\s+71 °C/);
+    expect(lines.join('\n')).toMatch(/rad-02\s+never seen\s+unknown\s+0\s+—/);
+    await backend.close();
+    tmp.cleanup();
+  });
+});
