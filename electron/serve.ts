@@ -35,7 +35,10 @@ async function main(): Promise<void> {
     console.log(`  Data dir:  ${dataDir}`);
     console.log(`The token in the URL is new each start; only this machine can connect. Ctrl+C stops.`);
   }
+  let stopping = false;
   const stop = async () => {
+    if (stopping) return;
+    stopping = true;
     await server.close();
     await backend.close();
     process.exit(0);

@@ -5,6 +5,7 @@ import { benchBed } from './bed.bench.js';
 import { benchAudit } from './audit.bench.js';
 import { benchSsh } from './ssh.bench.js';
 import { benchFleetView } from './ui.bench.js';
+import { benchTelemetryIngest } from './telemetry.bench.js';
 
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
@@ -31,6 +32,11 @@ for (const f of audit.filters) {
     `  view filter on ${fmt(audit.filterRecords)}: ${f.name.padEnd(17)} p50 ${fmt(f.p50Ms, 1)} ms, p95 ${fmt(f.p95Ms, 1)} ms   (${fmt(f.hits)} hits)`,
   );
 }
+
+const ingest = benchTelemetryIngest();
+console.log('\nTelemetry ingest (decoder → rows → live window → SQLite history), 500 nodes × 8 GPUs:');
+console.log(`  ${fmt(ingest.samples)} GPU samples in ${fmt(ingest.cpuS, 2)} s of CPU → max ${fmt(ingest.maxPerS)} samples/s on one core`);
+console.log(`  at 4,000 samples/s (1 Hz) that is ${fmt(ingest.cpuPctAt4000, 1)} % of one core   (target < 25 %)`);
 
 const ui = await benchFleetView();
 console.log('\nFleet view in Chromium, 500 nodes:');

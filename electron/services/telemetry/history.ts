@@ -30,6 +30,8 @@ export class HistoryStore {
   private readonly db: Database.Database;
   private pending: [string, number, number, number | null, number | null, number | null, number | null][] = [];
   private readonly lastAt = new Map<string, number>();
+  private readonly lastFrames = new Map<string, TelemetryFrame>();
+  private closed = false;
   private rolledMinute = 0;
   private rolledHour = 0;
 
@@ -76,11 +78,18 @@ export class HistoryStore {
 
   /** Writes queued samples in one transaction; rolls up completed minutes and hours; prunes. */
   flush(now = Date.now()): number {
+    if (this.closed) return 0;
     const rows = this.pending;
     this.pending = [];
+    const frames = [...this.lastFrames.values()];
+    this.lastFrames.clear();
     const insert = this.db.prepare('INSERT INTO gpu_raw (node, gpu, ts, util, temp, power, mem) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    const upsert = this.db.prepare(
+      'INSERT INTO last_state (node, at, frame) VALUES (?, ?, ?) ON CONFLICT(node) DO UPDATE SET at = excluded.at, frame = excluded.frame',
+    );
     this.db.transaction(() => {
       for (const r of rows) insert.run(...r);
+      for (const f of frames) upsert.run(f.node, f.at, JSON.stringify(f));
     })();
     this.rollup(now);
     return rows.length;
@@ -141,8 +150,11 @@ export class HistoryStore {
     }));
   }
 
+  /** Idempotent: shutting down twice (SIGINT then SIGTERM) must not throw. */
   close(): void {
+    if (this.closed) return;
     this.flush();
+    this.closed = true;
     this.db.close();
   }
 }

@@ -79,7 +79,7 @@ describe('telemetry history', () => {
   it('remembers the last known frame of every node across restarts', () => {
     store.record(frame('rad-01', T0, [gpu(T0, 0, 10, 71)]));
     store.record(frame('rad-02', T0 + 5, []));
-    store.close();
+    store.close(); // flushes
     store = new HistoryStore(`${tmp.dir}/telemetry.db`);
     expect(store.lastKnown().map((k) => [k.node, k.at, k.frame.gpus.length])).toEqual([
       ['rad-01', T0, 1],
@@ -95,6 +95,7 @@ describe('edgeward status (offline)', () => {
     await backend.inventory.add({ name: 'rad-01', host: '198.18.200.1' });
     await backend.inventory.add({ name: 'rad-02', host: '198.18.200.2' });
     backend.history.record(frame('rad-01', T0, [gpu(T0, 0, 10, 71), gpu(T0, 1, 10, 64)]));
+    backend.history.flush(T0);
     const lines: string[] = [];
     expect(printStatus(backend, { json: false, print: (t) => lines.push(t), error: () => undefined }, T0 + 3 * 3600_000)).toBe(0);
     expect(lines.join('\n')).toMatch(/rad-01\s+3 h ago\s+ok\s+2\s+71 °C/);
