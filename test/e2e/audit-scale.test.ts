@@ -5,7 +5,7 @@ import type { Browser, Page } from 'playwright-core';
 import { AUDIT_ACTIONS } from '../../shared/audit.js';
 import { openLog } from '../helpers/audit.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
-import { keepScreenshot, launchChromium } from './browser.js';
+import { keepScreenshot, openConsole } from './browser.js';
 import { startServe } from './serve.js';
 
 const RECORDS = 100_000;
@@ -34,13 +34,7 @@ describe('Audit view at 100,000 records', () => {
     const served = await startServe(tmp.dir);
     serve = served.child;
     const url = served.url;
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    await page.goto(url);
-    await page
-      .getByRole('navigation', { name: 'Main' })
-      .getByRole('link', { name: /^Audit/ })
-      .click();
+    ({ browser, page } = await openConsole(url, 'Audit'));
   }, 120_000);
   afterAll(async () => {
     await browser?.close();

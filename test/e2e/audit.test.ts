@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { keepScreenshot, launchChromium } from './browser.js';
+import { keepScreenshot, openConsole } from './browser.js';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
 
@@ -15,17 +15,10 @@ describe('Audit view in Chromium', () => {
     execFileSync(process.execPath, [path.join(root, 'dist/electron/cli.mjs'), '--data-dir', dataDir, ...args], { encoding: 'utf8' });
 
   beforeAll(async () => {
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     // The rename is recorded under the old name; the action after it under the new one.
     cli('settings', 'set', 'operatorName', 'CLI Tech');
     cli('settings', 'set', 'theme', 'dark');
-    await page.goto(inject('serveUrl'));
-    await page
-      .getByRole('navigation', { name: 'Main' })
-      .getByRole('link', { name: /^Audit/ })
-      .click();
-    await page.locator('main h1', { hasText: 'Audit' }).waitFor();
+    ({ browser, page } = await openConsole(inject('serveUrl'), 'Audit'));
   });
   afterAll(async () => {
     await browser?.close();

@@ -28,3 +28,20 @@ export async function keepScreenshot(page: Page, name: string): Promise<string> 
   await page.screenshot({ path: file, fullPage: true });
   return file;
 }
+
+/** A console window in Chromium at `url`, already on `view` when given. */
+export async function openConsole(url: string, view?: string): Promise<{ browser: Browser; page: Page }> {
+  const browser = await launchChromium();
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  await page.goto(url);
+  if (view) await openView(page, view);
+  return { browser, page };
+}
+
+export async function openView(page: Page, view: string): Promise<void> {
+  await page
+    .getByRole('navigation', { name: 'Main' })
+    .getByRole('link', { name: new RegExp(`^${view}`) })
+    .click();
+  await page.locator('main h1', { hasText: view }).waitFor();
+}

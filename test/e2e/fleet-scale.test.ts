@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { write500 } from '../helpers/fleet-500.js';
-import { launchChromium } from './browser.js';
+import { openConsole } from './browser.js';
 import { startServe } from './serve.js';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
@@ -25,13 +25,7 @@ describe('Fleet view at 500 nodes', () => {
     const served = await startServe(dataDir);
     serve = served.child;
     const url = served.url;
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    await page.goto(url);
-    await page
-      .getByRole('navigation', { name: 'Main' })
-      .getByRole('link', { name: /^Fleet/ })
-      .click();
+    ({ browser, page } = await openConsole(url, 'Fleet'));
   }, 60_000);
   afterAll(async () => {
     await browser?.close();

@@ -4,7 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import { down, enableKeyboardInteractive, up, type BedState } from '../testbed/bed.js';
 import { TEST_PASSWORD } from '../testbed/layout.js';
 import { hostFingerprint } from '../integration/helpers/fleet.js';
-import { keepScreenshot, launchChromium } from './browser.js';
+import { keepScreenshot, openConsole } from './browser.js';
 import { startServe } from './serve.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
@@ -20,13 +20,7 @@ describe('Fleet in Chromium against the simulated fleet', () => {
     bed = await up({ nodes: 2, image: false });
     const served = await startServe(tmp.dir);
     serve = served.child;
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    await page.goto(served.url);
-    await page
-      .getByRole('navigation', { name: 'Main' })
-      .getByRole('link', { name: /^Fleet/ })
-      .click();
+    ({ browser, page } = await openConsole(served.url, 'Fleet'));
   }, 120_000);
   afterAll(async () => {
     await browser?.close();

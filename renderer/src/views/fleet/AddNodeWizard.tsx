@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { bridge } from '../../bridge';
 import { StatusBadge } from '../../components/StatusBadge';
+import { AuthMethodSelect, RoleSelect } from '../../components/NodeFields';
 import { navigate } from '../../hooks/useRoute';
 import type { AuthMethod, FleetNode, NodeRole } from '../../../../shared/fleet.js';
 import type { NodeTestResult } from '../../../../shared/contract/channels.js';
@@ -182,15 +183,7 @@ export function AddNodeWizard({ nodes, onDone }: { nodes: FleetNode[]; onDone: (
               aria-invalid={fieldError('user') ? true : undefined}
             />
           </label>
-          <label>
-            Sign in with
-            <select value={draft.auth} onChange={(e) => set({ auth: e.target.value as AuthMethod })}>
-              <option value="agent">ssh-agent</option>
-              <option value="key">key file</option>
-              <option value="password">password</option>
-              <option value="keyboard-interactive">keyboard-interactive (MFA)</option>
-            </select>
-          </label>
+          <AuthMethodSelect value={draft.auth} onChange={(auth) => set({ auth })} />
           {draft.auth === 'key' ? (
             <label>
               Key file
@@ -220,14 +213,7 @@ export function AddNodeWizard({ nodes, onDone }: { nodes: FleetNode[]; onDone: (
               ))}
             </select>
           </label>
-          <label>
-            Role
-            <select value={draft.role} onChange={(e) => set({ role: e.target.value as NodeRole })}>
-              <option value="edge">edge</option>
-              <option value="gateway">gateway</option>
-              <option value="hub">hub</option>
-            </select>
-          </label>
+          <RoleSelect value={draft.role} onChange={(role) => set({ role })} />
           <label>
             Site
             <input value={draft.site} onChange={(e) => set({ site: e.target.value })} placeholder="default" />

@@ -1,9 +1,10 @@
 import { useState, type FormEvent } from 'react';
 import { bridge } from '../../bridge';
+import { AuthMethodSelect, RoleSelect } from '../../components/NodeFields';
 import { ErrorNote } from '../../components/ErrorNote';
 import { StatusBadge } from '../../components/StatusBadge';
 import { navigate } from '../../hooks/useRoute';
-import type { AuthMethod, FleetNode, NodeRole } from '../../../../shared/fleet.js';
+import type { FleetNode } from '../../../../shared/fleet.js';
 import type { AppError } from '../../../../shared/errors.js';
 
 /** Edit how a node is reached and labelled, or remove it (both audited). */
@@ -74,29 +75,14 @@ export function NodeEditor({ node, onChanged }: { node: FleetNode; onChanged: ()
           User
           <input value={d.user} onChange={(e) => set({ user: e.target.value })} />
         </label>
-        <label>
-          Sign in with
-          <select value={d.auth} onChange={(e) => set({ auth: e.target.value as AuthMethod })}>
-            <option value="agent">ssh-agent</option>
-            <option value="key">key file</option>
-            <option value="password">password</option>
-            <option value="keyboard-interactive">keyboard-interactive (MFA)</option>
-          </select>
-        </label>
+        <AuthMethodSelect value={d.auth} onChange={(auth) => set({ auth })} />
         {d.auth === 'key' ? (
           <label>
             Key file
             <input value={d.keyPath} onChange={(e) => set({ keyPath: e.target.value })} />
           </label>
         ) : null}
-        <label>
-          Role
-          <select value={d.role} onChange={(e) => set({ role: e.target.value as NodeRole })}>
-            <option value="edge">edge</option>
-            <option value="gateway">gateway</option>
-            <option value="hub">hub</option>
-          </select>
-        </label>
+        <RoleSelect value={d.role} onChange={(role) => set({ role })} />
         <label>
           Site
           <input value={d.site} onChange={(e) => set({ site: e.target.value })} />
