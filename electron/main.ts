@@ -6,6 +6,7 @@ import { registerAppScheme, serveRenderer } from './adapters/app-protocol.js';
 import { attachIpc } from './adapters/ipc.js';
 import { createMainWindow } from './adapters/window.js';
 import { SafeStorageSecretStore } from './adapters/safe-storage-secrets.js';
+import { notifyAlert } from './adapters/notifications.js';
 
 // Thin on purpose: everything that can run without Electron lives in app/, ipc/ and services/.
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -18,7 +19,12 @@ if (!app.requestSingleInstanceLock()) app.quit();
 
 void app.whenReady().then(async () => {
   const dataDir = path.resolve(dataDirArg ?? process.env.EDGEWARD_DATA_DIR ?? app.getPath('userData'));
-  const backend = await createBackend({ dataDir, transport: 'electron', secrets: new SafeStorageSecretStore(dataDir) });
+  const backend = await createBackend({
+    dataDir,
+    transport: 'electron',
+    secrets: new SafeStorageSecretStore(dataDir),
+    notify: notifyAlert,
+  });
   serveRenderer(path.join(here, '..', 'renderer'));
   const trusted = new Set<number>();
   const detach = attachIpc(backend.router, trusted);

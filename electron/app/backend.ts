@@ -18,6 +18,8 @@ import { MemorySecretStore, passphraseKey, passwordKey, type SecretStore } from 
 import { PromptBroker } from '../services/ssh/prompts.js';
 import { TelemetryService, type TelemetryOptions } from '../services/telemetry/telemetry-service.js';
 import { HistoryStore } from '../services/telemetry/history.js';
+import { AlertEngine } from '../services/telemetry/alerts.js';
+import type { Alert, AlertThresholds } from '../../shared/alerts.js';
 import { APP_VERSION } from './version.js';
 
 export interface BackendOptions {
@@ -32,6 +34,9 @@ export interface BackendOptions {
   userKnownHostsFile?: string;
   ssh?: Partial<PoolOptions>;
   telemetry?: Partial<TelemetryOptions>;
+  alertThresholds?: AlertThresholds;
+  /** Desktop notification for a new alert (the Electron adapter); absent elsewhere. */
+  notify?: (alert: Alert) => void;
   prompt?: KeyboardInteractivePrompt;
 }
 
@@ -44,6 +49,7 @@ export interface Backend {
   runner: FleetRunner;
   telemetry: TelemetryService;
   history: HistoryStore;
+  alerts: AlertEngine;
   secrets: SecretStore;
   close(): Promise<void>;
 }
@@ -72,7 +78,8 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
   });
   const runner = new FleetRunner(pool, inventory, audit.log);
   const history = new HistoryStore(path.join(options.dataDir, 'telemetry.db'));
-  const telemetry = new TelemetryService(pool, inventory, audit.log, options.telemetry, history);
+  const alerts = new AlertEngine(audit.log, options.alertThresholds, options.notify, () => settings.get().operatorName || 'operator');
+  const telemetry = new TelemetryService(pool, inventory, audit.log, options.telemetry, history, alerts);
   const router = new Router();
 
   router
@@ -119,6 +126,8 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     .handle('fleet.import.commit', async ({ nodes, source }) => ({ count: (await inventory.addMany(nodes, source)).length }))
     .handle('fleet.run.start', (req) => runner.start(req))
     .handle('fleet.run.cancel', ({ runId }) => ({ cancelled: runner.cancel(runId) }))
+    .handle('alerts.list', () => ({ alerts: alerts.list() }))
+    .handle('alerts.ack', ({ id }) => alerts.acknowledge(id))
     .handle('fleet.prompt.answer', ({ id, answers }) => ({ delivered: prompts.answer(id, answers) }))
     .topic('heartbeat', (_params, emit) => heartbeat.subscribe(emit))
     .topic('diagnostics.burst', (params, emit) => startBurst(params.count, params.payloadBytes, emit))
@@ -126,6 +135,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     .topic('fleet.run', ({ runId }, emit) => runner.follow(runId, emit))
     .topic('fleet.prompt', (_params, emit) => prompts.onPrompt(emit))
     .topic('telemetry.node', ({ node }, emit) => telemetry.watch(node, emit))
+    .topic('alerts', (_params, emit) => alerts.onChange(emit))
     .topic('audit.appended', (_params, emit) => {
       const out = coalesce((head: { seq: number; hash: string }) => emit({ head }), 250);
       const stop = audit.watch(out.push);
@@ -144,6 +154,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     runner,
     telemetry,
     history,
+    alerts,
     secrets,
     close: async () => {
       heartbeat.stop();

@@ -3,6 +3,7 @@ import { AuditFilter, AuditRecord, VerifyResult } from '../audit.js';
 import { Settings, SettingsPatch } from '../settings.js';
 import { FleetNode, NodeName, NodePatch, NodeStatus } from '../fleet.js';
 import { FleetRunRequest } from '../fleet-commands.js';
+import { Alert } from '../alerts.js';
 
 /**
  * Invoke channels: name → request schema → response schema. The main side validates every request
@@ -100,6 +101,8 @@ export const channels = {
     request: z.strictObject({ id: z.string().uuid(), answers: z.array(z.string().max(1024)).max(16).optional() }),
     response: z.strictObject({ delivered: z.boolean() }),
   },
+  'alerts.list': { request: Empty, response: z.strictObject({ alerts: z.array(Alert) }) },
+  'alerts.ack': { request: z.strictObject({ id: z.string().max(300) }), response: Alert },
   'fleet.run.cancel': { request: z.strictObject({ runId: z.string().uuid() }), response: z.strictObject({ cancelled: z.boolean() }) },
 } as const satisfies Record<string, { request: z.ZodType; response: z.ZodType }>;
 

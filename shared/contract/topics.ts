@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { FleetRunFrame } from '../fleet-commands.js';
 import { NodeName, NodeStatus } from '../fleet.js';
 import { TelemetryFrame } from '../telemetry.js';
+import { Alert } from '../alerts.js';
 
 /**
  * Stream topics: name → subscription parameters → frame schema. Frames are produced by main-side
@@ -40,6 +41,8 @@ export const topics = {
   'fleet.run': { params: z.strictObject({ runId: z.string().uuid() }), frame: FleetRunFrame },
   /** Live GPU and host telemetry of one node; watching starts its agent session. */
   'telemetry.node': { params: z.strictObject({ node: NodeName }), frame: TelemetryFrame },
+  /** Alerts as they fire, change, resolve or are acknowledged. */
+  alerts: { params: NoParams, frame: Alert },
   'fleet.prompt': {
     params: NoParams,
     frame: z.strictObject({

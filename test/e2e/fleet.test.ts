@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { down, enableKeyboardInteractive, up, type BedState } from '../testbed/bed.js';
+import { down, enableKeyboardInteractive, setScenario, up, type BedState } from '../testbed/bed.js';
 import { TEST_PASSWORD } from '../testbed/layout.js';
 import { hostFingerprint } from '../integration/helpers/fleet.js';
 import { keepScreenshot, openConsole } from './browser.js';
@@ -73,10 +73,40 @@ describe('Fleet in Chromium against the simulated fleet', () => {
     await keepScreenshot(page, 'fleet-run-output');
   });
 
+  it('shows live GPU telemetry in the node view and raises a temperature alert that can be acknowledged', async () => {
+    setScenario(bed.nodes[0]!, { model: 'l40s', count: 2, load: 'load' });
+    await page.getByRole('button', { name: 'Back to fleet' }).click();
+    await page.getByRole('link', { name: 'e2e-01' }).click();
+    const live = page.getByTestId('live-telemetry');
+    await expect.poll(() => live.getAttribute('data-session'), { timeout: 15_000 }).toBe('live');
+    await expect.poll(() => live.locator('tbody tr[data-gpu]').count()).toBe(2);
+    expect(await live.locator('tbody tr[data-gpu="0"]').textContent()).toContain('NVIDIA L40S');
+    // A failing fan: +40 °C a second.
+    setScenario(bed.nodes[0]!, { model: 'l40s', count: 2, load: 'load', temperatureDriftCPerMin: 2400 });
+    await expect
+      .poll(async () => Number((await page.getByTestId('temp-0').textContent())?.replace(/[^\d]/g, '')), { timeout: 15_000 })
+      .toBeGreaterThan(92);
+    await keepScreenshot(page, 'node-live-telemetry');
+    await page
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: /^Alerts/ })
+      .click();
+    const row = page.locator('.data-table tbody tr', { hasText: 'gpu-temperature' }).first();
+    await expect.poll(() => row.textContent(), { timeout: 10_000 }).toMatch(/Critical.*e2e-01.*GPU \d at \d+ °C/);
+    await row.getByRole('button', { name: 'Acknowledge' }).click();
+    await expect.poll(() => row.textContent()).not.toContain('Acknowledge');
+    await keepScreenshot(page, 'alerts-acknowledged');
+    setScenario(bed.nodes[0]!, {});
+    await page
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: /^Fleet/ })
+      .click();
+    await page.getByRole('button', { name: 'Add node' }).waitFor();
+  });
+
   it('asks a keyboard-interactive (MFA) node its questions in a dialog', async () => {
     const node = bed.nodes[1]!;
     await enableKeyboardInteractive(node);
-    await page.getByRole('button', { name: 'Back to fleet' }).click();
     await page.getByRole('button', { name: 'Add node' }).click();
     const form = page.getByRole('form', { name: 'New node' });
     await form.getByLabel('Name', { exact: true }).fill('e2e-mfa');
@@ -101,6 +131,12 @@ describe('Fleet in Chromium against the simulated fleet', () => {
     await editor.getByLabel('Department', { exact: true }).fill('icu');
     await editor.getByRole('button', { name: 'Save changes' }).click();
     await expect.poll(() => editor.textContent()).toContain('Saved');
+    // A changed node is reconnected; its live view asks the MFA question again.
+    const dialog = page.getByRole('dialog', { name: 'Login questions from e2e-mfa' });
+    await dialog.waitFor({ timeout: 15_000 });
+    await dialog.getByLabel('Password:').fill(TEST_PASSWORD);
+    await dialog.getByRole('button', { name: 'Send' }).click();
+    await expect.poll(() => page.getByTestId('live-telemetry').getAttribute('data-session'), { timeout: 15_000 }).toBe('live');
     await page
       .getByRole('navigation', { name: 'Main' })
       .getByRole('link', { name: /^Fleet/ })

@@ -10,6 +10,7 @@ import { FrameDecoder } from './decoder.js';
 import { parseGpuRow } from './gpu-row.js';
 import { Ring } from './ring.js';
 import type { HistoryStore } from './history.js';
+import type { AlertEngine } from './alerts.js';
 
 export interface TelemetryOptions {
   intervalMs: number;
@@ -18,6 +19,8 @@ export interface TelemetryOptions {
   /** Frames to the UI at most this often per node. */
   publishEveryMs: number;
 }
+
+const NO_RETRY = new Set(['CANCELLED', 'AUTH_FAILED', 'HOSTKEY_UNKNOWN', 'HOSTKEY_CHANGED', 'DISABLED', 'NOT_FOUND']);
 
 const DEFAULTS: TelemetryOptions = { intervalMs: 1000, windowSamples: 600, publishEveryMs: 250 };
 
@@ -76,6 +79,14 @@ class Session {
       });
     } catch (err) {
       this.gpuMessage = err instanceof AppErrorException ? err.appError.message : String(err);
+      // Retrying cannot fix these (and would re-ask MFA questions the user just cancelled): wait
+      // until someone opens the node again.
+      if (err instanceof AppErrorException && NO_RETRY.has(err.appError.code)) {
+        this.state = 'lost';
+        this.gpuMessage = `${err.appError.message}. ${err.appError.action}`;
+        this.publisher.push(undefined);
+        return;
+      }
     }
     if (signal.aborted) return;
     // The session ended without being asked to: show the gap, then try again with backoff.
@@ -151,9 +162,15 @@ class Session {
     };
   }
 
+  /** While lost, frames keep coming (once a second) so ages and unreachable alerts move on. */
+  tick(): void {
+    if (this.state === 'lost') this.publisher.push(undefined);
+  }
+
   private publish(): void {
     const f = this.frame();
     this.svc.history?.record(f);
+    this.svc.alerts?.evaluate(f);
     for (const w of this.watchers) w(f);
   }
 }
@@ -167,7 +184,7 @@ export class TelemetryService {
   private readonly sessions = new Map<string, Session>();
   private readonly agent = loadAgent('telemetry.sh');
 
-  private readonly flushTimer: NodeJS.Timeout | undefined;
+  private readonly flushTimer: NodeJS.Timeout;
 
   constructor(
     readonly pool: SshPool,
@@ -176,13 +193,15 @@ export class TelemetryService {
     options: Partial<TelemetryOptions> = {},
     /** Where samples and the last known state go; absent in tools that only watch. */
     readonly history?: HistoryStore,
+    readonly alerts?: AlertEngine,
   ) {
     this.options = { ...DEFAULTS, ...options };
-    // One transaction a second for everything that arrived meanwhile.
-    if (history) {
-      this.flushTimer = setInterval(() => history.flush(), 1000);
-      this.flushTimer.unref();
-    }
+    // Once a second: one history transaction for everything that arrived, and a frame for lost sessions.
+    this.flushTimer = setInterval(() => {
+      history?.flush();
+      for (const s of this.sessions.values()) s.tick();
+    }, 1000);
+    this.flushTimer.unref();
   }
 
   get agentSha256(): string {
@@ -233,7 +252,7 @@ export class TelemetryService {
   stopAll(): void {
     for (const s of this.sessions.values()) s.stop();
     this.sessions.clear();
-    if (this.flushTimer) clearInterval(this.flushTimer);
+    clearInterval(this.flushTimer);
     this.history?.flush();
   }
 }

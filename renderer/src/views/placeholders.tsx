@@ -8,13 +8,6 @@ export const DeploymentsView = () => (
     meanwhile="Deployments need nodes: add them in the Fleet view first."
   />
 );
-export const AlertsView = () => (
-  <ComingView
-    title="Alerts"
-    what="GPU temperature, ECC, Xid, unreachable nodes and SLO burn-rate alerts, with acknowledge."
-    meanwhile="No alerts can fire until nodes stream telemetry."
-  />
-);
 export const CommissioningView = () => (
   <ComingView
     title="Commissioning"

@@ -1,0 +1,72 @@
+import { StatusBadge } from '../../components/StatusBadge';
+import { useStream } from '../../hooks/useBridge';
+
+const v = (x: number | null, unit = '') => (x === null ? '—' : `${x}${unit}`);
+
+/** The node's GPUs as they are now; watching this panel keeps the node's agent session running. */
+export function LiveTelemetry({ node }: { node: string }) {
+  const { frame, error } = useStream('telemetry.node', { node });
+  if (error) return <p role="alert">{error.message}</p>;
+  const session = frame?.session ?? 'starting';
+  return (
+    <section className="card" aria-label="Live telemetry" data-testid="live-telemetry" data-session={session}>
+      <div className="row">
+        <h2>Live</h2>
+        <StatusBadge
+          kind={session === 'live' ? 'ok' : session === 'lost' ? 'offline' : 'pending'}
+          label={session === 'live' ? 'Live' : session === 'lost' ? 'No data (reconnecting)' : 'Starting'}
+        />
+        {frame && frame.gpuHealth !== 'ok' && frame.gpuHealth !== 'unknown' ? (
+          <StatusBadge kind="error" label={`GPU ${frame.gpuHealth}`} title={frame.gpuMessage} />
+        ) : null}
+        {frame?.host ? (
+          <span className="small">
+            load {frame.host.load1} · memory {v(frame.host.memUsedPct, '%')} · {frame.host.diskFreeGiB} GiB free
+          </span>
+        ) : null}
+      </div>
+      {frame?.gpuMessage ? <p className="small">{frame.gpuMessage}</p> : null}
+      <table className="data-table">
+        <thead>
+          <tr>
+            <th>GPU</th>
+            <th>Model</th>
+            <th className="num">Util</th>
+            <th className="num">Memory</th>
+            <th className="num">Temp</th>
+            <th className="num">Power</th>
+            <th className="num">ECC uncorr.</th>
+            <th>PCIe</th>
+          </tr>
+        </thead>
+        <tbody>
+          {(frame?.gpus ?? []).map((g) => (
+            <tr key={g.index} data-gpu={g.index}>
+              <td>{g.index}</td>
+              <td>{g.name}</td>
+              <td className="num">{v(g.utilGpu, ' %')}</td>
+              <td className="num">
+                {v(g.memUsedMiB)} / {v(g.memTotalMiB)} MiB
+              </td>
+              <td className="num" data-testid={`temp-${g.index}`}>
+                {v(g.tempC, ' °C')}
+              </td>
+              <td className="num">{v(g.powerW, ' W')}</td>
+              <td className="num">{v(g.eccUncorrected)}</td>
+              <td>
+                Gen{v(g.pcieGen)} x{v(g.pcieWidth)}
+              </td>
+            </tr>
+          ))}
+          {frame && frame.gpus.length === 0 ? (
+            <tr>
+              <td colSpan={8} className="table-empty">
+                {session === 'live' ? 'No GPU samples right now.' : 'No current data; nothing shown is invented.'}
+              </td>
+            </tr>
+          ) : null}
+        </tbody>
+      </table>
+    </section>
+  );
+}
