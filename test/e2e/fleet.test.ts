@@ -13,6 +13,7 @@ describe('Fleet in Chromium against the simulated fleet', () => {
   let browser: Browser;
   let page: Page;
   let serve: ChildProcess;
+  const consoleErrors: string[] = [];
   // Its own console and data directory: the nodes added here must not show up in other files' views.
   const tmp = makeTempDir('edgeward-e2e-fleet-');
 
@@ -21,6 +22,7 @@ describe('Fleet in Chromium against the simulated fleet', () => {
     const served = await startServe(tmp.dir);
     serve = served.child;
     ({ browser, page } = await openConsole(served.url, 'Fleet'));
+    page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
   }, 120_000);
   afterAll(async () => {
     await browser?.close();
@@ -81,12 +83,15 @@ describe('Fleet in Chromium against the simulated fleet', () => {
     await expect.poll(() => live.getAttribute('data-session'), { timeout: 15_000 }).toBe('live');
     await expect.poll(() => live.locator('tbody tr[data-gpu]').count()).toBe(2);
     expect(await live.locator('tbody tr[data-gpu="0"]').textContent()).toContain('NVIDIA L40S');
+    // Live charts (recharts): one line per GPU in each of the four charts.
+    await expect.poll(() => page.locator('[data-testid="live-charts"] .recharts-line').count(), { timeout: 10_000 }).toBe(8);
     // A failing fan: +40 °C a second.
     setScenario(bed.nodes[0]!, { model: 'l40s', count: 2, load: 'load', temperatureDriftCPerMin: 2400 });
     await expect
       .poll(async () => Number((await page.getByTestId('temp-0').textContent())?.replace(/[^\d]/g, '')), { timeout: 15_000 })
       .toBeGreaterThan(92);
     await keepScreenshot(page, 'node-live-telemetry');
+    expect(consoleErrors).toEqual([]);
     await page
       .getByRole('navigation', { name: 'Main' })
       .getByRole('link', { name: /^Alerts/ })

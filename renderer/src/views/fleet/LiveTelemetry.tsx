@@ -1,5 +1,6 @@
 import { StatusBadge } from '../../components/StatusBadge';
 import { useStream } from '../../hooks/useBridge';
+import { LiveCharts } from './LiveCharts';
 
 const v = (x: number | null, unit = '') => (x === null ? '—' : `${x}${unit}`);
 
@@ -67,6 +68,7 @@ export function LiveTelemetry({ node }: { node: string }) {
           ) : null}
         </tbody>
       </table>
+      <LiveCharts frame={frame} />
     </section>
   );
 }
