@@ -127,6 +127,18 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     .handle('fleet.run.start', (req) => runner.start(req))
     .handle('fleet.run.cancel', ({ runId }) => ({ cancelled: runner.cancel(runId) }))
     .handle('alerts.list', () => ({ alerts: alerts.list() }))
+    .handle('telemetry.lastKnown', () => ({
+      nodes: history.lastKnown().map((k) => {
+        const temps = k.frame.gpus.map((g) => g.tempC).filter((t): t is number => t !== null);
+        return {
+          node: k.node,
+          at: k.at,
+          gpuHealth: k.frame.gpuHealth,
+          gpus: k.frame.gpus.length,
+          hottestC: temps.length ? Math.max(...temps) : null,
+        };
+      }),
+    }))
     .handle('alerts.ack', ({ id }) => alerts.acknowledge(id))
     .handle('fleet.prompt.answer', ({ id, answers }) => ({ delivered: prompts.answer(id, answers) }))
     .topic('heartbeat', (_params, emit) => heartbeat.subscribe(emit))

@@ -2,6 +2,7 @@ import type { Backend } from '../app/backend.js';
 import type { TelemetryFrame } from '../../shared/telemetry.js';
 import { reportError, type CliOutput } from './output.js';
 import { formatTable } from './table.js';
+import { ageText } from '../../shared/age.js';
 
 export interface TelemetryCliOptions {
   count?: string;
@@ -49,14 +50,6 @@ export async function watchTelemetry(backend: Backend, node: string, out: CliOut
   });
 }
 
-function age(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  if (s < 90) return `${s} s ago`;
-  if (s < 90 * 60) return `${Math.round(s / 60)} min ago`;
-  if (s < 36 * 3600) return `${Math.round(s / 3600)} h ago`;
-  return `${Math.round(s / 86400)} d ago`;
-}
-
 /**
  * `edgeward status`: the last known state of every node from the local history, with its age.
  * Needs no network: this is what on-call staff see on a train.
@@ -68,7 +61,7 @@ export function printStatus(backend: Backend, out: CliOutput, now = Date.now()):
     return {
       node: n.name,
       lastSeen: k ? new Date(k.at).toISOString() : null,
-      age: k ? age(now - k.at) : 'never seen',
+      age: k ? ageText(now - k.at) : 'never seen',
       gpuHealth: k?.frame.gpuHealth ?? 'unknown',
       gpus: k?.frame.gpus.length ?? 0,
       hottestC: k ? Math.max(-Infinity, ...k.frame.gpus.map((g) => g.tempC ?? -Infinity)) : null,

@@ -101,6 +101,21 @@ export const channels = {
     request: z.strictObject({ id: z.string().uuid(), answers: z.array(z.string().max(1024)).max(16).optional() }),
     response: z.strictObject({ delivered: z.boolean() }),
   },
+  /** From local history, no network: what each node looked like when last seen, and when. */
+  'telemetry.lastKnown': {
+    request: Empty,
+    response: z.strictObject({
+      nodes: z.array(
+        z.strictObject({
+          node: z.string(),
+          at: z.number(),
+          gpuHealth: z.string(),
+          gpus: z.number().int(),
+          hottestC: z.number().nullable(),
+        }),
+      ),
+    }),
+  },
   'alerts.list': { request: Empty, response: z.strictObject({ alerts: z.array(Alert) }) },
   'alerts.ack': { request: z.strictObject({ id: z.string().max(300) }), response: Alert },
   'fleet.run.cancel': { request: z.strictObject({ runId: z.string().uuid() }), response: z.strictObject({ cancelled: z.boolean() }) },

@@ -107,6 +107,10 @@ describe('Fleet in Chromium against the simulated fleet', () => {
       .getByRole('link', { name: /^Fleet/ })
       .click();
     await page.getByRole('button', { name: 'Add node' }).waitFor();
+    // The fleet shows each node's last known state with its age (from local history; works offline).
+    await expect
+      .poll(() => page.locator('.data-table tbody tr', { hasText: 'e2e-01' }).textContent(), { timeout: 10_000 })
+      .toMatch(/(just now|\d+ s ago) · GPU ok · \d+ °C/);
   });
 
   it('asks a keyboard-interactive (MFA) node its questions in a dialog', async () => {

@@ -3,6 +3,7 @@ import { nextSort, sortRows } from '../../renderer/src/components/table-sort.js'
 import { routeFromHash } from '../../renderer/src/routes.js';
 import { resolveTheme } from '../../renderer/src/theme-preference.js';
 import { percentile } from '../../shared/stats.js';
+import { ageText } from '../../shared/age.js';
 
 describe('table sorting', () => {
   const rows = [
@@ -47,5 +48,16 @@ describe('theme and routes', () => {
     expect(routeFromHash('#/audit')).toBe('audit');
     expect(routeFromHash('#/nonsense')).toBe('fleet');
     expect(routeFromHash('')).toBe('fleet');
+  });
+});
+
+describe('age of a last known state', () => {
+  it('reads like a person would say it', () => {
+    expect(ageText(1000)).toBe('just now');
+    expect(ageText(42_000)).toBe('42 s ago');
+    expect(ageText(3 * 60_000)).toBe('3 min ago');
+    expect(ageText(5 * 3600_000)).toBe('5 h ago');
+    expect(ageText(3 * 86_400_000)).toBe('3 d ago');
+    expect(ageText(-5000)).toBe('just now');
   });
 });

@@ -1,4 +1,6 @@
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
+import { bridge } from '../../bridge';
+import { ageText } from '../../../../shared/age.js';
 import { ErrorNote } from '../../components/ErrorNote';
 import { DataTable, type Column } from '../../components/DataTable';
 import { EmptyState } from '../../components/EmptyState';
@@ -19,6 +21,19 @@ export function FleetView({ sub }: { sub: string | undefined }) {
   const [query, setQuery] = useState('');
   const [statusFilter, setStatusFilter] = useState('');
   const nodes = fleet.nodes;
+  // Last known state from local history: on a train, this is all there is, shown with its age.
+  const [seen, setSeen] = useState<Record<string, { at: number; gpuHealth: string; hottestC: number | null }>>({});
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const load = () =>
+      void bridge.invoke('telemetry.lastKnown', {}).then((r) => {
+        if (r.ok) setSeen(Object.fromEntries(r.value.nodes.map((n) => [n.node, n])));
+        setNow(Date.now());
+      });
+    load();
+    const t = setInterval(load, 15_000);
+    return () => clearInterval(t);
+  }, []);
 
   const sites = useMemo(() => {
     const map = new Map<string, Map<string, number>>();
@@ -89,6 +104,21 @@ export function FleetView({ sub }: { sub: string | undefined }) {
     { key: 'role', header: 'Role', value: (n) => n.role },
     { key: 'via', header: 'Via', value: (n) => n.via.join(' → ') },
     { key: 'tags', header: 'Tags', value: (n) => n.tags.join(', ') },
+    {
+      key: 'seen',
+      header: 'Last seen',
+      value: (n) => seen[n.name]?.at ?? 0,
+      render: (n) => {
+        const k = seen[n.name];
+        return k ? (
+          <span
+            title={new Date(k.at).toLocaleString()}
+          >{`${ageText(now - k.at)} · GPU ${k.gpuHealth}${k.hottestC !== null ? ` · ${k.hottestC} °C` : ''}`}</span>
+        ) : (
+          'never'
+        );
+      },
+    },
     { key: 'detail', header: 'Last problem', value: (n) => (fleet.statuses[n.name] as NodeStatus | undefined)?.detail ?? '' },
   ];
 
