@@ -1,0 +1,71 @@
+import { percentile } from './stats.js';
+
+/**
+ * Service-level math for inference endpoints, pure so the console and tests share it:
+ * latency percentiles over a sliding window, availability, error budget and burn rate.
+ */
+export interface Probe {
+  at: number;
+  ok: boolean;
+  /** Round trip of a successful probe; failed probes count against availability, not latency. */
+  latencyMs?: number;
+}
+
+export interface SloTarget {
+  /** e.g. radiology: p95 < 1000 ms; clinical decision support: p99 < 100 ms. */
+  latency?: { percentile: 50 | 95 | 99; belowMs: number };
+  /** e.g. 99.9 for clinical decision support. */
+  availabilityPct?: number;
+}
+
+export const PROFILE_SLOS: Record<'radiology' | 'cds' | 'ehr-batch', SloTarget> = {
+  radiology: { latency: { percentile: 95, belowMs: 1000 } },
+  cds: { latency: { percentile: 99, belowMs: 100 }, availabilityPct: 99.9 },
+  'ehr-batch': {},
+};
+
+export interface WindowStats {
+  probes: number;
+  p50Ms: number | undefined;
+  p95Ms: number | undefined;
+  p99Ms: number | undefined;
+  availabilityPct: number | undefined;
+}
+
+export function windowStats(probes: readonly Probe[], from: number, to: number): WindowStats {
+  const inWindow = probes.filter((p) => p.at >= from && p.at <= to);
+  const latencies = inWindow.filter((p) => p.ok && p.latencyMs !== undefined).map((p) => p.latencyMs as number);
+  return {
+    probes: inWindow.length,
+    p50Ms: percentile(latencies, 50),
+    p95Ms: percentile(latencies, 95),
+    p99Ms: percentile(latencies, 99),
+    availabilityPct: inWindow.length ? (100 * inWindow.filter((p) => p.ok).length) / inWindow.length : undefined,
+  };
+}
+
+/**
+ * Burn rate: how fast the error budget is being spent in a window, relative to spending it exactly
+ * over the SLO period (1 = on budget; 14.4 over an hour is the classic "page now" threshold for a
+ * 30-day 99.9 % objective). A probe is "bad" when it failed or missed the latency objective.
+ */
+export function burnRate(probes: readonly Probe[], slo: SloTarget, from: number, to: number): number | undefined {
+  const inWindow = probes.filter((p) => p.at >= from && p.at <= to);
+  if (inWindow.length === 0) return undefined;
+  const objectivePct = slo.availabilityPct ?? (slo.latency ? slo.latency.percentile : undefined);
+  if (objectivePct === undefined) return undefined;
+  const budget = 1 - objectivePct / 100;
+  const bad = inWindow.filter((p) => !p.ok || (slo.latency !== undefined && (p.latencyMs ?? Infinity) >= slo.latency.belowMs)).length;
+  return bad / inWindow.length / budget;
+}
+
+/** Whether a window meets the target; undefined when there is no data to judge (a gap is not a pass). */
+export function meetsSlo(stats: WindowStats, slo: SloTarget): boolean | undefined {
+  if (stats.probes === 0) return undefined;
+  if (slo.latency) {
+    const value = slo.latency.percentile === 50 ? stats.p50Ms : slo.latency.percentile === 95 ? stats.p95Ms : stats.p99Ms;
+    if (value === undefined || value >= slo.latency.belowMs) return false;
+  }
+  if (slo.availabilityPct !== undefined && (stats.availabilityPct ?? 0) < slo.availabilityPct) return false;
+  return true;
+}
