@@ -67,3 +67,9 @@ export const TelemetryFrame = z.strictObject({
   rejected: z.number().int().nonnegative(),
 });
 export type TelemetryFrame = z.infer<typeof TelemetryFrame>;
+
+/** The hottest GPU of a frame, or null when no GPU reported a temperature. */
+export function hottestTemp(frame: TelemetryFrame): number | null {
+  const temps = frame.gpus.map((g) => g.tempC).filter((t): t is number => t !== null);
+  return temps.length ? Math.max(...temps) : null;
+}

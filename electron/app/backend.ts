@@ -20,6 +20,7 @@ import { TelemetryService, type TelemetryOptions } from '../services/telemetry/t
 import { HistoryStore } from '../services/telemetry/history.js';
 import { AlertEngine } from '../services/telemetry/alerts.js';
 import type { Alert, AlertThresholds } from '../../shared/alerts.js';
+import { hottestTemp } from '../../shared/telemetry.js';
 import { APP_VERSION } from './version.js';
 
 export interface BackendOptions {
@@ -128,16 +129,13 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     .handle('fleet.run.cancel', ({ runId }) => ({ cancelled: runner.cancel(runId) }))
     .handle('alerts.list', () => ({ alerts: alerts.list() }))
     .handle('telemetry.lastKnown', () => ({
-      nodes: history.lastKnown().map((k) => {
-        const temps = k.frame.gpus.map((g) => g.tempC).filter((t): t is number => t !== null);
-        return {
-          node: k.node,
-          at: k.at,
-          gpuHealth: k.frame.gpuHealth,
-          gpus: k.frame.gpus.length,
-          hottestC: temps.length ? Math.max(...temps) : null,
-        };
-      }),
+      nodes: history.lastKnown().map((k) => ({
+        node: k.node,
+        at: k.at,
+        gpuHealth: k.frame.gpuHealth,
+        gpus: k.frame.gpus.length,
+        hottestC: hottestTemp(k.frame),
+      })),
     }))
     .handle('alerts.ack', ({ id }) => alerts.acknowledge(id))
     .handle('fleet.prompt.answer', ({ id, answers }) => ({ delivered: prompts.answer(id, answers) }))

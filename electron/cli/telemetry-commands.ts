@@ -1,5 +1,5 @@
 import type { Backend } from '../app/backend.js';
-import type { TelemetryFrame } from '../../shared/telemetry.js';
+import { hottestTemp, type TelemetryFrame } from '../../shared/telemetry.js';
 import { reportError, type CliOutput } from './output.js';
 import { formatTable } from './table.js';
 import { ageText } from '../../shared/age.js';
@@ -64,11 +64,11 @@ export function printStatus(backend: Backend, out: CliOutput, now = Date.now()):
       age: k ? ageText(now - k.at) : 'never seen',
       gpuHealth: k?.frame.gpuHealth ?? 'unknown',
       gpus: k?.frame.gpus.length ?? 0,
-      hottestC: k ? Math.max(-Infinity, ...k.frame.gpus.map((g) => g.tempC ?? -Infinity)) : null,
+      hottestC: k ? hottestTemp(k.frame) : null,
     };
   });
   if (out.json) {
-    out.print(JSON.stringify(rows.map((r) => ({ ...r, hottestC: r.hottestC === -Infinity ? null : r.hottestC }))));
+    out.print(JSON.stringify(rows));
     return 0;
   }
   if (rows.length === 0) {
@@ -78,13 +78,7 @@ export function printStatus(backend: Backend, out: CliOutput, now = Date.now()):
   out.print(
     formatTable(
       ['NODE', 'LAST SEEN', 'GPU', 'GPUS', 'HOTTEST'],
-      rows.map((r) => [
-        r.node,
-        r.age,
-        r.gpuHealth,
-        String(r.gpus),
-        r.hottestC === null || r.hottestC === -Infinity ? '—' : `${r.hottestC} °C`,
-      ]),
+      rows.map((r) => [r.node, r.age, r.gpuHealth, String(r.gpus), r.hottestC === null ? '—' : `${r.hottestC} °C`]),
     ),
   );
   return 0;

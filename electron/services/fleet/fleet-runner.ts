@@ -1,10 +1,10 @@
 import crypto from 'node:crypto';
 import {
+  NodeRunOutcome,
   PALETTE,
   type FleetRunFrame,
   type FleetRunRequest,
   type FleetRunSummary,
-  type NodeRunOutcome,
   type NodeRunResult,
 } from '../../../shared/fleet-commands.js';
 import { selectNodes } from '../../../shared/fleet.js';
@@ -146,9 +146,7 @@ export class FleetRunner {
       }
     };
     await Promise.all(Array.from({ length: Math.min(req.concurrency, nodes.length) }, worker));
-    const counts = Object.fromEntries(
-      ['ok', 'failed', 'unreachable', 'timeout', 'cancelled', 'auth-failed', 'hostkey', 'disabled', 'not-found'].map((k) => [k, 0]),
-    ) as Record<NodeRunOutcome, number>;
+    const counts = Object.fromEntries(NodeRunOutcome.options.map((k) => [k, 0])) as Record<NodeRunOutcome, number>;
     for (const r of results) counts[r.outcome]++;
     const order = new Map(nodes.map((n, i) => [n, i]));
     results.sort((a, b) => (order.get(a.node) ?? 0) - (order.get(b.node) ?? 0));
