@@ -1,27 +1,90 @@
 #!/bin/sh
-# Edgeward telemetry agent. Streamed over SSH as `sh -s -- INTERVAL_MS [MODEL_DIR]`: nothing is
-# installed on the node. Prints one JSON object per line:
+# Edgeward telemetry agent. Streamed over SSH as
+#   sh -s -- INTERVAL_MS MODEL_DIR [ENDPOINT PORT MODEL INPUT]...
+# nothing is installed on the node. Prints one JSON object per line:
 #   {"t":"hello",...}                       once, at start
 #   {"t":"gpu","csv":"<nvidia-smi row>"}    one per GPU per interval, fields as in GPU_FIELDS
 #   {"t":"gpu_state","state":...}           nvidia-smi missing, failing, or a GPU lost
 #   {"t":"host",...}                        CPU load, memory, uptime, model-volume space
-# GPU rows are passed through as text: parsing them (units, [N/A], …) is the console's job, so the
-# agent stays small and never chokes on an unexpected value.
+#   {"t":"xid","line":"..."}                a new NVRM Xid line in the kernel log
+#   {"t":"xid_source","available":B,...}    whether the kernel log can be read at all
+#   {"t":"probe",...}                       one timed OIP ready check (+ infer) per endpoint
+#   {"t":"ctr",...} … {"t":"ctr_end",...}   a snapshot of the containers Edgeward manages
+# GPU rows and kernel lines are passed through as text: parsing them is the console's job, so the
+# agent stays small and never chokes on an unexpected value. The console validates every argument
+# (numbers, names from a strict alphabet) before it quotes them into this command line.
 set -u
 INTERVAL_MS=${1:-1000}
 MODEL_DIR=${2:-/}
+[ $# -ge 2 ] && shift 2 || shift $#
 case "$INTERVAL_MS" in *[!0-9]*|'') INTERVAL_MS=1000 ;; esac
 [ "$INTERVAL_MS" -lt 200 ] && INTERVAL_MS=200
 INTERVAL_S=$(( (INTERVAL_MS + 999) / 1000 ))
-GPU_FIELDS="index,uuid,name,utilization.gpu,utilization.memory,memory.used,memory.total,temperature.gpu,power.draw,power.limit,clocks.sm,ecc.errors.corrected.volatile.total,ecc.errors.uncorrected.volatile.total,pcie.link.gen.current,pcie.link.width.current,pstate,clocks_event_reasons.active"
+GPU_FIELDS="index,uuid,name,pci.bus_id,utilization.gpu,utilization.memory,memory.used,memory.total,temperature.gpu,power.draw,power.limit,clocks.sm,ecc.errors.corrected.volatile.total,ecc.errors.uncorrected.volatile.total,pcie.link.gen.current,pcie.link.width.current,pstate,clocks_event_reasons.active"
+# Containers change slowly and `ps` + `inspect` cost two processes: every fifth interval.
+CTR_EVERY=5
 
 # JSON string body: backslash and quote escaped, control characters dropped.
 esc() { printf '%s' "$1" | tr -d '\000-\037' | sed 's/\\/\\\\/g; s/"/\\"/g'; }
+# Most lines need no escaping; skipping the three processes of esc keeps the agent under 1 % CPU.
+str() {
+  case "$1" in
+    *[\"\\]*|*[[:cntrl:]]*) esc "$1" ;;
+    *) printf '%s' "$1" ;;
+  esac
+}
 
-printf '{"t":"hello","agent":"telemetry","v":1,"interval_ms":%s,"host":"%s","fields":"%s"}\n' \
+printf '{"t":"hello","agent":"telemetry","v":2,"interval_ms":%s,"host":"%s","fields":"%s"}\n' \
   "$INTERVAL_MS" "$(esc "$(hostname 2>/dev/null || echo unknown)")" "$GPU_FIELDS"
 
+# Xid events: only lines that appear after the session started count (a window, not a history).
+xid_seen=-1
+xid_check() {
+  if ! out=$(dmesg 2>&1); then
+    if [ "$xid_seen" -ne -2 ]; then
+      printf '{"t":"xid_source","available":false,"message":"%s"}\n' "$(str "$(printf '%s' "$out" | head -n 1)")"
+      xid_seen=-2
+    fi
+    return
+  fi
+  lines=$(printf '%s\n' "$out" | grep 'NVRM: Xid')
+  n=0
+  [ -n "$lines" ] && n=$(printf '%s\n' "$lines" | wc -l)
+  if [ "$xid_seen" -lt 0 ]; then
+    printf '{"t":"xid_source","available":true,"baseline":%s}\n' "$n"
+  elif [ "$n" -gt "$xid_seen" ]; then
+    printf '%s\n' "$lines" | tail -n "$((n - xid_seen))" | while IFS= read -r l; do
+      printf '{"t":"xid","line":"%s"}\n' "$(str "$l")"
+    done
+  fi
+  # A smaller count means the kernel ring buffer wrapped: start counting from here.
+  xid_seen=$n
+}
+
+containers() {
+  if command -v docker >/dev/null 2>&1; then rt=docker
+  elif command -v podman >/dev/null 2>&1; then rt=podman
+  else
+    printf '{"t":"ctr_end","n":0,"runtime":"none"}\n'
+    return
+  fi
+  ids=$($rt ps -aq --filter label=io.edgeward.deployment 2>/dev/null)
+  n=0
+  if [ -n "$ids" ]; then
+    # shellcheck disable=SC2086 # ids are hex container ids, one word each
+    $rt inspect --format '{{.Name}}|{{.State.Status}}|{{if .State.Health}}{{.State.Health.Status}}{{end}}|{{.RestartCount}}|{{index .Config.Labels "io.edgeward.deployment"}}|{{index .Config.Labels "io.edgeward.revision"}}|{{.Config.Image}}' $ids 2>/dev/null |
+      while IFS='|' read -r name state health restarts dep rev image; do
+        case "$restarts" in *[!0-9]*|'') restarts=0 ;; esac
+        printf '{"t":"ctr","name":"%s","state":"%s","health":"%s","restarts":%s,"deployment":"%s","revision":"%s","image":"%s"}\n' \
+          "$(str "${name#/}")" "$(str "$state")" "$(str "$health")" "$restarts" "$(str "$dep")" "$(str "$rev")" "$(str "$image")"
+      done
+    n=$(printf '%s\n' "$ids" | wc -l)
+  fi
+  printf '{"t":"ctr_end","n":%s,"runtime":"%s"}\n' "$n" "$rt"
+}
+
 host_loop() {
+  tick=0
   while :; do
     read -r l1 l5 l15 _ < /proc/loadavg
     mt=$(sed -n 's/^MemTotal: *\([0-9]*\).*/\1/p' /proc/meminfo)
@@ -30,6 +93,38 @@ host_loop() {
     df_free=$(df -Pk "$MODEL_DIR" 2>/dev/null | awk 'NR==2 {print $4}')
     printf '{"t":"host","load1":%s,"load5":%s,"load15":%s,"mem_total_kb":%s,"mem_avail_kb":%s,"uptime_s":%s,"disk_free_kb":%s}\n' \
       "$l1" "$l5" "$l15" "${mt:-0}" "${ma:-0}" "${up%%.*}" "${df_free:-0}"
+    xid_check
+    [ $((tick % CTR_EVERY)) -eq 0 ] && containers
+    tick=$((tick + 1))
+    sleep "$INTERVAL_S"
+  done
+}
+
+# One timed request: prints "HTTP_CODE SECONDS" ("000 …" when it never got an answer).
+timed() { curl -s -o /dev/null -m 5 -w '%{http_code} %{time_total}' "$@" 2>/dev/null || true; }
+
+probe_loop() {
+  if ! command -v curl >/dev/null 2>&1; then
+    printf '{"t":"probe_state","available":false,"message":"curl not found on PATH: latency probes need curl"}\n'
+    return
+  fi
+  i=0
+  while :; do
+    for ep in $ENDPOINTS; do
+      # ep is NAME:PORT:MODEL:INPUT, each part from a strict alphabet (checked by the console).
+      name=${ep%%:*}; rest=${ep#*:}; port=${rest%%:*}; rest=${rest#*:}; model=${rest%%:*}; input=${rest#*:}
+      r=$(timed "http://127.0.0.1:$port/v2/health/ready")
+      rc=${r%% *}; rs=${r#* }
+      ic=""; is=""
+      if [ -n "$model" ] && [ "$rc" = 200 ]; then
+        i=$((i + 1))
+        r=$(timed -X POST -H 'Content-Type: application/json' \
+          --data "{\"id\":\"ew-probe-$i\",\"inputs\":[{\"name\":\"$input\",\"shape\":[1,4],\"datatype\":\"FP32\",\"data\":[0,0,0,0]}]}" \
+          "http://127.0.0.1:$port/v2/models/$model/infer")
+        ic=${r%% *}; is=${r#* }
+      fi
+      printf '{"t":"probe","ep":"%s","ready":"%s","ready_s":"%s","infer":"%s","infer_s":"%s"}\n' "$name" "$rc" "$rs" "$ic" "$is"
+    done
     sleep "$INTERVAL_S"
   done
 }
@@ -52,10 +147,11 @@ gpu_loop() {
     # One long-running nvidia-smi in loop mode, not one process per tick.
     nvidia-smi --query-gpu="$GPU_FIELDS" --format=csv,noheader,nounits -lms "$INTERVAL_MS" 2>&1 | while IFS= read -r line; do
       case "$line" in
-        [0-9]*,*) printf '{"t":"gpu","csv":"%s"}\n' "$(esc "$line")" ;;
-        *'GPU is lost'*|*'Unable to determine the device handle'*) printf '{"t":"gpu_state","state":"lost","message":"%s"}\n' "$(esc "$line")" ;;
+        [0-9]*,*[\"\\]*|[0-9]*,*[[:cntrl:]]*) printf '{"t":"gpu","csv":"%s"}\n' "$(esc "$line")" ;;
+        [0-9]*,*) printf '{"t":"gpu","csv":"%s"}\n' "$line" ;;
+        *'GPU is lost'*|*'Unable to determine the device handle'*) printf '{"t":"gpu_state","state":"lost","message":"%s"}\n' "$(str "$line")" ;;
         '') ;;
-        *) printf '{"t":"gpu_state","state":"error","message":"%s"}\n' "$(esc "$line")" ;;
+        *) printf '{"t":"gpu_state","state":"error","message":"%s"}\n' "$(str "$line")" ;;
       esac
     done
     # nvidia-smi ended (driver failure, no devices): report, wait, try again.
@@ -64,5 +160,14 @@ gpu_loop() {
   done
 }
 
+# Endpoints come in fours after MODEL_DIR: NAME PORT MODEL INPUT ("-" for no model).
+ENDPOINTS=""
+while [ $# -ge 4 ]; do
+  m=$3; [ "$m" = - ] && m=""
+  ENDPOINTS="$ENDPOINTS $1:$2:$m:$4"
+  shift 4
+done
+
 host_loop &
+[ -n "$ENDPOINTS" ] && probe_loop &
 gpu_loop

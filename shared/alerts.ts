@@ -1,7 +1,16 @@
 import { z } from 'zod';
+import { BURN_WINDOWS } from './slo.js';
 import type { TelemetryFrame } from './telemetry.js';
 
-export const AlertRuleKind = z.enum(['gpu-temperature', 'ecc-uncorrectable', 'gpu-lost', 'gpu-error', 'node-unreachable']);
+export const AlertRuleKind = z.enum([
+  'gpu-temperature',
+  'ecc-uncorrectable',
+  'gpu-lost',
+  'gpu-error',
+  'gpu-xid',
+  'node-unreachable',
+  'slo-burn',
+]);
 export type AlertRuleKind = z.infer<typeof AlertRuleKind>;
 
 export const Severity = z.enum(['warning', 'critical']);
@@ -12,6 +21,7 @@ export const Alert = z.strictObject({
   rule: AlertRuleKind,
   node: z.string(),
   gpu: z.number().int().optional(),
+  endpoint: z.string().optional(),
   severity: Severity,
   state: z.enum(['firing', 'resolved']),
   since: z.number(),
@@ -30,9 +40,17 @@ export interface AlertThresholds {
 
 export const DEFAULT_THRESHOLDS: AlertThresholds = { gpuTempWarningC: 85, gpuTempCriticalC: 92, unreachableAfterMs: 30_000 };
 
+/**
+ * Xid codes whose immediate resolution in NVIDIA's Xid catalog is a GPU reset or a machine restart (or
+ * the double-bit-ECC workflow, 48): the GPU can no longer be trusted with patients' studies. Others
+ * (13, 31, 43: mostly the application's fault) warn. A unit test keeps this in step with the catalog.
+ */
+export const CRITICAL_XIDS: ReadonlySet<number> = new Set([46, 48, 62, 64, 79, 95, 109, 110, 119, 120, 136, 140, 143, 155, 156, 158]);
+
 export interface Condition {
   rule: AlertRuleKind;
   gpu?: number;
+  endpoint?: string;
   severity: Severity;
   message: string;
 }
@@ -61,6 +79,35 @@ export function conditionsOf(frame: TelemetryFrame, t: AlertThresholds, lostSinc
         message: `GPU ${g.index}: ${g.eccUncorrected} uncorrectable ECC error(s); drain it and plan a reset or RMA`,
       });
     }
+  }
+  const xidsByGpu = new Map<string, NonNullable<TelemetryFrame['xid']>['recent']>();
+  for (const x of frame.xid?.recent ?? []) {
+    const key = x.gpu !== null ? String(x.gpu) : x.pci;
+    xidsByGpu.set(key, [...(xidsByGpu.get(key) ?? []), x]);
+  }
+  for (const [key, events] of xidsByGpu) {
+    const latest = events[events.length - 1]!;
+    const critical = events.some((e) => CRITICAL_XIDS.has(e.code));
+    const who = latest.gpu !== null ? `GPU ${latest.gpu}` : `GPU at PCI ${latest.pci}`;
+    out.push({
+      rule: 'gpu-xid',
+      ...(latest.gpu !== null ? { gpu: latest.gpu } : { endpoint: key }),
+      severity: critical ? 'critical' : 'warning',
+      message: `${who}: Xid ${latest.code} (${latest.text})${events.length > 1 ? `; ${events.length} Xid events in 10 min` : ''}`,
+    });
+  }
+  for (const ep of frame.endpoints ?? []) {
+    if (ep.burnRateShort === null || ep.burnRateLong === null) continue;
+    const burning = Math.min(ep.burnRateShort, ep.burnRateLong);
+    if (burning < BURN_WINDOWS.warning) continue;
+    const critical = burning >= BURN_WINDOWS.critical;
+    const now = ep.p95Ms !== null ? `; p95 now ${Math.round(ep.p95Ms)} ms` : '';
+    out.push({
+      rule: 'slo-burn',
+      endpoint: ep.name,
+      severity: critical ? 'critical' : 'warning',
+      message: `${ep.name}: error budget burning ${ep.burnRateShort.toFixed(1)}× (5 min) and ${ep.burnRateLong.toFixed(1)}× (1 h) against ${ep.objective ?? 'its SLO'}${now}, availability ${ep.availabilityPct?.toFixed(1) ?? '?'} %`,
+    });
   }
   if (frame.session === 'live' && frame.gpuHealth === 'lost') {
     out.push({ rule: 'gpu-lost', severity: 'critical', message: frame.gpuMessage ?? 'a GPU fell off the bus' });

@@ -19,6 +19,8 @@ export const AUDIT_ACTIONS = [
   'hostkey.mismatch',
   'fleet.exec',
   'telemetry.session_start',
+  'alert.fire',
+  'alert.resolve',
   'alert.acknowledge',
   'deploy.apply',
   'deploy.pause',

@@ -23,6 +23,24 @@ export type NodeRole = z.infer<typeof NodeRole>;
 export const WorkloadProfile = z.enum(['radiology', 'ehr-batch', 'cds']);
 export type WorkloadProfile = z.infer<typeof WorkloadProfile>;
 
+/** A model name as inference servers accept it in a URL path segment. */
+export const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+/**
+ * An inference endpoint on the node, probed from the node itself (127.0.0.1:port) so the latency is
+ * the server's, not the WAN's: an Open Inference Protocol ready check, and, with a model, a small
+ * infer request (one FP32 tensor of shape [1, 4], named by `input`).
+ */
+export const Endpoint = z.strictObject({
+  name: NodeName,
+  port: z.number().int().min(1).max(65535),
+  model: z.string().regex(MODEL_NAME, 'a model name: letters, digits, ".", "_" and "-" (max 128)').optional(),
+  input: z.string().regex(MODEL_NAME, 'an input tensor name').default('INPUT0'),
+  /** Whose SLO applies; defaults to the node's first workload profile. */
+  profile: WorkloadProfile.optional(),
+});
+export type Endpoint = z.infer<typeof Endpoint>;
+
 export const FleetNode = z.strictObject({
   name: NodeName,
   host: z.string().regex(HOST, 'a host name or IP address'),
@@ -39,13 +57,29 @@ export const FleetNode = z.strictObject({
   role: NodeRole.default('edge'),
   profiles: z.array(WorkloadProfile).default([]),
   notes: z.string().max(2000).default(''),
+  endpoints: z
+    .array(Endpoint)
+    .max(8)
+    .refine((eps) => new Set(eps.map((e) => e.name)).size === eps.length, 'endpoint names must be unique on a node')
+    .default([]),
+  /** Telemetry sample interval for this node; the app default (1 s) when absent. */
+  telemetryIntervalMs: z.number().int().min(200).max(60_000).optional(),
   enabled: z.boolean().default(true),
   disabledReason: z.string().max(500).optional(),
 });
 export type FleetNode = z.infer<typeof FleetNode>;
 export type FleetNodeInput = z.input<typeof FleetNode>;
 
-export const NodePatch = FleetNode.omit({ name: true, enabled: true, disabledReason: true }).partial();
+/**
+ * A change to some fields. Built without the defaults: zod applies a field's default even inside
+ * .partial(), which would turn "set the profiles" into "and reset the port, user, site …".
+ */
+const editable = FleetNode.omit({ name: true, enabled: true, disabledReason: true }).shape;
+export const NodePatch = z.strictObject(
+  Object.fromEntries(Object.entries(editable).map(([k, v]) => [k, (v instanceof z.ZodDefault ? v.unwrap() : v).optional()])) as {
+    [K in keyof typeof editable]: z.ZodOptional<(typeof editable)[K] extends z.ZodDefault<infer I> ? I : (typeof editable)[K]>;
+  },
+);
 export type NodePatch = z.infer<typeof NodePatch>;
 
 /** Which nodes a fleet command runs on. */

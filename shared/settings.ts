@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PROFILE_SLOS, SloSettings } from './slo.js';
 
 /** Theme: follow the operating system unless the user picks one (night shifts want dark). */
 export const ThemePreference = z.enum(['system', 'light', 'dark']);
@@ -14,10 +15,12 @@ export const Settings = z.strictObject({
   /** Who is at the console; recorded in the audit log next to the OS user. */
   operatorName: displayName,
   theme: ThemePreference,
+  /** Service-level objectives per workload profile (radiology, clinical decision support, EHR batch). */
+  slo: SloSettings,
 });
 export type Settings = z.infer<typeof Settings>;
 
 export const SettingsPatch = Settings.partial();
 export type SettingsPatch = z.infer<typeof SettingsPatch>;
 
-export const DEFAULT_SETTINGS: Settings = { operatorName: '', theme: 'system' };
+export const DEFAULT_SETTINGS: Settings = { operatorName: '', theme: 'system', slo: PROFILE_SLOS };

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { percentile } from './stats.js';
 
 /**
@@ -11,18 +12,44 @@ export interface Probe {
   latencyMs?: number;
 }
 
-export interface SloTarget {
+export const SloTarget = z.strictObject({
   /** e.g. radiology: p95 < 1000 ms; clinical decision support: p99 < 100 ms. */
-  latency?: { percentile: 50 | 95 | 99; belowMs: number };
+  latency: z
+    .strictObject({
+      percentile: z.union([z.literal(50), z.literal(95), z.literal(99)]),
+      belowMs: z.number().positive().max(600_000),
+    })
+    .optional(),
   /** e.g. 99.9 for clinical decision support. */
-  availabilityPct?: number;
-}
+  availabilityPct: z.number().min(50).max(99.999).optional(),
+});
+export type SloTarget = z.infer<typeof SloTarget>;
 
-export const PROFILE_SLOS: Record<'radiology' | 'cds' | 'ehr-batch', SloTarget> = {
+/** Objectives per workload profile; editable in Settings (these are the defaults). */
+export const SloSettings = z.strictObject({ radiology: SloTarget, cds: SloTarget, 'ehr-batch': SloTarget });
+export type SloSettings = z.infer<typeof SloSettings>;
+
+export const PROFILE_SLOS: SloSettings = {
   radiology: { latency: { percentile: 95, belowMs: 1000 } },
   cds: { latency: { percentile: 99, belowMs: 100 }, availabilityPct: 99.9 },
-  'ehr-batch': {},
+  // Batch jobs are judged by getting done, not by latency: the endpoint must be up.
+  'ehr-batch': { availabilityPct: 99 },
 };
+
+/** The objective in words, for tables and alerts: "p95 < 1000 ms, 99.9 % available". */
+export function describeSlo(slo: SloTarget): string | null {
+  const parts: string[] = [];
+  if (slo.latency) parts.push(`p${slo.latency.percentile} < ${slo.latency.belowMs} ms`);
+  if (slo.availabilityPct !== undefined) parts.push(`${slo.availabilityPct} % available`);
+  return parts.length ? parts.join(', ') : null;
+}
+
+/**
+ * Multi-window burn-rate alerting (Google SRE workbook), scaled to a console: both the short and the
+ * long window must burn faster than the threshold, so a single slow probe does not page anyone and
+ * an alert resolves soon after the problem does.
+ */
+export const BURN_WINDOWS = { shortMs: 5 * 60_000, longMs: 60 * 60_000, minProbes: 10, critical: 14.4, warning: 6 } as const;
 
 export interface WindowStats {
   probes: number;

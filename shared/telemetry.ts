@@ -6,6 +6,33 @@ export const AgentFrame = z.discriminatedUnion('t', [
   z.object({ t: z.literal('fields'), fields: z.string(), dropped: z.string() }),
   z.object({ t: z.literal('gpu'), csv: z.string().max(8192) }),
   z.object({ t: z.literal('gpu_state'), state: z.enum(['missing', 'error', 'lost', 'stopped']), message: z.string().max(2000) }),
+  z.object({ t: z.literal('xid'), line: z.string().max(4000) }),
+  z.object({
+    t: z.literal('xid_source'),
+    available: z.boolean(),
+    message: z.string().max(2000).optional(),
+    baseline: z.number().optional(),
+  }),
+  z.object({
+    t: z.literal('probe'),
+    ep: z.string().max(64),
+    ready: z.string().regex(/^\d{3}$/),
+    ready_s: z.string().max(32),
+    infer: z.string().regex(/^(\d{3})?$/),
+    infer_s: z.string().max(32),
+  }),
+  z.object({ t: z.literal('probe_state'), available: z.boolean(), message: z.string().max(2000) }),
+  z.object({
+    t: z.literal('ctr'),
+    name: z.string().max(256),
+    state: z.string().max(64),
+    health: z.string().max(64),
+    restarts: z.number().int().nonnegative(),
+    deployment: z.string().max(256),
+    revision: z.string().max(256),
+    image: z.string().max(1024),
+  }),
+  z.object({ t: z.literal('ctr_end'), n: z.number().int().nonnegative(), runtime: z.string().max(32) }),
   z.object({
     t: z.literal('host'),
     load1: z.number(),
@@ -39,6 +66,8 @@ export const GpuSample = z.strictObject({
   pcieWidth: z.number().nullable(),
   pstate: z.string().nullable(),
   throttleReasons: z.string().nullable(),
+  /** `00000000:01:00.0`: ties kernel Xid lines (which name the PCI bus) to a GPU index. */
+  pciBusId: z.string().nullable().optional(),
 });
 export type GpuSample = z.infer<typeof GpuSample>;
 
@@ -55,6 +84,51 @@ export type HostSample = z.infer<typeof HostSample>;
 export const GpuHealth = z.enum(['ok', 'missing', 'error', 'lost', 'unknown']);
 export type GpuHealth = z.infer<typeof GpuHealth>;
 
+/** One inference endpoint as the latest probes see it, with its SLO judged over sliding windows. */
+export const EndpointStatus = z.strictObject({
+  name: z.string(),
+  model: z.string().optional(),
+  profile: z.enum(['radiology', 'ehr-batch', 'cds']).optional(),
+  /** Last probe: ready check passed (and the infer request, when a model is set). */
+  lastOk: z.boolean().nullable(),
+  lastMs: z.number().nullable(),
+  lastError: z.string().optional(),
+  /** Over the short window (5 min). */
+  probes: z.number().int(),
+  p50Ms: z.number().nullable(),
+  p95Ms: z.number().nullable(),
+  p99Ms: z.number().nullable(),
+  availabilityPct: z.number().nullable(),
+  /** The objective in words ("p95 < 1000 ms"), whether the short window meets it, and burn rates. */
+  objective: z.string().nullable(),
+  meetsSlo: z.boolean().nullable(),
+  burnRateShort: z.number().nullable(),
+  burnRateLong: z.number().nullable(),
+});
+export type EndpointStatus = z.infer<typeof EndpointStatus>;
+
+/** A container Edgeward manages on the node (labelled io.edgeward.deployment). */
+export const ContainerStatus = z.strictObject({
+  name: z.string(),
+  state: z.string(),
+  health: z.string(),
+  restarts: z.number().int(),
+  deployment: z.string(),
+  revision: z.string(),
+  image: z.string(),
+});
+export type ContainerStatus = z.infer<typeof ContainerStatus>;
+
+/** An NVIDIA Xid event parsed from the node's kernel log. */
+export const XidEvent = z.strictObject({
+  at: z.number(),
+  code: z.number().int(),
+  pci: z.string(),
+  gpu: z.number().int().nullable(),
+  text: z.string(),
+});
+export type XidEvent = z.infer<typeof XidEvent>;
+
 export const TelemetryFrame = z.strictObject({
   node: z.string(),
   at: z.number(),
@@ -65,6 +139,11 @@ export const TelemetryFrame = z.strictObject({
   host: HostSample.optional(),
   /** Lines the decoder refused since the session started (oversized, not JSON, wrong shape). */
   rejected: z.number().int().nonnegative(),
+  endpoints: z.array(EndpointStatus).optional(),
+  /** Absent until the agent's first container snapshot; runtime "none" when neither docker nor podman exists. */
+  containers: z.strictObject({ runtime: z.string(), list: z.array(ContainerStatus) }).optional(),
+  /** Xid events within the alert window (10 min); `available` false when the kernel log cannot be read. */
+  xid: z.strictObject({ available: z.boolean().nullable(), message: z.string().optional(), recent: z.array(XidEvent) }).optional(),
 });
 export type TelemetryFrame = z.infer<typeof TelemetryFrame>;
 

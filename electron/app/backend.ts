@@ -80,7 +80,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
   const runner = new FleetRunner(pool, inventory, audit.log);
   const history = new HistoryStore(path.join(options.dataDir, 'telemetry.db'));
   const alerts = new AlertEngine(audit.log, options.alertThresholds, options.notify, () => settings.get().operatorName || 'operator');
-  const telemetry = new TelemetryService(pool, inventory, audit.log, options.telemetry, history, alerts);
+  const telemetry = new TelemetryService(pool, inventory, audit.log, options.telemetry, history, alerts, () => settings.get().slo);
   const router = new Router();
 
   router

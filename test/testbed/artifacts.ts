@@ -7,7 +7,7 @@ import { TEST_IMAGE } from './layout.js';
 const HERE = import.meta.dirname;
 const FIXTURES = path.resolve(HERE, '..', 'fixtures', 'nvidia-smi');
 
-/** The node-side programs: nvidia-smi (simulator) and docker (podman, through sudo for non-root). */
+/** The node-side programs: nvidia-smi and dmesg (simulators) and docker (podman, through sudo for non-root). */
 export async function buildNodeBin(bedDir: string): Promise<void> {
   const bin = path.join(bedDir, 'bin');
   fs.mkdirSync(bin, { recursive: true });
@@ -23,6 +23,18 @@ export async function buildNodeBin(bedDir: string): Promise<void> {
     logLevel: 'warning',
   });
   fs.chmodSync(path.join(bin, 'nvidia-smi'), 0o755);
+  await build({
+    entryPoints: [path.join(HERE, 'dmesg-sim.ts')],
+    outfile: path.join(bin, 'dmesg'),
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    banner: { js: '#!/usr/bin/env node' },
+    define: { __BED_DIR__: JSON.stringify(bedDir) },
+    logLevel: 'warning',
+  });
+  fs.chmodSync(path.join(bin, 'dmesg'), 0o755);
   fs.writeFileSync(
     path.join(bin, 'docker'),
     `#!/bin/sh

@@ -22,6 +22,12 @@ export const Scenario = z.strictObject({
   eccCorrectedVolatile: z.number().int().nonnegative().default(0),
   /** GPU `index` is lost `afterS` seconds after startedAt (Xid 79). */
   fallOffBus: z.strictObject({ index: z.number().int().nonnegative(), afterS: z.number().nonnegative() }).optional(),
+  /** Kernel Xid events (dmesg) at `afterS` seconds after startedAt, besides the Xid 79 of fallOffBus. */
+  xids: z
+    .array(z.strictObject({ afterS: z.number().nonnegative(), index: z.number().int().nonnegative(), code: z.number().int().positive() }))
+    .default([]),
+  /** dmesg refuses to read the kernel log, as with kernel.dmesg_restrict=1 for a non-root user. */
+  dmesgRestricted: z.boolean().default(false),
   /** Raw cell values by canonical field name, for every GPU (e.g. "pcie.link.width.current": "8"). */
   overrides: z.record(z.string(), z.string()).default({}),
   /** Per-GPU raw overrides, keyed by index. */

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { PROFILE_SLOS } from '../../shared/slo.js';
 import { transports, type BridgeUnderTest } from '../helpers/bridges.js';
 import type { HeartbeatFrame } from '../../shared/contract/index.js';
 
@@ -24,9 +25,9 @@ describe.each(['electron', 'loopback'] as const)('bridge over %s transport', (na
 
   it('stores settings and reads them back', async () => {
     const set = await bridge.api.invoke('settings.set', { operatorName: 'Dr. Rivera', theme: 'dark' });
-    expect(set).toEqual({ ok: true, value: { operatorName: 'Dr. Rivera', theme: 'dark' } });
+    expect(set).toEqual({ ok: true, value: { operatorName: 'Dr. Rivera', theme: 'dark', slo: PROFILE_SLOS } });
     const got = await bridge.api.invoke('settings.get', {});
-    expect(got).toEqual({ ok: true, value: { operatorName: 'Dr. Rivera', theme: 'dark' } });
+    expect(got).toEqual({ ok: true, value: { operatorName: 'Dr. Rivera', theme: 'dark', slo: PROFILE_SLOS } });
   });
 
   it('refuses an invalid request with a typed validation error naming the field', async () => {

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PROFILE_SLOS } from '../../shared/slo.js';
 import { createBackend, type Backend } from '../../electron/app/backend.js';
 import { runCommand, type CliOutput } from '../../electron/cli/commands.js';
 import { formatTable } from '../../electron/cli/table.js';
@@ -28,7 +29,7 @@ describe('edgeward CLI frame', () => {
     expect(await runCommand(backend, ['settings', 'set', 'operatorName', 'J. Doe'], set.io)).toBe(0);
     const get = capture(true);
     expect(await runCommand(backend, ['settings', 'get'], get.io)).toBe(0);
-    expect(JSON.parse(get.out.stdout[0]!)).toEqual({ operatorName: 'J. Doe', theme: 'system' });
+    expect(JSON.parse(get.out.stdout[0]!)).toEqual({ operatorName: 'J. Doe', theme: 'system', slo: PROFILE_SLOS });
   });
 
   it('exits 2 with the failing field and the next step on invalid input', async () => {

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { PROFILE_SLOS } from '../../shared/slo.js';
 import { SettingsService } from '../../electron/services/settings/settings-service.js';
 import { AppErrorException } from '../../shared/errors.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
@@ -11,9 +12,9 @@ describe('settings service', () => {
 
   it('starts from defaults and persists changes across reopen', () => {
     const a = SettingsService.open(tmp.dir);
-    expect(a.get()).toEqual({ operatorName: '', theme: 'system' });
+    expect(a.get()).toEqual({ operatorName: '', theme: 'system', slo: PROFILE_SLOS });
     a.set({ operatorName: 'night shift', theme: 'dark' });
-    expect(SettingsService.open(tmp.dir).get()).toEqual({ operatorName: 'night shift', theme: 'dark' });
+    expect(SettingsService.open(tmp.dir).get()).toEqual({ operatorName: 'night shift', theme: 'dark', slo: PROFILE_SLOS });
     expect(fs.statSync(path.join(tmp.dir, 'settings.json')).mode & 0o077).toBe(0);
   });
 

@@ -53,10 +53,19 @@ describe('SLO math', () => {
     expect(
       burnRate(
         probes(10, () => ({})),
-        PROFILE_SLOS['ehr-batch'],
+        {},
         0,
         1e9,
       ),
     ).toBeUndefined();
+    // EHR batch is judged on availability: all probes up spends no budget.
+    expect(
+      burnRate(
+        probes(10, () => ({})),
+        PROFILE_SLOS['ehr-batch'],
+        0,
+        1e9,
+      ),
+    ).toBe(0);
   });
 });

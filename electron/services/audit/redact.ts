@@ -19,6 +19,8 @@ const NODE_PARAMS = [
   'role',
   'profiles',
   'notes',
+  'endpoints',
+  'telemetryIntervalMs',
   'changes',
   'source',
   'count',
@@ -28,7 +30,7 @@ const DEPLOY_PARAMS = ['spec', 'specHash', 'revision', 'image', 'digest', 'strat
 const COMMISSION_PARAMS = ['profile', 'check', 'verdict', 'reportSha256', 'report', 'checks'];
 
 export const PARAM_ALLOW_LIST: Record<AuditAction, readonly string[]> = {
-  'settings.update': ['theme', 'operatorName'],
+  'settings.update': ['theme', 'operatorName', 'slo'],
   'audit.export': ['format', 'filter', 'count', 'file', 'sha256'],
   'audit.torn_tail_recovered': ['file', 'bytes', 'keptAs'],
   'node.add': NODE_PARAMS,
@@ -41,7 +43,9 @@ export const PARAM_ALLOW_LIST: Record<AuditAction, readonly string[]> = {
   'hostkey.retrust': ['fingerprint', 'expected', 'presented', 'source'],
   'hostkey.mismatch': ['fingerprint', 'expected', 'presented', 'source'],
   'fleet.exec': ['command', 'selection', 'concurrency', 'timeoutS', 'nodes', 'summary'],
-  'telemetry.session_start': ['intervalS'],
+  'telemetry.session_start': ['intervalS', 'endpoints'],
+  'alert.fire': ['rule', 'alertId', 'severity', 'message', 'gpu', 'endpoint'],
+  'alert.resolve': ['rule', 'alertId', 'severity', 'message', 'gpu', 'endpoint'],
   'alert.acknowledge': ['rule', 'alertId'],
   'deploy.apply': DEPLOY_PARAMS,
   'deploy.pause': DEPLOY_PARAMS,

@@ -37,7 +37,7 @@ export class AlertEngine {
     if (frame.session === 'starting' || frame.session === 'stopped') return;
     const present = new Set<string>();
     for (const c of conditionsOf(frame, this.thresholds, this.lostSince.get(frame.node))) {
-      const id = `${c.rule}:${frame.node}${c.gpu !== undefined ? `:${c.gpu}` : ''}`;
+      const id = `${c.rule}:${frame.node}${c.gpu !== undefined ? `:${c.gpu}` : ''}${c.endpoint !== undefined ? `:${c.endpoint}` : ''}`;
       present.add(id);
       const prev = this.alerts.get(id);
       if (prev?.state === 'firing') {
@@ -50,6 +50,7 @@ export class AlertEngine {
         rule: c.rule,
         node: frame.node,
         ...(c.gpu !== undefined ? { gpu: c.gpu } : {}),
+        ...(c.endpoint !== undefined ? { endpoint: c.endpoint } : {}),
         severity: c.severity,
         state: 'firing',
         since: frame.at,
@@ -57,11 +58,39 @@ export class AlertEngine {
         message: c.message,
       };
       this.set(alert);
+      this.record('alert.fire', alert);
       this.notify?.(alert);
     }
     for (const a of this.alerts.values()) {
-      if (a.node === frame.node && a.state === 'firing' && !present.has(a.id)) this.set({ ...a, state: 'resolved', updatedAt: frame.at });
+      if (a.node === frame.node && a.state === 'firing' && !present.has(a.id)) {
+        const resolved: Alert = { ...a, state: 'resolved', updatedAt: frame.at };
+        this.set(resolved);
+        this.record('alert.resolve', resolved);
+      }
     }
+  }
+
+  /**
+   * Firing and resolving are facts for the compliance trail too. Recorded in the background: a full
+   * disk must not stop the alert from showing (the audit service reports its own failure).
+   */
+  private record(action: 'alert.fire' | 'alert.resolve', a: Alert): void {
+    this.audit
+      .append({
+        action,
+        target: { node: a.node },
+        params: {
+          rule: a.rule,
+          alertId: a.id,
+          severity: a.severity,
+          message: a.message,
+          ...(a.gpu !== undefined ? { gpu: a.gpu } : {}),
+          ...(a.endpoint !== undefined ? { endpoint: a.endpoint } : {}),
+        },
+        outcome: 'ok',
+        durationMs: 0,
+      })
+      .catch(() => undefined);
   }
 
   async acknowledge(id: string): Promise<Alert> {

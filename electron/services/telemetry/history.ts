@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { GpuSample, TelemetryFrame } from '../../../shared/telemetry.js';
+import type { Probe } from '../../../shared/slo.js';
+import { percentile } from '../../../shared/stats.js';
 
 export interface HistoryPoint {
   ts: number;
@@ -9,6 +11,15 @@ export interface HistoryPoint {
   tempC: number | null;
   powerW: number | null;
   memUsedMiB: number | null;
+}
+
+export interface LatencyPoint {
+  ts: number;
+  p50Ms: number | null;
+  p95Ms: number | null;
+  p99Ms: number | null;
+  availabilityPct: number | null;
+  probes: number;
 }
 
 export interface LastKnown {
@@ -29,6 +40,7 @@ const RETAIN = { raw: 24 * HOUR, minute: 30 * 24 * HOUR, hour: 365 * 24 * HOUR }
 export class HistoryStore {
   private readonly db: Database.Database;
   private pending: [string, number, number, number | null, number | null, number | null, number | null][] = [];
+  private pendingProbes: [string, string, number, number, number | null][] = [];
   private readonly lastAt = new Map<string, number>();
   private readonly lastFrames = new Map<string, TelemetryFrame>();
   private closed = false;
@@ -48,6 +60,10 @@ export class HistoryStore {
         util REAL, temp REAL, temp_max REAL, power REAL, mem REAL, n INTEGER, PRIMARY KEY (node, gpu, ts));
       CREATE TABLE IF NOT EXISTS gpu_1h (node TEXT NOT NULL, gpu INTEGER NOT NULL, ts INTEGER NOT NULL,
         util REAL, temp REAL, temp_max REAL, power REAL, mem REAL, n INTEGER, PRIMARY KEY (node, gpu, ts));
+      CREATE TABLE IF NOT EXISTS probe_raw (node TEXT NOT NULL, ep TEXT NOT NULL, ts INTEGER NOT NULL, ok INTEGER NOT NULL, ms REAL);
+      CREATE INDEX IF NOT EXISTS probe_raw_key ON probe_raw (node, ep, ts);
+      CREATE TABLE IF NOT EXISTS probe_1m (node TEXT NOT NULL, ep TEXT NOT NULL, ts INTEGER NOT NULL,
+        p50 REAL, p95 REAL, p99 REAL, ok INTEGER, n INTEGER, PRIMARY KEY (node, ep, ts));
       CREATE TABLE IF NOT EXISTS last_state (node TEXT PRIMARY KEY, at INTEGER NOT NULL, frame TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
     `);
@@ -60,13 +76,12 @@ export class HistoryStore {
   /** Queues the frame's new samples and remembers it as the node's last known state. */
   record(frame: TelemetryFrame): void {
     for (const g of frame.gpus) this.queue(frame.node, g);
-    if (frame.session === 'live') {
-      this.db
-        .prepare(
-          'INSERT INTO last_state (node, at, frame) VALUES (?, ?, ?) ON CONFLICT(node) DO UPDATE SET at = excluded.at, frame = excluded.frame',
-        )
-        .run(frame.node, frame.at, JSON.stringify(frame));
-    }
+    // Written with the next flush (once a second), the newest frame per node winning.
+    if (frame.session === 'live') this.lastFrames.set(frame.node, frame);
+  }
+
+  recordProbe(node: string, endpoint: string, p: Probe): void {
+    this.pendingProbes.push([node, endpoint, p.at, p.ok ? 1 : 0, p.latencyMs ?? null]);
   }
 
   private queue(node: string, g: GpuSample): void {
@@ -81,6 +96,9 @@ export class HistoryStore {
     if (this.closed) return 0;
     const rows = this.pending;
     this.pending = [];
+    const probes = this.pendingProbes;
+    this.pendingProbes = [];
+    const insertProbe = this.db.prepare('INSERT INTO probe_raw (node, ep, ts, ok, ms) VALUES (?, ?, ?, ?, ?)');
     const frames = [...this.lastFrames.values()];
     this.lastFrames.clear();
     const insert = this.db.prepare('INSERT INTO gpu_raw (node, gpu, ts, util, temp, power, mem) VALUES (?, ?, ?, ?, ?, ?, ?)');
@@ -89,6 +107,7 @@ export class HistoryStore {
     );
     this.db.transaction(() => {
       for (const r of rows) insert.run(...r);
+      for (const p of probes) insertProbe.run(...p);
       for (const f of frames) upsert.run(f.node, f.at, JSON.stringify(f));
     })();
     this.rollup(now);
@@ -105,7 +124,10 @@ export class HistoryStore {
              FROM gpu_raw WHERE ts >= ? AND ts < ? GROUP BY node, gpu, ts / ${MINUTE}`,
           )
           .run(this.rolledMinute, minute);
+        this.rollupProbes(this.rolledMinute, minute);
         this.db.prepare('DELETE FROM gpu_raw WHERE ts < ?').run(now - RETAIN.raw);
+        this.db.prepare('DELETE FROM probe_raw WHERE ts < ?').run(now - RETAIN.raw);
+        this.db.prepare('DELETE FROM probe_1m WHERE ts < ?').run(now - RETAIN.minute);
         this.db.prepare("INSERT OR REPLACE INTO meta VALUES ('rolled_minute', ?)").run(minute);
       })();
       this.rolledMinute = minute;
@@ -125,6 +147,81 @@ export class HistoryStore {
       })();
       this.rolledHour = hour;
     }
+  }
+
+  /** Percentiles need the samples, not averages: computed per minute here rather than in SQL. */
+  private rollupProbes(from: number, to: number): void {
+    const rows = this.db
+      .prepare('SELECT node, ep, ts, ok, ms FROM probe_raw WHERE ts >= ? AND ts < ? ORDER BY node, ep, ts')
+      .all(from, to) as { node: string; ep: string; ts: number; ok: number; ms: number | null }[];
+    const groups = new Map<string, typeof rows>();
+    for (const r of rows) {
+      const key = `${r.node}\u0000${r.ep}\u0000${Math.floor(r.ts / MINUTE) * MINUTE}`;
+      const g = groups.get(key);
+      if (g) g.push(r);
+      else groups.set(key, [r]);
+    }
+    const upsert = this.db.prepare('INSERT OR REPLACE INTO probe_1m (node, ep, ts, p50, p95, p99, ok, n) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+    for (const [key, g] of groups) {
+      const [node = '', ep = '', ts = '0'] = key.split('\u0000');
+      const ms = g.filter((r) => r.ok && r.ms !== null).map((r) => r.ms as number);
+      const ok = g.filter((r) => r.ok).length;
+      upsert.run(node, ep, Number(ts), percentile(ms, 50) ?? null, percentile(ms, 95) ?? null, percentile(ms, 99) ?? null, ok, g.length);
+    }
+  }
+
+  /**
+   * Latency of one endpoint: raw probes bucketed per 10 s up to 2 h, minute rollups beyond (a bucket's
+   * p95 over many minutes is the worst minute's p95: conservative, never flattering).
+   */
+  queryLatency(node: string, endpoint: string, from: number, to: number): { resolution: 'raw' | '1m'; points: LatencyPoint[] } {
+    if (to - from <= 2 * HOUR) {
+      const rows = this.db
+        .prepare('SELECT ts, ok, ms FROM probe_raw WHERE node = ? AND ep = ? AND ts >= ? AND ts <= ? ORDER BY ts')
+        .all(node, endpoint, from, to) as { ts: number; ok: number; ms: number | null }[];
+      const bucketMs = 10_000;
+      const buckets = new Map<number, typeof rows>();
+      for (const r of rows) {
+        const b = Math.floor(r.ts / bucketMs) * bucketMs;
+        const list = buckets.get(b);
+        if (list) list.push(r);
+        else buckets.set(b, [r]);
+      }
+      const points = [...buckets].map(([ts, g]) => {
+        const ms = g.filter((r) => r.ok && r.ms !== null).map((r) => r.ms as number);
+        return {
+          ts,
+          p50Ms: percentile(ms, 50) ?? null,
+          p95Ms: percentile(ms, 95) ?? null,
+          p99Ms: percentile(ms, 99) ?? null,
+          availabilityPct: (100 * g.filter((r) => r.ok).length) / g.length,
+          probes: g.length,
+        };
+      });
+      return { resolution: 'raw', points };
+    }
+    const points = (
+      this.db
+        .prepare('SELECT ts, p50, p95, p99, ok, n FROM probe_1m WHERE node = ? AND ep = ? AND ts >= ? AND ts <= ? ORDER BY ts')
+        .all(node, endpoint, from, to) as {
+        ts: number;
+        p50: number | null;
+        p95: number | null;
+        p99: number | null;
+        ok: number;
+        n: number;
+      }[]
+    ).map((r) => ({ ts: r.ts, p50Ms: r.p50, p95Ms: r.p95, p99Ms: r.p99, availabilityPct: r.n ? (100 * r.ok) / r.n : null, probes: r.n }));
+    return { resolution: '1m', points };
+  }
+
+  /** Endpoints with history for a node (an endpoint removed from the inventory still has its past). */
+  endpointsOf(node: string): string[] {
+    return (
+      this.db
+        .prepare('SELECT DISTINCT ep FROM probe_1m WHERE node = ? UNION SELECT DISTINCT ep FROM probe_raw WHERE node = ?')
+        .all(node, node) as { ep: string }[]
+    ).map((r) => r.ep);
   }
 
   /** Points for a chart: raw up to 2 h, minute rollups up to 3 days, hour rollups beyond. */

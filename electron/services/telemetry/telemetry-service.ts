@@ -1,9 +1,14 @@
-import type { AgentFrame, GpuHealth, GpuSample, HostSample, TelemetryFrame } from '../../../shared/telemetry.js';
-import { AppErrorException } from '../../../shared/errors.js';
+import type { ContainerStatus, AgentFrame, GpuHealth, GpuSample, HostSample, TelemetryFrame, XidEvent } from '../../../shared/telemetry.js';
+import { PROFILE_SLOS, type SloSettings } from '../../../shared/slo.js';
+import type { FleetNode } from '../../../shared/fleet.js';
+import { AppErrorException, appError } from '../../../shared/errors.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { coalesce } from '../common/coalesce.js';
 import type { Inventory } from '../fleet/inventory.js';
 import { execOnNode } from '../ssh/exec.js';
+import { shellCommand } from '../ssh/shell-quote.js';
+import { EndpointTracker } from './endpoint-probes.js';
+import { parseXidLine } from './xid.js';
 import type { SshPool } from '../ssh/pool.js';
 import { loadAgent } from './agent-script.js';
 import { FrameDecoder } from './decoder.js';
@@ -24,6 +29,16 @@ const NO_RETRY = new Set(['CANCELLED', 'AUTH_FAILED', 'HOSTKEY_UNKNOWN', 'HOSTKE
 
 const DEFAULTS: TelemetryOptions = { intervalMs: 1000, windowSamples: 600, publishEveryMs: 250 };
 
+/** Xid events count toward alerts for this long. */
+export const XID_WINDOW_MS = 10 * 60_000;
+
+/** The agent's command line: every word validated by the inventory schema, then quoted. */
+export function agentCommand(node: Pick<FleetNode, 'endpoints'>, intervalMs: number): string {
+  const words = ['sh', '-s', '--', String(Math.max(200, Math.round(intervalMs))), '/'];
+  for (const ep of node.endpoints) words.push(ep.name, String(ep.port), ep.model ?? '-', ep.input);
+  return shellCommand(words);
+}
+
 /** One node's agent session: started while someone watches, restarted with backoff when it drops. */
 class Session {
   state: TelemetryFrame['session'] = 'starting';
@@ -34,6 +49,13 @@ class Session {
   readonly windows = new Map<number, Ring<GpuSample>>();
   host: HostSample | undefined;
   lastLostAt = 0;
+  intervalMs: number;
+  endpoints = new Map<string, EndpointTracker>();
+  containers: { runtime: string; list: ContainerStatus[] } | undefined;
+  private pendingContainers: ContainerStatus[] = [];
+  xidAvailable: boolean | null = null;
+  xidMessage: string | undefined;
+  xids: XidEvent[] = [];
   decoder: FrameDecoder;
   readonly watchers = new Set<(f: TelemetryFrame) => void>();
   private abort = new AbortController();
@@ -47,6 +69,7 @@ class Session {
   ) {
     this.decoder = new FrameDecoder((f) => this.onFrame(f));
     this.publisher = coalesce(() => this.publish(), svc.options.publishEveryMs);
+    this.intervalMs = svc.options.intervalMs;
   }
 
   start(): void {
@@ -66,10 +89,10 @@ class Session {
   private async run(): Promise<void> {
     const signal = this.abort.signal;
     try {
-      await this.svc.startAudited(this.node, async (agent) => {
+      await this.svc.startAudited(this.node, async (agent, config) => {
         this.decoder = new FrameDecoder((f) => this.onFrame(f));
-        const interval = Math.max(200, Math.round(this.svc.options.intervalMs));
-        const result = await execOnNode(this.svc.pool, this.node, `sh -s -- ${interval} /`, {
+        this.configure(config);
+        const result = await execOnNode(this.svc.pool, this.node, agentCommand(config, this.intervalMs), {
           stdin: agent.text,
           signal,
           maxOutputBytes: 0,
@@ -99,6 +122,19 @@ class Session {
     }, delay);
   }
 
+  /** The node's interval and endpoints as the inventory has them now (they may have been edited). */
+  private configure(config: FleetNode): void {
+    this.intervalMs = Math.max(200, config.telemetryIntervalMs ?? this.svc.options.intervalMs);
+    const next = new Map<string, EndpointTracker>();
+    for (const ep of config.endpoints) {
+      const prev = this.endpoints.get(ep.name);
+      const profile = ep.profile ?? config.profiles[0];
+      const same = prev && JSON.stringify(prev.endpoint) === JSON.stringify(ep);
+      next.set(ep.name, same ? prev : new EndpointTracker(ep, profile, (p) => this.svc.slo()[p], this.intervalMs));
+    }
+    this.endpoints = next;
+  }
+
   private onFrame(f: AgentFrame): void {
     const now = Date.now();
     switch (f.t) {
@@ -120,7 +156,7 @@ class Session {
         let ring = this.windows.get(sample.index);
         if (!ring) this.windows.set(sample.index, (ring = new Ring(this.svc.options.windowSamples)));
         ring.push(sample);
-        if (now - this.lastLostAt > 2 * this.svc.options.intervalMs) {
+        if (now - this.lastLostAt > 2 * this.intervalMs) {
           this.gpuHealth = 'ok';
           this.gpuMessage = undefined;
         }
@@ -130,6 +166,44 @@ class Session {
         if (f.state === 'lost') this.lastLostAt = now;
         this.gpuHealth = f.state === 'stopped' ? 'error' : f.state;
         this.gpuMessage = f.message;
+        break;
+      case 'xid_source':
+        this.xidAvailable = f.available;
+        this.xidMessage = f.available ? undefined : `kernel log not readable (${f.message ?? 'dmesg failed'}): Xid events are not watched`;
+        break;
+      case 'xid': {
+        const byBus = (bus: string) => {
+          for (const g of this.gpus.values()) if (g.pciBusId?.split(':')[1]?.toLowerCase() === bus) return g.index;
+          return null;
+        };
+        const event = parseXidLine(f.line, now, byBus);
+        if (event) this.xids = [...this.xids.filter((x) => now - x.at < XID_WINDOW_MS), event].slice(-100);
+        break;
+      }
+      case 'probe': {
+        const tracker = this.endpoints.get(f.ep);
+        if (!tracker) break;
+        const probe = tracker.record({ ready: f.ready, readySeconds: f.ready_s, infer: f.infer, inferSeconds: f.infer_s }, now);
+        this.svc.history?.recordProbe(this.node, f.ep, probe);
+        break;
+      }
+      case 'probe_state':
+        for (const t of this.endpoints.values()) t.unavailable(f.message);
+        break;
+      case 'ctr':
+        this.pendingContainers.push({
+          name: f.name,
+          state: f.state,
+          health: f.health,
+          restarts: f.restarts,
+          deployment: f.deployment,
+          revision: f.revision,
+          image: f.image,
+        });
+        break;
+      case 'ctr_end':
+        this.containers = { runtime: f.runtime, list: this.pendingContainers };
+        this.pendingContainers = [];
         break;
       case 'host':
         this.host = {
@@ -147,9 +221,9 @@ class Session {
   frame(): TelemetryFrame {
     const now = Date.now();
     // Only samples from the last two intervals count as current; older ones are a gap, not a value.
-    const fresh = [...this.gpus.values()]
-      .filter((g) => now - g.at <= 2 * this.svc.options.intervalMs + 500)
-      .sort((a, b) => a.index - b.index);
+    const fresh = [...this.gpus.values()].filter((g) => now - g.at <= 2 * this.intervalMs + 500).sort((a, b) => a.index - b.index);
+    const live = this.state === 'live';
+    this.xids = this.xids.filter((x) => now - x.at < XID_WINDOW_MS);
     return {
       node: this.node,
       at: now,
@@ -159,6 +233,11 @@ class Session {
       gpus: this.state === 'live' ? fresh : [],
       ...(this.host && this.state === 'live' ? { host: this.host } : {}),
       rejected: this.decoder.rejected,
+      endpoints: [...this.endpoints.values()].map((t) => t.status(now)),
+      ...(live && this.containers ? { containers: this.containers } : {}),
+      ...(this.xidAvailable !== null || this.xids.length
+        ? { xid: { available: this.xidAvailable, ...(this.xidMessage ? { message: this.xidMessage } : {}), recent: this.xids } }
+        : {}),
     };
   }
 
@@ -194,6 +273,8 @@ export class TelemetryService {
     /** Where samples and the last known state go; absent in tools that only watch. */
     readonly history?: HistoryStore,
     readonly alerts?: AlertEngine,
+    /** The SLO per workload profile, as Settings has it now. */
+    readonly slo: () => SloSettings = () => PROFILE_SLOS,
   ) {
     this.options = { ...DEFAULTS, ...options };
     // Once a second: one history transaction for everything that arrived, and a frame for lost sessions.
@@ -233,20 +314,21 @@ export class TelemetryService {
   }
 
   /** Audits the start of an agent session (who, which node, the script's hash, the host key). */
-  async startAudited(node: string, run: (agent: { text: string; sha256: string }) => Promise<void>): Promise<void> {
+  async startAudited(node: string, run: (agent: { text: string; sha256: string }, config: FleetNode) => Promise<void>): Promise<void> {
     await this.audit.ensureWritable();
     const conn = await this.pool.connect(node);
     const n = this.inventory.get(node);
+    if (!n) throw new AppErrorException(appError('NOT_FOUND', `No node ${node} in the inventory`, 'It was removed; close its view.'));
     await this.audit.append({
       action: 'telemetry.session_start',
       target: { site: n?.site, node },
-      params: { intervalS: this.options.intervalMs / 1000 },
+      params: { intervalS: (n.telemetryIntervalMs ?? this.options.intervalMs) / 1000, endpoints: n.endpoints.map((e) => e.name) },
       outcome: 'ok',
       durationMs: 0,
       hostKey: conn.fingerprint,
       scriptHash: this.agent.sha256,
     });
-    await run(this.agent);
+    await run(this.agent, n);
   }
 
   stopAll(): void {

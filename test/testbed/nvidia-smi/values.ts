@@ -11,7 +11,7 @@ export interface SimGpu {
 }
 
 /** PCI buses of an 8-slot server, in slot order. */
-const BUSES = [0x01, 0x21, 0x41, 0x61, 0x81, 0xa1, 0xc1, 0xe1, 0x02, 0x22, 0x42, 0x62, 0x82, 0xa2, 0xc2, 0xe2];
+export const BUSES = [0x01, 0x21, 0x41, 0x61, 0x81, 0xa1, 0xc1, 0xe1, 0x02, 0x22, 0x42, 0x62, 0x82, 0xa2, 0xc2, 0xe2];
 
 /** 0 at idle, 1 at full load. */
 export function loadFactor(scenario: Scenario, nowMs: number): number {
@@ -57,7 +57,7 @@ export function uuidFor(seed: string, index: number): string {
   return `GPU-${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 }
 
-function serialFor(seed: string, index: number): string {
+export function serialFor(seed: string, index: number): string {
   const n = BigInt(`0x${hashHex(`${seed}/serial/${index}`, 8)}`) % 10n ** 12n;
   return `1${n.toString().padStart(12, '0')}`;
 }

@@ -1,0 +1,104 @@
+import type { Endpoint, WorkloadProfile } from '../../../shared/fleet.js';
+import { BURN_WINDOWS, burnRate, describeSlo, meetsSlo, windowStats, type Probe, type SloTarget } from '../../../shared/slo.js';
+import type { EndpointStatus } from '../../../shared/telemetry.js';
+import { Ring } from './ring.js';
+
+/** What the agent reports for one probe: HTTP status codes ("000" = no answer) and curl's seconds. */
+export interface ProbeReport {
+  ready: string;
+  readySeconds: string;
+  infer: string;
+  inferSeconds: string;
+}
+
+/** One probe as an SLO sample: ok only when ready (and the infer request, if any) answered 200. */
+export function probeOf(endpoint: Endpoint, r: ProbeReport, at: number): { probe: Probe; error?: string } {
+  const seconds = (s: string) => {
+    const n = Number(s);
+    return Number.isFinite(n) && n >= 0 ? Math.round(n * 100_000) / 100 : undefined;
+  };
+  if (r.ready !== '200') {
+    const error =
+      r.ready === '000'
+        ? `no answer on port ${endpoint.port} (server down, refusing, or slower than 5 s)`
+        : `ready check answered HTTP ${r.ready} (model not ready)`;
+    return { probe: { at, ok: false }, error };
+  }
+  if (endpoint.model) {
+    if (r.infer !== '200') {
+      const error =
+        r.infer === '000' || r.infer === ''
+          ? `infer request to ${endpoint.model} got no answer within 5 s`
+          : `infer request to ${endpoint.model} answered HTTP ${r.infer}`;
+      return { probe: { at, ok: false }, error };
+    }
+    const ms = seconds(r.inferSeconds);
+    return { probe: ms === undefined ? { at, ok: true } : { at, ok: true, latencyMs: ms } };
+  }
+  const ms = seconds(r.readySeconds);
+  return { probe: ms === undefined ? { at, ok: true } : { at, ok: true, latencyMs: ms } };
+}
+
+/**
+ * The probes of one endpoint for the longest SLO window (1 h), and its status: percentiles and
+ * availability over the short window, burn rates over both. Status is recomputed at most once a
+ * second, however often frames are published.
+ */
+export class EndpointTracker {
+  private readonly probes: Ring<Probe>;
+  private last: { probe: Probe; error?: string } | undefined;
+  private cached: { at: number; status: EndpointStatus } | undefined;
+
+  constructor(
+    readonly endpoint: Endpoint,
+    private readonly profile: WorkloadProfile | undefined,
+    private readonly slo: (profile: WorkloadProfile) => SloTarget,
+    intervalMs: number,
+  ) {
+    this.probes = new Ring(Math.ceil(BURN_WINDOWS.longMs / Math.max(200, intervalMs)) + 10);
+  }
+
+  /** The node cannot probe at all (no curl): say so instead of showing an empty endpoint. */
+  unavailable(message: string): void {
+    this.last = { probe: { at: Date.now(), ok: false }, error: message };
+    this.cached = undefined;
+  }
+
+  record(report: ProbeReport, at: number): Probe {
+    this.last = probeOf(this.endpoint, report, at);
+    this.probes.push(this.last.probe);
+    this.cached = undefined;
+    return this.last.probe;
+  }
+
+  status(now: number): EndpointStatus {
+    if (this.cached && now - this.cached.at < 1000) return this.cached.status;
+    const all = this.probes.toArray();
+    const short = windowStats(all, now - BURN_WINDOWS.shortMs, now);
+    const target = this.profile ? this.slo(this.profile) : undefined;
+    const judged = (from: number) => {
+      if (!target) return null;
+      const inWindow = all.filter((p) => p.at >= from);
+      return inWindow.length >= BURN_WINDOWS.minProbes ? (burnRate(inWindow, target, from, now) ?? null) : null;
+    };
+    const status: EndpointStatus = {
+      name: this.endpoint.name,
+      ...(this.endpoint.model ? { model: this.endpoint.model } : {}),
+      ...(this.profile ? { profile: this.profile } : {}),
+      lastOk: this.last ? this.last.probe.ok : null,
+      lastMs: this.last?.probe.latencyMs ?? null,
+      ...(this.last?.error ? { lastError: this.last.error } : {}),
+      probes: short.probes,
+      p50Ms: short.p50Ms ?? null,
+      p95Ms: short.p95Ms ?? null,
+      p99Ms: short.p99Ms ?? null,
+      availabilityPct: short.availabilityPct ?? null,
+      objective: target ? describeSlo(target) : null,
+      meetsSlo: target ? (meetsSlo(short, target) ?? null) : null,
+      burnRateShort: judged(now - BURN_WINDOWS.shortMs),
+      burnRateLong: judged(now - BURN_WINDOWS.longMs),
+    };
+    this.cached = { at: now, status };
+    return status;
+  }
+}
