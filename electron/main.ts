@@ -24,6 +24,7 @@ void app.whenReady().then(async () => {
     transport: 'electron',
     secrets: new SafeStorageSecretStore(dataDir),
     notify: notifyAlert,
+    watchFleet: true,
   });
   serveRenderer(path.join(here, '..', 'renderer'));
   const trusted = new Set<number>();

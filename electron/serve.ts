@@ -26,7 +26,9 @@ async function main(): Promise<void> {
   const here = path.dirname(fileURLToPath(import.meta.url));
   const staticDir = path.resolve(values['static-dir'] ?? path.join(here, '..', 'renderer'));
   const dataDir = path.resolve(values['data-dir'] ?? defaultDataDir());
-  const backend = await createBackend({ dataDir, transport: 'loopback' });
+  // Watching the whole fleet is what the app does; EDGEWARD_WATCH_FLEET=0 turns it off (tests with
+  // hundreds of made-up nodes).
+  const backend = await createBackend({ dataDir, transport: 'loopback', watchFleet: process.env.EDGEWARD_WATCH_FLEET !== '0' });
   const server = await startLoopbackServer({ router: backend.router, staticDir, port });
   if (values.json) console.log(JSON.stringify({ url: server.url, port: server.port, dataDir }));
   else {

@@ -101,6 +101,8 @@ export const EndpointStatus = z.strictObject({
   availabilityPct: z.number().nullable(),
   /** The objective in words ("p95 < 1000 ms"), whether the short window meets it, and burn rates. */
   objective: z.string().nullable(),
+  /** The latency line to draw on charts, when the objective has one. */
+  objectiveMs: z.number().nullable(),
   meetsSlo: z.boolean().nullable(),
   burnRateShort: z.number().nullable(),
   burnRateLong: z.number().nullable(),
@@ -152,3 +154,29 @@ export function hottestTemp(frame: TelemetryFrame): number | null {
   const temps = frame.gpus.map((g) => g.tempC).filter((t): t is number => t !== null);
   return temps.length ? Math.max(...temps) : null;
 }
+
+/** One node in the fleet overview: its worst signal in words, a few numbers, and sparklines. */
+export const NodeSummary = z.strictObject({
+  node: z.string(),
+  session: z.enum(['starting', 'live', 'lost', 'stopped']),
+  /** When the numbers were measured (the last sample, not the time of this frame). */
+  at: z.number().nullable(),
+  level: z.enum(['ok', 'warning', 'critical', 'unknown']),
+  worst: z.string(),
+  hottestC: z.number().nullable(),
+  utilPct: z.number().nullable(),
+  p95Ms: z.number().nullable(),
+  gpus: z.number().int(),
+  /** Oldest first, one value a sample: mean utilization and hottest temperature across the GPUs. */
+  sparkUtil: z.array(z.number().nullable()).max(120),
+  sparkTemp: z.array(z.number().nullable()).max(120),
+});
+export type NodeSummary = z.infer<typeof NodeSummary>;
+
+export const FleetTelemetryFrame = z.strictObject({ at: z.number(), nodes: z.array(NodeSummary) });
+export type FleetTelemetryFrame = z.infer<typeof FleetTelemetryFrame>;
+
+/** A chart's worth of history, already downsampled to at most the requested points. */
+export const HistoryRange = z.enum(['1h', '24h', '7d', '30d']);
+export type HistoryRange = z.infer<typeof HistoryRange>;
+export const RANGE_MS: Record<HistoryRange, number> = { '1h': 3600_000, '24h': 86_400_000, '7d': 7 * 86_400_000, '30d': 30 * 86_400_000 };

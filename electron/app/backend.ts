@@ -21,6 +21,7 @@ import { HistoryStore } from '../services/telemetry/history.js';
 import { AlertEngine } from '../services/telemetry/alerts.js';
 import type { Alert, AlertThresholds } from '../../shared/alerts.js';
 import { hottestTemp } from '../../shared/telemetry.js';
+import { historyCsv, historyForChart } from '../services/telemetry/history-view.js';
 import { APP_VERSION } from './version.js';
 
 export interface BackendOptions {
@@ -38,6 +39,8 @@ export interface BackendOptions {
   alertThresholds?: AlertThresholds;
   /** Desktop notification for a new alert (the Electron adapter); absent elsewhere. */
   notify?: (alert: Alert) => void;
+  /** Keep every enabled node's agent session running, so alerts fire with no window open (the app does). */
+  watchFleet?: boolean;
   prompt?: KeyboardInteractivePrompt;
 }
 
@@ -137,6 +140,10 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
         hottestC: hottestTemp(k.frame),
       })),
     }))
+    .handle('telemetry.history', ({ node, range, to, maxPoints }) =>
+      historyForChart(history, inventory.get(node), node, range, maxPoints, settings.get().slo, to),
+    )
+    .handle('telemetry.exportCsv', ({ node, range }) => historyCsv(history, node, range))
     .handle('alerts.ack', ({ id }) => alerts.acknowledge(id))
     .handle('fleet.prompt.answer', ({ id, answers }) => ({ delivered: prompts.answer(id, answers) }))
     .topic('heartbeat', (_params, emit) => heartbeat.subscribe(emit))
@@ -145,6 +152,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     .topic('fleet.run', ({ runId }, emit) => runner.follow(runId, emit))
     .topic('fleet.prompt', (_params, emit) => prompts.onPrompt(emit))
     .topic('telemetry.node', ({ node }, emit) => telemetry.watch(node, emit))
+    .topic('telemetry.fleet', (_params, emit) => telemetry.watchFleet(emit))
     .topic('alerts', (_params, emit) => alerts.onChange(emit))
     .topic('audit.appended', (_params, emit) => {
       const out = coalesce((head: { seq: number; hash: string }) => emit({ head }), 250);
@@ -154,6 +162,8 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
         out.cancel();
       };
     });
+
+  const stopFleetWatch = options.watchFleet ? telemetry.watchFleet(() => undefined) : undefined;
 
   return {
     router,
@@ -168,6 +178,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     secrets,
     close: async () => {
       heartbeat.stop();
+      stopFleetWatch?.();
       telemetry.stopAll();
       history.close();
       await pool.closeAll();

@@ -4,6 +4,7 @@ import { Settings, SettingsPatch } from '../settings.js';
 import { FleetNode, NodeName, NodePatch, NodeStatus } from '../fleet.js';
 import { FleetRunRequest } from '../fleet-commands.js';
 import { Alert } from '../alerts.js';
+import { HistoryRange } from '../telemetry.js';
 
 /**
  * Invoke channels: name → request schema → response schema. The main side validates every request
@@ -115,6 +116,35 @@ export const channels = {
         }),
       ),
     }),
+  },
+  /** GPU history of a node from local storage (works offline), one series per GPU, downsampled. */
+  'telemetry.history': {
+    request: z.strictObject({
+      node: NodeName,
+      range: HistoryRange,
+      to: z.number().optional(),
+      maxPoints: z.number().int().min(10).max(4000),
+    }),
+    response: z.strictObject({
+      from: z.number(),
+      to: z.number(),
+      resolution: z.enum(['raw', '1m', '1h']),
+      gpus: z.array(z.number().int()),
+      /** Columns util0, temp0, power0, mem0, util1, …; null where there was no sample. */
+      points: z.array(z.record(z.string(), z.number().nullable())),
+      latency: z.array(
+        z.strictObject({
+          endpoint: z.string(),
+          objectiveMs: z.number().nullable(),
+          points: z.array(z.record(z.string(), z.number().nullable())),
+        }),
+      ),
+    }),
+  },
+  /** The same history as CSV text (one row per GPU sample), for a spreadsheet or an incident report. */
+  'telemetry.exportCsv': {
+    request: z.strictObject({ node: NodeName, range: HistoryRange }),
+    response: z.strictObject({ filename: z.string(), csv: z.string(), rows: z.number().int() }),
   },
   'alerts.list': { request: Empty, response: z.strictObject({ alerts: z.array(Alert) }) },
   'alerts.ack': { request: z.strictObject({ id: z.string().max(300) }), response: Alert },

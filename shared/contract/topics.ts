@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { FleetRunFrame } from '../fleet-commands.js';
 import { NodeName, NodeStatus } from '../fleet.js';
-import { TelemetryFrame } from '../telemetry.js';
+import { FleetTelemetryFrame, TelemetryFrame } from '../telemetry.js';
 import { Alert } from '../alerts.js';
 
 /**
@@ -41,6 +41,8 @@ export const topics = {
   'fleet.run': { params: z.strictObject({ runId: z.string().uuid() }), frame: FleetRunFrame },
   /** Live GPU and host telemetry of one node; watching starts its agent session. */
   'telemetry.node': { params: z.strictObject({ node: NodeName }), frame: TelemetryFrame },
+  /** Every enabled node's summary once a second; subscribing starts the agent sessions of the fleet. */
+  'telemetry.fleet': { params: NoParams, frame: FleetTelemetryFrame },
   /** Alerts as they fire, change, resolve or are acknowledged. */
   alerts: { params: NoParams, frame: Alert },
   'fleet.prompt': {

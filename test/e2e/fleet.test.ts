@@ -1,7 +1,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { down, enableKeyboardInteractive, setScenario, up, type BedState } from '../testbed/bed.js';
+import fs from 'node:fs';
+import { cut, down, enableKeyboardInteractive, restore, setScenario, up, type BedState } from '../testbed/bed.js';
 import { TEST_PASSWORD } from '../testbed/layout.js';
 import { hostFingerprint } from '../integration/helpers/fleet.js';
 import { keepScreenshot, openConsole } from './browser.js';
@@ -113,6 +114,37 @@ describe('Fleet in Chromium against the simulated fleet', () => {
       .toMatch(/(just now|\d+ s ago) · GPU ok · \d+ °C/);
   });
 
+  it('shows the fleet as tiles with sparklines, and the last hour of a node from history with a CSV export', async () => {
+    await page.getByRole('button', { name: 'Tiles' }).click();
+    const tile = page.locator('[data-testid="tile"][data-node="e2e-01"]');
+    await expect.poll(() => tile.getAttribute('data-level'), { timeout: 15_000 }).toBe('ok');
+    expect(await tile.textContent()).toMatch(/\d GPUs? healthy.*\d+ °C/);
+    // Sparklines fill as samples arrive: a path with at least one segment.
+    await expect
+      .poll(async () => (await tile.locator('svg.sparkline path').first().getAttribute('d'))?.includes('L'), { timeout: 15_000 })
+      .toBe(true);
+    await keepScreenshot(page, 'fleet-tiles');
+    await tile.click();
+    await page.getByRole('button', { name: '1 h' }).click();
+    const history = page.getByTestId('history-charts');
+    await expect.poll(async () => Number(await history.getAttribute('data-points')), { timeout: 15_000 }).toBeGreaterThan(0);
+    await expect.poll(() => history.locator('.recharts-line').count()).toBe(8);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);
+    expect(download.suggestedFilename()).toMatch(/^edgeward-e2e-01-1h-.*\.csv$/);
+    const csv = fs.readFileSync((await download.path())!, 'utf8').split('\n');
+    expect(csv[0]).toBe('time,node,gpu,utilization_pct,temperature_c,power_w,memory_used_mib');
+    expect(csv[1]).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z,e2e-01,[01],\d+/);
+    const [png] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export PNG' }).click()]);
+    const bytes = fs.readFileSync((await png.path())!);
+    expect(bytes.subarray(1, 4).toString()).toBe('PNG');
+    await page.getByRole('button', { name: 'Live' }).click();
+    await page
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: /^Fleet/ })
+      .click();
+    await page.getByRole('button', { name: 'Table' }).click();
+  });
+
   it('asks a keyboard-interactive (MFA) node its questions in a dialog', async () => {
     const node = bed.nodes[1]!;
     await enableKeyboardInteractive(node);
@@ -157,4 +189,28 @@ describe('Fleet in Chromium against the simulated fleet', () => {
     await expect.poll(() => page.locator('main h1').textContent()).toBe('Fleet');
     expect(await page.locator('.data-table tbody').textContent()).not.toContain('e2e-mfa');
   });
+
+  it('starts offline on the last known state, each node with its age, and charts from history', async () => {
+    await browser.close();
+    serve.kill();
+    await new Promise((r) => serve.once('exit', r));
+    cut(bed.nodes[0]!);
+    const served = await startServe(tmp.dir);
+    serve = served.child;
+    ({ browser, page } = await openConsole(served.url, 'Fleet'));
+    const row = page.locator('.data-table tbody tr', { hasText: 'e2e-01' });
+    await expect.poll(() => row.textContent(), { timeout: 10_000 }).toMatch(/(\d+ s|\d+ min) ago · GPU ok · \d+ °C/);
+    await page.getByRole('button', { name: 'Tiles' }).click();
+    const tile = page.locator('[data-testid="tile"][data-node="e2e-01"]');
+    // Never live: no figures pretending to be current, the age of what is known instead.
+    await expect.poll(() => tile.getAttribute('data-level'), { timeout: 20_000 }).toMatch(/unknown|critical/);
+    expect(await tile.getByTestId('tile-age').textContent()).toMatch(/last seen (\d+ s|\d+ min) ago · was \d+ °C/);
+    await tile.click();
+    await page.getByRole('button', { name: '1 h' }).click();
+    await expect
+      .poll(async () => Number(await page.getByTestId('history-charts').getAttribute('data-points')), { timeout: 15_000 })
+      .toBeGreaterThan(0);
+    await keepScreenshot(page, 'offline-node-history');
+    restore(bed.nodes[0]!);
+  }, 60_000);
 });

@@ -4,9 +4,11 @@ import path from 'node:path';
 const root = path.resolve(import.meta.dirname, '..', '..');
 
 /** Runs the built `serve` on a data directory, as a user would, and returns its URL (with token). */
-export async function startServe(dataDir: string): Promise<{ url: string; child: ChildProcess }> {
+export async function startServe(dataDir: string, options: { watchFleet?: boolean } = {}): Promise<{ url: string; child: ChildProcess }> {
   const child = spawn(process.execPath, [path.join(root, 'dist/electron/serve.mjs'), '--json', '--data-dir', dataDir], {
     stdio: ['ignore', 'pipe', 'inherit'],
+    // The fleet view tests make up hundreds of nodes that do not exist: do not dial them all.
+    env: { ...process.env, EDGEWARD_WATCH_FLEET: options.watchFleet ? '1' : '0' },
   });
   const url = await new Promise<string>((resolve, reject) => {
     let buffered = '';

@@ -94,6 +94,7 @@ export class EndpointTracker {
       p99Ms: short.p99Ms ?? null,
       availabilityPct: short.availabilityPct ?? null,
       objective: target ? describeSlo(target) : null,
+      objectiveMs: target?.latency?.belowMs ?? null,
       meetsSlo: target ? (meetsSlo(short, target) ?? null) : null,
       burnRateShort: judged(now - BURN_WINDOWS.shortMs),
       burnRateLong: judged(now - BURN_WINDOWS.longMs),

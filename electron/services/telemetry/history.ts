@@ -215,6 +215,35 @@ export class HistoryStore {
     return { resolution: '1m', points };
   }
 
+  /** GPU indexes with samples for a node since `from` (in any table that covers that time). */
+  gpusOf(node: string, from: number): number[] {
+    return (
+      this.db
+        .prepare(
+          'SELECT gpu FROM gpu_raw WHERE node = ? AND ts >= ? UNION SELECT gpu FROM gpu_1m WHERE node = ? AND ts >= ? UNION SELECT gpu FROM gpu_1h WHERE node = ? AND ts >= ? ORDER BY gpu',
+        )
+        .all(node, from, node, from, node, from) as { gpu: number }[]
+    ).map((r) => r.gpu);
+  }
+
+  /** Raw rows for export, oldest first. */
+  rawRows(
+    node: string,
+    from: number,
+    to: number,
+  ): { gpu: number; ts: number; util: number | null; temp: number | null; power: number | null; mem: number | null }[] {
+    return this.db
+      .prepare('SELECT gpu, ts, util, temp, power, mem FROM gpu_raw WHERE node = ? AND ts >= ? AND ts <= ? ORDER BY ts, gpu')
+      .all(node, from, to) as {
+      gpu: number;
+      ts: number;
+      util: number | null;
+      temp: number | null;
+      power: number | null;
+      mem: number | null;
+    }[];
+  }
+
   /** Endpoints with history for a node (an endpoint removed from the inventory still has its past). */
   endpointsOf(node: string): string[] {
     return (

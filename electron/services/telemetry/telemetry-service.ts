@@ -1,4 +1,14 @@
-import type { ContainerStatus, AgentFrame, GpuHealth, GpuSample, HostSample, TelemetryFrame, XidEvent } from '../../../shared/telemetry.js';
+import type {
+  AgentFrame,
+  ContainerStatus,
+  FleetTelemetryFrame,
+  GpuHealth,
+  GpuSample,
+  HostSample,
+  TelemetryFrame,
+  XidEvent,
+} from '../../../shared/telemetry.js';
+import { summarizeNode } from '../../../shared/fleet-summary.js';
 import { PROFILE_SLOS, type SloSettings } from '../../../shared/slo.js';
 import type { FleetNode } from '../../../shared/fleet.js';
 import { AppErrorException, appError } from '../../../shared/errors.js';
@@ -28,6 +38,9 @@ export interface TelemetryOptions {
 const NO_RETRY = new Set(['CANCELLED', 'AUTH_FAILED', 'HOSTKEY_UNKNOWN', 'HOSTKEY_CHANGED', 'DISABLED', 'NOT_FOUND']);
 
 const DEFAULTS: TelemetryOptions = { intervalMs: 1000, windowSamples: 600, publishEveryMs: 250 };
+
+/** Samples per sparkline in the fleet overview (a minute at the default interval). */
+const SPARK_POINTS = 60;
 
 /** Xid events count toward alerts for this long. */
 export const XID_WINDOW_MS = 10 * 60_000;
@@ -241,6 +254,22 @@ class Session {
     };
   }
 
+  /** Sparkline series: per sample position, mean utilization and hottest temperature across GPUs. */
+  sparks(n: number): { util: (number | null)[]; temp: (number | null)[] } {
+    const rings = [...this.windows.values()].map((r) => r.toArray().slice(-n));
+    const len = Math.max(0, ...rings.map((r) => r.length));
+    const util: (number | null)[] = [];
+    const temp: (number | null)[] = [];
+    for (let i = 0; i < len; i++) {
+      const at = rings.map((r) => r[r.length - len + i]).filter((g): g is GpuSample => g !== undefined);
+      const u = at.map((g) => g.utilGpu).filter((x): x is number => x !== null);
+      const t = at.map((g) => g.tempC).filter((x): x is number => x !== null);
+      util.push(u.length ? Math.round(u.reduce((a, b) => a + b, 0) / u.length) : null);
+      temp.push(t.length ? Math.max(...t) : null);
+    }
+    return { util, temp };
+  }
+
   /** While lost, frames keep coming (once a second) so ages and unreachable alerts move on. */
   tick(): void {
     if (this.state === 'lost') this.publisher.push(undefined);
@@ -306,6 +335,55 @@ export class TelemetryService {
         session.stop();
         this.sessions.delete(node);
       }
+    };
+  }
+
+  /**
+   * Every enabled node, summarized once a second, for the fleet overview; following the inventory
+   * as nodes are added, disabled or removed. Sessions are shared with node views and alerts.
+   */
+  watchFleet(listener: (f: FleetTelemetryFrame) => void, everyMs = 1000): () => void {
+    const leaves = new Map<string, () => void>();
+    const latest = new Map<string, TelemetryFrame>();
+    const lostSince = new Map<string, number>();
+    const sync = () => {
+      // Gateways carry no GPUs: their reachability shows in the fleet status, not as GPU alarms.
+      const wanted = new Set(
+        this.inventory
+          .list()
+          .filter((n) => n.enabled && n.role !== 'gateway')
+          .map((n) => n.name),
+      );
+      for (const [name, leave] of leaves) {
+        if (wanted.has(name)) continue;
+        leave();
+        leaves.delete(name);
+        latest.delete(name);
+      }
+      for (const name of wanted) {
+        if (!leaves.has(name))
+          leaves.set(
+            name,
+            this.watch(name, (f) => latest.set(name, f)),
+          );
+      }
+    };
+    const emit = () => {
+      sync();
+      const nodes = [...latest.values()].map((f) => {
+        if (f.session === 'lost') {
+          if (!lostSince.has(f.node)) lostSince.set(f.node, f.at);
+        } else lostSince.delete(f.node);
+        return summarizeNode(f, this.sessions.get(f.node)?.sparks(SPARK_POINTS) ?? { util: [], temp: [] }, lostSince.get(f.node));
+      });
+      listener({ at: Date.now(), nodes });
+    };
+    emit();
+    const timer = setInterval(emit, everyMs);
+    return () => {
+      clearInterval(timer);
+      for (const leave of leaves.values()) leave();
+      leaves.clear();
     };
   }
 

@@ -15,6 +15,7 @@ export function SettingsView({ settings, onSaved }: { settings: Settings | undef
         <h1>Settings</h1>
       </header>
       {settings ? <SettingsForm settings={settings} onSaved={onSaved} /> : <p>Loading settings…</p>}
+      {settings ? <SloForm settings={settings} onSaved={onSaved} /> : null}
       <About />
       <BridgeSelfTest />
     </div>
@@ -70,6 +71,114 @@ function SettingsForm({ settings, onSaved }: { settings: Settings; onSaved: (s: 
         {error && !error.details ? (
           <span role="alert">
             <StatusBadge kind="error" label={error.message} /> {error.action}
+          </span>
+        ) : null}
+      </div>
+    </form>
+  );
+}
+
+const PROFILES = [
+  { id: 'radiology', label: 'Radiology imaging AI' },
+  { id: 'cds', label: 'Clinical decision support' },
+  { id: 'ehr-batch', label: 'EHR NLP batch' },
+] as const;
+
+/** The objectives endpoints are judged by, per workload profile; each change is audited. */
+function SloForm({ settings, onSaved }: { settings: Settings; onSaved: (s: Settings) => void }) {
+  const initial = Object.fromEntries(
+    PROFILES.map((p) => {
+      const t = settings.slo[p.id];
+      return [
+        p.id,
+        { pct: String(t.latency?.percentile ?? ''), ms: String(t.latency?.belowMs ?? ''), avail: String(t.availabilityPct ?? '') },
+      ];
+    }),
+  ) as Record<(typeof PROFILES)[number]['id'], { pct: string; ms: string; avail: string }>;
+  const [d, setD] = useState(initial);
+  const [error, setError] = useState<AppError>();
+  const [saved, setSaved] = useState(false);
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setSaved(false);
+    const slo = Object.fromEntries(
+      PROFILES.map((p) => {
+        const v = d[p.id];
+        return [
+          p.id,
+          {
+            ...(v.ms.trim() ? { latency: { percentile: Number(v.pct || 95) as 50 | 95 | 99, belowMs: Number(v.ms) } } : {}),
+            ...(v.avail.trim() ? { availabilityPct: Number(v.avail) } : {}),
+          },
+        ];
+      }),
+    ) as Settings['slo'];
+    const result = await bridge.invoke('settings.set', { slo });
+    if (result.ok) {
+      setError(undefined);
+      setSaved(true);
+      onSaved(result.value);
+    } else setError(result.error);
+  };
+  return (
+    <form className="card form wide" onSubmit={submit} aria-labelledby="settings-slo">
+      <h2 id="settings-slo">Service-level objectives</h2>
+      <small>
+        Endpoints are judged by their node&apos;s workload profile. Burn-rate alerts fire when both the last 5 minutes and the last hour
+        spend the error budget 6× (warning) or 14.4× (critical) faster than the objective allows.
+      </small>
+      <table className="data-table">
+        <thead>
+          <tr>
+            <th>Profile</th>
+            <th>Latency percentile</th>
+            <th>Below (ms)</th>
+            <th>Availability (%)</th>
+          </tr>
+        </thead>
+        <tbody>
+          {PROFILES.map((p) => (
+            <tr key={p.id}>
+              <td>{p.label}</td>
+              <td>
+                <select
+                  aria-label={`${p.label} latency percentile`}
+                  value={d[p.id].pct}
+                  onChange={(e) => setD({ ...d, [p.id]: { ...d[p.id], pct: e.target.value } })}
+                >
+                  <option value="">none</option>
+                  <option value="50">p50</option>
+                  <option value="95">p95</option>
+                  <option value="99">p99</option>
+                </select>
+              </td>
+              <td>
+                <input
+                  aria-label={`${p.label} latency objective in ms`}
+                  inputMode="numeric"
+                  value={d[p.id].ms}
+                  onChange={(e) => setD({ ...d, [p.id]: { ...d[p.id], ms: e.target.value } })}
+                />
+              </td>
+              <td>
+                <input
+                  aria-label={`${p.label} availability objective`}
+                  inputMode="decimal"
+                  value={d[p.id].avail}
+                  onChange={(e) => setD({ ...d, [p.id]: { ...d[p.id], avail: e.target.value } })}
+                />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <div className="row">
+        <button type="submit">Save objectives</button>
+        {saved ? <StatusBadge kind="ok" label="Saved" /> : null}
+        {error ? (
+          <span role="alert">
+            <StatusBadge kind="error" label={error.message} /> {error.details?.map((x) => `${x.path}: ${x.message}`).join('; ')}{' '}
+            {error.action}
           </span>
         ) : null}
       </div>

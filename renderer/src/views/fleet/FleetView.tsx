@@ -12,6 +12,7 @@ import type { FleetNode, NodeStatus, Selection } from '../../../../shared/fleet.
 import { AddNodeWizard } from './AddNodeWizard';
 import { CommandRunner } from './CommandRunner';
 import { ImportPanel } from './ImportPanel';
+import { FleetOverview } from './FleetOverview';
 
 type TreeSel = { site?: string; department?: string };
 
@@ -72,6 +73,7 @@ export function FleetView({ sub }: { sub: string | undefined }) {
   if (sub === 'add') return <AddNodeWizard nodes={nodes ?? []} onDone={() => void fleet.reload()} />;
   if (sub === 'import') return <ImportPanel onDone={() => void fleet.reload()} />;
   if (sub === 'run') return <CommandRunner nodes={nodes ?? []} selection={selection} />;
+  const tiles = sub === 'overview';
 
   const counts = new Map<string, number>();
   for (const n of nodes ?? []) {
@@ -131,6 +133,14 @@ export function FleetView({ sub }: { sub: string | undefined }) {
           {[...counts.entries()].map(([label, n]) => ` · ${n} ${label.toLowerCase()}`).join('')}
         </span>
         <span className="spacer" />
+        <span className="range-picker" role="group" aria-label="Fleet layout">
+          <button type="button" className="secondary" aria-pressed={!tiles} onClick={() => navigate('fleet')}>
+            Table
+          </button>
+          <button type="button" className="secondary" aria-pressed={tiles} onClick={() => navigate('fleet', 'overview')}>
+            Tiles
+          </button>
+        </span>
         <button type="button" onClick={() => navigate('fleet', 'add')}>
           Add node
         </button>
@@ -151,6 +161,8 @@ export function FleetView({ sub }: { sub: string | undefined }) {
             Trying Edgeward out? <code>sudo npm run demo</code> starts a simulated GPU fleet to add.
           </p>
         </EmptyState>
+      ) : tiles ? (
+        <FleetOverview />
       ) : (
         <div className="fleet-body">
           <nav className="fleet-tree" aria-label="Sites and departments">

@@ -1,11 +1,13 @@
 import { StatusBadge } from '../../components/StatusBadge';
 import { useStream } from '../../hooks/useBridge';
 import { LiveCharts } from './LiveCharts';
+import { NodeSignals } from './NodeSignals';
+import type { Layout } from './TimeChart';
 
 const v = (x: number | null, unit = '') => (x === null ? '—' : `${x}${unit}`);
 
 /** The node's GPUs as they are now; watching this panel keeps the node's agent session running. */
-export function LiveTelemetry({ node }: { node: string }) {
+export function LiveTelemetry({ node, layout }: { node: string; layout: Layout }) {
   const { frame, error } = useStream('telemetry.node', { node });
   if (error) return <p role="alert">{error.message}</p>;
   const session = frame?.session ?? 'starting';
@@ -68,7 +70,8 @@ export function LiveTelemetry({ node }: { node: string }) {
           ) : null}
         </tbody>
       </table>
-      <LiveCharts frame={frame} />
+      <NodeSignals frame={frame} />
+      <LiveCharts frame={frame} layout={layout} />
     </section>
   );
 }

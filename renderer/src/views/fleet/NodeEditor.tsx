@@ -19,6 +19,9 @@ export function NodeEditor({ node, onChanged }: { node: FleetNode; onChanged: ()
     department: node.department,
     tags: node.tags.join(', '),
     role: node.role,
+    profiles: node.profiles.join(', '),
+    endpoints: node.endpoints.map((e) => [e.name, e.port, e.model ?? '', e.profile ?? ''].join(':').replace(/:+$/, '')).join('\n'),
+    interval: node.telemetryIntervalMs ? String(node.telemetryIntervalMs / 1000) : '',
   });
   const [error, setError] = useState<AppError>();
   const [saved, setSaved] = useState(false);
@@ -45,6 +48,26 @@ export function NodeEditor({ node, onChanged }: { node: FleetNode; onChanged: ()
           .map((t) => t.trim())
           .filter(Boolean),
         role: d.role,
+        profiles: d.profiles
+          .split(',')
+          .map((t) => t.trim())
+          .filter(Boolean) as FleetNode['profiles'],
+        // "name:port[:model[:profile]]" a line; the main side validates every part and names the bad one.
+        endpoints: d.endpoints
+          .split('\n')
+          .map((l) => l.trim())
+          .filter(Boolean)
+          .map((l) => {
+            const [name = '', port = '', model = '', profile = ''] = l.split(':').map((x) => x.trim());
+            return {
+              name,
+              port: Number(port),
+              input: 'INPUT0',
+              ...(model ? { model } : {}),
+              ...(profile ? { profile: profile as NonNullable<FleetNode['endpoints'][number]['profile']> } : {}),
+            };
+          }),
+        ...(d.interval.trim() ? { telemetryIntervalMs: Math.round(Number(d.interval) * 1000) } : {}),
       },
     });
     if (!r.ok) return setError(r.error);
@@ -94,6 +117,18 @@ export function NodeEditor({ node, onChanged }: { node: FleetNode; onChanged: ()
         <label>
           Tags (comma separated)
           <input value={d.tags} onChange={(e) => set({ tags: e.target.value })} />
+        </label>
+        <label>
+          Workload profiles (radiology, cds, ehr-batch)
+          <input value={d.profiles} onChange={(e) => set({ profiles: e.target.value })} />
+        </label>
+        <label>
+          Telemetry interval (s, empty for 1 s)
+          <input value={d.interval} onChange={(e) => set({ interval: e.target.value })} inputMode="decimal" />
+        </label>
+        <label className="span2">
+          Inference endpoints, probed on the node at 127.0.0.1 (one a line: name:port[:model[:profile]])
+          <textarea rows={3} value={d.endpoints} onChange={(e) => set({ endpoints: e.target.value })} placeholder="cxr:8000:chest-xray" />
         </label>
       </div>
       <ErrorNote error={error} />

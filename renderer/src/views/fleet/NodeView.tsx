@@ -10,7 +10,7 @@ import type { NodeTestResult } from '../../../../shared/contract/channels.js';
 import type { AppError } from '../../../../shared/errors.js';
 import { TrustPrompt } from './TrustPrompt';
 import { NodeEditor } from './NodeEditor';
-import { LiveTelemetry } from './LiveTelemetry';
+import { TelemetryPanel } from './TelemetryPanel';
 
 /** One node: how it is reached, its host key, its last problem, and what can be done about it. */
 export function NodeView({ name }: { name: string | undefined }) {
@@ -116,7 +116,7 @@ export function NodeView({ name }: { name: string | undefined }) {
         </section>
       ) : null}
       {node.enabled && !['hostkey-unknown', 'hostkey-changed', 'auth-failed'].includes(status?.status ?? 'idle') ? (
-        <LiveTelemetry node={node.name} />
+        <TelemetryPanel node={node.name} />
       ) : null}
       <NodeEditor key={node.name} node={node} onChanged={() => void fleet.reload()} />
       <section className="card form">

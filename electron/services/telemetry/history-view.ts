@@ -1,0 +1,85 @@
+import { stringify } from 'csv-stringify/sync';
+import { downsampleMinMax, type SeriesPoint } from '../../../shared/downsample.js';
+import type { FleetNode } from '../../../shared/fleet.js';
+import type { SloSettings } from '../../../shared/slo.js';
+import { RANGE_MS, type HistoryRange } from '../../../shared/telemetry.js';
+import type { HistoryStore } from './history.js';
+
+const RESOLUTION_MS = { raw: 1000, '1m': 60_000, '1h': 3600_000 } as const;
+const METRICS = ['util', 'temp', 'power', 'mem'] as const;
+
+/**
+ * History shaped for charts: one row per instant with a column per GPU and metric (util0, temp0, …),
+ * at most `maxPoints` rows, gaps kept as nulls. Latency per endpoint, with its SLO line.
+ */
+export function historyForChart(
+  store: HistoryStore,
+  node: FleetNode | undefined,
+  name: string,
+  range: HistoryRange,
+  maxPoints: number,
+  slo: SloSettings,
+  to = Date.now(),
+) {
+  const from = to - RANGE_MS[range];
+  const gpus = store.gpusOf(name, from);
+  const rows = new Map<number, SeriesPoint>();
+  let resolution: 'raw' | '1m' | '1h' = 'raw';
+  for (const gpu of gpus) {
+    const q = store.query(name, gpu, from, to);
+    resolution = q.resolution;
+    const step = RESOLUTION_MS[q.resolution];
+    for (const p of q.points) {
+      // GPUs of one sample arrive milliseconds apart: one row per step of the data's resolution.
+      const ts = Math.round(p.ts / step) * step;
+      const row = rows.get(ts) ?? { ts };
+      row[`util${gpu}`] = p.util;
+      row[`temp${gpu}`] = p.tempC;
+      row[`power${gpu}`] = p.powerW;
+      row[`mem${gpu}`] = p.memUsedMiB;
+      rows.set(ts, row);
+    }
+  }
+  const keys = gpus.flatMap((g) => METRICS.map((m) => `${m}${g}`));
+  const sorted = [...rows.values()].sort((a, b) => a.ts - b.ts);
+  for (const r of sorted) for (const k of keys) r[k] ??= null;
+  const points = downsampleMinMax(sorted, keys, { from, to, maxPoints, resolutionMs: RESOLUTION_MS[resolution] });
+
+  const endpoints = new Set([...(node?.endpoints.map((e) => e.name) ?? []), ...store.endpointsOf(name)]);
+  const latency = [...endpoints].map((endpoint) => {
+    const q = store.queryLatency(name, endpoint, from, to);
+    const ep = node?.endpoints.find((e) => e.name === endpoint);
+    const profile = ep?.profile ?? node?.profiles[0];
+    const objective = profile ? slo[profile].latency : undefined;
+    const pts: SeriesPoint[] = q.points.map((p) => ({ ts: p.ts, p50: p.p50Ms, p95: p.p95Ms, p99: p.p99Ms, avail: p.availabilityPct }));
+    return {
+      endpoint,
+      objectiveMs: objective?.belowMs ?? null,
+      points: downsampleMinMax(pts, ['p50', 'p95', 'p99', 'avail'], {
+        from,
+        to,
+        maxPoints,
+        resolutionMs: q.resolution === 'raw' ? 10_000 : 60_000,
+      }),
+    };
+  });
+  return { from, to, resolution, gpus, points, latency };
+}
+
+/** Raw samples when the range has them (24 h), else the rollups, as CSV with ISO times. */
+export function historyCsv(store: HistoryStore, name: string, range: HistoryRange, to = Date.now()) {
+  const from = to - RANGE_MS[range];
+  const header = ['time', 'node', 'gpu', 'utilization_pct', 'temperature_c', 'power_w', 'memory_used_mib'];
+  let records: (string | number | null)[][];
+  if (RANGE_MS[range] <= 86_400_000) {
+    records = store.rawRows(name, from, to).map((r) => [new Date(r.ts).toISOString(), name, r.gpu, r.util, r.temp, r.power, r.mem]);
+  } else {
+    records = store
+      .gpusOf(name, from)
+      .flatMap((gpu) => store.query(name, gpu, from, to).points.map((p) => ({ gpu, p })))
+      .sort((a, b) => a.p.ts - b.p.ts || a.gpu - b.gpu)
+      .map(({ gpu, p }) => [new Date(p.ts).toISOString(), name, gpu, p.util, p.tempC, p.powerW, p.memUsedMiB]);
+  }
+  const stamp = new Date(to).toISOString().replace(/[:.]/g, '-');
+  return { filename: `edgeward-${name}-${range}-${stamp}.csv`, csv: stringify([header, ...records]), rows: records.length };
+}

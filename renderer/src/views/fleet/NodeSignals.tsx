@@ -1,0 +1,123 @@
+import type { TelemetryFrame } from '../../../../shared/telemetry.js';
+import { StatusBadge } from '../../components/StatusBadge';
+
+const ms = (x: number | null) => (x === null ? '—' : `${Math.round(x)} ms`);
+const rate = (x: number | null) => (x === null ? '—' : `${x.toFixed(1)}×`);
+
+/** The node's inference endpoints (with their SLO), managed containers and recent Xid events. */
+export function NodeSignals({ frame }: { frame: TelemetryFrame | undefined }) {
+  if (!frame) return null;
+  const endpoints = frame.endpoints ?? [];
+  return (
+    <>
+      {endpoints.length ? (
+        <table className="data-table" data-testid="endpoints">
+          <caption>Inference endpoints (5-minute window; burn rate 5 min / 1 h)</caption>
+          <thead>
+            <tr>
+              <th>Endpoint</th>
+              <th>Last probe</th>
+              <th className="num">p50</th>
+              <th className="num">p95</th>
+              <th className="num">p99</th>
+              <th className="num">Available</th>
+              <th>Objective</th>
+              <th className="num">Burn rate</th>
+            </tr>
+          </thead>
+          <tbody>
+            {endpoints.map((e) => (
+              <tr key={e.name} data-endpoint={e.name}>
+                <td>
+                  {e.name}
+                  {e.model ? <span className="small"> · {e.model}</span> : null}
+                </td>
+                <td>
+                  {e.lastOk === null ? (
+                    <StatusBadge kind="pending" label="waiting" />
+                  ) : e.lastOk ? (
+                    <StatusBadge kind="ok" label={ms(e.lastMs)} />
+                  ) : (
+                    <StatusBadge kind="error" label="failing" title={e.lastError} />
+                  )}
+                  {e.lastOk === false && e.lastError ? <div className="small">{e.lastError}</div> : null}
+                </td>
+                <td className="num">{ms(e.p50Ms)}</td>
+                <td className="num">{ms(e.p95Ms)}</td>
+                <td className="num">{ms(e.p99Ms)}</td>
+                <td className="num">{e.availabilityPct === null ? '—' : `${e.availabilityPct.toFixed(2)} %`}</td>
+                <td>
+                  {e.objective ?? 'none (no workload profile)'}{' '}
+                  {e.meetsSlo === null ? null : e.meetsSlo ? (
+                    <StatusBadge kind="ok" label="met" />
+                  ) : (
+                    <StatusBadge kind="error" label="missed" />
+                  )}
+                </td>
+                <td className="num">
+                  {rate(e.burnRateShort)} / {rate(e.burnRateLong)}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+      {frame.containers ? (
+        <table className="data-table" data-testid="containers">
+          <caption>
+            Managed containers ({frame.containers.runtime === 'none' ? 'no container runtime on the node' : frame.containers.runtime})
+          </caption>
+          <thead>
+            <tr>
+              <th>Container</th>
+              <th>State</th>
+              <th>Health</th>
+              <th className="num">Restarts</th>
+              <th>Deployment / revision</th>
+              <th>Image</th>
+            </tr>
+          </thead>
+          <tbody>
+            {frame.containers.list.map((c) => (
+              <tr key={c.name}>
+                <td>{c.name}</td>
+                <td>
+                  <StatusBadge kind={c.state === 'running' ? 'ok' : c.state === 'restarting' ? 'warn' : 'error'} label={c.state} />
+                </td>
+                <td>{c.health || '—'}</td>
+                <td className="num">{c.restarts}</td>
+                <td>
+                  {c.deployment} / {c.revision}
+                </td>
+                <td className="small">{c.image}</td>
+              </tr>
+            ))}
+            {frame.containers.list.length === 0 ? (
+              <tr>
+                <td colSpan={6} className="table-empty">
+                  No containers deployed by Edgeward on this node.
+                </td>
+              </tr>
+            ) : null}
+          </tbody>
+        </table>
+      ) : null}
+      {frame.xid ? (
+        <div data-testid="xid">
+          {frame.xid.available === false ? <p className="small">{frame.xid.message}</p> : null}
+          {frame.xid.recent.length ? (
+            <ul className="small">
+              {frame.xid.recent.map((x) => (
+                <li key={`${x.at}-${x.code}-${x.pci}`}>
+                  {new Date(x.at).toLocaleTimeString()} · {x.gpu !== null ? `GPU ${x.gpu}` : x.pci} · Xid {x.code}: {x.text}
+                </li>
+              ))}
+            </ul>
+          ) : frame.xid.available ? (
+            <p className="small">No Xid events in the last 10 minutes.</p>
+          ) : null}
+        </div>
+      ) : null}
+    </>
+  );
+}
