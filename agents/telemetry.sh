@@ -1,6 +1,6 @@
 #!/bin/sh
 # Edgeward telemetry agent. Streamed over SSH as
-#   sh -s -- INTERVAL_MS MODEL_DIR [ENDPOINT PORT MODEL INPUT]...
+#   sh -s -- INTERVAL_MS MODEL_DIR PROBE_MS [ENDPOINT PORT MODEL INPUT]...
 # nothing is installed on the node. Prints one JSON object per line:
 #   {"t":"hello",...}                       once, at start
 #   {"t":"gpu","csv":"<nvidia-smi row>"}    one per GPU per interval, fields as in GPU_FIELDS
@@ -16,13 +16,20 @@
 set -u
 INTERVAL_MS=${1:-1000}
 MODEL_DIR=${2:-/}
-[ $# -ge 2 ] && shift 2 || shift $#
+PROBE_MS=${3:-5000}
+[ $# -ge 3 ] && shift 3 || shift $#
 case "$INTERVAL_MS" in *[!0-9]*|'') INTERVAL_MS=1000 ;; esac
+case "$PROBE_MS" in *[!0-9]*|'') PROBE_MS=5000 ;; esac
 [ "$INTERVAL_MS" -lt 200 ] && INTERVAL_MS=200
 INTERVAL_S=$(( (INTERVAL_MS + 999) / 1000 ))
-GPU_FIELDS="index,uuid,name,pci.bus_id,utilization.gpu,utilization.memory,memory.used,memory.total,temperature.gpu,power.draw,power.limit,clocks.sm,ecc.errors.corrected.volatile.total,ecc.errors.uncorrected.volatile.total,pcie.link.gen.current,pcie.link.width.current,pstate,clocks_event_reasons.active"
-# Containers change slowly and `ps` + `inspect` cost two processes: every fifth interval.
-CTR_EVERY=5
+PROBE_S=$(( (PROBE_MS + 999) / 1000 ))
+GPU_FIELDS="timestamp,index,uuid,name,pci.bus_id,utilization.gpu,utilization.memory,memory.used,memory.total,temperature.gpu,power.draw,power.limit,clocks.sm,ecc.errors.corrected.volatile.total,ecc.errors.uncorrected.volatile.total,pcie.link.gen.current,pcie.link.width.current,pstate,clocks_event_reasons.active"
+# The budget is under 1 % of a core at 1 Hz, and every process started costs 1–30 ms: per interval
+# the agent starts only `sleep`; the kernel log is read every 5th, disk space every 30th, the
+# container runtime (the costliest) every 10th interval.
+XID_EVERY=5
+DF_EVERY=30
+CTR_EVERY=10
 
 # JSON string body: backslash and quote escaped, control characters dropped.
 esc() { printf '%s' "$1" | tr -d '\000-\037' | sed 's/\\/\\\\/g; s/"/\\"/g'; }
@@ -40,22 +47,33 @@ printf '{"t":"hello","agent":"telemetry","v":2,"interval_ms":%s,"host":"%s","fie
 # Xid events: only lines that appear after the session started count (a window, not a history).
 xid_seen=-1
 xid_check() {
-  if ! out=$(dmesg 2>&1); then
-    if [ "$xid_seen" -ne -2 ]; then
-      printf '{"t":"xid_source","available":false,"message":"%s"}\n' "$(str "$(printf '%s' "$out" | head -n 1)")"
+  if [ "$xid_seen" -eq -1 ]; then
+    # Once: can this user read the kernel log at all (kernel.dmesg_restrict)?
+    if ! err=$(dmesg 2>&1 >/dev/null); then
+      printf '{"t":"xid_source","available":false,"message":"%s"}\n' "$(str "${err%%
+*}")"
       xid_seen=-2
+      return
     fi
-    return
   fi
-  lines=$(printf '%s\n' "$out" | grep 'NVRM: Xid')
+  [ "$xid_seen" -eq -2 ] && return
+  lines=$(dmesg 2>/dev/null | grep 'NVRM: Xid')
   n=0
-  [ -n "$lines" ] && n=$(printf '%s\n' "$lines" | wc -l)
+  if [ -n "$lines" ]; then
+    while IFS= read -r _; do n=$((n + 1)); done <<XID
+$lines
+XID
+  fi
   if [ "$xid_seen" -lt 0 ]; then
     printf '{"t":"xid_source","available":true,"baseline":%s}\n' "$n"
   elif [ "$n" -gt "$xid_seen" ]; then
-    printf '%s\n' "$lines" | tail -n "$((n - xid_seen))" | while IFS= read -r l; do
+    skip=$xid_seen
+    while IFS= read -r l; do
+      if [ "$skip" -gt 0 ]; then skip=$((skip - 1)); continue; fi
       printf '{"t":"xid","line":"%s"}\n' "$(str "$l")"
-    done
+    done <<XID
+$lines
+XID
   fi
   # A smaller count means the kernel ring buffer wrapped: start counting from here.
   xid_seen=$n
@@ -85,47 +103,63 @@ containers() {
 
 host_loop() {
   tick=0
+  df_free=0
   while :; do
+    # Builtins only: /proc files read with `read`, no sed or awk per interval.
     read -r l1 l5 l15 _ < /proc/loadavg
-    mt=$(sed -n 's/^MemTotal: *\([0-9]*\).*/\1/p' /proc/meminfo)
-    ma=$(sed -n 's/^MemAvailable: *\([0-9]*\).*/\1/p' /proc/meminfo)
     read -r up _ < /proc/uptime
-    df_free=$(df -Pk "$MODEL_DIR" 2>/dev/null | awk 'NR==2 {print $4}')
+    mt=0; ma=0
+    while read -r k v _; do
+      case "$k" in MemTotal:) mt=$v ;; MemAvailable:) ma=$v; break ;; esac
+    done < /proc/meminfo
+    if [ $((tick % DF_EVERY)) -eq 0 ]; then
+      df_free=$(df -Pk "$MODEL_DIR" 2>/dev/null | { read -r _; read -r _ _ _ free _; echo "${free:-0}"; })
+    fi
     printf '{"t":"host","load1":%s,"load5":%s,"load15":%s,"mem_total_kb":%s,"mem_avail_kb":%s,"uptime_s":%s,"disk_free_kb":%s}\n' \
-      "$l1" "$l5" "$l15" "${mt:-0}" "${ma:-0}" "${up%%.*}" "${df_free:-0}"
-    xid_check
+      "$l1" "$l5" "$l15" "$mt" "$ma" "${up%%.*}" "${df_free:-0}"
+    [ $((tick % XID_EVERY)) -eq 0 ] && xid_check
     [ $((tick % CTR_EVERY)) -eq 0 ] && containers
     tick=$((tick + 1))
     sleep "$INTERVAL_S"
   done
 }
 
-# One timed request: prints "HTTP_CODE SECONDS" ("000 …" when it never got an answer).
-timed() { curl -s -o /dev/null -m 5 -w '%{http_code} %{time_total}' "$@" 2>/dev/null || true; }
+# Both requests of an endpoint in one curl (its start-up is most of a probe's cost); one line each:
+# "HTTP_CODE SECONDS", "000 ..." when there was no answer.
+probe() {
+  port=$1 model=$2 input=$3
+  fmt='%{http_code} %{time_total}\n'
+  if [ -n "$model" ]; then
+    curl -s -o /dev/null -m 5 -w "$fmt" "http://127.0.0.1:$port/v2/health/ready" \
+      --next -s -o /dev/null -m 5 -w "$fmt" -X POST -H 'Content-Type: application/json' \
+      --data "{\"id\":\"ew-probe\",\"inputs\":[{\"name\":\"$input\",\"shape\":[1,4],\"datatype\":\"FP32\",\"data\":[0,0,0,0]}]}" \
+      "http://127.0.0.1:$port/v2/models/$model/infer" 2>/dev/null
+  else
+    curl -s -o /dev/null -m 5 -w "$fmt" "http://127.0.0.1:$port/v2/health/ready" 2>/dev/null
+  fi
+}
 
 probe_loop() {
   if ! command -v curl >/dev/null 2>&1; then
     printf '{"t":"probe_state","available":false,"message":"curl not found on PATH: latency probes need curl"}\n'
     return
   fi
-  i=0
   while :; do
     for ep in $ENDPOINTS; do
       # ep is NAME:PORT:MODEL:INPUT, each part from a strict alphabet (checked by the console).
       name=${ep%%:*}; rest=${ep#*:}; port=${rest%%:*}; rest=${rest#*:}; model=${rest%%:*}; input=${rest#*:}
-      r=$(timed "http://127.0.0.1:$port/v2/health/ready")
-      rc=${r%% *}; rs=${r#* }
-      ic=""; is=""
-      if [ -n "$model" ] && [ "$rc" = 200 ]; then
-        i=$((i + 1))
-        r=$(timed -X POST -H 'Content-Type: application/json' \
-          --data "{\"id\":\"ew-probe-$i\",\"inputs\":[{\"name\":\"$input\",\"shape\":[1,4],\"datatype\":\"FP32\",\"data\":[0,0,0,0]}]}" \
-          "http://127.0.0.1:$port/v2/models/$model/infer")
-        ic=${r%% *}; is=${r#* }
+      result=$(probe "$port" "$model" "$input")
+      first=${result%%
+*}
+      rc=${first%% *}; rs=${first#* }; ic=""; is=""
+      if [ -n "$model" ]; then
+        second=${result#*
+}
+        ic=${second%% *}; is=${second#* }
       fi
-      printf '{"t":"probe","ep":"%s","ready":"%s","ready_s":"%s","infer":"%s","infer_s":"%s"}\n' "$name" "$rc" "$rs" "$ic" "$is"
+      printf '{"t":"probe","ep":"%s","ready":"%s","ready_s":"%s","infer":"%s","infer_s":"%s"}\n' "$name" "${rc:-000}" "${rs:-0}" "$ic" "$is"
     done
-    sleep "$INTERVAL_S"
+    sleep "$PROBE_S"
   done
 }
 
@@ -160,7 +194,7 @@ gpu_loop() {
   done
 }
 
-# Endpoints come in fours after MODEL_DIR: NAME PORT MODEL INPUT ("-" for no model).
+# Endpoints come in fours after PROBE_MS: NAME PORT MODEL INPUT ("-" for no model).
 ENDPOINTS=""
 while [ $# -ge 4 ]; do
   m=$3; [ "$m" = - ] && m=""

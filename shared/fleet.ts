@@ -64,6 +64,8 @@ export const FleetNode = z.strictObject({
     .default([]),
   /** Telemetry sample interval for this node; the app default (1 s) when absent. */
   telemetryIntervalMs: z.number().int().min(200).max(60_000).optional(),
+  /** How often the endpoints are probed (each probe starts a curl on the node); 5 s when absent. */
+  probeIntervalMs: z.number().int().min(1000).max(300_000).optional(),
   enabled: z.boolean().default(true),
   disabledReason: z.string().max(500).optional(),
 });

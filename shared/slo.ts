@@ -78,12 +78,21 @@ export function windowStats(probes: readonly Probe[], from: number, to: number):
  */
 export function burnRate(probes: readonly Probe[], slo: SloTarget, from: number, to: number): number | undefined {
   const inWindow = probes.filter((p) => p.at >= from && p.at <= to);
-  if (inWindow.length === 0) return undefined;
+  return burnFromCounts(inWindow.filter((p) => isBadProbe(p, slo)).length, inWindow.length, slo);
+}
+
+/** A probe spends error budget when it failed or missed the latency objective. */
+export function isBadProbe(p: { ok: boolean; latencyMs?: number | undefined }, slo: SloTarget): boolean {
+  return !p.ok || (slo.latency !== undefined && (p.latencyMs ?? Infinity) >= slo.latency.belowMs);
+}
+
+/** Burn rate from counts (for callers that keep counts rather than probe lists). */
+export function burnFromCounts(bad: number, total: number, slo: SloTarget): number | undefined {
+  if (total === 0) return undefined;
   const objectivePct = slo.availabilityPct ?? (slo.latency ? slo.latency.percentile : undefined);
   if (objectivePct === undefined) return undefined;
   const budget = 1 - objectivePct / 100;
-  const bad = inWindow.filter((p) => !p.ok || (slo.latency !== undefined && (p.latencyMs ?? Infinity) >= slo.latency.belowMs)).length;
-  return bad / inWindow.length / budget;
+  return bad / total / budget;
 }
 
 /** Whether a window meets the target; undefined when there is no data to judge (a gap is not a pass). */

@@ -68,6 +68,8 @@ export const GpuSample = z.strictObject({
   throttleReasons: z.string().nullable(),
   /** `00000000:01:00.0`: ties kernel Xid lines (which name the PCI bus) to a GPU index. */
   pciBusId: z.string().nullable().optional(),
+  /** When the node took the sample, in the node's local time as nvidia-smi prints it (no zone). */
+  sampledAt: z.string().nullable().optional(),
 });
 export type GpuSample = z.infer<typeof GpuSample>;
 

@@ -195,9 +195,14 @@ export async function startLoopbackServer(options: LoopbackServerOptions): Promi
     droppedFrames: () => dropped,
     close: async () => {
       for (const client of wss.clients) client.close(CloseCode.shuttingDown, 'Edgeward is shutting down');
+      // A page that does not answer the close (gone, frozen) must not keep the app from stopping:
+      // a moment for the close frames to go out, then every socket is cut.
+      await new Promise((r) => setTimeout(r, wss.clients.size ? 200 : 0));
+      for (const client of wss.clients) client.terminate();
       wss.close();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
+      await closed;
     },
   };
 }

@@ -6,6 +6,8 @@ import { benchAudit } from './audit.bench.js';
 import { benchSsh } from './ssh.bench.js';
 import { benchFleetView } from './ui.bench.js';
 import { benchTelemetryIngest } from './telemetry.bench.js';
+import { benchTelemetryMemory } from './telemetry-memory.bench.js';
+import { benchAgentCpu, benchTelemetryLive } from './telemetry-live.bench.js';
 
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
@@ -38,6 +40,15 @@ console.log('\nTelemetry ingest (decoder → rows → live window → SQLite his
 console.log(`  ${fmt(ingest.samples)} GPU samples in ${fmt(ingest.cpuS, 2)} s of CPU → max ${fmt(ingest.maxPerS)} samples/s on one core`);
 console.log(`  at 4,000 samples/s (1 Hz) that is ${fmt(ingest.cpuPctAt4000, 1)} % of one core   (target < 25 %)`);
 
+const mem = await benchTelemetryMemory();
+console.log('\nMain-side memory, 100 nodes × 8 GPUs streaming through the real telemetry service (synthetic agents):');
+console.log(
+  `  ${fmt(mem.samplesPerGpu)} samples per GPU (= ${fmt(mem.equivalentHoursAt1Hz, 1)} h at 1 Hz); heap after GC ${mem.heapMiB.map((m) => fmt(m, 1)).join(' → ')} MiB`,
+);
+console.log(
+  `  growth after warm-up ${fmt(mem.growthMiB, 1)} MiB (flat: within a few MiB); RSS ${mem.rssMiB.map((m) => fmt(m)).join(' → ')} MiB`,
+);
+
 const ui = await benchFleetView();
 console.log('\nFleet view in Chromium, 500 nodes:');
 console.log(`  first render of the table          ${fmt(ui.loadMs)} ms`);
@@ -48,6 +59,21 @@ if (process.getuid?.() === 0) {
   console.log('\nTest bed (network namespaces, sshd, podman, test image):');
   console.log(`  start ${bed.nodes} nodes                     ${fmt(bed.upS, 1)} s   (target < 60 s)`);
   console.log(`  tear down                          ${fmt(bed.downS, 1)} s   (${bed.leftovers} leftovers)`);
+
+  const live = await benchTelemetryLive();
+  console.log(`\nTelemetry in Chromium over the bridge, bed node with 4 GPUs at ${live.intervalMs} ms:`);
+  console.log(
+    `  node sample → drawn                p50 ${fmt(live.latency.p50Ms)} ms, p95 ${fmt(live.latency.p95Ms)} ms, max ${fmt(live.latency.maxMs)} ms over ${live.latency.n} samples   (target p95 < 250 ms)`,
+  );
+  console.log(
+    `  node view, ${live.frames.charts} live charts        median frame ${fmt(live.frames.medianMs, 1)} ms, p95 ${fmt(live.frames.p95Ms, 1)} ms, ${live.frames.over50} of ${live.frames.n} frames over 50 ms   (target median < 16 ms at 60 Hz)`,
+  );
+  const agent = await benchAgentCpu();
+  console.log(
+    'cpuPct' in agent
+      ? `  agent CPU on the node at 1 Hz      ${fmt(agent.cpuPct, 2)} % of one core over ${agent.seconds} s, simulator excluded   (target < 1 %)`
+      : `  agent CPU: skipped (${agent.skipped})`,
+  );
 
   const rows = await benchSsh();
   console.log('\nFleet command `true` (s; ratios against parallel-ssh and Ansible, same run):');

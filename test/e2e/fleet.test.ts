@@ -193,7 +193,12 @@ describe('Fleet in Chromium against the simulated fleet', () => {
   it('starts offline on the last known state, each node with its age, and charts from history', async () => {
     await browser.close();
     serve.kill();
-    await new Promise((r) => serve.once('exit', r));
+    // Stopping must not hang (a hung shutdown once waited for sockets no one would close).
+    const exited = await Promise.race([
+      new Promise((r) => serve.once('exit', () => r(true))),
+      new Promise((r) => setTimeout(() => r(false), 10_000)),
+    ]);
+    expect(exited, 'serve did not stop within 10 s of SIGTERM').toBe(true);
     cut(bed.nodes[0]!);
     const served = await startServe(tmp.dir);
     serve = served.child;

@@ -82,6 +82,7 @@ describe('telemetry signals: Xid, latency probes and SLOs, containers', () => {
     expect(run.status, run.stderr).toBe(0);
     await h.backend.inventory.edit(node.name, {
       profiles: ['radiology'],
+      probeIntervalMs: 1000,
       endpoints: [{ name: 'cxr', port: PORT, model: 'chest-xray', input: 'INPUT0' }],
     });
     // The radiology objective, tightened in Settings so the test needs seconds, not minutes.

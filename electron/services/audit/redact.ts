@@ -21,6 +21,7 @@ const NODE_PARAMS = [
   'notes',
   'endpoints',
   'telemetryIntervalMs',
+  'probeIntervalMs',
   'changes',
   'source',
   'count',

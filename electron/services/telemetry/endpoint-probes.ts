@@ -1,7 +1,8 @@
 import type { Endpoint, WorkloadProfile } from '../../../shared/fleet.js';
-import { BURN_WINDOWS, burnRate, describeSlo, meetsSlo, windowStats, type Probe, type SloTarget } from '../../../shared/slo.js';
+import { BURN_WINDOWS, burnFromCounts, describeSlo, isBadProbe, meetsSlo, type Probe, type SloTarget } from '../../../shared/slo.js';
+import { percentile } from '../../../shared/stats.js';
 import type { EndpointStatus } from '../../../shared/telemetry.js';
-import { Ring } from './ring.js';
+import { ProbeRing } from './compact-rings.js';
 
 /** What the agent reports for one probe: HTTP status codes ("000" = no answer) and curl's seconds. */
 export interface ProbeReport {
@@ -45,7 +46,7 @@ export function probeOf(endpoint: Endpoint, r: ProbeReport, at: number): { probe
  * second, however often frames are published.
  */
 export class EndpointTracker {
-  private readonly probes: Ring<Probe>;
+  private readonly probes: ProbeRing;
   private last: { probe: Probe; error?: string } | undefined;
   private cached: { at: number; status: EndpointStatus } | undefined;
 
@@ -55,7 +56,7 @@ export class EndpointTracker {
     private readonly slo: (profile: WorkloadProfile) => SloTarget,
     intervalMs: number,
   ) {
-    this.probes = new Ring(Math.ceil(BURN_WINDOWS.longMs / Math.max(200, intervalMs)) + 10);
+    this.probes = new ProbeRing(Math.ceil(BURN_WINDOWS.longMs / Math.max(50, intervalMs)) + 10);
   }
 
   /** The node cannot probe at all (no curl): say so instead of showing an empty endpoint. */
@@ -66,21 +67,43 @@ export class EndpointTracker {
 
   record(report: ProbeReport, at: number): Probe {
     this.last = probeOf(this.endpoint, report, at);
-    this.probes.push(this.last.probe);
+    this.probes.push(at, this.last.probe.ok, this.last.probe.latencyMs);
     this.cached = undefined;
     return this.last.probe;
   }
 
   status(now: number): EndpointStatus {
     if (this.cached && now - this.cached.at < 1000) return this.cached.status;
-    const all = this.probes.toArray();
-    const short = windowStats(all, now - BURN_WINDOWS.shortMs, now);
     const target = this.profile ? this.slo(this.profile) : undefined;
-    const judged = (from: number) => {
-      if (!target) return null;
-      const inWindow = all.filter((p) => p.at >= from);
-      return inWindow.length >= BURN_WINDOWS.minProbes ? (burnRate(inWindow, target, from, now) ?? null) : null;
+    // One pass, newest first: the short window's latencies and counts, and both windows' bad counts.
+    const shortFrom = now - BURN_WINDOWS.shortMs;
+    const latencies: number[] = [];
+    let shortN = 0;
+    let shortOk = 0;
+    let shortBad = 0;
+    let longN = 0;
+    let longBad = 0;
+    for (const p of this.probes.since(now - BURN_WINDOWS.longMs)) {
+      if (p.at > now) continue;
+      const bad = target ? isBadProbe(p, target) : false;
+      longN++;
+      if (bad) longBad++;
+      if (p.at < shortFrom) continue;
+      shortN++;
+      if (bad) shortBad++;
+      if (p.ok) {
+        shortOk++;
+        if (p.latencyMs !== undefined) latencies.push(p.latencyMs);
+      }
+    }
+    const short = {
+      probes: shortN,
+      p50Ms: percentile(latencies, 50),
+      p95Ms: percentile(latencies, 95),
+      p99Ms: percentile(latencies, 99),
+      availabilityPct: shortN ? (100 * shortOk) / shortN : undefined,
     };
+    const judged = (bad: number, n: number) => (target && n >= BURN_WINDOWS.minProbes ? (burnFromCounts(bad, n, target) ?? null) : null);
     const status: EndpointStatus = {
       name: this.endpoint.name,
       ...(this.endpoint.model ? { model: this.endpoint.model } : {}),
@@ -96,8 +119,8 @@ export class EndpointTracker {
       objective: target ? describeSlo(target) : null,
       objectiveMs: target?.latency?.belowMs ?? null,
       meetsSlo: target ? (meetsSlo(short, target) ?? null) : null,
-      burnRateShort: judged(now - BURN_WINDOWS.shortMs),
-      burnRateLong: judged(now - BURN_WINDOWS.longMs),
+      burnRateShort: judged(shortBad, shortN),
+      burnRateLong: judged(longBad, longN),
     };
     this.cached = { at: now, status };
     return status;

@@ -50,5 +50,6 @@ export function parseGpuRow(row: string, fields: readonly string[], at: number):
     pstate: text(get('pstate')),
     throttleReasons: text(get('clocks_event_reasons.active', 'clocks_throttle_reasons.active')),
     pciBusId: text(get('pci.bus_id')),
+    sampledAt: text(get('timestamp')),
   };
 }

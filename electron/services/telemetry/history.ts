@@ -77,7 +77,10 @@ export class HistoryStore {
   record(frame: TelemetryFrame): void {
     for (const g of frame.gpus) this.queue(frame.node, g);
     // Written with the next flush (once a second), the newest frame per node winning.
-    if (frame.session === 'live') this.lastFrames.set(frame.node, frame);
+    // A live frame with nothing in it yet (just connected, samples not in) must not replace what was known.
+    if (frame.session === 'live' && (frame.gpus.length > 0 || (frame.gpuHealth !== 'ok' && frame.gpuHealth !== 'unknown'))) {
+      this.lastFrames.set(frame.node, frame);
+    }
   }
 
   recordProbe(node: string, endpoint: string, p: Probe): void {

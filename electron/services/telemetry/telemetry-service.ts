@@ -23,31 +23,54 @@ import type { SshPool } from '../ssh/pool.js';
 import { loadAgent } from './agent-script.js';
 import { FrameDecoder } from './decoder.js';
 import { parseGpuRow } from './gpu-row.js';
-import { Ring } from './ring.js';
+import { NumberRing } from './compact-rings.js';
 import type { HistoryStore } from './history.js';
 import type { AlertEngine } from './alerts.js';
 
+/**
+ * How agent sessions reach nodes: SSH through the pool in the app; the memory benchmark plugs in a
+ * synthetic fleet here to stream an hour of 100 nodes in minutes through the real service.
+ */
+export interface AgentTransport {
+  /** Connects (or reuses the connection) and returns the pinned host key's fingerprint. */
+  connect(node: string): Promise<{ fingerprint: string }>;
+  run(
+    node: string,
+    command: string,
+    options: { stdin: string; signal: AbortSignal; onStdout: (chunk: Buffer) => void },
+  ): Promise<{ lostConnection?: string | undefined }>;
+}
+
+export function sshAgentTransport(pool: SshPool): AgentTransport {
+  return {
+    connect: (node) => pool.connect(node),
+    run: (node, command, o) => execOnNode(pool, node, command, { ...o, maxOutputBytes: 0 }),
+  };
+}
+
 export interface TelemetryOptions {
   intervalMs: number;
-  /** Samples kept per GPU for the live window (10 minutes at 1 Hz). */
-  windowSamples: number;
   /** Frames to the UI at most this often per node. */
   publishEveryMs: number;
 }
 
 const NO_RETRY = new Set(['CANCELLED', 'AUTH_FAILED', 'HOSTKEY_UNKNOWN', 'HOSTKEY_CHANGED', 'DISABLED', 'NOT_FOUND']);
 
-const DEFAULTS: TelemetryOptions = { intervalMs: 1000, windowSamples: 600, publishEveryMs: 250 };
+const DEFAULTS: TelemetryOptions = { intervalMs: 1000, publishEveryMs: 250 };
 
 /** Samples per sparkline in the fleet overview (a minute at the default interval). */
 const SPARK_POINTS = 60;
+
+/** Endpoint probes every 5 s by default: each starts a curl on the node (the agent's costliest step). */
+export const DEFAULT_PROBE_MS = 5000;
 
 /** Xid events count toward alerts for this long. */
 export const XID_WINDOW_MS = 10 * 60_000;
 
 /** The agent's command line: every word validated by the inventory schema, then quoted. */
-export function agentCommand(node: Pick<FleetNode, 'endpoints'>, intervalMs: number): string {
-  const words = ['sh', '-s', '--', String(Math.max(200, Math.round(intervalMs))), '/'];
+export function agentCommand(node: Pick<FleetNode, 'endpoints' | 'probeIntervalMs'>, intervalMs: number): string {
+  const probeMs = node.probeIntervalMs ?? DEFAULT_PROBE_MS;
+  const words = ['sh', '-s', '--', String(Math.max(200, Math.round(intervalMs))), '/', String(probeMs)];
   for (const ep of node.endpoints) words.push(ep.name, String(ep.port), ep.model ?? '-', ep.input);
   return shellCommand(words);
 }
@@ -59,13 +82,17 @@ class Session {
   gpuMessage: string | undefined;
   fields: string[] = [];
   readonly gpus = new Map<number, GpuSample>();
-  readonly windows = new Map<number, Ring<GpuSample>>();
+  /** Per GPU, the last minute of utilization and temperature for the overview's sparklines. */
+  readonly sparkUtil = new Map<number, NumberRing>();
+  readonly sparkTemp = new Map<number, NumberRing>();
   host: HostSample | undefined;
   lastLostAt = 0;
   intervalMs: number;
   endpoints = new Map<string, EndpointTracker>();
   containers: { runtime: string; list: ContainerStatus[] } | undefined;
   private pendingContainers: ContainerStatus[] = [];
+  /** GPU indexes seen since the last complete sample of all GPUs. */
+  private batch = new Set<number>();
   xidAvailable: boolean | null = null;
   xidMessage: string | undefined;
   xids: XidEvent[] = [];
@@ -105,10 +132,9 @@ class Session {
       await this.svc.startAudited(this.node, async (agent, config) => {
         this.decoder = new FrameDecoder((f) => this.onFrame(f));
         this.configure(config);
-        const result = await execOnNode(this.svc.pool, this.node, agentCommand(config, this.intervalMs), {
+        const result = await this.svc.transport.run(this.node, agentCommand(config, this.intervalMs), {
           stdin: agent.text,
           signal,
-          maxOutputBytes: 0,
           onStdout: (chunk) => this.decoder.push(chunk),
         });
         this.gpuMessage = result.lostConnection ?? this.gpuMessage;
@@ -143,7 +169,10 @@ class Session {
       const prev = this.endpoints.get(ep.name);
       const profile = ep.profile ?? config.profiles[0];
       const same = prev && JSON.stringify(prev.endpoint) === JSON.stringify(ep);
-      next.set(ep.name, same ? prev : new EndpointTracker(ep, profile, (p) => this.svc.slo()[p], this.intervalMs));
+      next.set(
+        ep.name,
+        same ? prev : new EndpointTracker(ep, profile, (p) => this.svc.slo()[p], config.probeIntervalMs ?? DEFAULT_PROBE_MS),
+      );
     }
     this.endpoints = next;
   }
@@ -166,12 +195,24 @@ class Session {
           break;
         }
         this.gpus.set(sample.index, sample);
-        let ring = this.windows.get(sample.index);
-        if (!ring) this.windows.set(sample.index, (ring = new Ring(this.svc.options.windowSamples)));
-        ring.push(sample);
+        let util = this.sparkUtil.get(sample.index);
+        let temp = this.sparkTemp.get(sample.index);
+        if (!util) this.sparkUtil.set(sample.index, (util = new NumberRing(SPARK_POINTS)));
+        if (!temp) this.sparkTemp.set(sample.index, (temp = new NumberRing(SPARK_POINTS)));
+        util.push(sample.utilGpu);
+        temp.push(sample.tempC);
         if (now - this.lastLostAt > 2 * this.intervalMs) {
           this.gpuHealth = 'ok';
           this.gpuMessage = undefined;
+        }
+        // Every GPU of this interval is in: publish at once rather than at the end of the window,
+        // so a sample reaches the screen milliseconds after the node took it.
+        this.batch.add(sample.index);
+        if (this.batch.size >= this.gpus.size) {
+          this.batch.clear();
+          this.publisher.push(undefined);
+          this.publisher.flush();
+          return;
         }
         break;
       }
@@ -256,14 +297,16 @@ class Session {
 
   /** Sparkline series: per sample position, mean utilization and hottest temperature across GPUs. */
   sparks(n: number): { util: (number | null)[]; temp: (number | null)[] } {
-    const rings = [...this.windows.values()].map((r) => r.toArray().slice(-n));
-    const len = Math.max(0, ...rings.map((r) => r.length));
+    const utils = [...this.sparkUtil.values()].map((r) => r.last(n));
+    const temps = [...this.sparkTemp.values()].map((r) => r.last(n));
+    const len = Math.max(0, ...utils.map((r) => r.length));
     const util: (number | null)[] = [];
     const temp: (number | null)[] = [];
+    const at = (rows: (number | null)[][], i: number) =>
+      rows.map((r) => r[r.length - len + i]).filter((x): x is number => x !== null && x !== undefined);
     for (let i = 0; i < len; i++) {
-      const at = rings.map((r) => r[r.length - len + i]).filter((g): g is GpuSample => g !== undefined);
-      const u = at.map((g) => g.utilGpu).filter((x): x is number => x !== null);
-      const t = at.map((g) => g.tempC).filter((x): x is number => x !== null);
+      const u = at(utils, i);
+      const t = at(temps, i);
       util.push(u.length ? Math.round(u.reduce((a, b) => a + b, 0) / u.length) : null);
       temp.push(t.length ? Math.max(...t) : null);
     }
@@ -304,6 +347,7 @@ export class TelemetryService {
     readonly alerts?: AlertEngine,
     /** The SLO per workload profile, as Settings has it now. */
     readonly slo: () => SloSettings = () => PROFILE_SLOS,
+    readonly transport: AgentTransport = sshAgentTransport(pool),
   ) {
     this.options = { ...DEFAULTS, ...options };
     // Once a second: one history transaction for everything that arrived, and a frame for lost sessions.
@@ -387,14 +431,10 @@ export class TelemetryService {
     };
   }
 
-  window(node: string, gpu: number): GpuSample[] {
-    return this.sessions.get(node)?.windows.get(gpu)?.toArray() ?? [];
-  }
-
   /** Audits the start of an agent session (who, which node, the script's hash, the host key). */
   async startAudited(node: string, run: (agent: { text: string; sha256: string }, config: FleetNode) => Promise<void>): Promise<void> {
     await this.audit.ensureWritable();
-    const conn = await this.pool.connect(node);
+    const conn = await this.transport.connect(node);
     const n = this.inventory.get(node);
     if (!n) throw new AppErrorException(appError('NOT_FOUND', `No node ${node} in the inventory`, 'It was removed; close its view.'));
     await this.audit.append({

@@ -99,7 +99,7 @@ describe('latency probes and SLOs', () => {
       host: '198.18.0.10',
       endpoints: [ep, { name: 'cds', port: 9000, profile: 'cds' }],
     });
-    expect(agentCommand(node, 1000)).toBe("'sh' '-s' '--' '1000' '/' 'cxr' '8000' 'chest-xray' 'INPUT0' 'cds' '9000' '-' 'INPUT0'");
+    expect(agentCommand(node, 1000)).toBe("'sh' '-s' '--' '1000' '/' '5000' 'cxr' '8000' 'chest-xray' 'INPUT0' 'cds' '9000' '-' 'INPUT0'");
     // The schema refuses what a shell would read as syntax; quoting is the second fence.
     expect(Endpoint.safeParse({ name: 'x', port: 1, model: 'a;reboot' }).success).toBe(false);
     expect(shellQuote("it's $(id)")).toBe(`'it'\\''s $(id)'`);

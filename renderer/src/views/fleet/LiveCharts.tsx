@@ -4,6 +4,13 @@ import { GpuCharts, LATENCY_LINES, TimeChart, type Layout } from './TimeChart';
 
 /** Points kept for the live window (at 4 frames a second, about two minutes). */
 const WINDOW = 480;
+/**
+ * Charts redraw once a second, a quarter of them every 250 ms (the tables above them update with
+ * every frame): one recharts redraw costs a few milliseconds per chart, so 16 at once would drop
+ * frames, four at a time do not.
+ */
+const GROUPS = 4;
+const TICK_MS = 250;
 
 type Point = Record<string, number | null>;
 
@@ -12,8 +19,18 @@ type Point = Record<string, number | null>;
  * breaks there: a gap is drawn as a gap, never bridged. Endpoints get a latency chart with the SLO line.
  */
 export function LiveCharts({ frame, layout }: { frame: TelemetryFrame | undefined; layout: Layout }) {
-  const [points, setPoints] = useState<Point[]>([]);
+  const [drawn, setDrawn] = useState<Point[][]>(() => Array.from({ length: GROUPS }, () => []));
+  const buffer = useRef<Point[]>([]);
   const gpus = useRef(new Set<number>());
+  useEffect(() => {
+    let group = 0;
+    const t = setInterval(() => {
+      group = (group + 1) % GROUPS;
+      const g = group;
+      setDrawn((prev) => (prev[g] === buffer.current ? prev : prev.map((d, i) => (i === g ? buffer.current : d))));
+    }, TICK_MS);
+    return () => clearInterval(t);
+  }, []);
   useEffect(() => {
     if (!frame || frame.session === 'starting') return;
     const p: Point = { ts: frame.at };
@@ -31,18 +48,20 @@ export function LiveCharts({ frame, layout }: { frame: TelemetryFrame | undefine
       p[`${e.name}:p95`] = live ? e.p95Ms : null;
       p[`${e.name}:p99`] = live ? e.p99Ms : null;
     }
-    setPoints((prev) => [...prev.slice(-(WINDOW - 1)), p]);
+    buffer.current = [...buffer.current.slice(-(WINDOW - 1)), p];
   }, [frame]);
   const indexes = [...gpus.current].sort((a, b) => a - b);
-  if (points.length < 2) return null;
+  if (Math.max(...drawn.map((d) => d.length)) < 2) return null;
+  const dataFor = (chart: number) => drawn[chart % GROUPS]!;
+  const gpuCharts = layout === 'metric' ? 4 : indexes.length * 4;
   return (
     <div className="charts" data-testid="live-charts">
-      <GpuCharts data={points} gpus={indexes} layout={layout} />
-      {(frame?.endpoints ?? []).map((e) => (
+      <GpuCharts data={dataFor} gpus={indexes} layout={layout} />
+      {(frame?.endpoints ?? []).map((e, i) => (
         <TimeChart
           key={e.name}
           title={`${e.name} latency (ms, 5-minute window)`}
-          data={points}
+          data={dataFor(gpuCharts + i)}
           domain={[0, 'auto']}
           threshold={e.objectiveMs !== null ? { value: e.objectiveMs, label: e.objective ?? 'SLO' } : undefined}
           lines={LATENCY_LINES.map((l) => ({ ...l, key: `${e.name}:${l.key}` }))}

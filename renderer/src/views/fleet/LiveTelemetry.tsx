@@ -44,7 +44,7 @@ export function LiveTelemetry({ node, layout }: { node: string; layout: Layout }
         </thead>
         <tbody>
           {(frame?.gpus ?? []).map((g) => (
-            <tr key={g.index} data-gpu={g.index}>
+            <tr key={g.index} data-gpu={g.index} data-sampled={g.sampledAt ?? undefined}>
               <td>{g.index}</td>
               <td>{g.name}</td>
               <td className="num">{v(g.utilGpu, ' %')}</td>

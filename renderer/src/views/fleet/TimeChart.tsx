@@ -1,6 +1,13 @@
+import { memo } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 
 export const GPU_COLORS = ['#2f7ed8', '#e4572e', '#29a35a', '#9c6ade', '#d4a017', '#17a2b8', '#c2185b', '#6d7b8d'];
+
+// One formatter each, made once: toLocaleTimeString builds a new Intl formatter per call, and 16
+// live charts call it for every tick of every update.
+const TIME = new Intl.DateTimeFormat([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+const DAY = new Intl.DateTimeFormat([], { month: 'short', day: 'numeric' });
+const FULL = new Intl.DateTimeFormat([], { dateStyle: 'medium', timeStyle: 'medium' });
 
 export interface ChartLine {
   key: string;
@@ -15,7 +22,7 @@ type Domain = [number | 'auto' | 'dataMin' | 'dataMax', number | 'auto' | 'dataM
  * One time-series chart as every view draws them: no animation (data arrives several times a
  * second), nulls break the line (a gap stays a gap), an optional objective line (the SLO).
  */
-export function TimeChart({
+function TimeChartView({
   title,
   data,
   lines,
@@ -33,8 +40,7 @@ export function TimeChart({
   /** Ranges over a day label dates, not times. */
   long?: boolean;
 }) {
-  const fmt = (t: number) =>
-    long ? new Date(t).toLocaleDateString([], { month: 'short', day: 'numeric' }) : new Date(t).toLocaleTimeString();
+  const fmt = (t: number) => (long ? DAY.format(t) : TIME.format(t));
   return (
     <figure className="chart" aria-label={title} data-testid="chart">
       <figcaption>{title}</figcaption>
@@ -43,7 +49,7 @@ export function TimeChart({
           <CartesianGrid strokeDasharray="3 3" stroke="var(--border)" />
           <XAxis dataKey="ts" type="number" domain={['dataMin', 'dataMax']} tickFormatter={fmt} stroke="var(--text-muted)" fontSize={11} />
           <YAxis domain={domain} stroke="var(--text-muted)" fontSize={11} width={44} />
-          <Tooltip labelFormatter={(t) => new Date(Number(t)).toLocaleString()} />
+          <Tooltip labelFormatter={(t) => FULL.format(Number(t))} />
           <Legend />
           {threshold ? (
             <ReferenceLine
@@ -72,6 +78,21 @@ export function TimeChart({
   );
 }
 
+type TimeChartProps = Parameters<typeof TimeChartView>[0];
+
+/** Redraws only when its data or its shape changed (the live view hands over new data a chart at a time). */
+export const TimeChart = memo(
+  TimeChartView,
+  (a: TimeChartProps, b: TimeChartProps) =>
+    a.data === b.data &&
+    a.title === b.title &&
+    a.height === b.height &&
+    a.long === b.long &&
+    a.threshold?.value === b.threshold?.value &&
+    a.lines.length === b.lines.length &&
+    a.lines.every((l, i) => l.key === b.lines[i]!.key),
+);
+
 export const METRICS = [
   { key: 'util', label: 'Utilization (%)', domain: [0, 100] as Domain },
   { key: 'temp', label: 'Temperature (°C)', domain: ['auto', 'auto'] as Domain },
@@ -81,26 +102,32 @@ export const METRICS = [
 
 export type Layout = 'metric' | 'gpu';
 
-/** GPU charts for rows with util0/temp0/… columns: one chart per metric (a line per GPU) or per GPU and metric. */
+type Rows = readonly Record<string, number | null>[];
+
+/**
+ * GPU charts for rows with util0/temp0/… columns: one chart per metric (a line per GPU) or per GPU
+ * and metric. `data` is one array for all, or each chart's own (by position) when they redraw in turns.
+ */
 export function GpuCharts({
   data,
   gpus,
   layout,
   long,
 }: {
-  data: readonly Record<string, number | null>[];
+  data: Rows | ((chart: number) => Rows);
   gpus: readonly number[];
   layout: Layout;
   long?: boolean;
 }) {
+  const rows = (chart: number) => (typeof data === 'function' ? data(chart) : data);
   if (layout === 'metric') {
     return (
       <>
-        {METRICS.map((m) => (
+        {METRICS.map((m, c) => (
           <TimeChart
             key={m.key}
             title={m.label}
-            data={data}
+            data={rows(c)}
             domain={m.domain}
             long={long ?? false}
             lines={gpus.map((i) => ({ key: `${m.key}${i}`, name: `GPU ${i}`, color: GPU_COLORS[i % GPU_COLORS.length]! }))}
@@ -111,12 +138,12 @@ export function GpuCharts({
   }
   return (
     <>
-      {gpus.flatMap((i) =>
-        METRICS.map((m) => (
+      {gpus.flatMap((i, g) =>
+        METRICS.map((m, c) => (
           <TimeChart
             key={`${i}-${m.key}`}
             title={`GPU ${i} · ${m.label}`}
-            data={data}
+            data={rows(g * METRICS.length + c)}
             domain={m.domain}
             height={120}
             long={long ?? false}
