@@ -43,6 +43,8 @@ export class HistoryStore {
   private pendingProbes: [string, string, number, number, number | null][] = [];
   private readonly lastAt = new Map<string, number>();
   private readonly lastFrames = new Map<string, TelemetryFrame>();
+  /** GPUs in each node's stored last frame. */
+  private readonly storedGpus = new Map<string, number>();
   private closed = false;
   private rolledMinute = 0;
   private rolledHour = 0;
@@ -69,6 +71,7 @@ export class HistoryStore {
     `);
     const meta = (k: string) =>
       (this.db.prepare('SELECT value FROM meta WHERE key = ?').get(k) as { value: number } | undefined)?.value ?? 0;
+    for (const k of this.lastKnown()) this.storedGpus.set(k.node, k.frame.gpus.length);
     this.rolledMinute = meta('rolled_minute');
     this.rolledHour = meta('rolled_hour');
   }
@@ -77,10 +80,13 @@ export class HistoryStore {
   record(frame: TelemetryFrame): void {
     for (const g of frame.gpus) this.queue(frame.node, g);
     // Written with the next flush (once a second), the newest frame per node winning.
-    // A live frame with nothing in it yet (just connected, samples not in) must not replace what was known.
-    if (frame.session === 'live' && (frame.gpus.length > 0 || (frame.gpuHealth !== 'ok' && frame.gpuHealth !== 'unknown'))) {
-      this.lastFrames.set(frame.node, frame);
-    }
+    if (frame.session !== 'live') return;
+    // A frame with no samples yet (just connected) must not replace one that had GPUs in it; a
+    // GPU-less node, or one whose GPUs failed (health says so), is stored as it is.
+    const empty = frame.gpus.length === 0 && (frame.gpuHealth === 'ok' || frame.gpuHealth === 'unknown');
+    if (empty && (this.storedGpus.get(frame.node) ?? 0) > 0) return;
+    this.storedGpus.set(frame.node, frame.gpus.length);
+    this.lastFrames.set(frame.node, frame);
   }
 
   recordProbe(node: string, endpoint: string, p: Probe): void {

@@ -85,6 +85,10 @@ describe('telemetry history', () => {
       ['rad-01', T0, 1],
       ['rad-02', T0 + 5, 0],
     ]);
+    // A reconnect's first frame, before any sample, does not wipe what was known of rad-01.
+    store.record(frame('rad-01', T0 + 9000, []));
+    store.flush(T0 + 10_000);
+    expect(store.lastKnown().find((k) => k.node === 'rad-01')).toMatchObject({ at: T0, frame: { gpus: [{ tempC: 71 }] } });
   });
 });
 
