@@ -69,7 +69,7 @@ describe('renderer shell in Chromium over the loopback bridge', () => {
     await page.keyboard.press('Alt+7');
     await page.getByLabel('Operator name').fill('Night Shift');
     await page.getByLabel('Dark').check();
-    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
     await expect.poll(() => page.locator('html').getAttribute('data-theme')).toBe('dark');
     const stored = JSON.parse(fs.readFileSync(`${inject('serveDataDir')}/settings.json`, 'utf8')) as Record<string, unknown>;
     expect(stored).toMatchObject({ operatorName: 'Night Shift', theme: 'dark' });
@@ -78,14 +78,15 @@ describe('renderer shell in Chromium over the loopback bridge', () => {
 
   it('shows a field error for an invalid operator name and keeps the old value', async () => {
     await page.getByLabel('Operator name').fill('bad\u0007name');
-    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
     await expect.poll(() => page.locator('.field-error').textContent()).toContain('control');
     const stored = JSON.parse(fs.readFileSync(`${inject('serveDataDir')}/settings.json`, 'utf8')) as Record<string, unknown>;
     expect(stored.operatorName).toBe('Night Shift');
   });
 
   it('sorts a table by clicking its header', async () => {
-    const firstCell = () => page.locator('.data-table tbody tr:first-child td:first-child').textContent();
+    const firstCell = () =>
+      page.getByRole('table', { name: 'Console details' }).locator('tbody tr:first-child td:first-child').textContent();
     await expect.poll(firstCell).toBe('Version');
     await page.getByRole('button', { name: /^Item/ }).click();
     await expect.poll(firstCell).toBe('Data directory');

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import crypto from 'node:crypto';
 import {
   NodeRunOutcome,
@@ -76,6 +77,8 @@ export class FleetRunner {
     await this.audit.ensureWritable();
     const runId = crypto.randomUUID();
     const run: Run = { frames: [], replayChars: new Map(), listeners: new Set(), abort: new AbortController() };
+    // One cancel signal for every node of the run: hundreds of listeners are expected, not a leak.
+    setMaxListeners(0, run.abort.signal);
     this.runs.set(runId, run);
     void this.execute(runId, run, command, nodes, req);
     return { runId, nodes };

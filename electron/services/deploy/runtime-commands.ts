@@ -1,0 +1,137 @@
+import type { DeploymentSpec } from '../../../shared/deploy/spec.js';
+import { shellCommand, shellQuote } from '../ssh/shell-quote.js';
+
+/**
+ * Container runtime command lines, built from validated values and quoted word by word: nothing a
+ * spec or a node says is ever pasted into a shell. docker and podman share the CLI surface used
+ * here; they differ in how a container gets GPUs.
+ */
+export type Runtime = 'docker' | 'podman';
+
+export const LABEL_DEPLOYMENT = 'io.edgeward.deployment';
+export const LABEL_REVISION = 'io.edgeward.revision';
+export const LABEL_SPEC_HASH = 'io.edgeward.spec-hash';
+
+export function containerName(deployment: string, revision: number): string {
+  return `ew-${deployment}-r${revision}`;
+}
+
+/** GPU flags: docker's `--gpus "device=0,1"` (the quotes are part of the value); podman's CDI devices. */
+export function gpuFlags(runtime: Runtime, indices: readonly number[]): string[] {
+  if (indices.length === 0) return [];
+  if (runtime === 'docker') return ['--gpus', `"device=${indices.join(',')}"`];
+  return indices.flatMap((i) => ['--device', `nvidia.com/gpu=${i}`]);
+}
+
+export interface RunPlan {
+  runtime: Runtime;
+  spec: DeploymentSpec;
+  revision: number;
+  specHash: string;
+  /** What runs: the image pinned to its digest (or its local image id). */
+  image: string;
+  gpuIndices: number[];
+  /** Secret env values, resolved on this machine; they travel on stdin, never on a command line. */
+  secrets: Record<string, string>;
+}
+
+/**
+ * `docker run -d …` for a plan. Plain env values go as `-e KEY=VALUE` words (newlines and `$(…)`
+ * arrive literally). Secret values are piped to an env file created 0600 in a private temp dir on
+ * the node and removed right after the run, so they are in no process list and no shell history.
+ */
+export function runCommand(plan: RunPlan): { command: string; stdin: string } {
+  const { spec } = plan;
+  const words: string[] = [plan.runtime, 'run', '-d', '--name', containerName(spec.name, plan.revision)];
+  words.push('--label', `${LABEL_DEPLOYMENT}=${spec.name}`, '--label', `${LABEL_REVISION}=${plan.revision}`);
+  words.push('--label', `${LABEL_SPEC_HASH}=${plan.specHash}`);
+  words.push('--restart', spec.restart === 'on-failure' ? 'on-failure:5' : spec.restart);
+  words.push(...gpuFlags(plan.runtime, plan.gpuIndices));
+  for (const p of spec.ports) words.push('-p', `${p.host}:${p.container}`);
+  for (const v of spec.volumes) words.push('-v', `${v.host}:${v.container}${v.readOnly ? ':ro' : ''}`);
+  if (spec.resources.cpus !== undefined) words.push('--cpus', String(spec.resources.cpus));
+  if (spec.resources.memoryMiB !== undefined) words.push('--memory', `${spec.resources.memoryMiB}m`);
+  for (const [key, value] of Object.entries(spec.env)) if (typeof value === 'string') words.push('-e', `${key}=${value}`);
+  const secretKeys = Object.keys(plan.secrets);
+  if (spec.command) words.push('--entrypoint', spec.command[0] ?? '');
+  const tail = [plan.image, ...(spec.command?.slice(1) ?? []), ...spec.args];
+  if (secretKeys.length === 0) return { command: shellCommand([...words, ...tail]), stdin: '' };
+  for (const [k, v] of Object.entries(plan.secrets)) {
+    if (/[\r\n\0]/.test(v)) throw new Error(`secret for ${k} contains a line break, which an env file cannot carry`);
+  }
+  const stdin = Object.entries(plan.secrets)
+    .map(([k, v]) => `${k}=${v}\n`)
+    .join('');
+  const command = [
+    'umask 077',
+    'd=$(mktemp -d) || exit 1',
+    'cat > "$d/env"',
+    `${shellCommand(words)} --env-file "$d/env" ${shellCommand(tail)}`,
+    'rc=$?',
+    'rm -rf "$d"',
+    'exit $rc',
+  ].join('; ');
+  return { command, stdin };
+}
+
+/** Detects the runtime: docker when its CLI exists (the usual GPU stack), podman otherwise. */
+export const DETECT_RUNTIME = 'if command -v docker >/dev/null 2>&1; then echo docker; elif command -v podman >/dev/null 2>&1; then echo podman; else echo none; fi';
+
+export function imageIdCommand(runtime: Runtime, image: string): string {
+  return `${shellCommand([runtime, 'image', 'inspect', '--format', '{{.Id}} {{.Architecture}}', image])} 2>/dev/null`;
+}
+
+export function pullCommand(runtime: Runtime, image: string): string {
+  return shellCommand([runtime, 'pull', image]);
+}
+
+export function stopCommand(runtime: Runtime, name: string, timeoutS = 10): string {
+  return shellCommand([runtime, 'stop', '-t', String(timeoutS), name]);
+}
+
+export function startCommand(runtime: Runtime, name: string): string {
+  return shellCommand([runtime, 'start', name]);
+}
+
+export function removeCommand(runtime: Runtime, name: string): string {
+  return `${shellCommand([runtime, 'rm', '-f', name])} >/dev/null 2>&1; true`;
+}
+
+export function logsCommand(runtime: Runtime, name: string, follow: boolean, tail = 200): string {
+  return shellCommand([runtime, 'logs', '--tail', String(tail), ...(follow ? ['--follow'] : []), name]);
+}
+
+/** Containers of a deployment: name, state, revision, one per line. */
+export function listCommand(runtime: Runtime, deployment: string): string {
+  return `${shellCommand([
+    runtime,
+    'ps',
+    '-a',
+    '--filter',
+    `label=${LABEL_DEPLOYMENT}=${deployment}`,
+    '--format',
+    `{{.Names}}|{{.State}}|{{.Label "${LABEL_REVISION}"}}`,
+  ])} 2>/dev/null`;
+}
+
+/**
+ * The health gate on the node: Open Inference Protocol ready check on the mapped host port until
+ * `threshold` consecutive 200s, or the deadline. Prints one line per check so the console shows
+ * progress; exit 0 ready, 1 not ready in time.
+ */
+export function healthGateCommand(hostPort: number, path: string, timeoutS: number, threshold: number, intervalS: number): string {
+  const url = `http://127.0.0.1:${hostPort}${path}`;
+  return [
+    `url=${shellQuote(url)}`,
+    `end=$(( $(date +%s) + ${Math.round(timeoutS)} ))`,
+    'ok=0',
+    'while [ "$(date +%s)" -le "$end" ]; do',
+    `  code=$(curl -s -o /dev/null -m 5 -w '%{http_code}' "$url" 2>/dev/null || true)`,
+    `  if [ "$code" = 200 ]; then ok=$((ok + 1)); else ok=0; fi`,
+    `  echo "check $code $ok/${threshold}"`,
+    `  [ "$ok" -ge ${threshold} ] && exit 0`,
+    `  sleep ${intervalS}`,
+    'done',
+    'exit 1',
+  ].join('\n');
+}

@@ -1,0 +1,192 @@
+import { isMap, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
+import { z } from 'zod';
+import { Label, NodeName, NodeRole, WorkloadProfile } from '../fleet.js';
+import { parseImageRef } from './image-ref.js';
+
+/**
+ * A deployment spec (YAML): what to run, where, and how to roll it out. Every string that reaches a
+ * container command line is constrained here; the runtime driver quotes it as well.
+ */
+export const DEPLOYMENT_NAME = /^[a-z0-9][a-z0-9-]{0,47}$/;
+const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+const ABS_PATH = /^\/[A-Za-z0-9._/@+-]{0,4095}$/;
+const SECRET_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+const ImageReference = z
+  .string()
+  .max(512)
+  .superRefine((v, ctx) => {
+    const r = parseImageRef(v);
+    if ('error' in r) ctx.addIssue({ code: 'custom', message: r.error });
+  });
+
+export const EnvValue = z.union([
+  // Plain values arrive in the container byte for byte: $(…), quotes and newlines included.
+  z.string().max(32_768),
+  z.strictObject({ secret: z.string().regex(SECRET_NAME, 'a secret name: letters, digits, ".", "_", "-"') }),
+]);
+
+export const GpuRequest = z
+  .strictObject({
+    count: z.number().int().min(1).max(16).optional(),
+    indices: z.array(z.number().int().min(0).max(15)).min(1).max(16).optional(),
+    /** Each chosen GPU must have at least this much free memory before the rollout starts. */
+    minFreeMemoryMiB: z.number().int().min(0).max(1_048_576).default(0),
+  })
+  .refine((g) => (g.count === undefined) !== (g.indices === undefined), 'give either count or indices, not both')
+  .refine((g) => !g.indices || new Set(g.indices).size === g.indices.length, 'GPU indices must not repeat');
+
+export const PortMapping = z.strictObject({
+  container: z.number().int().min(1).max(65535),
+  host: z.number().int().min(1).max(65535),
+});
+
+export const Strategy = z.strictObject({
+  /** Nodes that go first, alone; the rest waits until they pass the health gate and the soak. */
+  canary: z.number().int().min(0).max(100).default(1),
+  waves: z
+    .union([z.strictObject({ size: z.number().int().min(1).max(1000) }), z.strictObject({ percent: z.number().min(1).max(100) })])
+    .default({ size: 5 }),
+  /** At most this many nodes of a group are out of service at once. */
+  maxUnavailable: z.number().int().min(1).max(1000).default(1),
+  /** Never take every replica of a site (or department) down together. */
+  groupBy: z.enum(['site', 'department', 'none']).default('site'),
+  soakS: z.number().int().min(0).max(86_400).default(30),
+  autoRollback: z.boolean().default(true),
+});
+export type Strategy = z.infer<typeof Strategy>;
+
+export const Targets = z
+  .strictObject({
+    sites: z.array(Label).max(100).optional(),
+    departments: z.array(Label).max(100).optional(),
+    tags: z.array(Label).max(100).optional(),
+    roles: z.array(NodeRole).max(3).optional(),
+    nodes: z.array(NodeName).max(1000).optional(),
+  })
+  .refine((t) => Object.values(t).some((v) => v !== undefined && v.length > 0), 'name at least one site, department, tag, role or node');
+export type Targets = z.infer<typeof Targets>;
+
+export const DeploymentSpec = z.strictObject({
+  name: z.string().regex(DEPLOYMENT_NAME, 'lowercase letters, digits and "-", starting with a letter or digit (max 48)'),
+  image: ImageReference,
+  profile: WorkloadProfile.optional(),
+  gpus: GpuRequest.optional(),
+  env: z
+    .record(z.string().regex(ENV_KEY, 'an environment variable name: letters, digits and "_", not starting with a digit'), EnvValue)
+    .default({}),
+  ports: z
+    .array(PortMapping)
+    .max(16)
+    .default([])
+    .refine((p) => new Set(p.map((x) => x.host)).size === p.length, 'two mappings use the same host port'),
+  volumes: z
+    .array(
+      z.strictObject({
+        host: z.string().regex(ABS_PATH, 'an absolute path of letters, digits and . _ / @ + -'),
+        container: z.string().regex(ABS_PATH, 'an absolute path of letters, digits and . _ / @ + -'),
+        readOnly: z.boolean().default(true),
+      }),
+    )
+    .max(16)
+    .default([]),
+  command: z.array(z.string().max(4096)).max(64).optional(),
+  args: z.array(z.string().max(4096)).max(256).default([]),
+  restart: z.enum(['no', 'always', 'unless-stopped', 'on-failure']).default('unless-stopped'),
+  resources: z
+    .strictObject({
+      cpus: z.number().positive().max(512).optional(),
+      memoryMiB: z.number().int().min(16).max(4_194_304).optional(),
+    })
+    .default({}),
+  health: z
+    .strictObject({
+      /** The container port serving the Open Inference Protocol (mapped to a host port above). */
+      port: z.number().int().min(1).max(65535).default(8000),
+      path: z
+        .string()
+        .regex(/^\/[A-Za-z0-9._~/-]{0,200}$/, 'a URL path')
+        .default('/v2/health/ready'),
+      /** How long a new container may take to become ready. */
+      timeoutS: z.number().int().min(1).max(3600).default(120),
+      /** Consecutive successful checks that count as ready. */
+      successThreshold: z.number().int().min(1).max(100).default(3),
+      intervalS: z.number().min(0.2).max(60).default(1),
+    })
+    .default({ port: 8000, path: '/v2/health/ready', timeoutS: 120, successThreshold: 3, intervalS: 1 }),
+  targets: Targets,
+  strategy: Strategy.default({ canary: 1, waves: { size: 5 }, maxUnavailable: 1, groupBy: 'site', soakS: 30, autoRollback: true }),
+});
+export type DeploymentSpec = z.infer<typeof DeploymentSpec>;
+export type DeploymentSpecInput = z.input<typeof DeploymentSpec>;
+
+export interface SpecProblem {
+  /** Dotted path of the field ("strategy.waves.size"), empty for the document itself. */
+  path: string;
+  line: number;
+  column: number;
+  message: string;
+}
+
+/**
+ * YAML text → spec, or every problem with its line, column and field. Parse errors (tabs, bad
+ * indentation, duplicate keys) and schema errors are reported the same way, so an editor can mark
+ * them as the user types.
+ */
+export function parseSpec(text: string): { spec: DeploymentSpec; problems: [] } | { spec?: undefined; problems: SpecProblem[] } {
+  if (text.length > 256 * 1024) return { problems: [{ path: '', line: 1, column: 1, message: 'spec larger than 256 KiB' }] };
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+  const at = (offset: number | undefined) => {
+    const p = lines.linePos(offset ?? 0);
+    return { line: p.line, column: p.col };
+  };
+  if (doc.errors.length) {
+    return { problems: doc.errors.map((e) => ({ path: '', ...at(e.pos[0]), message: e.message.split('\n')[0]! })) };
+  }
+  const result = DeploymentSpec.safeParse(doc.toJS({ maxAliasCount: 50 }));
+  if (result.success) return { spec: result.data, problems: [] };
+  return {
+    problems: result.error.issues.map((issue) => {
+      const path = issue.path.map(String);
+      // The deepest YAML node that exists on the issue's path: the field itself, or its parent
+      // when the field is missing.
+      let node: YamlNode | null = doc.contents as YamlNode | null;
+      let found = node;
+      for (const key of issue.path) {
+        if (!node) break;
+        if (isMap(node)) {
+          const pair = node.items.find((p) => String((p.key as { value?: unknown } | null)?.value ?? p.key) === String(key));
+          node = (pair?.value as YamlNode | null | undefined) ?? null;
+          if (pair) found = (pair.value as YamlNode | null) ?? (pair.key as YamlNode);
+        } else if (isSeq(node)) {
+          node = (node.items[Number(key)] as YamlNode | undefined) ?? null;
+          if (node) found = node;
+        } else break;
+      }
+      const missing = issue.code === 'invalid_type' && (issue as { input?: unknown }).input === undefined;
+      // A bad record key (an env name) carries the real reason one level down.
+      const inner = issue.code === 'invalid_key' ? (issue as { issues?: { message: string }[] }).issues?.[0]?.message : undefined;
+      return {
+        path: path.join('.'),
+        ...at(found?.range?.[0]),
+        message: missing ? `${path.at(-1) ?? 'value'} is required` : (inner ?? issue.message),
+      };
+    }),
+  };
+}
+
+/** The spec's canonical form (sorted keys), so the same content always hashes the same. */
+export function canonicalSpec(spec: DeploymentSpec): string {
+  const sort = (v: unknown): unknown =>
+    Array.isArray(v)
+      ? v.map(sort)
+      : v && typeof v === 'object'
+        ? Object.fromEntries(
+            Object.keys(v as object)
+              .sort()
+              .map((k) => [k, sort((v as Record<string, unknown>)[k])]),
+          )
+        : v;
+  return JSON.stringify(sort(spec));
+}
