@@ -36,7 +36,9 @@ export function parseImageRef(text: string): ImageRef | { error: string } {
     if (lower !== text && REFERENCE.test(lower)) return { error: 'repository names are lowercase' };
     return { error: 'not a valid image reference (expected [registry/]name[:tag][@sha256:…])' };
   }
-  let [, domain, path, tag, digest] = m;
+  const [, host, repo, tag, digest] = m;
+  let domain = host;
+  let path = repo;
   // A first component that is not a host (no dot, no port, not "localhost") is part of the path.
   if (domain && !/[.:]|^localhost$|^\[/.test(domain)) {
     path = `${domain}/${path}`;
