@@ -75,7 +75,8 @@ export function runCommand(plan: RunPlan): { command: string; stdin: string } {
 }
 
 /** Detects the runtime: docker when its CLI exists (the usual GPU stack), podman otherwise. */
-export const DETECT_RUNTIME = 'if command -v docker >/dev/null 2>&1; then echo docker; elif command -v podman >/dev/null 2>&1; then echo podman; else echo none; fi';
+export const DETECT_RUNTIME =
+  'if command -v docker >/dev/null 2>&1; then echo docker; elif command -v podman >/dev/null 2>&1; then echo podman; else echo none; fi';
 
 export function imageIdCommand(runtime: Runtime, image: string): string {
   return `${shellCommand([runtime, 'image', 'inspect', '--format', '{{.Id}} {{.Architecture}}', image])} 2>/dev/null`;
