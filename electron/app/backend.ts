@@ -22,6 +22,7 @@ import { AlertEngine } from '../services/telemetry/alerts.js';
 import type { Alert, AlertThresholds } from '../../shared/alerts.js';
 import { hottestTemp } from '../../shared/telemetry.js';
 import { historyCsv, historyForChart } from '../services/telemetry/history-view.js';
+import { DeployService } from '../services/deploy/deploy-service.js';
 import { APP_VERSION } from './version.js';
 
 export interface BackendOptions {
@@ -54,6 +55,7 @@ export interface Backend {
   telemetry: TelemetryService;
   history: HistoryStore;
   alerts: AlertEngine;
+  deploy: DeployService;
   secrets: SecretStore;
   close(): Promise<void>;
 }
@@ -84,6 +86,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
   const history = new HistoryStore(path.join(options.dataDir, 'telemetry.db'));
   const alerts = new AlertEngine(audit.log, options.alertThresholds, options.notify, () => settings.get().operatorName || 'operator');
   const telemetry = new TelemetryService(pool, inventory, audit.log, options.telemetry, history, alerts, () => settings.get().slo);
+  const deploy = new DeployService(pool, inventory, audit.log, secrets, options.dataDir, () => settings.get().operatorName || 'operator');
   const router = new Router();
 
   router
@@ -175,10 +178,12 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     telemetry,
     history,
     alerts,
+    deploy,
     secrets,
     close: async () => {
       heartbeat.stop();
       stopFleetWatch?.();
+      deploy.stopAll();
       telemetry.stopAll();
       history.close();
       await pool.closeAll();

@@ -7,7 +7,7 @@ import { TEST_IMAGE } from './layout.js';
 const HERE = import.meta.dirname;
 const FIXTURES = path.resolve(HERE, '..', 'fixtures', 'nvidia-smi');
 
-/** The node-side programs: nvidia-smi and dmesg (simulators) and docker (podman, through sudo for non-root). */
+/** The node-side programs shared by all nodes: nvidia-smi and dmesg (simulators) (podman, through sudo for non-root). */
 export async function buildNodeBin(bedDir: string): Promise<void> {
   const bin = path.join(bedDir, 'bin');
   fs.mkdirSync(bin, { recursive: true });
@@ -35,15 +35,6 @@ export async function buildNodeBin(bedDir: string): Promise<void> {
     logLevel: 'warning',
   });
   fs.chmodSync(path.join(bin, 'dmesg'), 0o755);
-  fs.writeFileSync(
-    path.join(bin, 'docker'),
-    `#!/bin/sh
-# No Docker engine on the bed: docker is podman. Non-root users reach it through sudo (podman only).
-if [ "$(id -u)" -eq 0 ]; then exec podman "$@"; fi
-exec sudo -n podman "$@"
-`,
-    { mode: 0o755 },
-  );
   await build({
     entryPoints: [path.join(HERE, 'delay-proxy.ts')],
     outfile: path.join(bin, 'delay-proxy.mjs'),
@@ -102,4 +93,47 @@ export async function buildTestImage(bedDir: string): Promise<void> {
   ]);
   fs.rmSync(rootfs, { recursive: true, force: true });
   fs.rmSync(tar, { force: true });
+}
+
+/**
+ * A node's `docker`: podman underneath (no Docker engine here), with docker's `--gpus` flag turned
+ * into CDI devices as the NVIDIA toolkit does, and every call logged so tests can see what a docker
+ * node was asked. Removing this file turns the node into a podman node.
+ */
+export function writeDockerShim(nodeDir: string): void {
+  fs.mkdirSync(path.join(nodeDir, 'bin'), { recursive: true });
+  fs.writeFileSync(
+    path.join(nodeDir, 'bin', 'docker'),
+    `#!/bin/sh
+printf '%s\\n' "$*" >> ${path.join(nodeDir, 'docker-calls.log')}
+n=$#; i=0
+while [ $i -lt $n ]; do
+  a=$1; shift; i=$((i + 1))
+  if [ "$a" = --gpus ]; then
+    v=$1; shift; i=$((i + 1)); v=\${v#\\"}; v=\${v%\\"}
+    case "$v" in
+      all) set -- "$@" --device nvidia.com/gpu=all ;;
+      device=*) for d in $(printf '%s' "\${v#device=}" | tr , ' '); do set -- "$@" --device "nvidia.com/gpu=$d"; done ;;
+      *) echo "docker: Error response from daemon: invalid --gpus value: $v" >&2; exit 125 ;;
+    esac
+  else
+    set -- "$@" "$a"
+  fi
+done
+if [ "$(id -u)" -eq 0 ]; then exec podman "$@"; fi
+exec sudo -n podman "$@"
+`,
+    { mode: 0o755 },
+  );
+}
+
+/** What \`nvidia-ctk cdi generate\` writes for the node's GPUs, with /dev/null standing in for each device. */
+export function cdiSpec(count: number): string {
+  const devices = Array.from(
+    { length: count },
+    (_, i) =>
+      `  - name: "${i}"\n    containerEdits:\n      deviceNodes:\n        - path: /dev/nvidia${i}\n          hostPath: /dev/null\n      env: [NVIDIA_VISIBLE_DEVICES=${i}]\n`,
+  ).join('');
+  const all = `  - name: all\n    containerEdits:\n      deviceNodes:\n${Array.from({ length: count }, (_, i) => `        - path: /dev/nvidia${i}\n          hostPath: /dev/null\n`).join('')}`;
+  return `cdiVersion: 0.5.0\nkind: nvidia.com/gpu\ndevices:\n${devices}${count ? all : ''}containerEdits:\n  deviceNodes:\n    - path: /dev/nvidiactl\n      hostPath: /dev/null\n`;
 }

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { buildNodeBin, buildTestImage } from './artifacts.js';
+import { buildNodeBin, buildTestImage, writeDockerShim } from './artifacts.js';
 import {
   BED_DIR,
   BRIDGE,
@@ -495,4 +495,10 @@ export function sshArgs(state: BedState, node: BedNode, user = 'root'): string[]
     'KexAlgorithms=curve25519-sha256',
     `${user}@${node.address}`,
   ];
+}
+
+/** Makes a node a docker node (the default: a docker CLI over podman) or a podman-only node. */
+export function setRuntime(node: BedNode, runtime: 'docker' | 'podman'): void {
+  if (runtime === 'docker') writeDockerShim(node.dir);
+  else fs.rmSync(path.join(node.dir, 'bin', 'docker'), { force: true });
 }

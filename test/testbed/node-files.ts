@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { run } from './sh.js';
+import { cdiSpec, writeDockerShim } from './artifacts.js';
 import { Scenario, type ScenarioInput } from './scenario.js';
 import { TEST_USER, type BedNode } from './layout.js';
 
@@ -10,7 +11,10 @@ export function writeNodeFiles(bedDir: string, node: BedNode, scenario: Scenario
   fs.mkdirSync(path.join(node.dir, 'etc-containers'), { recursive: true });
   run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', node.name, '-f', path.join(node.dir, 'ssh_host_ed25519_key')]);
 
-  const binPath = `${path.join(bedDir, 'bin')}:/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin`;
+  // The node's own bin first (its docker, when it has one), then the simulators shared by all.
+  const binPath = `${path.join(node.dir, 'bin')}:${path.join(bedDir, 'bin')}:/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin`;
+  writeDockerShim(node.dir);
+  fs.writeFileSync(path.join(node.dir, 'cdi-nvidia.yaml'), cdiSpec(Scenario.parse(scenario).count));
   const env = `NODE_NAME=${node.name} EDGEWARD_BED=${bedDir} PATH=${binPath}`;
   fs.writeFileSync(
     path.join(node.dir, 'sshd_config'),
@@ -56,7 +60,9 @@ export function writeNodeFiles(bedDir: string, node: BedNode, scenario: Scenario
 set -e
 hostname ${node.name}
 mount -t tmpfs -o mode=755 tmpfs /run
-mkdir -p /run/sshd /run/ew-cgroup
+mkdir -p /run/sshd /run/ew-cgroup /run/cdi
+# CDI devices for podman, where nvidia-ctk would put them (/var/run/cdi).
+cp ${path.join(node.dir, 'cdi-nvidia.yaml')} /run/cdi/nvidia.yaml
 # A sysfs of this network namespace, keeping the host's cgroup mounts (podman needs them).
 mount --rbind /sys/fs/cgroup /run/ew-cgroup
 mount -t sysfs sysfs /sys

@@ -27,7 +27,7 @@ const NODE_PARAMS = [
   'count',
   'rows',
 ];
-const DEPLOY_PARAMS = ['spec', 'specHash', 'revision', 'image', 'digest', 'strategy', 'wave', 'step', 'env', 'nodes', 'resume'];
+const DEPLOY_PARAMS = ['spec', 'specHash', 'revision', 'image', 'digest', 'strategy', 'wave', 'step', 'env', 'nodes', 'refused', 'resume'];
 const COMMISSION_PARAMS = ['profile', 'check', 'verdict', 'reportSha256', 'report', 'checks'];
 
 export const PARAM_ALLOW_LIST: Record<AuditAction, readonly string[]> = {

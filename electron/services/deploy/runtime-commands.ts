@@ -74,10 +74,6 @@ export function runCommand(plan: RunPlan): { command: string; stdin: string } {
   return { command, stdin };
 }
 
-/** Detects the runtime: docker when its CLI exists (the usual GPU stack), podman otherwise. */
-export const DETECT_RUNTIME =
-  'if command -v docker >/dev/null 2>&1; then echo docker; elif command -v podman >/dev/null 2>&1; then echo podman; else echo none; fi';
-
 export function imageIdCommand(runtime: Runtime, image: string): string {
   return `${shellCommand([runtime, 'image', 'inspect', '--format', '{{.Id}} {{.Architecture}}', image])} 2>/dev/null`;
 }
@@ -102,17 +98,20 @@ export function logsCommand(runtime: Runtime, name: string, follow: boolean, tai
   return shellCommand([runtime, 'logs', '--tail', String(tail), ...(follow ? ['--follow'] : []), name]);
 }
 
-/** Containers of a deployment: name, state, revision, one per line. */
+/**
+ * Containers of a deployment, one `name|state|revision` line each. From `inspect` rather than
+ * `ps --format`: podman 4's `ps` prints "Up 9 seconds ago" where docker prints "running".
+ */
 export function listCommand(runtime: Runtime, deployment: string): string {
-  return `${shellCommand([
+  const ps = shellCommand([runtime, 'ps', '-aq', '--filter', `label=${LABEL_DEPLOYMENT}=${deployment}`]);
+  const inspect = shellCommand([
     runtime,
-    'ps',
-    '-a',
-    '--filter',
-    `label=${LABEL_DEPLOYMENT}=${deployment}`,
+    'inspect',
     '--format',
-    `{{.Names}}|{{.State}}|{{.Label "${LABEL_REVISION}"}}`,
-  ])} 2>/dev/null`;
+    `{{.Name}}|{{.State.Status}}|{{index .Config.Labels "${LABEL_REVISION}"}}`,
+  ]);
+  // Container ids are hex words: left unquoted on purpose, so each is one argument.
+  return `ids=$(${ps} 2>/dev/null); [ -z "$ids" ] || ${inspect} $ids 2>/dev/null | sed 's|^/||'`;
 }
 
 /**

@@ -1,0 +1,86 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { DeploymentSpec } from '../../../shared/deploy/spec.js';
+import { Rollout } from '../../../shared/deploy/rollout.js';
+
+export interface Revision {
+  revision: number;
+  spec: DeploymentSpec;
+  specHash: string;
+  /** The image as pinned when this revision was first rolled out (kept for a one-step rollback). */
+  pinnedImage: string | null;
+  createdAt: number;
+  /** Set when a rollout of this revision reached every node: what a rollback goes back to. */
+  succeededAt?: number;
+}
+
+/**
+ * Deployments on disk: `deployments/NAME/revisions/N.json` (spec, its hash, the pinned image) and
+ * `deployments/NAME/rollout.json` (the current or last rollout, rewritten at every step). Every write
+ * goes to a temporary file, is fsynced, then renamed over the old one: a crash or a kill mid-write
+ * leaves the previous state, never half of one.
+ */
+export class DeployStore {
+  constructor(private readonly dir: string) {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  }
+
+  names(): string[] {
+    return fs
+      .readdirSync(this.dir, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name)
+      .sort();
+  }
+
+  revisions(name: string): Revision[] {
+    const dir = path.join(this.dir, name, 'revisions');
+    if (!fs.existsSync(dir)) return [];
+    return fs
+      .readdirSync(dir)
+      .filter((f) => /^\d+\.json$/.test(f))
+      .map((f) => {
+        const raw = JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as Revision;
+        return { ...raw, spec: DeploymentSpec.parse(raw.spec) };
+      })
+      .sort((a, b) => a.revision - b.revision);
+  }
+
+  revision(name: string, n: number): Revision | undefined {
+    return this.revisions(name).find((r) => r.revision === n);
+  }
+
+  saveRevision(name: string, rev: Revision): void {
+    writeAtomic(path.join(this.dir, name, 'revisions', `${rev.revision}.json`), JSON.stringify(rev, null, 2));
+  }
+
+  rollout(name: string): Rollout | undefined {
+    const file = path.join(this.dir, name, 'rollout.json');
+    if (!fs.existsSync(file)) return undefined;
+    const parsed = Rollout.safeParse(JSON.parse(fs.readFileSync(file, 'utf8')));
+    return parsed.success ? parsed.data : undefined;
+  }
+
+  saveRollout(r: Rollout): void {
+    writeAtomic(path.join(this.dir, r.deployment, 'rollout.json'), JSON.stringify(r));
+  }
+}
+
+function writeAtomic(file: string, text: string): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  const tmp = `${file}.tmp-${process.pid}`;
+  const fd = fs.openSync(tmp, 'w', 0o600);
+  try {
+    fs.writeSync(fd, text);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(tmp, file);
+  const dirFd = fs.openSync(path.dirname(file), 'r');
+  try {
+    fs.fsyncSync(dirFd);
+  } finally {
+    fs.closeSync(dirFd);
+  }
+}

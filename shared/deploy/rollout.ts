@@ -1,0 +1,119 @@
+import { z } from 'zod';
+import type { FleetNode } from '../fleet.js';
+import type { Strategy, Targets } from './spec.js';
+
+/** The nodes a spec targets: enabled nodes matching any of the named sites, departments, tags, roles or nodes. */
+export function targetNodes(nodes: readonly FleetNode[], t: Targets): FleetNode[] {
+  return nodes.filter(
+    (n) =>
+      n.enabled &&
+      ((t.sites?.includes(n.site) ?? false) ||
+        (t.departments?.includes(n.department) ?? false) ||
+        (t.tags?.some((tag) => n.tags.includes(tag)) ?? false) ||
+        (t.roles?.includes(n.role) ?? false) ||
+        (t.nodes?.includes(n.name) ?? false)),
+  );
+}
+
+/**
+ * Waves: the canary nodes alone first, then the rest by size or percent. Nodes are interleaved
+ * across groups (sites or departments) so each wave spreads over groups instead of emptying one,
+ * and the first canary comes from the largest group.
+ */
+export function planWaves(nodes: readonly { name: string; group: string }[], s: Strategy): string[][] {
+  const groups = new Map<string, string[]>();
+  for (const n of [...nodes].sort((a, b) => a.name.localeCompare(b.name))) {
+    groups.set(n.group, [...(groups.get(n.group) ?? []), n.name]);
+  }
+  const queues = [...groups.values()].sort((a, b) => b.length - a.length || a[0]!.localeCompare(b[0]!));
+  const order: string[] = [];
+  while (queues.some((q) => q.length)) for (const q of queues) if (q.length) order.push(q.shift()!);
+  const waves: string[][] = [];
+  const canary = Math.min(s.canary, order.length);
+  if (canary > 0) waves.push(order.slice(0, canary));
+  const rest = order.slice(canary);
+  const size = 'size' in s.waves ? s.waves.size : Math.max(1, Math.ceil((rest.length * s.waves.percent) / 100));
+  for (let i = 0; i < rest.length; i += size) waves.push(rest.slice(i, i + size));
+  return waves;
+}
+
+/**
+ * How many nodes of a group may be out of service at once: maxUnavailable, but never the whole
+ * group when it has more than one node (its other replicas keep serving).
+ */
+export function groupLimit(groupSize: number, maxUnavailable: number): number {
+  return Math.max(1, Math.min(maxUnavailable, groupSize > 1 ? groupSize - 1 : 1));
+}
+
+export const NodeStepState = z.enum([
+  'pending',
+  'pulling',
+  'starting',
+  'health',
+  'soak',
+  'done',
+  'failed',
+  'rolling-back',
+  'rolled-back',
+  'skipped',
+]);
+export type NodeStepState = z.infer<typeof NodeStepState>;
+
+export const NodeStep = z.strictObject({
+  node: z.string(),
+  wave: z.number().int(),
+  state: NodeStepState,
+  detail: z.string(),
+  /** 0..1 within the current step, when the step can tell (pull, health checks, soak). */
+  progress: z.number().nullable(),
+  updatedAt: z.number(),
+  runtime: z.string().optional(),
+  gpuIndices: z.array(z.number().int()).default([]),
+  /** The container this rollout replaced on the node, kept until the node is done. */
+  previous: z.strictObject({ container: z.string(), revision: z.number().int() }).optional(),
+});
+export type NodeStep = z.infer<typeof NodeStep>;
+
+export const RolloutStatus = z.enum([
+  'running',
+  'paused',
+  'succeeded',
+  'failed',
+  'rolling-back',
+  'rolled-back',
+  'aborted',
+  'interrupted',
+  'halted',
+]);
+export type RolloutStatus = z.infer<typeof RolloutStatus>;
+
+export const Rollout = z.strictObject({
+  id: z.string(),
+  deployment: z.string(),
+  revision: z.number().int(),
+  previousRevision: z.number().int().nullable(),
+  kind: z.enum(['apply', 'rollback']),
+  specHash: z.string(),
+  image: z.string(),
+  /** The image as pinned for this rollout (digest, or local image id). */
+  pinnedImage: z.string(),
+  status: RolloutStatus,
+  message: z.string(),
+  startedAt: z.number(),
+  updatedAt: z.number(),
+  waves: z.array(z.array(z.string())),
+  nodes: z.record(z.string(), NodeStep),
+  refused: z.array(z.strictObject({ node: z.string(), reason: z.string() })),
+  /** The user who started it, as the audit log has it. */
+  by: z.string(),
+});
+export type Rollout = z.infer<typeof Rollout>;
+
+export const DeploymentSummary = z.strictObject({
+  name: z.string(),
+  revision: z.number().int(),
+  image: z.string(),
+  specHash: z.string(),
+  rollout: Rollout.nullable(),
+});
+export type DeploymentSummary = z.infer<typeof DeploymentSummary>;

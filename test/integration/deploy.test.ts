@@ -1,0 +1,168 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Rollout } from '../../shared/deploy/rollout.js';
+import { setRuntime, setScenario, type BedState } from '../testbed/bed.js';
+import type { BedNode } from '../testbed/layout.js';
+import { ensureBed, ssh } from './helpers/bed.js';
+import { addTrusted, fleetBackend, type FleetHarness } from './helpers/fleet.js';
+
+/** Rollouts with real podman on the bed: placement, canary, waves, health gates, rollback. */
+describe('deployments on the simulated fleet', () => {
+  let bed: BedState;
+  let h: FleetHarness;
+  let nodes: BedNode[];
+  const PORT = 18600;
+  const spec = (extra: { version?: string; env?: string; health?: string; name?: string } = {}) => `name: ${extra.name ?? 'cxr'}
+image: localhost/edgeward/oip-test:1
+profile: radiology
+gpus:
+  count: 1
+env:
+  MODEL_NAME: chest-xray
+  MODEL_VERSION: "${extra.version ?? '1'}"
+  LATENCY_MS: "5"
+  TRICKY: "$(touch /tmp/pwned) \`id\` 'single' \\"double\\"\\nsecond line"
+${extra.env ?? ''}ports:
+  - container: 8000
+    host: ${PORT}
+health:
+  successThreshold: 2
+  intervalS: 0.5
+${extra.health ?? '  timeoutS: 30'}
+targets:
+  tags: [deploy-test]
+strategy:
+  canary: 1
+  waves:
+    size: 2
+  groupBy: site
+  soakS: 2
+`;
+  const frames: Rollout[] = [];
+  const containers = (n: BedNode) =>
+    ssh(
+      bed,
+      n,
+      "podman inspect --format '{{.Name}} {{.State.Status}}' $(podman ps -aq --filter label=io.edgeward.deployment=cxr) 2>/dev/null",
+    )
+      .stdout.trim()
+      .split('\n')
+      .filter(Boolean)
+      .sort();
+
+  beforeAll(async () => {
+    bed = await ensureBed();
+    nodes = bed.nodes.slice(8, 13);
+    h = await fleetBackend();
+    for (const [i, n] of nodes.entries()) {
+      setScenario(n, { count: 2 });
+      ssh(bed, n, 'podman rm -f $(podman ps -aq --filter label=io.edgeward.deployment) >/dev/null 2>&1; rm -f /tmp/pwned; true');
+      await addTrusted(h, bed, [n], { site: i < 3 ? 'north' : 'south', tags: ['deploy-test'] });
+    }
+    // One node without docker: podman is its runtime, GPUs through CDI.
+    setRuntime(nodes[4]!, 'podman');
+    for (const n of nodes) fs.rmSync(path.join(n.dir, 'docker-calls.log'), { force: true });
+    h.backend.deploy.watch('cxr', (r) => frames.push(r));
+  }, 180_000);
+  afterAll(async () => {
+    h.backend.deploy.stopAll();
+    for (const n of nodes) ssh(bed, n, 'podman rm -f $(podman ps -aq --filter label=io.edgeward.deployment) >/dev/null 2>&1; true');
+    setRuntime(nodes[4]!, 'docker');
+    await h.close();
+  });
+
+  it('rolls out canary first, then waves within site limits; docker nodes get --gpus, the podman node CDI', async () => {
+    const { rollout, done } = await h.backend.deploy.apply(spec());
+    expect(rollout.waves.map((w) => w.length)).toEqual([1, 2, 2]);
+    expect(rollout.refused).toEqual([]);
+    const final = await done;
+    expect(final.status, final.message).toBe('succeeded');
+    expect(Object.values(final.nodes).map((s) => s.state)).toEqual(Array(5).fill('done'));
+    // The canary was done before any other node started.
+    const canary = rollout.waves[0]![0]!;
+    const canaryDone = frames.findIndex((f) => f.nodes[canary]?.state === 'done');
+    const firstOther = frames.findIndex((f) => Object.values(f.nodes).some((s) => s.node !== canary && s.state !== 'pending'));
+    expect(canaryDone).toBeGreaterThan(0);
+    expect(firstOther).toBeGreaterThan(canaryDone);
+    for (const n of nodes) expect(containers(n)).toEqual(['ew-cxr-r1 running']);
+    // The image was pinned to its digest before anything ran.
+    expect(final.pinnedImage).toMatch(/^localhost\/edgeward\/oip-test@sha256:[0-9a-f]{64}$/);
+
+    const dockerCalls = fs.readFileSync(path.join(nodes[0]!.dir, 'docker-calls.log'), 'utf8');
+    expect(dockerCalls).toMatch(/^run -d --name ew-cxr-r1 .*--gpus "device=[01]" /m);
+    expect(fs.existsSync(path.join(nodes[4]!.dir, 'docker-calls.log'))).toBe(false);
+    const devices = ssh(bed, nodes[4]!, "podman inspect --format '{{range .HostConfig.Devices}}{{.PathInContainer}} {{end}}' ew-cxr-r1");
+    expect(devices.stdout).toMatch(/\/dev\/nvidia[01]/);
+
+    // Env values arrive as literal strings: no command substitution, quotes and the newline kept.
+    const env = ssh(bed, nodes[1]!, `podman exec ew-cxr-r1 /usr/bin/node -e "process.stdout.write(JSON.stringify(process.env.TRICKY))"`);
+    expect(JSON.parse(env.stdout)).toBe(`$(touch /tmp/pwned) \`id\` 'single' "double"\nsecond line`);
+    expect(ssh(bed, nodes[1]!, 'test -e /tmp/pwned && echo yes || echo no').stdout.trim()).toBe('no');
+
+    const steps = h.backend.audit.index.query({ action: 'deploy.step' }, 0, 100).records;
+    expect(
+      steps
+        .filter((s) => s.params.step === 'done')
+        .map((s) => s.target.node)
+        .sort(),
+    ).toEqual(nodes.map((n) => n.name).sort());
+    expect(steps[0]!.params).toMatchObject({ specHash: final.specHash, digest: final.pinnedImage, revision: 1 });
+    expect(h.backend.audit.index.query({ action: 'deploy.apply' }, 0, 1).records[0]).toMatchObject({
+      params: { specHash: final.specHash, image: 'localhost/edgeward/oip-test:1' },
+    });
+  }, 180_000);
+
+  it('stops at the canary when the new revision never becomes ready, and puts the old one back', async () => {
+    frames.length = 0;
+    const { rollout, done } = await h.backend.deploy.apply(spec({ version: '2', env: '  NEVER_READY: "1"\n', health: '  timeoutS: 4' }));
+    expect(rollout.revision).toBe(2);
+    const final = await done;
+    expect(final.status).toBe('rolled-back');
+    const canary = final.waves[0]![0]!;
+    expect(final.nodes[canary]).toMatchObject({ state: 'rolled-back' });
+    expect(final.nodes[canary]!.detail).toMatch(/not ready within 4 s .*revision 1 running again/);
+    for (const n of final.waves.slice(1).flat()) expect(final.nodes[n]!.state).toBe('pending');
+    // Every node runs revision 1 (the canary's r2 is gone, its r1 restarted).
+    for (const n of nodes) expect(containers(n)).toEqual(['ew-cxr-r1 running']);
+  }, 120_000);
+
+  it('refuses invalid specs with precise errors, and lists nodes that cannot take it with the reason', async () => {
+    const bad = async (text: string) => {
+      try {
+        await h.backend.deploy.apply(text);
+        return 'accepted';
+      } catch (err) {
+        return (err as Error).message;
+      }
+    };
+    expect(await bad(spec().replace('image: localhost/edgeward/oip-test:1', 'image: "oip-test:1; reboot"'))).toMatch(
+      /line 2 \(image\): an image reference has no spaces, quotes or shell characters/,
+    );
+    expect(await bad(spec({ name: 'cxr$(id)' }))).toMatch(/line 1 \(name\): lowercase letters/);
+    expect(await bad(spec().replace('    host: 18600', '    host: 18600\n  - container: 8002\n    host: 18600'))).toMatch(
+      /\(ports\): two mappings use the same host port/,
+    );
+    expect(await bad(spec().replace('  count: 1', '  indices: [7]'))).toMatch(
+      /No target node can run cxr: .*GPU 7 does not exist \(the node has GPU 0, 1\)/,
+    );
+    expect(await bad(spec().replace('LATENCY_MS: "5"', 'LATENCY_MS: "5"\n  PACS_PASSWORD:\n    secret: pacs'))).toMatch(
+      /secret "pacs" is not set/,
+    );
+  });
+
+  it('rolls back in one step to the last revision that ran everywhere', async () => {
+    const v3 = await h.backend.deploy.apply(spec({ version: '3' }));
+    expect((await v3.done).status).toBe('succeeded');
+    for (const n of nodes) expect(containers(n)).toEqual(['ew-cxr-r3 running']);
+    const back = await h.backend.deploy.rollback('cxr');
+    // Revision 2 never became ready anywhere: the way back is revision 1.
+    expect(back.rollout).toMatchObject({ kind: 'rollback', revision: 1, previousRevision: 3 });
+    const final = await back.done;
+    expect(final.status, final.message).toBe('succeeded');
+    for (const n of nodes) expect(containers(n)).toEqual(['ew-cxr-r1 running']);
+    const env = ssh(bed, nodes[2]!, `podman exec ew-cxr-r1 /usr/bin/node -e "process.stdout.write(process.env.MODEL_VERSION)"`);
+    expect(env.stdout).toBe('1');
+    expect(h.backend.audit.index.query({ action: 'deploy.rollback' }, 0, 1).records[0]).toMatchObject({ params: { revision: 1 } });
+  }, 180_000);
+});
