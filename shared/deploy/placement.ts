@@ -76,5 +76,11 @@ export function place(spec: DeploymentSpec, facts: NodeFacts, heldByPrevious: Re
       reason: `needs ${count} GPU(s) with ${req.minFreeMemoryMiB} MiB free; ${fitting.length} of ${facts.gpus.length} qualify`,
     };
   }
-  return { ok: true, gpuIndices: fitting.slice(0, count).map((g) => g.index) };
+  return {
+    ok: true,
+    gpuIndices: fitting
+      .slice(0, count)
+      .map((g) => g.index)
+      .sort((a, b) => a - b),
+  };
 }
