@@ -5,6 +5,7 @@ import { parseAnchor } from '../services/audit/verify.js';
 import { formatTable } from './table.js';
 import { reportError, type CliOutput } from './output.js';
 import { printStatus, watchTelemetry } from './telemetry-commands.js';
+import { runDeployCommand, type DeployCliOptions } from './deploy-commands.js';
 
 export type { CliOutput } from './output.js';
 import { processIo, runFleetCommand, type CliIo, type FleetCliOptions } from './fleet-commands.js';
@@ -39,6 +40,12 @@ Commands:
   exec (--all | --site S | --tag T | NODE...) [--concurrency N] [--timeout S] [--passphrase-stdin] -- COMMAND...
   telemetry watch NODE [--count N]            live GPU and host frames as they arrive (Ctrl+C stops)
   status                                      last known state of every node with its age (works offline)
+  deploy validate SPEC                        check a deployment spec; problems with line and field (exit 2)
+  deploy apply SPEC [--yes]                   placement per node, then canary, waves, health gates (exit 1 unless it succeeded)
+  deploy status NAME                          revisions and the current or last rollout
+  deploy rollback NAME                        back to the last revision that ran everywhere
+  deploy resume NAME | halt NAME              after an interruption: finish the rollout, or leave the nodes as they are
+  deploy logs NAME --node NODE [--follow]     the deployment's container log on a node
 
 Global options:
   --data-dir DIR   where Edgeward keeps its data (default: EDGEWARD_DATA_DIR or the per-user folder)
@@ -148,6 +155,8 @@ export async function runCommand(
   }
   if (command === 'telemetry' && sub === 'watch' && rest.length === 1) return watchTelemetry(backend, rest[0]!, out, opts);
   if (command === 'status' && sub === undefined) return printStatus(backend, out);
+  const deploy = await runDeployCommand(backend, args, out, opts as DeployCliOptions, io, (m) => usageError(m, out));
+  if (deploy !== undefined) return deploy;
   const fleet = await runFleetCommand(backend, args, out, opts, io, (m) => usageError(m, out));
   if (fleet !== undefined) return fleet;
   return usageError(`unknown command: ${args.join(' ')}`, out);

@@ -50,6 +50,7 @@ async function main(argv: string[]): Promise<number> {
         concurrency: { type: 'string' },
         timeout: { type: 'string' },
         count: { type: 'string' },
+        follow: { type: 'boolean', short: 'f' },
       },
     });
   } catch (err) {

@@ -1,5 +1,7 @@
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { createBackend } from '../../electron/app/backend.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Rollout } from '../../shared/deploy/rollout.js';
 import { setRuntime, setScenario, type BedState } from '../testbed/bed.js';
@@ -13,7 +15,10 @@ describe('deployments on the simulated fleet', () => {
   let h: FleetHarness;
   let nodes: BedNode[];
   const PORT = 18600;
-  const spec = (extra: { version?: string; env?: string; health?: string; name?: string } = {}) => `name: ${extra.name ?? 'cxr'}
+  const root = path.resolve(import.meta.dirname, '..', '..');
+  const spec = (
+    extra: { version?: string; env?: string; health?: string; name?: string; soakS?: number } = {},
+  ) => `name: ${extra.name ?? 'cxr'}
 image: localhost/edgeward/oip-test:1
 profile: radiology
 gpus:
@@ -37,7 +42,7 @@ strategy:
   waves:
     size: 2
   groupBy: site
-  soakS: 2
+  soakS: ${extra.soakS ?? 2}
 `;
   const frames: Rollout[] = [];
   const containers = (n: BedNode) =>
@@ -164,5 +169,46 @@ strategy:
     const env = ssh(bed, nodes[2]!, `podman exec ew-cxr-r1 /usr/bin/node -e "process.stdout.write(process.env.MODEL_VERSION)"`);
     expect(env.stdout).toBe('1');
     expect(h.backend.audit.index.query({ action: 'deploy.rollback' }, 0, 1).records[0]).toMatchObject({ params: { revision: 1 } });
+  }, 180_000);
+
+  it('survives the app being killed mid-rollout: the restart says so, and resume finishes it', async () => {
+    const file = path.join(h.dataDir, 'cxr-v4.yaml');
+    fs.writeFileSync(file, spec({ version: '4', soakS: 8 }));
+    const cli = spawn(
+      process.execPath,
+      ['--import', 'tsx', path.join(root, 'electron/cli/main.ts'), '--data-dir', h.dataDir, 'deploy', 'apply', file, '--yes'],
+      {
+        stdio: 'ignore',
+        detached: true,
+      },
+    );
+    // Killed (no chance to clean up) while the canary soaks.
+    await expect
+      .poll(
+        () =>
+          Object.values(h.backend.deploy.store.rollout('cxr')?.nodes ?? {}).some(
+            (s) => s.state === 'soak' && h.backend.deploy.store.rollout('cxr')?.revision === 4,
+          ),
+        {
+          timeout: 60_000,
+          interval: 200,
+        },
+      )
+      .toBe(true);
+    process.kill(-cli.pid!, 'SIGKILL');
+    // The app starts again on the same data: the rollout is interrupted, not silently resumed.
+    const restarted = await createBackend({ dataDir: h.dataDir, transport: 'cli', userKnownHostsFile: path.join(h.dataDir, 'none') });
+    try {
+      const r = restarted.deploy.store.rollout('cxr')!;
+      expect(r.status).toBe('interrupted');
+      expect(r.message).toMatch(/Resume it to finish, or halt it/);
+      const { done } = await restarted.deploy.resume('cxr');
+      const final = await done!;
+      expect(final.status, final.message).toBe('succeeded');
+      for (const n of nodes) expect(containers(n)).toEqual(['ew-cxr-r4 running']);
+      expect(restarted.audit.index.query({ action: 'deploy.resume' }, 0, 1).records).toHaveLength(1);
+    } finally {
+      await restarted.close();
+    }
   }, 180_000);
 });

@@ -1,0 +1,193 @@
+import fs from 'node:fs';
+import type { Backend } from '../app/backend.js';
+import type { Rollout } from '../../shared/deploy/rollout.js';
+import { AppErrorException } from '../../shared/errors.js';
+import { reportError, type CliOutput } from './output.js';
+import type { CliIo } from './fleet-commands.js';
+import { formatTable } from './table.js';
+
+export interface DeployCliOptions {
+  yes?: boolean;
+  node?: string;
+  follow?: boolean;
+}
+
+const failed = (e: unknown, out: CliOutput): number => {
+  if (e instanceof AppErrorException) return reportError(e.appError, out);
+  return reportError(
+    { code: 'INTERNAL', message: e instanceof Error ? e.message : String(e), action: 'See the audit log and the node.' },
+    out,
+  );
+};
+
+function progressLine(r: Rollout): string {
+  const steps = Object.values(r.nodes);
+  const count = (s: string) => steps.filter((x) => x.state === s).length;
+  return `[${r.status}] ${count('done')}/${steps.length} done${count('failed') + count('rolled-back') ? `, ${count('failed') + count('rolled-back')} failed` : ''} — ${r.message}`;
+}
+
+function printRollout(r: Rollout, out: CliOutput): void {
+  out.print(`${r.deployment} revision ${r.revision} (${r.kind}) ${r.status}: ${r.message}`);
+  out.print(`image ${r.image} pinned as ${r.pinnedImage}; spec ${r.specHash}`);
+  out.print(
+    formatTable(
+      ['NODE', 'WAVE', 'STATE', 'DETAIL'],
+      Object.values(r.nodes)
+        .sort((a, b) => a.wave - b.wave || a.node.localeCompare(b.node))
+        .map((s) => [s.node, String(s.wave === 0 ? 'canary' : s.wave), s.state, s.detail]),
+    ),
+  );
+  for (const x of r.refused) out.print(`refused ${x.node}: ${x.reason}`);
+}
+
+/** Follows a rollout to its end, one line per change of a node's step; exit 0 only when it succeeded. */
+async function follow(backend: Backend, name: string, done: Promise<Rollout>, out: CliOutput): Promise<number> {
+  const last = new Map<string, string>();
+  const stop = backend.deploy.watch(name, (r) => {
+    for (const s of Object.values(r.nodes)) {
+      const line = `${s.node}: ${s.state} ${s.detail}`;
+      if (last.get(s.node) === `${s.state}`) continue;
+      last.set(s.node, s.state);
+      if (out.json) out.print(JSON.stringify({ node: s.node, state: s.state, detail: s.detail, at: s.updatedAt }));
+      else out.print(line);
+    }
+  });
+  const onSigint = () => {
+    out.error(`\nStopping: the rollout of ${name} is aborted; nodes keep what runs on them now.`);
+    void backend.deploy.abort(name).catch(() => undefined);
+  };
+  process.once('SIGINT', onSigint);
+  try {
+    const final = await done;
+    if (out.json) out.print(JSON.stringify(final));
+    else {
+      out.print('');
+      printRollout(final, out);
+    }
+    return final.status === 'succeeded' ? 0 : 1;
+  } finally {
+    stop();
+    process.removeListener('SIGINT', onSigint);
+  }
+}
+
+/**
+ * `edgeward deploy apply SPEC [--yes]`, `deploy status NAME`, `deploy rollback NAME`,
+ * `deploy resume|halt|abort NAME`, `deploy logs NAME --node NODE [--follow]`, `deploy validate SPEC`.
+ */
+export async function runDeployCommand(
+  backend: Backend,
+  args: string[],
+  out: CliOutput,
+  opts: DeployCliOptions,
+  io: CliIo,
+  usageError: (m: string) => number,
+): Promise<number | undefined> {
+  const [command, sub, target, ...extra] = args;
+  if (command !== 'deploy') return undefined;
+  if (!sub || !target || extra.length) return usageError('deploy needs a subcommand and one argument');
+  const readSpec = () => {
+    try {
+      return fs.readFileSync(target, 'utf8');
+    } catch (e) {
+      throw new AppErrorException({
+        code: 'NOT_FOUND',
+        message: `Cannot read ${target}: ${(e as Error).message}`,
+        action: 'Give the path of a YAML spec.',
+      });
+    }
+  };
+  try {
+    switch (sub) {
+      case 'validate': {
+        const problems = backend.deploy.validate(readSpec());
+        if (out.json) out.print(JSON.stringify({ problems }));
+        else if (problems.length === 0) out.print(`${target}: valid`);
+        else for (const p of problems) out.print(`${target}:${p.line}:${p.column}: ${p.path ? `${p.path}: ` : ''}${p.message}`);
+        return problems.length ? 2 : 0;
+      }
+      case 'apply': {
+        const text = readSpec();
+        const problems = backend.deploy.validate(text);
+        if (problems.length) {
+          for (const p of problems) out.error(`${target}:${p.line}:${p.column}: ${p.path ? `${p.path}: ` : ''}${p.message}`);
+          return 2;
+        }
+        const plan = await backend.deploy.plan(text);
+        if (!out.json) {
+          out.print(
+            `${plan.spec.name}: ${plan.accepted.length} node(s) can take it${plan.refused.length ? `, ${plan.refused.length} refused` : ''}`,
+          );
+          for (const a of plan.accepted)
+            out.print(`  ${a.node} (${a.runtime}${a.gpuIndices.length ? `, GPU ${a.gpuIndices.join(',')}` : ''})`);
+          for (const r of plan.refused) out.print(`  refused ${r.node}: ${r.reason}`);
+        }
+        const go =
+          opts.yes || (io.isTty && /^y(es)?$/i.test(await io.ask(`Roll out ${plan.spec.name} to ${plan.accepted.length} node(s)? [y/N] `)));
+        if (!go) {
+          out.error('Not applied. Run again with --yes to apply without asking.');
+          return 1;
+        }
+        const { done } = await backend.deploy.apply(text);
+        return follow(backend, plan.spec.name, done, out);
+      }
+      case 'status': {
+        const s = backend.deploy.status(target);
+        if (out.json) out.print(JSON.stringify(s));
+        else {
+          out.print(
+            formatTable(
+              ['REVISION', 'IMAGE', 'SPEC', 'CREATED', 'RAN EVERYWHERE'],
+              s.revisions.map((r) => [
+                String(r.revision),
+                r.pinnedImage ?? r.spec.image,
+                r.specHash.slice(0, 19),
+                new Date(r.createdAt).toISOString(),
+                r.succeededAt ? new Date(r.succeededAt).toISOString() : 'no',
+              ]),
+            ),
+          );
+          if (s.rollout) {
+            out.print('');
+            printRollout(s.rollout, out);
+          }
+        }
+        return 0;
+      }
+      case 'rollback': {
+        const { done } = await backend.deploy.rollback(target);
+        return follow(backend, target, done, out);
+      }
+      case 'resume': {
+        const { done } = await backend.deploy.resume(target);
+        return done ? follow(backend, target, done, out) : 0;
+      }
+      case 'halt': {
+        const r = await backend.deploy.halt(target);
+        out.print(out.json ? JSON.stringify(r) : progressLine(r));
+        return 0;
+      }
+      case 'logs': {
+        if (!opts.node) return usageError('deploy logs needs --node NODE');
+        const ac = new AbortController();
+        const onSigint = () => ac.abort();
+        process.once('SIGINT', onSigint);
+        try {
+          const text = await backend.deploy.logs(target, opts.node, {
+            follow: Boolean(opts.follow),
+            signal: ac.signal,
+            ...(opts.follow ? { onChunk: (c: Buffer) => process.stdout.write(c) } : {}),
+          });
+          if (!opts.follow) out.print(text.replace(/\n$/, ''));
+          return 0;
+        } finally {
+          process.removeListener('SIGINT', onSigint);
+        }
+      }
+      default:
+        return usageError(`unknown deploy subcommand: ${sub}`);
+    }
+  } catch (e) {
+    return failed(e, out);
+  }
+}
