@@ -23,6 +23,7 @@ import type { Alert, AlertThresholds } from '../../shared/alerts.js';
 import { hottestTemp } from '../../shared/telemetry.js';
 import { historyCsv, historyForChart } from '../services/telemetry/history-view.js';
 import { DeployService } from '../services/deploy/deploy-service.js';
+import { stringify as stringifyYaml } from 'yaml';
 import { APP_VERSION } from './version.js';
 
 export interface BackendOptions {
@@ -147,6 +148,48 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
       historyForChart(history, inventory.get(node), node, range, maxPoints, settings.get().slo, to),
     )
     .handle('telemetry.exportCsv', ({ node, range }) => historyCsv(history, node, range))
+    .handle('deploy.validate', ({ text }) => ({ problems: deploy.validate(text) }))
+    .handle('deploy.plan', async ({ text }) => {
+      const p = await deploy.plan(text);
+      return {
+        name: p.spec.name,
+        specHash: p.specHash,
+        accepted: p.accepted.map((a) => ({ node: a.node, runtime: a.runtime, gpuIndices: a.gpuIndices })),
+        refused: p.refused,
+      };
+    })
+    .handle('deploy.apply', async ({ text }) => (await deploy.apply(text)).rollout)
+    .handle('deploy.list', () => ({ deployments: deploy.list() }))
+    .handle('deploy.status', ({ name }) => {
+      const s = deploy.status(name);
+      return {
+        revisions: s.revisions.map((r) => ({
+          revision: r.revision,
+          image: r.spec.image,
+          pinnedImage: r.pinnedImage,
+          specHash: r.specHash,
+          createdAt: r.createdAt,
+          succeededAt: r.succeededAt ?? null,
+          yaml: stringifyYaml(r.spec),
+        })),
+        rollout: s.rollout,
+      };
+    })
+    .handle('deploy.control', async ({ name, action }) => {
+      switch (action) {
+        case 'pause':
+          return deploy.pause(name);
+        case 'resume':
+          return (await deploy.resume(name)).rollout;
+        case 'abort':
+          return deploy.abort(name);
+        case 'halt':
+          return deploy.halt(name);
+        case 'rollback':
+          return (await deploy.rollback(name)).rollout;
+      }
+    })
+    .handle('deploy.logs', async ({ name, node, tail }) => ({ text: await deploy.logs(name, node, { follow: false, tail }) }))
     .handle('alerts.ack', ({ id }) => alerts.acknowledge(id))
     .handle('fleet.prompt.answer', ({ id, answers }) => ({ delivered: prompts.answer(id, answers) }))
     .topic('heartbeat', (_params, emit) => heartbeat.subscribe(emit))
@@ -156,6 +199,14 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     .topic('fleet.prompt', (_params, emit) => prompts.onPrompt(emit))
     .topic('telemetry.node', ({ node }, emit) => telemetry.watch(node, emit))
     .topic('telemetry.fleet', (_params, emit) => telemetry.watchFleet(emit))
+    .topic('deploy.rollout', ({ name }, emit) => {
+      const out = coalesce(emit, 100);
+      const stop = deploy.watch(name, out.push);
+      return () => {
+        stop();
+        out.cancel();
+      };
+    })
     .topic('alerts', (_params, emit) => alerts.onChange(emit))
     .topic('audit.appended', (_params, emit) => {
       const out = coalesce((head: { seq: number; hash: string }) => emit({ head }), 250);

@@ -5,6 +5,10 @@ import { FleetNode, NodeName, NodePatch, NodeStatus } from '../fleet.js';
 import { FleetRunRequest } from '../fleet-commands.js';
 import { Alert } from '../alerts.js';
 import { HistoryRange } from '../telemetry.js';
+import { DeploymentSummary, Rollout } from '../deploy/rollout.js';
+
+const SpecText = z.string().max(256 * 1024);
+const DeploymentName = z.string().regex(/^[a-z0-9][a-z0-9-]{0,47}$/, 'a deployment name');
 
 /**
  * Invoke channels: name → request schema → response schema. The main side validates every request
@@ -145,6 +149,50 @@ export const channels = {
   'telemetry.exportCsv': {
     request: z.strictObject({ node: NodeName, range: HistoryRange }),
     response: z.strictObject({ filename: z.string(), csv: z.string(), rows: z.number().int() }),
+  },
+  /** Deployment specs as YAML text: checked as the user types, problems with line and field. */
+  'deploy.validate': {
+    request: z.strictObject({ text: SpecText }),
+    response: z.strictObject({
+      problems: z.array(z.strictObject({ path: z.string(), line: z.number().int(), column: z.number().int(), message: z.string() })),
+    }),
+  },
+  /** Placement on every target node before anything runs: who can take it, who cannot and why. */
+  'deploy.plan': {
+    request: z.strictObject({ text: SpecText }),
+    response: z.strictObject({
+      name: z.string(),
+      specHash: z.string(),
+      accepted: z.array(z.strictObject({ node: z.string(), runtime: z.string(), gpuIndices: z.array(z.number().int()) })),
+      refused: z.array(z.strictObject({ node: z.string(), reason: z.string() })),
+    }),
+  },
+  'deploy.apply': { request: z.strictObject({ text: SpecText }), response: Rollout },
+  'deploy.list': { request: Empty, response: z.strictObject({ deployments: z.array(DeploymentSummary) }) },
+  'deploy.status': {
+    request: z.strictObject({ name: DeploymentName }),
+    response: z.strictObject({
+      revisions: z.array(
+        z.strictObject({
+          revision: z.number().int(),
+          image: z.string(),
+          pinnedImage: z.string().nullable(),
+          specHash: z.string(),
+          createdAt: z.number(),
+          succeededAt: z.number().nullable(),
+          yaml: z.string(),
+        }),
+      ),
+      rollout: Rollout.nullable(),
+    }),
+  },
+  'deploy.control': {
+    request: z.strictObject({ name: DeploymentName, action: z.enum(['pause', 'resume', 'abort', 'halt', 'rollback']) }),
+    response: Rollout,
+  },
+  'deploy.logs': {
+    request: z.strictObject({ name: DeploymentName, node: NodeName, tail: z.number().int().min(1).max(5000).default(200) }),
+    response: z.strictObject({ text: z.string() }),
   },
   'alerts.list': { request: Empty, response: z.strictObject({ alerts: z.array(Alert) }) },
   'alerts.ack': { request: z.strictObject({ id: z.string().max(300) }), response: Alert },

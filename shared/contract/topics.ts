@@ -3,6 +3,7 @@ import { FleetRunFrame } from '../fleet-commands.js';
 import { NodeName, NodeStatus } from '../fleet.js';
 import { FleetTelemetryFrame, TelemetryFrame } from '../telemetry.js';
 import { Alert } from '../alerts.js';
+import { Rollout } from '../deploy/rollout.js';
 
 /**
  * Stream topics: name → subscription parameters → frame schema. Frames are produced by main-side
@@ -43,6 +44,8 @@ export const topics = {
   'telemetry.node': { params: z.strictObject({ node: NodeName }), frame: TelemetryFrame },
   /** Every enabled node's summary once a second; subscribing starts the agent sessions of the fleet. */
   'telemetry.fleet': { params: NoParams, frame: FleetTelemetryFrame },
+  /** A deployment's current rollout, a frame per step change on any node. */
+  'deploy.rollout': { params: z.strictObject({ name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,47}$/) }), frame: Rollout },
   /** Alerts as they fire, change, resolve or are acknowledged. */
   alerts: { params: NoParams, frame: Alert },
   'fleet.prompt': {

@@ -1,13 +1,6 @@
 import { ComingView } from './ComingView';
 
 // Each view states what it will hold and the first thing a new user can do today.
-export const DeploymentsView = () => (
-  <ComingView
-    title="Deployments"
-    what="Inference container specs, revisions and live rollouts with canary, waves and one-step rollback."
-    meanwhile="Deployments need nodes: add them in the Fleet view first."
-  />
-);
 export const CommissioningView = () => (
   <ComingView
     title="Commissioning"

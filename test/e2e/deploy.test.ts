@@ -1,0 +1,108 @@
+import type { ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { createBackend } from '../../electron/app/backend.js';
+import { down, up, type BedState } from '../testbed/bed.js';
+import { hostFingerprint, nodeInput } from '../integration/helpers/fleet.js';
+import { keepScreenshot, openConsole } from './browser.js';
+import { startServe } from './serve.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
+
+const spec = (version: string, image = 'localhost/edgeward/oip-test:1') => `name: cxr
+image: ${image}
+gpus:
+  count: 1
+env:
+  MODEL_NAME: chest-xray
+  MODEL_VERSION: "${version}"
+ports:
+  - container: 8000
+    host: 18700
+health:
+  successThreshold: 2
+  intervalS: 0.5
+  timeoutS: 30
+targets:
+  tags: [e2e-deploy]
+strategy:
+  canary: 1
+  waves:
+    size: 1
+  soakS: 1
+`;
+
+describe('Deployments in Chromium against the simulated fleet', () => {
+  let bed: BedState;
+  let browser: Browser;
+  let page: Page;
+  let serve: ChildProcess;
+  const tmp = makeTempDir('edgeward-e2e-deploy-');
+
+  beforeAll(async () => {
+    bed = await up({ nodes: 2, scenario: () => ({ count: 2 }) });
+    const backend = await createBackend({ dataDir: tmp.dir, transport: 'cli', userKnownHostsFile: path.join(tmp.dir, 'none') });
+    for (const [i, n] of bed.nodes.entries()) {
+      await backend.inventory.add(nodeInput(bed, n, { name: `dep-0${i + 1}`, tags: ['e2e-deploy'], site: i ? 'south' : 'north' }));
+      await backend.pool.trust(`dep-0${i + 1}`, hostFingerprint(n));
+    }
+    await backend.close();
+    const served = await startServe(tmp.dir);
+    serve = served.child;
+    ({ browser, page } = await openConsole(served.url, 'Deployments'));
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+    serve?.kill();
+    tmp.cleanup();
+    await down();
+  });
+
+  const editor = () => page.getByRole('textbox', { name: 'Deployment spec (YAML)' });
+
+  it('checks a spec as it is typed, naming the line and the field', async () => {
+    await page.getByRole('button', { name: 'New spec' }).click();
+    await editor().fill(spec('1', 'localhost/edgeward/OIP test'));
+    const problems = page.getByTestId('spec-problems');
+    await expect.poll(() => problems.textContent()).toMatch(/line 2.*image.*no spaces, quotes or shell characters/);
+    expect(await page.getByRole('button', { name: 'Check placement' }).isDisabled()).toBe(true);
+    await editor().fill(spec('1'));
+    await expect.poll(() => problems.textContent()).toBe('');
+  });
+
+  it('shows where it goes, applies it, and follows the rollout: canary, then the wave', async () => {
+    await page.getByRole('button', { name: 'Check placement' }).click();
+    await expect.poll(() => page.getByTestId('plan').textContent(), { timeout: 20_000 }).toMatch(/2 node\(s\) can take cxr/);
+    expect(await page.getByTestId('plan').textContent()).toMatch(/dep-01.*docker, GPU 0/);
+    await page.getByRole('button', { name: 'Apply to 2 node(s)' }).click();
+    const timeline = page.getByTestId('rollout-timeline');
+    await expect.poll(() => timeline.getAttribute('data-status'), { timeout: 10_000 }).toBe('running');
+    // While the canary runs, the other node waits for its wave.
+    await expect.poll(() => page.locator('.wave-node[data-state="pending"]').count(), { timeout: 10_000 }).toBe(1);
+    await keepScreenshot(page, 'deploy-rollout-running');
+    await expect.poll(() => timeline.getAttribute('data-status'), { timeout: 90_000 }).toBe('succeeded');
+    expect(await page.locator('.wave-node[data-state="done"]').count()).toBe(2);
+    expect(await page.locator('.wave h3').allTextContents()).toEqual(['Canary', 'Wave 1']);
+    await keepScreenshot(page, 'deploy-rollout-succeeded');
+  }, 120_000);
+
+  it('shows the container log of a node', async () => {
+    await page.locator('.wave-node[data-node="dep-01"]').getByRole('button', { name: 'Logs' }).click();
+    await expect.poll(() => page.getByTestId('container-log').textContent(), { timeout: 10_000 }).toMatch(/\S/);
+  });
+
+  it('applies a second revision, then rolls back to the first in one step', async () => {
+    await page.getByRole('button', { name: 'Edit spec' }).click();
+    await editor().fill(spec('2'));
+    await page.getByRole('button', { name: 'Check placement' }).click();
+    await page.getByRole('button', { name: 'Apply to 2 node(s)' }).click();
+    const timeline = page.getByTestId('rollout-timeline');
+    await expect.poll(() => timeline.textContent(), { timeout: 10_000 }).toContain('Revision 2 (apply)');
+    await expect.poll(() => timeline.getAttribute('data-status'), { timeout: 90_000 }).toBe('succeeded');
+    await page.getByRole('button', { name: 'Roll back' }).click();
+    await expect.poll(() => timeline.textContent(), { timeout: 20_000 }).toContain('Revision 1 (rollback)');
+    await expect.poll(() => timeline.getAttribute('data-status'), { timeout: 90_000 }).toBe('succeeded');
+    await keepScreenshot(page, 'deploy-rolled-back');
+    expect(await page.getByRole('table', { name: 'Revisions' }).textContent()).toMatch(/2.*1/);
+  }, 200_000);
+});
