@@ -215,7 +215,6 @@ function DeploymentDetail({ name, onEdit, onChanged }: { name: string; onEdit: (
       status.reload();
       onChanged();
     }
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [frame?.status]);
   const control = async (action: 'pause' | 'resume' | 'abort' | 'halt' | 'rollback') => {
     const r = await bridge.invoke('deploy.control', { name, action });
