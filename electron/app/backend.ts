@@ -189,6 +189,8 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
           return (await deploy.rollback(name)).rollout;
       }
     })
+    .handle('deploy.drift', async ({ name }) => ({ nodes: await deploy.drift(name) }))
+    .handle('deploy.reconcile', async ({ name }) => ({ nodes: await deploy.reconcile(name) }))
     .handle('deploy.logs', async ({ name, node, tail }) => ({ text: await deploy.logs(name, node, { follow: false, tail }) }))
     .handle('alerts.ack', ({ id }) => alerts.acknowledge(id))
     .handle('fleet.prompt.answer', ({ id, answers }) => ({ delivered: prompts.answer(id, answers) }))

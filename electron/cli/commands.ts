@@ -45,6 +45,7 @@ Commands:
   deploy status NAME                          revisions and the current or last rollout
   deploy rollback NAME                        back to the last revision that ran everywhere
   deploy resume NAME | halt NAME              after an interruption: finish the rollout, or leave the nodes as they are
+  deploy drift NAME | reconcile NAME          what runs against what should (exit 1 on drift); repair it
   deploy logs NAME --node NODE [--follow]     the deployment's container log on a node
 
 Global options:

@@ -154,6 +154,30 @@ export async function runDeployCommand(
         }
         return 0;
       }
+      case 'drift': {
+        const d = await backend.deploy.drift(target);
+        if (out.json) out.print(JSON.stringify(d));
+        else
+          out.print(
+            formatTable(
+              ['NODE', 'SHOULD RUN', 'RUNS', 'STATE'],
+              d.map((x) => [
+                x.node,
+                x.expected === null ? 'nothing' : `r${x.expected}`,
+                x.running.map((r) => `r${r}`).join(',') || 'nothing',
+                x.error ?? (x.ok ? 'ok' : 'DRIFT'),
+              ]),
+            ),
+          );
+        return d.every((x) => x.ok) ? 0 : 1;
+      }
+      case 'reconcile': {
+        const results = await backend.deploy.reconcile(target);
+        if (out.json) out.print(JSON.stringify(results));
+        else if (results.length === 0) out.print('no drift: every node runs what it should');
+        else for (const r of results) out.print(`${r.node}: ${r.ok ? 'repaired' : 'FAILED'} — ${r.detail}`);
+        return results.every((r) => r.ok) ? 0 : 1;
+      }
       case 'rollback': {
         const { done } = await backend.deploy.rollback(target);
         return follow(backend, target, done, out);

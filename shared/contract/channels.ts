@@ -190,6 +190,25 @@ export const channels = {
     request: z.strictObject({ name: DeploymentName, action: z.enum(['pause', 'resume', 'abort', 'halt', 'rollback']) }),
     response: Rollout,
   },
+  /** What runs on each node against what should, and the repair of any difference. */
+  'deploy.drift': {
+    request: z.strictObject({ name: DeploymentName }),
+    response: z.strictObject({
+      nodes: z.array(
+        z.strictObject({
+          node: z.string(),
+          expected: z.number().int().nullable(),
+          running: z.array(z.number().int()),
+          ok: z.boolean(),
+          error: z.string().optional(),
+        }),
+      ),
+    }),
+  },
+  'deploy.reconcile': {
+    request: z.strictObject({ name: DeploymentName }),
+    response: z.strictObject({ nodes: z.array(z.strictObject({ node: z.string(), ok: z.boolean(), detail: z.string() })) }),
+  },
   'deploy.logs': {
     request: z.strictObject({ name: DeploymentName, node: NodeName, tail: z.number().int().min(1).max(5000).default(200) }),
     response: z.strictObject({ text: z.string() }),

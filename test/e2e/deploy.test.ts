@@ -103,6 +103,8 @@ describe('Deployments in Chromium against the simulated fleet', () => {
     await expect.poll(() => timeline.textContent(), { timeout: 20_000 }).toContain('Revision 1 (rollback)');
     await expect.poll(() => timeline.getAttribute('data-status'), { timeout: 90_000 }).toBe('succeeded');
     await keepScreenshot(page, 'deploy-rolled-back');
+    await page.getByRole('button', { name: 'Check drift' }).click();
+    await expect.poll(() => page.getByTestId('drift').textContent(), { timeout: 20_000 }).toBe('No drift: every node runs what it should.');
     expect(await page.getByRole('table', { name: 'Revisions' }).textContent()).toMatch(/2.*1/);
   }, 200_000);
 });

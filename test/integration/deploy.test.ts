@@ -4,7 +4,7 @@ import path from 'node:path';
 import { createBackend } from '../../electron/app/backend.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Rollout } from '../../shared/deploy/rollout.js';
-import { setRuntime, setScenario, type BedState } from '../testbed/bed.js';
+import { cut, restore, setRuntime, setScenario, type BedState } from '../testbed/bed.js';
 import type { BedNode } from '../testbed/layout.js';
 import { ensureBed, ssh } from './helpers/bed.js';
 import { addTrusted, fleetBackend, type FleetHarness } from './helpers/fleet.js';
@@ -210,5 +210,34 @@ strategy:
     } finally {
       await restarted.close();
     }
+  }, 180_000);
+
+  it('rolls back when a link is cut during a wave, then finds and repairs the drift once the node is back', async () => {
+    const applied = await h.backend.deploy.apply(spec({ version: '5', soakS: 6 }));
+    const victim = applied.rollout.waves[1]![0]!;
+    const bedNode = nodes.find((n) => n.name === victim)!;
+    let final: Rollout;
+    try {
+      await expect.poll(() => h.backend.deploy.store.rollout('cxr')?.nodes[victim]?.state, { timeout: 60_000, interval: 100 }).toBe('soak');
+      cut(bedNode);
+      final = await applied.done;
+      expect(final.status).toBe('rolled-back');
+      expect(final.nodes[victim]).toMatchObject({ state: 'failed' });
+      expect(final.nodes[victim]!.detail).toMatch(/(lost the connection to|is unreachable).*could not reach the node to put it back/);
+    } finally {
+      restore(bedNode);
+    }
+    // Back on the network, the node still runs the new revision while the rest went back.
+    const before = final.nodes[victim]!.previous?.revision ?? null;
+    expect(before).toBe(4);
+    await expect
+      .poll(async () => (await h.backend.deploy.drift('cxr')).filter((d) => !d.ok).map((d) => [d.node, d.expected, d.running]), {
+        timeout: 30_000,
+      })
+      .toEqual([[victim, before, [final.revision]]]);
+    const repaired = await h.backend.deploy.reconcile('cxr');
+    expect(repaired).toEqual([{ node: victim, ok: true, detail: `revision ${before} running and ready` }]);
+    expect((await h.backend.deploy.drift('cxr')).every((d) => d.ok)).toBe(true);
+    for (const n of nodes) expect(containers(n)).toContain(`ew-cxr-r${before} running`);
   }, 180_000);
 });

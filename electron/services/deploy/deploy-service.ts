@@ -405,6 +405,119 @@ export class DeployService {
     return res.stdout.toString('utf8');
   }
 
+  /** Which revision a node of the last rollout should run now (null: none). */
+  private expectedRevision(r: Rollout, s: NodeStep): number | null {
+    if (r.status === 'succeeded') return r.revision;
+    // Never reached by this rollout: it should still run what it ran before it.
+    if (s.state === 'pending' || s.state === 'skipped') return r.previousRevision;
+    if (r.status === 'rolled-back') return s.previous?.revision ?? null;
+    return s.state === 'done' ? r.revision : (s.previous?.revision ?? null);
+  }
+
+  /** What runs on each node of the last rollout against what should: the drift a cut link or a hand leaves behind. */
+  async drift(name: string): Promise<{ node: string; expected: number | null; running: number[]; ok: boolean; error?: string }[]> {
+    const r = this.store.rollout(name);
+    if (!r) throw new AppErrorException(appError('NOT_FOUND', `No rollout of ${name} yet`, 'Apply a spec first.'));
+    return Promise.all(
+      Object.values(r.nodes).map(async (s) => {
+        const expected = this.expectedRevision(r, s);
+        try {
+          const listed = await this.exec(s.node, listCommand((s.runtime ?? 'docker') as Runtime, name), { timeoutMs: 30_000 });
+          const running = listed.stdout
+            .toString('utf8')
+            .split('\n')
+            .map((l) => l.split('|'))
+            .filter(([cname, state]) => cname && state === 'running')
+            .map(([, , rev]) => Number(rev))
+            .sort((a, b) => a - b);
+          const ok = expected === null ? running.length === 0 : running.length === 1 && running[0] === expected;
+          return { node: s.node, expected, running, ok };
+        } catch (err) {
+          return { node: s.node, expected, running: [], ok: false, error: err instanceof Error ? err.message : String(err) };
+        }
+      }),
+    );
+  }
+
+  /** Brings drifted nodes back to the revision they should run: extra containers out, the right one started and gated. */
+  async reconcile(name: string): Promise<{ node: string; ok: boolean; detail: string }[]> {
+    const r = this.store.rollout(name);
+    if (!r) throw new AppErrorException(appError('NOT_FOUND', `No rollout of ${name} yet`, 'Apply a spec first.'));
+    if (this.active.has(name))
+      throw new AppErrorException(appError('CONFLICT', `A rollout of ${name} is running`, 'Wait for it or abort it first.'));
+    const drift = (await this.drift(name)).filter((d) => !d.ok);
+    return Promise.all(
+      drift.map(async (d) => {
+        const s = r.nodes[d.node]!;
+        const rt = (s.runtime ?? 'docker') as Runtime;
+        try {
+          for (const rev of d.running) if (rev !== d.expected) await this.exec(d.node, removeCommand(rt, containerName(name, rev)));
+          if (d.expected !== null && !d.running.includes(d.expected)) {
+            const rev = this.store.revision(name, d.expected);
+            if (!rev) throw new Error(`revision ${d.expected} is not on record`);
+            const started = await this.exec(d.node, startCommand(rt, containerName(name, d.expected)));
+            if (started.exitCode !== 0) {
+              const cmd = runCommand({
+                runtime: rt,
+                spec: rev.spec,
+                revision: rev.revision,
+                specHash: rev.specHash,
+                image: rev.pinnedImage ?? rev.spec.image,
+                gpuIndices: s.gpuIndices,
+                secrets: this.secretsOf(rev.spec),
+              });
+              const ran = await this.exec(d.node, cmd.command, { stdin: cmd.stdin });
+              if (ran.exitCode !== 0) throw new Error(`run failed: ${lastLine(ran)}`);
+            }
+            const port = rev.spec.ports.find((p) => p.container === rev.spec.health.port)!.host;
+            const gate = await this.exec(
+              d.node,
+              healthGateCommand(
+                port,
+                rev.spec.health.path,
+                rev.spec.health.timeoutS,
+                rev.spec.health.successThreshold,
+                rev.spec.health.intervalS,
+              ),
+              {
+                timeoutMs: (rev.spec.health.timeoutS + 30) * 1000,
+              },
+            );
+            if (gate.exitCode !== 0) throw new Error(`revision ${d.expected} not ready within ${rev.spec.health.timeoutS} s`);
+          }
+          const detail = d.expected === null ? 'nothing of it runs now' : `revision ${d.expected} running and ready`;
+          await this.audit.append({
+            action: 'deploy.step',
+            target: { node: d.node },
+            params: { revision: d.expected ?? 0, step: 'reconcile' },
+            outcome: 'ok',
+            durationMs: 0,
+          });
+          return { node: d.node, ok: true, detail };
+        } catch (err) {
+          const detail = err instanceof Error ? err.message : String(err);
+          await this.audit
+            .append({
+              action: 'deploy.step',
+              target: { node: d.node },
+              params: { revision: d.expected ?? 0, step: 'reconcile' },
+              outcome: 'failed',
+              error: detail,
+              durationMs: 0,
+            })
+            .catch(() => undefined);
+          return { node: d.node, ok: false, detail };
+        }
+      }),
+    );
+  }
+
+  private secretsOf(spec: DeploymentSpec): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(spec.env)) if (typeof v !== 'string') out[k] = this.secretValue(v.secret) ?? '';
+    return out;
+  }
+
   // --- the engine ---------------------------------------------------------------------------
 
   private async run(name: string, spec: DeploymentSpec): Promise<Rollout> {
@@ -414,8 +527,7 @@ export class DeployService {
     this.active.set(name, active);
     try {
       const r0 = this.store.rollout(name)!;
-      const secrets: Record<string, string> = {};
-      for (const [k, v] of Object.entries(spec.env)) if (typeof v !== 'string') secrets[k] = this.secretValue(v.secret) ?? '';
+      const secrets = this.secretsOf(spec);
       for (let w = 0; w < r0.waves.length; w++) {
         if (!(await this.checkpoint(name, active))) return this.store.rollout(name)!;
         const wave = r0.waves[w]!.filter((n) => this.store.rollout(name)!.nodes[n]?.state !== 'done');
@@ -496,7 +608,7 @@ export class DeployService {
     opts: { stdin?: string; signal?: AbortSignal; timeoutMs?: number; onLine?: (l: string) => void } = {},
   ): Promise<ExecResult> {
     let partial = '';
-    return execOnNode(this.pool, node, command, {
+    const result = await execOnNode(this.pool, node, command, {
       ...(opts.stdin !== undefined ? { stdin: opts.stdin } : {}),
       ...(opts.signal ? { signal: opts.signal } : {}),
       timeoutMs: opts.timeoutMs ?? 120_000,
@@ -511,6 +623,10 @@ export class DeployService {
           }
         : {}),
     });
+    // A cut link is its own failure, not a failed health check or a failed run.
+    if (result.lostConnection && !result.cancelled) throw new Error(`lost the connection to ${node} (${result.lostConnection})`);
+    if (result.timedOut) throw new Error(`timed out on ${node} after ${Math.round((opts.timeoutMs ?? 120_000) / 1000)} s`);
+    return result;
   }
 
   /** One node through pull → start → health gate → soak. False when it failed (and was put back). */
@@ -641,18 +757,21 @@ export class DeployService {
       await stepAudit('failed', 'failed', reason);
       // Put the node back as it was: the new container out, the previous one running again.
       set('rolling-back', `${reason}; putting the previous revision back`);
-      await this.putBack(node, rt, target, previous);
-      set(previous ? 'rolled-back' : 'failed', `${reason}${previous ? `; revision ${previous.revision} running again` : ''}`);
+      const back = await this.putBack(node, rt, target, previous);
+      if (!back) set('failed', `${reason}; could not reach the node to put it back: check it, then reconcile`);
+      else set(previous ? 'rolled-back' : 'failed', `${reason}${previous ? `; revision ${previous.revision} running again` : ''}`);
       return false;
     }
   }
 
-  private async putBack(node: string, rt: Runtime, target: string, previous: NodeStep['previous']): Promise<void> {
+  /** New container out, previous one started; false when the node could not be reached (drift to reconcile later). */
+  private async putBack(node: string, rt: Runtime, target: string, previous: NodeStep['previous']): Promise<boolean> {
     try {
       await this.exec(node, removeCommand(rt, target), { timeoutMs: 60_000 });
       if (previous) await this.exec(node, startCommand(rt, previous.container), { timeoutMs: 60_000 });
+      return true;
     } catch {
-      // Unreachable now: the rollout state says what to check; resume reconciles it later.
+      return false;
     }
   }
 
@@ -664,15 +783,19 @@ export class DeployService {
       Object.values(r.nodes)
         .filter((s) => s.state === 'done' || s.state === 'health' || s.state === 'soak' || s.state === 'starting')
         .map(async (s) => {
-          await this.putBack(s.node, (s.runtime ?? 'docker') as Runtime, target, s.previous);
+          const back = await this.putBack(s.node, (s.runtime ?? 'docker') as Runtime, target, s.previous);
           this.update(name, (x) => ({
             ...x,
             nodes: {
               ...x.nodes,
               [s.node]: {
                 ...x.nodes[s.node]!,
-                state: 'rolled-back',
-                detail: s.previous ? `revision ${s.previous.revision} running again` : 'removed (no earlier revision)',
+                state: back ? 'rolled-back' : 'failed',
+                detail: !back
+                  ? 'could not reach the node to roll it back: check it, then reconcile'
+                  : s.previous
+                    ? `revision ${s.previous.revision} running again`
+                    : 'removed (no earlier revision)',
                 progress: null,
                 updatedAt: Date.now(),
               },

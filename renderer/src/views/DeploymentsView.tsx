@@ -209,6 +209,20 @@ function DeploymentDetail({ name, onEdit, onChanged }: { name: string; onEdit: (
   const rollout = frame ?? status.data?.rollout ?? undefined;
   const [error, setError] = useState<AppError>();
   const [logs, setLogs] = useState<{ node: string; text: string }>();
+  const [drift, setDrift] = useState<ResponseOf<'deploy.drift'>['nodes']>();
+  const [repairing, setRepairing] = useState(false);
+  const checkDrift = async () => {
+    const r = await bridge.invoke('deploy.drift', { name });
+    if (r.ok) setDrift(r.value.nodes);
+    else setError(r.error);
+  };
+  const reconcile = async () => {
+    setRepairing(true);
+    const r = await bridge.invoke('deploy.reconcile', { name });
+    setRepairing(false);
+    if (!r.ok) return setError(r.error);
+    await checkDrift();
+  };
   useEffect(() => {
     // A rollout that ends changes the revisions (succeeded) and the list badge.
     if (frame && !['running', 'paused', 'rolling-back'].includes(frame.status)) {
@@ -265,6 +279,31 @@ function DeploymentDetail({ name, onEdit, onChanged }: { name: string; onEdit: (
         ) : null}
       </div>
       <ErrorNote error={error ?? status.error} />
+      {!live && rollout ? (
+        <div className="row">
+          <button type="button" className="secondary" onClick={() => void checkDrift()}>
+            Check drift
+          </button>
+          {drift?.some((d) => !d.ok) ? (
+            <button type="button" disabled={repairing} onClick={() => void reconcile()}>
+              {repairing ? 'Reconciling…' : 'Reconcile'}
+            </button>
+          ) : null}
+          {drift ? (
+            <span className="small" data-testid="drift">
+              {drift.every((d) => d.ok)
+                ? 'No drift: every node runs what it should.'
+                : drift
+                    .filter((d) => !d.ok)
+                    .map(
+                      (d) =>
+                        `${d.node} runs ${d.running.map((r) => `r${r}`).join(',') || 'nothing'}, should run ${d.expected === null ? 'nothing' : `r${d.expected}`}${d.error ? ` (${d.error})` : ''}`,
+                    )
+                    .join('; ')}
+            </span>
+          ) : null}
+        </div>
+      ) : null}
       {rollout ? <Timeline rollout={rollout} onLogs={(n) => void showLogs(n)} /> : null}
       {logs ? (
         <div>
