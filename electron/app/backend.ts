@@ -22,7 +22,7 @@ import { AlertEngine } from '../services/telemetry/alerts.js';
 import type { Alert, AlertThresholds } from '../../shared/alerts.js';
 import { hottestTemp } from '../../shared/telemetry.js';
 import { historyCsv, historyForChart } from '../services/telemetry/history-view.js';
-import { DeployService } from '../services/deploy/deploy-service.js';
+import { DeployService, secretKey } from '../services/deploy/deploy-service.js';
 import { stringify as stringifyYaml } from 'yaml';
 import { APP_VERSION } from './version.js';
 
@@ -191,6 +191,12 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     })
     .handle('deploy.drift', async ({ name }) => ({ nodes: await deploy.drift(name) }))
     .handle('deploy.reconcile', async ({ name }) => ({ nodes: await deploy.reconcile(name) }))
+    .handle('deploy.secret.set', ({ name, value, persist }) =>
+      audit.log.perform({ action: 'settings.update', params: { entry: name, persist } }, () => {
+        secrets.set(secretKey(name), value, persist);
+        return { persisted: persist && secrets.canPersist };
+      }),
+    )
     .handle('deploy.logs', async ({ name, node, tail }) => ({ text: await deploy.logs(name, node, { follow: false, tail }) }))
     .handle('alerts.ack', ({ id }) => alerts.acknowledge(id))
     .handle('fleet.prompt.answer', ({ id, answers }) => ({ delivered: prompts.answer(id, answers) }))

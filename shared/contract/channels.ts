@@ -209,6 +209,15 @@ export const channels = {
     request: z.strictObject({ name: DeploymentName }),
     response: z.strictObject({ nodes: z.array(z.strictObject({ node: z.string(), ok: z.boolean(), detail: z.string() })) }),
   },
+  /** A secret a spec refers to ({secret: NAME}); kept with safeStorage when asked, never logged or audited. */
+  'deploy.secret.set': {
+    request: z.strictObject({
+      name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'a secret name: letters, digits, ".", "_", "-"'),
+      value: z.string().min(1).max(65_536),
+      persist: z.boolean(),
+    }),
+    response: z.strictObject({ persisted: z.boolean() }),
+  },
   'deploy.logs': {
     request: z.strictObject({ name: DeploymentName, node: NodeName, tail: z.number().int().min(1).max(5000).default(200) }),
     response: z.strictObject({ text: z.string() }),

@@ -6,6 +6,7 @@ import { benchAudit } from './audit.bench.js';
 import { benchSsh } from './ssh.bench.js';
 import { benchFleetView } from './ui.bench.js';
 import { benchTelemetryIngest } from './telemetry.bench.js';
+import { benchDeploy } from './deploy.bench.js';
 import { benchTelemetryMemory } from './telemetry-memory.bench.js';
 import { benchAgentCpu, benchTelemetryLive } from './telemetry-live.bench.js';
 
@@ -73,6 +74,20 @@ if (process.getuid?.() === 0) {
     'cpuPct' in agent
       ? `  agent CPU on the node at 1 Hz      ${fmt(agent.cpuPct, 2)} % of one core over ${agent.seconds} s, simulator excluded   (target < 1 %)`
       : `  agent CPU: skipped (${agent.skipped})`,
+  );
+
+  const dep = await benchDeploy();
+  console.log(`\nRollout of one local image to ${dep.nodes} bed nodes in ${dep.waves} waves of 5 (real podman):`);
+  console.log(
+    `  Edgeward ${fmt(dep.edgewardS, 1)} s against ${fmt(dep.unavoidableS)} s of unavoidable waits (${dep.waves} × (${dep.readyAfterS} s model load + ${dep.soakS} s soak)): overhead ${fmt(dep.overheadPct, 1)} %   (target < 10 %)`,
+  );
+  console.log(
+    `  per node: ${Object.entries(dep.perNodeMs)
+      .map(([k, v]) => `${k} ${fmt(v)} ms`)
+      .join(', ')}`,
+  );
+  console.log(
+    `  plain sequential ssh script, same steps: ${fmt(dep.sequentialS, 1)} s (${fmt(dep.sequentialS / dep.edgewardS, 1)}× Edgeward)`,
   );
 
   const rows = await benchSsh();

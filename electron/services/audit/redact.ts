@@ -31,7 +31,7 @@ const DEPLOY_PARAMS = ['spec', 'specHash', 'revision', 'image', 'digest', 'strat
 const COMMISSION_PARAMS = ['profile', 'check', 'verdict', 'reportSha256', 'report', 'checks'];
 
 export const PARAM_ALLOW_LIST: Record<AuditAction, readonly string[]> = {
-  'settings.update': ['theme', 'operatorName', 'slo'],
+  'settings.update': ['theme', 'operatorName', 'slo', 'entry', 'persist'],
   'audit.export': ['format', 'filter', 'count', 'file', 'sha256'],
   'audit.torn_tail_recovered': ['file', 'bytes', 'keptAs'],
   'node.add': NODE_PARAMS,

@@ -94,6 +94,7 @@ export function DeploymentsView() {
           </p>
         </EmptyState>
       ) : null}
+      <SecretForm />
       <div className="deploy-body">
         <nav className="deploy-list" aria-label="Deployments">
           {list.data?.deployments.map((d) => (
@@ -106,6 +107,56 @@ export function DeploymentsView() {
         {selected ? <DeploymentDetail key={selected} name={selected} onEdit={setEditing} onChanged={list.reload} /> : null}
       </div>
     </div>
+  );
+}
+
+/** Secrets a spec names (env: {KEY: {secret: NAME}}): sent once, never shown again, never in the audit log. */
+function SecretForm() {
+  const [name, setName] = useState('');
+  const [value, setValue] = useState('');
+  const [persist, setPersist] = useState(false);
+  const [result, setResult] = useState<string>();
+  const [error, setError] = useState<AppError>();
+  const save = async () => {
+    const r = await bridge.invoke('deploy.secret.set', { name, value, persist });
+    setValue('');
+    if (!r.ok) return setError(r.error);
+    setError(undefined);
+    setResult(
+      r.value.persisted
+        ? `${name} saved, encrypted on this computer.`
+        : persist
+          ? `${name} kept for this session only: this computer cannot encrypt it.`
+          : `${name} kept for this session.`,
+    );
+  };
+  return (
+    <details className="card">
+      <summary>Secrets for specs</summary>
+      <form
+        className="row"
+        aria-label="Deployment secret"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void save();
+        }}
+      >
+        <label>
+          Name <input value={name} onChange={(e) => setName(e.target.value)} autoComplete="off" />
+        </label>
+        <label>
+          Value <input type="password" value={value} onChange={(e) => setValue(e.target.value)} autoComplete="off" />
+        </label>
+        <label className="inline">
+          <input type="checkbox" checked={persist} onChange={(e) => setPersist(e.target.checked)} /> Remember (encrypted)
+        </label>
+        <button type="submit" disabled={!name || !value}>
+          Save secret
+        </button>
+        {result ? <StatusBadge kind="ok" label={result} /> : null}
+      </form>
+      <ErrorNote error={error} />
+    </details>
   );
 }
 
