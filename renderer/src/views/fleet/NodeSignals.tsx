@@ -1,4 +1,6 @@
+import { useState } from 'react';
 import type { TelemetryFrame } from '../../../../shared/telemetry.js';
+import { bridge } from '../../bridge';
 import { StatusBadge } from '../../components/StatusBadge';
 
 const ms = (x: number | null) => (x === null ? '—' : `${Math.round(x)} ms`);
@@ -6,7 +8,12 @@ const rate = (x: number | null) => (x === null ? '—' : `${x.toFixed(1)}×`);
 
 /** The node's inference endpoints (with their SLO), managed containers and recent Xid events. */
 export function NodeSignals({ frame }: { frame: TelemetryFrame | undefined }) {
+  const [log, setLog] = useState<{ container: string; text: string }>();
   if (!frame) return null;
+  const showLog = async (deployment: string, container: string) => {
+    const r = await bridge.invoke('deploy.logs', { name: deployment, node: frame.node, tail: 200 });
+    setLog({ container, text: r.ok ? r.value.text || '(empty)' : `${r.error.message}. ${r.error.action}` });
+  };
   const endpoints = frame.endpoints ?? [];
   return (
     <>
@@ -75,6 +82,7 @@ export function NodeSignals({ frame }: { frame: TelemetryFrame | undefined }) {
               <th className="num">Restarts</th>
               <th>Deployment / revision</th>
               <th>Image</th>
+              <th />
             </tr>
           </thead>
           <tbody>
@@ -90,17 +98,36 @@ export function NodeSignals({ frame }: { frame: TelemetryFrame | undefined }) {
                   {c.deployment} / {c.revision}
                 </td>
                 <td className="small">{c.image}</td>
+                <td>
+                  {/^[a-z0-9][a-z0-9-]{0,47}$/.test(c.deployment) ? (
+                    <button type="button" className="secondary" onClick={() => void showLog(c.deployment, c.name)}>
+                      Logs
+                    </button>
+                  ) : null}
+                </td>
               </tr>
             ))}
             {frame.containers.list.length === 0 ? (
               <tr>
-                <td colSpan={6} className="table-empty">
+                <td colSpan={7} className="table-empty">
                   No containers deployed by Edgeward on this node.
                 </td>
               </tr>
             ) : null}
           </tbody>
         </table>
+      ) : null}
+      {log ? (
+        <div>
+          <div className="row">
+            <strong>Log of {log.container}</strong>
+            <span className="spacer" />
+            <button type="button" className="secondary" onClick={() => setLog(undefined)}>
+              Close log
+            </button>
+          </div>
+          <pre className="output">{log.text}</pre>
+        </div>
       ) : null}
       {frame.xid ? (
         <div data-testid="xid">
