@@ -23,6 +23,7 @@ import type { Alert, AlertThresholds } from '../../shared/alerts.js';
 import { hottestTemp } from '../../shared/telemetry.js';
 import { historyCsv, historyForChart } from '../services/telemetry/history-view.js';
 import { DeployService, secretKey } from '../services/deploy/deploy-service.js';
+import { CommissionService } from '../services/commission/commission-service.js';
 import { stringify as stringifyYaml } from 'yaml';
 import { APP_VERSION } from './version.js';
 
@@ -57,6 +58,7 @@ export interface Backend {
   history: HistoryStore;
   alerts: AlertEngine;
   deploy: DeployService;
+  commission: CommissionService;
   secrets: SecretStore;
   close(): Promise<void>;
 }
@@ -87,7 +89,30 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
   const history = new HistoryStore(path.join(options.dataDir, 'telemetry.db'));
   const alerts = new AlertEngine(audit.log, options.alertThresholds, options.notify, () => settings.get().operatorName || 'operator');
   const telemetry = new TelemetryService(pool, inventory, audit.log, options.telemetry, history, alerts, () => settings.get().slo);
-  const deploy = new DeployService(pool, inventory, audit.log, secrets, options.dataDir, () => settings.get().operatorName || 'operator');
+  const deploy = new DeployService(
+    pool,
+    inventory,
+    audit.log,
+    secrets,
+    options.dataDir,
+    () => settings.get().operatorName || 'operator',
+    process.env,
+    (node, hostPort) => {
+      // The node's endpoint on that port, and a burn-rate alert firing for it now.
+      const ep = inventory.get(node)?.endpoints.find((e) => e.port === hostPort);
+      const alert =
+        ep && alerts.list().find((a) => a.rule === 'slo-burn' && a.node === node && a.endpoint === ep.name && a.state === 'firing');
+      return alert?.message;
+    },
+  );
+  const commission = new CommissionService(
+    pool,
+    inventory,
+    audit.log,
+    audit.index,
+    options.dataDir,
+    () => settings.get().operatorName || os.userInfo().username,
+  );
   const router = new Router();
 
   router
@@ -238,6 +263,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     history,
     alerts,
     deploy,
+    commission,
     secrets,
     close: async () => {
       heartbeat.stop();

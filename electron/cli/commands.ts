@@ -6,6 +6,7 @@ import { formatTable } from './table.js';
 import { reportError, type CliOutput } from './output.js';
 import { printStatus, watchTelemetry } from './telemetry-commands.js';
 import { runDeployCommand, type DeployCliOptions } from './deploy-commands.js';
+import { runCommission } from './commission-commands.js';
 
 export type { CliOutput } from './output.js';
 import { processIo, runFleetCommand, type CliIo, type FleetCliOptions } from './fleet-commands.js';
@@ -47,6 +48,8 @@ Commands:
   deploy resume NAME | halt NAME              after an interruption: finish the rollout, or leave the nodes as they are
   deploy drift NAME | reconcile NAME          what runs against what should (exit 1 on drift); repair it
   deploy logs NAME --node NODE [--follow]     the deployment's container log on a node
+  commission NODE --profile FILE [--report OUT.html]   check a new GPU server against a hardware profile (exit 1 on fail)
+  commission verify REPORT                    is this report the one Edgeward produced? (its hash in the audit log)
 
 Global options:
   --data-dir DIR   where Edgeward keeps its data (default: EDGEWARD_DATA_DIR or the per-user folder)
@@ -156,6 +159,8 @@ export async function runCommand(
   }
   if (command === 'telemetry' && sub === 'watch' && rest.length === 1) return watchTelemetry(backend, rest[0]!, out, opts);
   if (command === 'status' && sub === undefined) return printStatus(backend, out);
+  if (command === 'commission')
+    return runCommission(backend, sub, rest, out, opts as { profile?: string; report?: string }, (m) => usageError(m, out));
   const deploy = await runDeployCommand(backend, args, out, opts as DeployCliOptions, io, (m) => usageError(m, out));
   if (deploy !== undefined) return deploy;
   const fleet = await runFleetCommand(backend, args, out, opts, io, (m) => usageError(m, out));

@@ -51,6 +51,8 @@ async function main(argv: string[]): Promise<number> {
         timeout: { type: 'string' },
         count: { type: 'string' },
         follow: { type: 'boolean', short: 'f' },
+        profile: { type: 'string' },
+        report: { type: 'string' },
       },
     });
   } catch (err) {

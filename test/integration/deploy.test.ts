@@ -4,6 +4,7 @@ import path from 'node:path';
 import { createBackend } from '../../electron/app/backend.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Rollout } from '../../shared/deploy/rollout.js';
+import { PROFILE_SLOS } from '../../shared/slo.js';
 import { cut, restore, setRuntime, setScenario, type BedState } from '../testbed/bed.js';
 import type { BedNode } from '../testbed/layout.js';
 import { ensureBed, ssh } from './helpers/bed.js';
@@ -17,7 +18,7 @@ describe('deployments on the simulated fleet', () => {
   const PORT = 18600;
   const root = path.resolve(import.meta.dirname, '..', '..');
   const spec = (
-    extra: { version?: string; env?: string; health?: string; name?: string; soakS?: number } = {},
+    extra: { version?: string; env?: string; health?: string; name?: string; soakS?: number; latencyMs?: number } = {},
   ) => `name: ${extra.name ?? 'cxr'}
 image: localhost/edgeward/oip-test:1
 profile: radiology
@@ -26,7 +27,7 @@ gpus:
 env:
   MODEL_NAME: chest-xray
   MODEL_VERSION: "${extra.version ?? '1'}"
-  LATENCY_MS: "5"
+  LATENCY_MS: "${extra.latencyMs ?? 5}"
   TRICKY: "$(touch /tmp/pwned) \`id\` 'single' \\"double\\"\\nsecond line"
 ${extra.env ?? ''}ports:
   - container: 8000
@@ -239,5 +240,29 @@ strategy:
     expect(repaired).toEqual([{ node: victim, ok: true, detail: `revision ${before} running and ready` }]);
     expect((await h.backend.deploy.drift('cxr')).every((d) => d.ok)).toBe(true);
     for (const n of nodes) expect(containers(n)).toContain(`ew-cxr-r${before} running`);
+  }, 180_000);
+
+  it('rolls back when the SLO burns during the soak, though every health check passes', async () => {
+    // The nodes' endpoint on the deployment's port, judged as radiology with a tight p95 objective.
+    for (const n of nodes) {
+      await h.backend.inventory.edit(n.name, {
+        profiles: ['radiology'],
+        probeIntervalMs: 1000,
+        endpoints: [{ name: 'cxr', port: PORT, model: 'chest-xray', input: 'INPUT0' }],
+      });
+    }
+    h.backend.settings.set({ slo: { ...PROFILE_SLOS, radiology: { latency: { percentile: 95, belowMs: 100 } } } });
+    const stops = nodes.map((n) => h.backend.telemetry.watch(n.name, () => undefined));
+    try {
+      // Ready at once, but every inference takes 300 ms.
+      const { done } = await h.backend.deploy.apply(spec({ version: '6', latencyMs: 300, soakS: 40 }));
+      const final = await done;
+      expect(final.status).toBe('rolled-back');
+      const canary = final.waves[0]![0]!;
+      expect(final.nodes[canary]!.detail).toMatch(/SLO breached during the soak: cxr: error budget burning .* against p95 < 100 ms/);
+      for (const n of nodes) expect(containers(n)).toContain('ew-cxr-r4 running');
+    } finally {
+      for (const stop of stops) stop();
+    }
   }, 180_000);
 });

@@ -64,6 +64,8 @@ export class DeployService {
     dataDir: string,
     private readonly who: () => string = () => 'operator',
     private readonly env: NodeJS.ProcessEnv = process.env,
+    /** A firing SLO burn-rate alert for the endpoint on this node and host port, in words (telemetry). */
+    private readonly sloBreach: (node: string, hostPort: number) => string | undefined = () => undefined,
   ) {
     this.store = new DeployStore(path.join(dataDir, 'deployments'));
     // A rollout that was in flight when the app stopped is not resumed behind anyone's back.
@@ -740,6 +742,9 @@ export class DeployService {
         if (signal.aborted) return true;
         const check = await this.exec(node, healthGateCommand(hostPort, h.path, 5, 1, 1), { signal, timeoutMs: 20_000 });
         if (check.exitCode !== 0) throw new Error(`failed its ready check during the soak`);
+        // The SLO is a gate too: a burn-rate alert on this endpoint during the soak fails the node.
+        const breach = this.sloBreach(node, hostPort);
+        if (breach) throw new Error(`SLO breached during the soak: ${breach}`);
       }
       set(
         'done',
