@@ -1,5 +1,5 @@
 #!/bin/sh
-# Edgeward commissioning probe, streamed as `sh -s -- MODEL_DIR [TEST_IMAGE]`: the facts a new GPU
+# Edgeward commissioning probe, streamed as `sh -s -- MODEL_DIR [TEST_IMAGE [COMMAND...]]`: the facts a new GPU
 # server is judged by, as key=value lines. Judging them against the hardware profile is the
 # console's job; this script only looks. Every command's failure is reported, never hidden.
 #   gpu=IDX|UUID|SERIAL|NAME|MEM_MIB|DRIVER|PCIE_GEN_MAX|PCIE_WIDTH_MAX|ECC_MODE|PERSISTENCE|TEMP_C|POWER_W|ECC_UNCORR
@@ -9,6 +9,9 @@
 set -u
 MODEL_DIR=${1:-/}
 TEST_IMAGE=${2:-}
+[ $# -ge 2 ] && shift 2 || shift $#
+# What runs in the test container (default: nvidia-smi -L); it must show a GPU.
+[ $# -eq 0 ] && set -- nvidia-smi -L
 FIELDS=index,uuid,serial,name,memory.total,driver_version,pcie.link.gen.max,pcie.link.width.max,ecc.mode.current,persistence_mode,temperature.gpu,power.draw,ecc.errors.uncorrected.volatile.total
 
 echo "hostname=$(hostname 2>/dev/null)"
@@ -41,9 +44,9 @@ elif [ -z "$TEST_IMAGE" ]; then
 else
   if [ "$rt" = docker ]; then flags='--gpus all'; else flags='--device nvidia.com/gpu=all'; fi
   # shellcheck disable=SC2086 # flags are two fixed words
-  seen=$($rt run --rm $flags "$TEST_IMAGE" ls /dev 2>&1)
+  seen=$($rt run --rm $flags "$TEST_IMAGE" "$@" 2>&1)
   case "$seen" in
-    *nvidia0*) echo "gpu_container=ok" ;;
+    *nvidia0*|*'GPU 0:'*) echo "gpu_container=ok" ;;
     *) echo "gpu_container=fail: $(printf '%s' "$seen" | tail -n 1)" ;;
   esac
 fi

@@ -223,6 +223,11 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
       }),
     )
     .handle('deploy.logs', async ({ name, node, tail }) => ({ text: await deploy.logs(name, node, { follow: false, tail }) }))
+    .handle('commission.run', async ({ node, profile, overrides }) => {
+      const r = await commission.run(node, profile, { overrides });
+      return { verdict: r.verdict, results: r.results, reportFile: r.reportFile, reportSha256: r.reportSha256 };
+    })
+    .handle('commission.reports', ({ node }) => ({ reports: commission.reports(node) }))
     .handle('alerts.ack', ({ id }) => alerts.acknowledge(id))
     .handle('fleet.prompt.answer', ({ id, answers }) => ({ delivered: prompts.answer(id, answers) }))
     .topic('heartbeat', (_params, emit) => heartbeat.subscribe(emit))

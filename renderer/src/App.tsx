@@ -7,7 +7,7 @@ import { useQuery } from './hooks/useBridge';
 import { useRoute } from './hooks/useRoute';
 import { ROUTES, type RouteId } from './routes';
 import { useApplyTheme } from './theme';
-import { CommissioningView } from './views/placeholders';
+import { CommissioningView } from './views/CommissioningView';
 import { DeploymentsView } from './views/DeploymentsView';
 import { AlertsView } from './views/AlertsView';
 import { FleetView } from './views/fleet/FleetView';

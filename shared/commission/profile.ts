@@ -33,6 +33,8 @@ export const HardwareProfile = z.strictObject({
     .string()
     .regex(/^[a-z0-9][a-z0-9._/:@-]{0,254}$/, 'an image reference')
     .optional(),
+  /** What the test container runs; its output must show a GPU ("GPU 0:" or /dev/nvidia0). */
+  testCommand: z.array(z.string().max(1000)).min(1).max(32).default(['nvidia-smi', '-L']),
 });
 export type HardwareProfile = z.infer<typeof HardwareProfile>;
 

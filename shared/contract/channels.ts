@@ -222,6 +222,32 @@ export const channels = {
     request: z.strictObject({ name: DeploymentName, node: NodeName, tail: z.number().int().min(1).max(5000).default(200) }),
     response: z.strictObject({ text: z.string() }),
   },
+  /** Commissioning checks of a node against a hardware profile (YAML text); failures overridden only with a reason. */
+  'commission.run': {
+    request: z.strictObject({
+      node: NodeName,
+      profile: z.string().max(64 * 1024),
+      overrides: z
+        .array(z.strictObject({ id: z.string().max(64), reason: z.string().min(10).max(1000) }))
+        .max(32)
+        .default([]),
+    }),
+    response: z.strictObject({
+      verdict: z.enum(['pass', 'warn', 'fail']),
+      results: z.array(
+        z.strictObject({
+          id: z.string(),
+          title: z.string(),
+          verdict: z.enum(['pass', 'warn', 'fail']),
+          expected: z.string(),
+          evidence: z.string(),
+        }),
+      ),
+      reportFile: z.string(),
+      reportSha256: z.string(),
+    }),
+  },
+  'commission.reports': { request: z.strictObject({ node: NodeName }), response: z.strictObject({ reports: z.array(z.string()) }) },
   'alerts.list': { request: Empty, response: z.strictObject({ alerts: z.array(Alert) }) },
   'alerts.ack': { request: z.strictObject({ id: z.string().max(300) }), response: Alert },
   'fleet.run.cancel': { request: z.strictObject({ runId: z.string().uuid() }), response: z.strictObject({ cancelled: z.boolean() }) },

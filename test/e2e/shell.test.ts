@@ -60,8 +60,9 @@ describe('renderer shell in Chromium over the loopback bridge', () => {
     await page.keyboard.press('Alt+1');
     await expect.poll(() => page.locator('.empty-state').textContent()).toContain('npm run demo');
     await page.keyboard.press('Alt+3');
-    const badge = page.locator('.view-header .badge');
-    await expect.poll(() => badge.textContent()).toContain('Coming');
+    await expect.poll(() => page.locator('.empty-state').textContent()).toContain('Start from New spec');
+    const badge = page.locator('.status-bar .badge').first();
+    await expect.poll(() => badge.textContent()).toContain('Connected');
     expect(await badge.locator('.badge-icon').textContent()).not.toBe('');
   });
 

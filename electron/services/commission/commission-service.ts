@@ -61,7 +61,7 @@ export class CommissionService {
       }
     }
     const args = ['sh', '-s', '--', profile.modelVolume?.path ?? '/'];
-    if (profile.containerRuntime && profile.testImage) args.push(profile.testImage);
+    if (profile.containerRuntime && profile.testImage) args.push(profile.testImage, ...profile.testCommand);
     const sentAt = Date.now();
     const r = await execOnNode(this.pool, node, shellCommand(args), {
       stdin: this.agent.text,
