@@ -103,7 +103,8 @@ testCommand: [/usr/bin/node, -e, "console.log(require('fs').readdirSync('/dev').
     expect(tampered.status).toBe(1);
     expect(tampered.stdout).toMatch(/^NOT FOUND: no report with sha256 [0-9a-f]{64} was recorded/);
     const bad = cli('commission', node().name, '--profile', path.join(h.dataDir, 'missing.yaml'));
-    expect(bad.status).toBe(1);
+    // A profile that cannot be read is the caller's to fix: exit 2.
+    expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/Cannot read .*missing\.yaml/);
   }, 120_000);
 });

@@ -584,7 +584,9 @@ export class DeployService {
           return this.update(name, (x) => ({ ...x, status: 'failed', message: `Stopped at wave ${w + 1}: ${why}` }));
         }
       }
-      await this.cleanupPrevious(name);
+      // The replaced containers are housekeeping once every node serves the new revision: removed
+      // in the background, so the rollout is done when the last node is, not when the disk is tidy.
+      void this.cleanupPrevious(name);
       const rev = this.store.revision(name, r0.revision);
       if (rev) this.store.saveRevision(name, { ...rev, succeededAt: Date.now() });
       return this.update(name, (r) => ({
