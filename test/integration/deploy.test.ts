@@ -46,6 +46,7 @@ strategy:
   soakS: ${extra.soakS ?? 2}
 `;
   const frames: Rollout[] = [];
+  // After a rollout succeeds, the replaced (stopped) containers are removed in the background.
   const containers = (n: BedNode) =>
     ssh(
       bed,
@@ -91,7 +92,7 @@ strategy:
     const firstOther = frames.findIndex((f) => Object.values(f.nodes).some((s) => s.node !== canary && s.state !== 'pending'));
     expect(canaryDone).toBeGreaterThan(0);
     expect(firstOther).toBeGreaterThan(canaryDone);
-    for (const n of nodes) expect(containers(n)).toEqual(['ew-cxr-r1 running']);
+    for (const n of nodes) await expect.poll(() => containers(n), { timeout: 15_000 }).toEqual(['ew-cxr-r1 running']);
     // The image was pinned to its digest before anything ran.
     expect(final.pinnedImage).toMatch(/^localhost\/edgeward\/oip-test@sha256:[0-9a-f]{64}$/);
 
@@ -130,7 +131,7 @@ strategy:
     expect(final.nodes[canary]!.detail).toMatch(/not ready within 4 s .*revision 1 running again/);
     for (const n of final.waves.slice(1).flat()) expect(final.nodes[n]!.state).toBe('pending');
     // Every node runs revision 1 (the canary's r2 is gone, its r1 restarted).
-    for (const n of nodes) expect(containers(n)).toEqual(['ew-cxr-r1 running']);
+    for (const n of nodes) await expect.poll(() => containers(n), { timeout: 15_000 }).toEqual(['ew-cxr-r1 running']);
   }, 120_000);
 
   it('refuses invalid specs with precise errors, and lists nodes that cannot take it with the reason', async () => {
@@ -160,13 +161,13 @@ strategy:
   it('rolls back in one step to the last revision that ran everywhere', async () => {
     const v3 = await h.backend.deploy.apply(spec({ version: '3' }));
     expect((await v3.done).status).toBe('succeeded');
-    for (const n of nodes) expect(containers(n)).toEqual(['ew-cxr-r3 running']);
+    for (const n of nodes) await expect.poll(() => containers(n), { timeout: 15_000 }).toEqual(['ew-cxr-r3 running']);
     const back = await h.backend.deploy.rollback('cxr');
     // Revision 2 never became ready anywhere: the way back is revision 1.
     expect(back.rollout).toMatchObject({ kind: 'rollback', revision: 1, previousRevision: 3 });
     const final = await back.done;
     expect(final.status, final.message).toBe('succeeded');
-    for (const n of nodes) expect(containers(n)).toEqual(['ew-cxr-r1 running']);
+    for (const n of nodes) await expect.poll(() => containers(n), { timeout: 15_000 }).toEqual(['ew-cxr-r1 running']);
     const env = ssh(bed, nodes[2]!, `podman exec ew-cxr-r1 /usr/bin/node -e "process.stdout.write(process.env.MODEL_VERSION)"`);
     expect(env.stdout).toBe('1');
     expect(h.backend.audit.index.query({ action: 'deploy.rollback' }, 0, 1).records[0]).toMatchObject({ params: { revision: 1 } });
@@ -206,7 +207,7 @@ strategy:
       const { done } = await restarted.deploy.resume('cxr');
       const final = await done!;
       expect(final.status, final.message).toBe('succeeded');
-      for (const n of nodes) expect(containers(n)).toEqual(['ew-cxr-r4 running']);
+      for (const n of nodes) await expect.poll(() => containers(n), { timeout: 15_000 }).toEqual(['ew-cxr-r4 running']);
       expect(restarted.audit.index.query({ action: 'deploy.resume' }, 0, 1).records).toHaveLength(1);
     } finally {
       await restarted.close();
