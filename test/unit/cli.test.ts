@@ -41,7 +41,7 @@ describe('edgeward CLI frame', () => {
 
   it('exits 2 with usage on an unknown command', async () => {
     const c = capture();
-    expect(await runCommand(backend, ['deploy', 'everything'], c.io)).toBe(2);
+    expect(await runCommand(backend, ['frobnicate', 'everything'], c.io)).toBe(2);
     expect(c.out.stderr.join('')).toMatch(/unknown command.*Usage:/s);
   });
 
