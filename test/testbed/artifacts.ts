@@ -7,43 +7,33 @@ import { TEST_IMAGE } from './layout.js';
 const HERE = import.meta.dirname;
 const FIXTURES = path.resolve(HERE, '..', 'fixtures', 'nvidia-smi');
 
-/** The node-side programs shared by all nodes: nvidia-smi and dmesg (simulators) (podman, through sudo for non-root). */
+/** One TypeScript program bundled into a node-side executable (a `node` script with a shebang). */
+async function buildNodeProgram(entry: string, outfile: string, define: Record<string, string> = {}, executable = true): Promise<void> {
+  await build({
+    entryPoints: [path.join(HERE, entry)],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    ...(executable ? { banner: { js: '#!/usr/bin/env node' } } : {}),
+    define,
+    logLevel: 'warning',
+  });
+  if (executable) fs.chmodSync(outfile, 0o755);
+}
+
+/** The node-side programs shared by all nodes: nvidia-smi and dmesg (simulators), the delay proxy. */
 export async function buildNodeBin(bedDir: string): Promise<void> {
   const bin = path.join(bedDir, 'bin');
   fs.mkdirSync(bin, { recursive: true });
-  await build({
-    entryPoints: [path.join(HERE, 'nvidia-smi', 'sim.ts')],
-    outfile: path.join(bin, 'nvidia-smi'),
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    banner: { js: '#!/usr/bin/env node' },
-    define: { __FIXTURES_DIR__: JSON.stringify(FIXTURES), __BED_DIR__: JSON.stringify(bedDir) },
-    logLevel: 'warning',
+  const bed = { __BED_DIR__: JSON.stringify(bedDir) };
+  await buildNodeProgram(path.join('nvidia-smi', 'sim.ts'), path.join(bin, 'nvidia-smi'), {
+    ...bed,
+    __FIXTURES_DIR__: JSON.stringify(FIXTURES),
   });
-  fs.chmodSync(path.join(bin, 'nvidia-smi'), 0o755);
-  await build({
-    entryPoints: [path.join(HERE, 'dmesg-sim.ts')],
-    outfile: path.join(bin, 'dmesg'),
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    banner: { js: '#!/usr/bin/env node' },
-    define: { __BED_DIR__: JSON.stringify(bedDir) },
-    logLevel: 'warning',
-  });
-  fs.chmodSync(path.join(bin, 'dmesg'), 0o755);
-  await build({
-    entryPoints: [path.join(HERE, 'delay-proxy.ts')],
-    outfile: path.join(bin, 'delay-proxy.mjs'),
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    logLevel: 'warning',
-  });
+  await buildNodeProgram('dmesg-sim.ts', path.join(bin, 'dmesg'), bed);
+  await buildNodeProgram('delay-proxy.ts', path.join(bin, 'delay-proxy.mjs'), {}, false);
 }
 
 /**

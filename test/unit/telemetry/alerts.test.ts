@@ -4,27 +4,10 @@ import { conditionsOf, DEFAULT_THRESHOLDS, type Alert } from '../../../shared/al
 import type { GpuSample, TelemetryFrame } from '../../../shared/telemetry.js';
 import { openLog } from '../../helpers/audit.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
+import { gpuSample } from '../../helpers/gpu-sample.js';
 
-const g = (index: number, tempC: number | null, eccUncorrected: number | null = 0): GpuSample => ({
-  at: 0,
-  index,
-  uuid: `GPU-${index}`,
-  name: 'NVIDIA L40S',
-  utilGpu: 50,
-  utilMem: 5,
-  memUsedMiB: 1,
-  memTotalMiB: 2,
-  tempC,
-  powerW: 1,
-  powerLimitW: 2,
-  smClockMHz: 1,
-  eccCorrected: 0,
-  eccUncorrected,
-  pcieGen: 4,
-  pcieWidth: 16,
-  pstate: 'P0',
-  throttleReasons: null,
-});
+const g = (index: number, tempC: number | null, eccUncorrected: number | null = 0): GpuSample =>
+  gpuSample({ index, tempC, eccUncorrected });
 const f = (at: number, gpus: GpuSample[], extra: Partial<TelemetryFrame> = {}): TelemetryFrame => ({
   node: 'rad-01',
   at,

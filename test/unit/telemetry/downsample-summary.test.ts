@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { downsampleMinMax, type SeriesPoint } from '../../../shared/downsample.js';
 import { LEVEL_RANK, summarizeNode } from '../../../shared/fleet-summary.js';
 import type { GpuSample, TelemetryFrame } from '../../../shared/telemetry.js';
+import { gpuSample } from '../../helpers/gpu-sample.js';
 
 const series = (n: number, stepMs: number, f: (i: number) => number | null): SeriesPoint[] =>
   Array.from({ length: n }, (_, i) => ({ ts: i * stepMs, v: f(i) }));
@@ -36,26 +37,7 @@ describe('chart downsampling (min/max)', () => {
   });
 });
 
-const gpu = (index: number, tempC: number, utilGpu: number): GpuSample => ({
-  at: 5,
-  index,
-  uuid: `GPU-${index}`,
-  name: 'NVIDIA L40S',
-  utilGpu,
-  utilMem: 1,
-  memUsedMiB: 1,
-  memTotalMiB: 2,
-  tempC,
-  powerW: 1,
-  powerLimitW: 2,
-  smClockMHz: 1,
-  eccCorrected: 0,
-  eccUncorrected: 0,
-  pcieGen: 4,
-  pcieWidth: 16,
-  pstate: 'P0',
-  throttleReasons: null,
-});
+const gpu = (index: number, tempC: number, utilGpu: number): GpuSample => gpuSample({ at: 5, index, tempC, utilGpu });
 const frame = (extra: Partial<TelemetryFrame>): TelemetryFrame => ({
   node: 'n',
   at: 10,

@@ -4,28 +4,11 @@ import { createBackend } from '../../../electron/app/backend.js';
 import { printStatus } from '../../../electron/cli/telemetry-commands.js';
 import type { GpuSample, TelemetryFrame } from '../../../shared/telemetry.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
+import { gpuSample } from '../../helpers/gpu-sample.js';
 
 const T0 = Date.parse('2026-11-28T00:00:00Z');
-const gpu = (at: number, index: number, util: number, tempC: number): GpuSample => ({
-  at,
-  index,
-  uuid: `GPU-${index}`,
-  name: 'NVIDIA L40S',
-  utilGpu: util,
-  utilMem: 1,
-  memUsedMiB: 1000,
-  memTotalMiB: 46068,
-  tempC,
-  powerW: 100,
-  powerLimitW: 350,
-  smClockMHz: 2520,
-  eccCorrected: 0,
-  eccUncorrected: 0,
-  pcieGen: 4,
-  pcieWidth: 16,
-  pstate: 'P0',
-  throttleReasons: null,
-});
+const gpu = (at: number, index: number, util: number, tempC: number): GpuSample =>
+  gpuSample({ at, index, utilGpu: util, tempC, memUsedMiB: 1000, memTotalMiB: 46068, powerW: 100 });
 const frame = (node: string, at: number, gpus: GpuSample[]): TelemetryFrame => ({
   node,
   at,
