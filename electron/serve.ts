@@ -41,6 +41,11 @@ async function main(): Promise<void> {
   const stop = async () => {
     if (stopping) return;
     stopping = true;
+    // Whatever happens below, the process is gone within 5 s of the signal.
+    setTimeout(() => {
+      console.error('edgeward serve: shutdown took longer than 5 s; exiting anyway');
+      process.exit(1);
+    }, 5000).unref();
     await server.close();
     await backend.close();
     process.exit(0);

@@ -91,12 +91,22 @@ export async function execOnNode(pool: SshPool, name: string, command: string, o
       let settled = false;
       let forceTimer: NodeJS.Timeout | undefined;
       const stop = () => {
+        // The connection may already be gone (a cut link, the app shutting down): ssh2 then throws
+        // "Not connected" synchronously, and with the connection the remote command is gone too.
         if (remotePid) {
-          conn.client.exec(`kill -KILL -- -${remotePid} 2>/dev/null || kill -KILL ${remotePid} 2>/dev/null`, (e, ch) => {
-            if (!e) ch.resume().on('close', () => undefined);
-          });
+          try {
+            conn.client.exec(`kill -KILL -- -${remotePid} 2>/dev/null || kill -KILL ${remotePid} 2>/dev/null`, (e, ch) => {
+              if (!e) ch.resume().on('close', () => undefined);
+            });
+          } catch {
+            // nothing left to kill through
+          }
         }
-        channel.close();
+        try {
+          channel.close();
+        } catch {
+          // already closed
+        }
         // If the channel does not close (the node stopped answering), do not wait for it.
         forceTimer = setTimeout(finish, 3000);
       };

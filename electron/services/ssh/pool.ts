@@ -172,7 +172,10 @@ export class SshPool {
     for (const r of this.retry.values()) if (r.timer) clearTimeout(r.timer);
     const all = [...this.live.values()];
     this.live.clear();
-    for (const c of all) (await c.catch(() => undefined))?.client.end();
+    // Connections still being made (a slow handshake, a login question nobody answers) are not
+    // waited for: each is ended whenever it settles, and shutting down goes on now.
+    for (const c of all) void c.then((conn) => conn.client.end()).catch(() => undefined);
+    await Promise.race([Promise.allSettled(all), new Promise((r) => setTimeout(r, 50).unref())]);
   }
 
   /** Stream to the node's SSH port: direct TCP, or forwarded through its innermost gateway. */
