@@ -25,11 +25,11 @@ INTERVAL_S=$(( (INTERVAL_MS + 999) / 1000 ))
 PROBE_S=$(( (PROBE_MS + 999) / 1000 ))
 GPU_FIELDS="timestamp,index,uuid,name,pci.bus_id,utilization.gpu,utilization.memory,memory.used,memory.total,temperature.gpu,power.draw,power.limit,clocks.sm,ecc.errors.corrected.volatile.total,ecc.errors.uncorrected.volatile.total,pcie.link.gen.current,pcie.link.width.current,pstate,clocks_event_reasons.active"
 # The budget is under 1 % of a core at 1 Hz, and every process started costs 1–30 ms: per interval
-# the agent starts only `sleep`; the kernel log is read every 5th, disk space every 30th, the
-# container runtime (the costliest) every 10th interval.
-XID_EVERY=5
+# the agent starts only `sleep`; the kernel log is read every 10th, disk space every 30th, the
+# container runtime (the costliest: a podman call is ~35 ms of CPU) every 15th interval.
+XID_EVERY=10
 DF_EVERY=30
-CTR_EVERY=10
+CTR_EVERY=15
 
 # JSON string body: backslash and quote escaped, control characters dropped.
 esc() { printf '%s' "$1" | tr -d '\000-\037' | sed 's/\\/\\\\/g; s/"/\\"/g'; }
