@@ -37,6 +37,11 @@ export function planWaves(nodes: readonly { name: string; group: string }[], s: 
   return waves;
 }
 
+/** The group a node counts in for "never take a whole group down": its site, its department, or itself. */
+export function groupKey(node: Pick<FleetNode, 'name' | 'site' | 'department'>, groupBy: Strategy['groupBy']): string {
+  return groupBy === 'site' ? node.site : groupBy === 'department' ? `${node.site}/${node.department}` : node.name;
+}
+
 /**
  * How many nodes of a group may be out of service at once: maxUnavailable, but never the whole
  * group when it has more than one node (its other replicas keep serving).

@@ -3,7 +3,7 @@ import crypto from 'node:crypto';
 import path from 'node:path';
 import { AppErrorException, appError } from '../../../shared/errors.js';
 import { parseFacts, place, type NodeFacts } from '../../../shared/deploy/placement.js';
-import { groupLimit, planWaves, targetNodes, type NodeStep, type Rollout } from '../../../shared/deploy/rollout.js';
+import { groupKey, groupLimit, planWaves, targetNodes, type NodeStep, type Rollout } from '../../../shared/deploy/rollout.js';
 import { canonicalSpec, parseSpec, type DeploymentSpec, type SpecProblem } from '../../../shared/deploy/spec.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Inventory } from '../fleet/inventory.js';
@@ -44,6 +44,7 @@ const RUNNING = new Set(['running', 'paused', 'rolling-back']);
 
 /** The secret a spec names, kept with safeStorage in the app; `EDGEWARD_SECRET_<NAME>` for the CLI. */
 export const secretKey = (name: string) => `deploy-secret:${name}`;
+const secretEnvName = (name: string) => `EDGEWARD_SECRET_${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
 
 /**
  * Rollouts: placement, canary, waves within group limits, health gates, soak, automatic rollback;
@@ -103,7 +104,7 @@ export class DeployService {
           path: `env.${key}`,
           line: 1,
           column: 1,
-          message: `secret "${value.secret}" is not set: add it in Settings → Secrets (or EDGEWARD_SECRET_${value.secret.toUpperCase().replace(/[^A-Z0-9]/g, '_')} for the CLI)`,
+          message: `secret "${value.secret}" is not set: add it in Settings → Secrets (or ${secretEnvName(value.secret)} for the CLI)`,
         });
       }
     }
@@ -111,7 +112,7 @@ export class DeployService {
   }
 
   private secretValue(name: string): string | undefined {
-    return this.secrets.get(secretKey(name)) ?? this.env[`EDGEWARD_SECRET_${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`];
+    return this.secrets.get(secretKey(name)) ?? this.env[secretEnvName(name)];
   }
 
   private parseOrThrow(text: string): DeploymentSpec {
@@ -153,9 +154,13 @@ export class DeployService {
           const p = place(spec, facts, held);
           if (!p.ok) refused.push({ node: n.name, reason: p.reason });
           else if (facts.runtime !== 'none') {
-            const group =
-              spec.strategy.groupBy === 'site' ? n.site : spec.strategy.groupBy === 'department' ? `${n.site}/${n.department}` : n.name;
-            accepted.push({ node: n.name, group, runtime: facts.runtime, gpuIndices: p.gpuIndices, facts });
+            accepted.push({
+              node: n.name,
+              group: groupKey(n, spec.strategy.groupBy),
+              runtime: facts.runtime,
+              gpuIndices: p.gpuIndices,
+              facts,
+            });
           }
         } catch (err) {
           refused.push({ node: n.name, reason: err instanceof AppErrorException ? `${err.appError.message}` : String(err) });
@@ -530,20 +535,17 @@ export class DeployService {
     try {
       const r0 = this.store.rollout(name)!;
       const secrets = this.secretsOf(spec);
+      // Group sizes over the whole rollout (a node no longer in the inventory counts as its own group).
+      const groupOf = (n: string) => {
+        const node = this.inventory.get(n);
+        return node ? groupKey(node, spec.strategy.groupBy) : n;
+      };
+      const sizes = new Map<string, number>();
+      for (const n of Object.keys(r0.nodes)) sizes.set(groupOf(n), (sizes.get(groupOf(n)) ?? 0) + 1);
       for (let w = 0; w < r0.waves.length; w++) {
         if (!(await this.checkpoint(name, active))) return this.store.rollout(name)!;
         const wave = r0.waves[w]!.filter((n) => this.store.rollout(name)!.nodes[n]?.state !== 'done');
         const groups = new Map<string, number>();
-        const groupOf = (n: string) => {
-          const node = this.inventory.get(n);
-          return spec.strategy.groupBy === 'site'
-            ? (node?.site ?? n)
-            : spec.strategy.groupBy === 'department'
-              ? `${node?.site}/${node?.department}`
-              : n;
-        };
-        const sizes = new Map<string, number>();
-        for (const n of Object.keys(r0.nodes)) sizes.set(groupOf(n), (sizes.get(groupOf(n)) ?? 0) + 1);
         // Nodes of a wave run together, but never more of a group at once than its limit.
         const queue = [...wave];
         const running = new Set<Promise<void>>();
