@@ -1,63 +1,163 @@
 #!/bin/sh
-# Edgeward commissioning probe, streamed as `sh -s -- MODEL_DIR [TEST_IMAGE [COMMAND...]]`: the facts a new GPU
-# server is judged by, as key=value lines. Judging them against the hardware profile is the
-# console's job; this script only looks. Every command's failure is reported, never hidden.
-#   gpu=IDX|UUID|SERIAL|NAME|MEM_MIB|DRIVER|PCIE_GEN_MAX|PCIE_WIDTH_MAX|ECC_MODE|PERSISTENCE|TEMP_C|POWER_W|ECC_UNCORR
-#   cuda=VERSION | gpu_error=MESSAGE
-#   runtime=docker|podman|none, gpu_container=ok|fail: MESSAGE|skipped
-#   disk_free_kb=N disk_mounted=yes|no mem_total_kb=N clock_ms=EPOCH_MS hostname=NAME
+# Edgeward commissioning probe, streamed as `sh -s -- SECTION ARGS...`: the facts a new GPU server is
+# judged by, as key=value lines, one section per run so the console can show progress, stop between
+# sections and resume a half-finished commissioning. Judging the facts against the hardware profile
+# is the console's job; this script only looks. Every command's failure is reported, never hidden.
+#
+#   gpu                                gpu=IDX|UUID|SERIAL|NAME|MEM_MIB|DRIVER|PCIE_GEN_MAX|PCIE_WIDTH_MAX|
+#                                          ECC_MODE|PERSISTENCE|TEMP_C|POWER_W|ECC_UNCORR
+#                                      cuda=VERSION | gpu_error=MESSAGE, hostname=NAME
+#   runtime [IMAGE [COMMAND...]]       runtime=docker|podman|none, gpu_container=ok|fail: MESSAGE|skipped
+#   load SECONDS [IMAGE [COMMAND...]]  load_container=started|none|fail: MESSAGE, then each second
+#                                      load=IDX|TEMP_C|UTIL_PCT|POWER_W|THROTTLE_BITMASK, load_end=ok
+#   host MODEL_DIR                     clock_ms=EPOCH_MS clock_sync=yes|no|unknown disk_free_kb=N
+#                                      disk_mounted=yes|no|missing mem_total_kb=N
+#   dns NAME...                        dns=NAME|ok|ADDRESSES or dns=NAME|fail|MESSAGE
+#   hub URL                            hub=HTTP_CODE|CONNECT_S|ERROR (three tries)
+#   dicom HOST PORT CALLED CALLING     dicom=ok|… or dicom=fail|LAST LINE OF echoscu
+#   fhir BASE_URL                      fhir_http=CODE fhir_error=MESSAGE fhir_body_b64=BASE64 (≤ 64 KiB)
 set -u
-MODEL_DIR=${1:-/}
-TEST_IMAGE=${2:-}
-[ $# -ge 2 ] && shift 2 || shift $#
-# What runs in the test container (default: nvidia-smi -L); it must show a GPU.
-[ $# -eq 0 ] && set -- nvidia-smi -L
-FIELDS=index,uuid,serial,name,memory.total,driver_version,pcie.link.gen.max,pcie.link.width.max,ecc.mode.current,persistence_mode,temperature.gpu,power.draw,ecc.errors.uncorrected.volatile.total
+SECTION=${1:-}
+[ $# -gt 0 ] && shift
+LOAD_NAME=edgeward-commission-load
+gpu_flags() { if [ "$rt" = docker ]; then echo '--gpus all'; else echo '--device nvidia.com/gpu=all'; fi; }
+# One line of a command's output, safe for a key=value line.
+first_line() { printf '%s' "$1" | tr -d '\r' | sed -n '/./{p;q;}' | cut -c1-400; }
+last_line() { printf '%s' "$1" | tr -d '\r' | sed '/^$/d' | tail -n 1 | cut -c1-400; }
 
-echo "hostname=$(hostname 2>/dev/null)"
-# The clock first: the console timestamps its request and the answer to bound the skew.
-echo "clock_ms=$(date +%s%3N)"
-
-if command -v nvidia-smi >/dev/null 2>&1; then
-  out=$(nvidia-smi --query-gpu=$FIELDS --format=csv,noheader,nounits 2>&1)
-  rc=$?
-  if [ $rc -eq 0 ]; then
-    printf '%s\n' "$out" | sed 's/, /|/g; s/^/gpu=/'
+case "$SECTION" in
+gpu)
+  echo "hostname=$(hostname 2>/dev/null)"
+  if command -v nvidia-smi >/dev/null 2>&1; then
+    FIELDS=index,uuid,serial,name,memory.total,driver_version,pcie.link.gen.max,pcie.link.width.max,ecc.mode.current,persistence_mode,temperature.gpu,power.draw,ecc.errors.uncorrected.volatile.total
+    out=$(nvidia-smi --query-gpu=$FIELDS --format=csv,noheader,nounits 2>&1)
+    if [ $? -eq 0 ]; then
+      printf '%s\n' "$out" | sed 's/, /|/g; s/^/gpu=/'
+    else
+      echo "gpu_error=$(first_line "$out")"
+    fi
+    cuda=$(nvidia-smi 2>/dev/null | sed -n 's/.*CUDA Version: *\([0-9.]*\).*/\1/p' | head -n 1)
+    [ -n "$cuda" ] && echo "cuda=$cuda"
   else
-    echo "gpu_error=$(printf '%s' "$out" | head -n 1)"
+    echo "gpu_error=nvidia-smi not found on PATH (no NVIDIA driver installed?)"
   fi
-  cuda=$(nvidia-smi 2>/dev/null | sed -n 's/.*CUDA Version: *\([0-9.]*\).*/\1/p' | head -n 1)
-  [ -n "$cuda" ] && echo "cuda=$cuda"
-else
-  echo "gpu_error=nvidia-smi not found on PATH (no NVIDIA driver installed?)"
-fi
+  ;;
 
-if command -v docker >/dev/null 2>&1 && docker version --format '{{.Server.Version}}' >/dev/null 2>&1; then rt=docker
-elif command -v podman >/dev/null 2>&1; then rt=podman
-else rt=none
-fi
-echo "runtime=$rt"
-if [ "$rt" = none ]; then
-  echo "gpu_container=fail: no container runtime (docker or podman)"
-elif [ -z "$TEST_IMAGE" ]; then
-  echo "gpu_container=skipped"
-else
-  if [ "$rt" = docker ]; then flags='--gpus all'; else flags='--device nvidia.com/gpu=all'; fi
-  # shellcheck disable=SC2086 # flags are two fixed words
-  seen=$($rt run --rm $flags "$TEST_IMAGE" "$@" 2>&1)
-  case "$seen" in
-    *nvidia0*|*'GPU 0:'*) echo "gpu_container=ok" ;;
-    *) echo "gpu_container=fail: $(printf '%s' "$seen" | tail -n 1)" ;;
-  esac
-fi
+runtime)
+  TEST_IMAGE=${1:-}
+  [ $# -gt 0 ] && shift
+  [ $# -eq 0 ] && set -- nvidia-smi -L
+  detect_runtime
+  echo "runtime=$rt"
+  if [ "$rt" = none ]; then
+    echo "gpu_container=fail: no container runtime answers (docker daemon or podman)"
+  elif [ -z "$TEST_IMAGE" ]; then
+    echo "gpu_container=skipped"
+  else
+    # shellcheck disable=SC2046 # two fixed words
+    seen=$($rt run --rm $(gpu_flags) "$TEST_IMAGE" "$@" 2>&1)
+    case "$seen" in
+      *nvidia0*|*'GPU 0:'*) echo "gpu_container=ok" ;;
+      *) echo "gpu_container=fail: $(last_line "$seen")" ;;
+    esac
+  fi
+  ;;
 
-if [ -d "$MODEL_DIR" ]; then
-  echo "disk_free_kb=$(df -Pk "$MODEL_DIR" 2>/dev/null | awk 'NR==2 {print $4}')"
-  # Mounted: its own filesystem, not a folder on the root disk.
-  if [ "$(df -P "$MODEL_DIR" | awk 'NR==2 {print $6}')" = "$MODEL_DIR" ]; then echo disk_mounted=yes; else echo disk_mounted=no; fi
-else
-  echo "disk_free_kb=0"
-  echo "disk_mounted=missing"
-fi
-echo "mem_total_kb=$(sed -n 's/^MemTotal: *\([0-9]*\).*/\1/p' /proc/meminfo)"
+load)
+  SECONDS_=${1:-30}
+  [ $# -gt 0 ] && shift
+  IMAGE=${1:-}
+  [ $# -gt 0 ] && shift
+  detect_runtime
+  if [ -n "$IMAGE" ] && [ "$rt" != none ]; then
+    # A leftover of a stopped run first; the console also removes it when it cancels this section.
+    $rt rm -f "$LOAD_NAME" >/dev/null 2>&1
+    # shellcheck disable=SC2046 # two fixed words
+    if started=$($rt run -d --rm --name "$LOAD_NAME" $(gpu_flags) "$IMAGE" "$@" 2>&1); then
+      echo "load_container=started"
+    else
+      echo "load_container=fail: $(last_line "$started")"
+    fi
+  elif [ -n "$IMAGE" ]; then
+    echo "load_container=fail: no container runtime answers"
+  else
+    echo "load_container=none"
+  fi
+  i=0
+  while [ "$i" -lt "$SECONDS_" ]; do
+    out=$(nvidia-smi --query-gpu=index,temperature.gpu,utilization.gpu,power.draw,clocks_throttle_reasons.active --format=csv,noheader,nounits 2>&1)
+    if [ $? -eq 0 ]; then printf '%s\n' "$out" | sed 's/, /|/g; s/^/load=/'; else echo "load_error=$(first_line "$out")"; fi
+    i=$((i + 1))
+    sleep 1
+  done
+  [ -n "$IMAGE" ] && [ "$rt" != none ] && $rt rm -f "$LOAD_NAME" >/dev/null 2>&1
+  echo "load_end=ok"
+  ;;
+
+host)
+  MODEL_DIR=${1:-/}
+  # The clock first: the console timestamps its request and the answer to bound the skew.
+  echo "clock_ms=$(date +%s%3N)"
+  sync=unknown
+  if command -v timedatectl >/dev/null 2>&1; then
+    case "$(timedatectl show -p NTPSynchronized --value 2>/dev/null)" in yes) sync=yes ;; no) sync=no ;; esac
+  fi
+  if [ "$sync" = unknown ] && command -v chronyc >/dev/null 2>&1; then
+    case "$(chronyc tracking 2>/dev/null | sed -n 's/^Leap status *: *//p')" in Normal) sync=yes ;; Not\ synchronised) sync=no ;; esac
+  fi
+  echo "clock_sync=$sync"
+  if [ -d "$MODEL_DIR" ]; then
+    echo "disk_free_kb=$(df -Pk "$MODEL_DIR" 2>/dev/null | awk 'NR==2 {print $4}')"
+    # Mounted: its own filesystem, not a folder on the root disk.
+    if [ "$(df -P "$MODEL_DIR" | awk 'NR==2 {print $6}')" = "$MODEL_DIR" ]; then echo disk_mounted=yes; else echo disk_mounted=no; fi
+  else
+    echo "disk_free_kb=0"
+    echo "disk_mounted=missing"
+  fi
+  echo "mem_total_kb=$(sed -n 's/^MemTotal: *\([0-9]*\).*/\1/p' /proc/meminfo)"
+  ;;
+
+dns)
+  for name in "$@"; do
+    if out=$(timeout 5 getent ahosts "$name" 2>&1); then
+      echo "dns=$name|ok|$(printf '%s\n' "$out" | awk '{print $1}' | sort -u | tr '\n' ' ' | cut -c1-300)"
+    else
+      echo "dns=$name|fail|$( [ -n "$out" ] && first_line "$out" || echo 'name does not resolve')"
+    fi
+  done
+  ;;
+
+hub)
+  n=0
+  while [ "$n" -lt 3 ]; do
+    out=$(curl -sS -o /dev/null --connect-timeout 5 --max-time 10 -w '\n%{http_code}|%{time_connect}' "$1" 2>&1)
+    err=$(printf '%s' "$out" | sed -n 's/^curl: //p' | head -n 1 | cut -c1-300)
+    echo "hub=$(printf '%s' "$out" | tail -n 1)|$err"
+    n=$((n + 1))
+  done
+  ;;
+
+dicom)
+  if ! command -v echoscu >/dev/null 2>&1; then
+    echo "dicom=fail|echoscu is not installed on the node (Debian/Ubuntu package dcmtk)"
+  else
+    out=$(echoscu -to 10 -ta 10 -td 10 -aet "$4" -aec "$3" "$1" "$2" 2>&1)
+    if [ $? -eq 0 ]; then echo "dicom=ok|Received Echo Response (Success)"
+    else echo "dicom=fail|$(printf '%s\n' "$out" | sed -n 's/^F: //p' | tr '\n' ' ' | cut -c1-400)"
+    fi
+  fi
+  ;;
+
+fhir)
+  body=$(curl -sS --connect-timeout 5 --max-time 15 -H 'Accept: application/fhir+json' -w '\n%{http_code}' "${1%/}/metadata" 2>&1)
+  echo "fhir_http=$(printf '%s' "$body" | tail -n 1)"
+  printf '%s' "$body" | sed -n 's/^curl: /fhir_error=/p' | head -n 1
+  echo "fhir_body_b64=$(printf '%s' "$body" | sed '$d' | head -c 65536 | base64 | tr -d '\n')"
+  ;;
+
+*)
+  echo "error=unknown section '$SECTION'"
+  exit 2
+  ;;
+esac
 exit 0

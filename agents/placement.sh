@@ -9,11 +9,7 @@
 set -u
 IMAGE=${1:-}
 
-# docker counts only when its daemon answers (a docker CLI without a daemon is common on podman hosts).
-if command -v docker >/dev/null 2>&1 && docker version --format '{{.Server.Version}}' >/dev/null 2>&1; then rt=docker
-elif command -v podman >/dev/null 2>&1; then rt=podman
-else rt=none
-fi
+detect_runtime
 echo "runtime=$rt"
 
 support=none

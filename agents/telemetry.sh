@@ -82,12 +82,7 @@ XID
 rt=""
 containers() {
   # The runtime is found once: docker when its daemon answers, else podman.
-  if [ -z "$rt" ]; then
-    if command -v docker >/dev/null 2>&1 && docker version --format '{{.Server.Version}}' >/dev/null 2>&1; then rt=docker
-    elif command -v podman >/dev/null 2>&1; then rt=podman
-    else rt=none
-    fi
-  fi
+  [ -n "$rt" ] || detect_runtime
   if [ "$rt" = none ]; then
     printf '{"t":"ctr_end","n":0,"runtime":"none"}\n'
     return

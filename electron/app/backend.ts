@@ -223,10 +223,16 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
       }),
     )
     .handle('deploy.logs', async ({ name, node, tail }) => ({ text: await deploy.logs(name, node, { follow: false, tail }) }))
-    .handle('commission.run', async ({ node, profile, overrides }) => {
-      const r = await commission.run(node, profile, { overrides });
-      return { verdict: r.verdict, results: r.results, reportFile: r.reportFile, reportSha256: r.reportSha256 };
-    })
+    // The checks run on after the answer; their progress goes out on the commission.session topic.
+    .handle('commission.start', ({ node, profile }) => background(commission.begin(node, profile)))
+    .handle('commission.rerun', ({ node, which }) => background(commission.beginRerun(node, which)))
+    .handle('commission.cancel', ({ node }) => ({ cancelled: commission.cancel(node) }))
+    .handle('commission.override', ({ node, check, reason }) => commission.override(node, check, reason))
+    .handle('commission.signoff', ({ node }) => commission.signoff(node))
+    .handle('commission.session', ({ node, id }) => ({
+      session: (id ? commission.session(node, id) : commission.current(node)) ?? null,
+      running: commission.isRunning(node),
+    }))
     .handle('commission.reports', ({ node }) => ({ reports: commission.reports(node) }))
     .handle('alerts.ack', ({ id }) => alerts.acknowledge(id))
     .handle('fleet.prompt.answer', ({ id, answers }) => ({ delivered: prompts.answer(id, answers) }))
@@ -236,6 +242,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     .topic('fleet.run', ({ runId }, emit) => runner.follow(runId, emit))
     .topic('fleet.prompt', (_params, emit) => prompts.onPrompt(emit))
     .topic('telemetry.node', ({ node }, emit) => telemetry.watch(node, emit))
+    .topic('commission.session', ({ node }, emit) => commission.watch(node, emit))
     .topic('telemetry.fleet', (_params, emit) => telemetry.watchFleet(emit))
     .topic('deploy.rollout', ({ name }, emit) => {
       const out = coalesce(emit, 100);
@@ -274,10 +281,17 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
       heartbeat.stop();
       stopFleetWatch?.();
       deploy.stopAll();
+      commission.stopAll();
       telemetry.stopAll();
       history.close();
       await pool.closeAll();
       await audit.close();
     },
   };
+}
+
+/** Answers with the state at once while the work goes on (its outcome lands in that state and in the audit log). */
+function background<T>(started: { session: T; done: Promise<unknown> }): T {
+  started.done.catch((e: unknown) => console.error('Commissioning stopped unexpectedly:', e));
+  return started.session;
 }

@@ -48,7 +48,10 @@ Commands:
   deploy resume NAME | halt NAME              after an interruption: finish the rollout, or leave the nodes as they are
   deploy drift NAME | reconcile NAME          what runs against what should (exit 1 on drift); repair it
   deploy logs NAME --node NODE [--follow]     the deployment's container log on a node
-  commission NODE --profile FILE [--report OUT.html]   check a new GPU server against a hardware profile (exit 1 on fail)
+  commission NODE --profile FILE [--report OUT.html]   check a new GPU server against a hardware profile and sign off
+                                              (exit 1 on fail, 3 when checks could not run: resume later)
+  commission resume NODE [--report OUT.html]  run the checks a cut-short commissioning did not finish, then sign off
+  commission reports NODE                     signed-off commissionings of a node
   commission verify REPORT                    is this report the one Edgeward produced? (its hash in the audit log)
 
 Global options:

@@ -1,10 +1,16 @@
 import fs from 'node:fs';
 import type { Backend } from '../app/backend.js';
 import { AppErrorException } from '../../shared/errors.js';
+import { sessionResults, type CommissionSession } from '../../shared/commission/session.js';
 import { reportError, type CliOutput } from './output.js';
 import { formatTable } from './table.js';
 
-/** `edgeward commission NODE --profile FILE [--report OUT.html]` and `edgeward commission verify REPORT`. */
+/**
+ * `edgeward commission NODE --profile FILE [--report OUT.html]`: runs every check, then signs off as
+ * the operator and writes the report. `commission resume NODE` finishes a commissioning that was cut
+ * short; `commission verify REPORT` checks a report against the audit log; `commission reports NODE`.
+ * Exit 1 when the verdict is fail, 3 when checks could not run (resume later).
+ */
 export async function runCommission(
   backend: Backend,
   sub: string | undefined,
@@ -13,9 +19,10 @@ export async function runCommission(
   opts: { profile?: string; report?: string },
   usageError: (m: string) => number,
 ): Promise<number> {
+  const c = backend.commission;
   try {
     if (sub === 'verify' && rest.length === 1) {
-      const v = backend.commission.verify(rest[0]!);
+      const v = c.verify(rest[0]!);
       if (out.json) out.print(JSON.stringify(v));
       else if (v.ok)
         out.print(
@@ -24,7 +31,22 @@ export async function runCommission(
       else out.print(`NOT FOUND: no report with sha256 ${v.sha256} was recorded; the file was changed or did not come from this console`);
       return v.ok ? 0 : 1;
     }
-    if (!sub || rest.length) return usageError('commission needs a node name, or verify REPORT');
+    if (sub === 'reports' && rest.length === 1) {
+      const reports = c.reports(rest[0]!);
+      if (out.json) out.print(JSON.stringify(reports));
+      else
+        out.print(
+          reports.length
+            ? formatTable(
+                ['SIGNED', 'BY', 'VERDICT', 'REPORT'],
+                reports.map((r) => [new Date(r.signedAt).toISOString(), r.by, r.verdict.toUpperCase(), r.file]),
+              )
+            : `No signed-off commissioning for ${rest[0]}.`,
+        );
+      return 0;
+    }
+    if (sub === 'resume' && rest.length === 1) return await follow(backend, rest[0]!, () => c.beginRerun(rest[0]!, 'remaining'), out, opts);
+    if (!sub || rest.length) return usageError('commission needs a node name (or resume NODE, reports NODE, verify REPORT)');
     if (!opts.profile) return usageError('commission needs --profile FILE (a YAML hardware profile)');
     let text: string;
     try {
@@ -39,23 +61,73 @@ export async function runCommission(
         out,
       );
     }
-    const r = await backend.commission.run(sub, text);
-    if (opts.report) fs.copyFileSync(r.reportFile, opts.report);
-    if (out.json) out.print(JSON.stringify(r));
-    else {
-      out.print(
-        formatTable(
-          ['CHECK', 'RESULT', 'EXPECTED', 'EVIDENCE'],
-          r.results.map((c) => [c.title, c.verdict.toUpperCase(), c.expected, c.evidence]),
-        ),
-      );
-      out.print(
-        `\nVerdict: ${r.verdict.toUpperCase()} — report ${opts.report ?? r.reportFile} (sha256 ${r.reportSha256}, recorded in the audit log)`,
-      );
-    }
-    return r.verdict === 'fail' ? 1 : 0;
+    return await follow(backend, sub, () => c.begin(sub, text), out, opts);
   } catch (e) {
     if (e instanceof AppErrorException) return reportError(e.appError, out);
     throw e;
   }
+}
+
+/** Runs the sections with progress on stderr (Ctrl-C stops between checks), then signs off when all ran. */
+async function follow(
+  backend: Backend,
+  node: string,
+  begin: () => { session: CommissionSession; done: Promise<CommissionSession> },
+  out: CliOutput,
+  opts: { report?: string },
+): Promise<number> {
+  const c = backend.commission;
+  const shown = new Map<string, string>();
+  const stopWatch = c.watch(node, (s) => {
+    for (const x of s.sections) {
+      if (shown.get(x.id) === x.status || x.status === 'pending') continue;
+      shown.set(x.id, x.status);
+      const worst = x.results.find((r) => r.verdict === 'fail') ?? x.results.find((r) => r.verdict === 'warn');
+      out.error(
+        `  ${x.status.padEnd(9)} ${x.title}${x.status === 'done' ? `: ${worst ? worst.verdict.toUpperCase() : 'PASS'}` : ''}${x.error ? ` (${x.error})` : ''}`,
+      );
+    }
+  });
+  const onSigint = () => {
+    out.error(`\nStopping the checks on ${node}; resume later with: edgeward commission resume ${node}`);
+    c.cancel(node);
+  };
+  process.once('SIGINT', onSigint);
+  let s: CommissionSession;
+  try {
+    s = await begin().done;
+  } finally {
+    stopWatch();
+    process.removeListener('SIGINT', onSigint);
+  }
+  const unfinished = s.sections.filter((x) => x.status !== 'done');
+  if (unfinished.length) {
+    if (out.json) out.print(JSON.stringify(s));
+    else {
+      printResults(s, out);
+      out.print(`\nNot finished: ${unfinished.map((x) => `${x.title} (${x.status}${x.error ? `: ${x.error}` : ''})`).join('; ')}`);
+      out.print(`Resume with: edgeward commission resume ${node}`);
+    }
+    return 3;
+  }
+  s = await c.signoff(node);
+  const signoff = s.signoff!;
+  if (opts.report) fs.copyFileSync(signoff.reportFile, opts.report);
+  if (out.json) out.print(JSON.stringify({ ...s, verdict: signoff.verdict, results: sessionResults(s) }));
+  else {
+    printResults(s, out);
+    out.print(
+      `\nVerdict: ${signoff.verdict.toUpperCase()} — report ${opts.report ?? signoff.reportFile} (sha256 ${signoff.reportSha256}, recorded in the audit log)`,
+    );
+  }
+  return signoff.verdict === 'fail' ? 1 : 0;
+}
+
+function printResults(s: CommissionSession, out: CliOutput): void {
+  out.print(
+    formatTable(
+      ['CHECK', 'RESULT', 'EXPECTED', 'EVIDENCE'],
+      sessionResults(s).map((r) => [r.title, r.verdict.toUpperCase(), r.expected, r.evidence]),
+    ),
+  );
 }

@@ -1,3 +1,4 @@
+import { cellNumber as num } from '../nvidia-smi-cells.js';
 import { compareVersions, type HardwareProfile } from './profile.js';
 
 export type Verdict = 'pass' | 'warn' | 'fail';
@@ -8,6 +9,64 @@ export interface CheckResult {
   verdict: Verdict;
   expected: string;
   evidence: string;
+}
+
+/**
+ * The checks run in sections, one agent run each (agents/commission.sh SECTION): progress is shown
+ * per section, a stop lands between sections, and a half-finished commissioning resumes with the
+ * sections that have not run.
+ */
+export const SECTIONS = ['gpu', 'runtime', 'load', 'host', 'dns', 'hub', 'dicom', 'fhir'] as const;
+export type SectionId = (typeof SECTIONS)[number];
+export const SECTION_TITLES: Record<SectionId, string> = {
+  gpu: 'GPUs: count, model, driver, ECC, PCIe, idle',
+  runtime: 'Container runtime with GPU access',
+  load: 'GPUs under a short load',
+  host: 'Clock, memory and model volume',
+  dns: 'DNS',
+  hub: 'Hub reachability and latency',
+  dicom: 'DICOM C-ECHO to the PACS',
+  fhir: 'FHIR /metadata',
+};
+
+/** The sections a profile asks for, in the order they run. */
+export function sectionsFor(p: HardwareProfile): SectionId[] {
+  return SECTIONS.filter((s) => {
+    if (s === 'runtime') return p.containerRuntime;
+    if (s === 'load') return p.load !== undefined;
+    if (s === 'dns') return p.dns !== undefined;
+    if (s === 'hub') return p.hub !== undefined;
+    if (s === 'dicom') return p.dicom !== undefined;
+    if (s === 'fhir') return p.fhir !== undefined;
+    return true;
+  });
+}
+
+/** The agent's arguments for one section (each becomes one quoted word on the node). */
+export function agentArgs(section: SectionId, p: HardwareProfile): string[] {
+  switch (section) {
+    case 'gpu':
+      return ['gpu'];
+    case 'runtime':
+      return p.testImage ? ['runtime', p.testImage, ...p.testCommand] : ['runtime'];
+    case 'load':
+      return ['load', String(p.load!.seconds), ...(p.testImage ? [p.testImage, ...(p.load!.command ?? [])] : [])];
+    case 'host':
+      return ['host', p.modelVolume?.path ?? '/'];
+    case 'dns':
+      return ['dns', ...p.dns!];
+    case 'hub':
+      return ['hub', p.hub!.url];
+    case 'dicom':
+      return ['dicom', p.dicom!.host, String(p.dicom!.port), p.dicom!.calledAE, p.dicom!.callingAE];
+    case 'fhir':
+      return ['fhir', p.fhir!.baseUrl];
+  }
+}
+
+/** How long a section may take on the node before it counts as hung. */
+export function sectionTimeoutMs(section: SectionId, p: HardwareProfile): number {
+  return section === 'load' ? (p.load!.seconds + 60) * 1000 : section === 'runtime' ? 180_000 : 60_000;
 }
 
 export interface GpuFacts {
@@ -26,6 +85,15 @@ export interface GpuFacts {
   eccUncorrected: number | null;
 }
 
+export interface LoadSample {
+  index: number;
+  tempC: number | null;
+  utilPct: number | null;
+  powerW: number | null;
+  /** clocks_throttle_reasons.active, or null when the driver does not say. */
+  throttle: number | null;
+}
+
 export interface CommissionFacts {
   hostname: string;
   gpus: GpuFacts[];
@@ -37,14 +105,17 @@ export interface CommissionFacts {
   diskMounted: string;
   memTotalKb: number;
   clockMs: number;
+  clockSync: string;
+  loadContainer: string | undefined;
+  loadSamples: LoadSample[];
+  loadErrors: string[];
+  dns: { name: string; ok: boolean; detail: string }[];
+  hub: { http: string; connectMs: number | null; error: string }[];
+  dicom: { ok: boolean; detail: string } | undefined;
+  fhir: { http: string; error: string | undefined; body: string } | undefined;
 }
 
-const num = (s: string | undefined) => {
-  const n = Number((s ?? '').trim());
-  return s === undefined || s.trim() === '' || s.trim().startsWith('[') || !Number.isFinite(n) ? null : n;
-};
-
-/** agents/commission.sh output → facts (unknown lines ignored; missing values stay missing). */
+/** agents/commission.sh output (any sections, concatenated) → facts; unknown lines ignored, missing values stay missing. */
 export function parseCommissionFacts(text: string): CommissionFacts {
   const f: CommissionFacts = {
     hostname: '',
@@ -57,17 +128,30 @@ export function parseCommissionFacts(text: string): CommissionFacts {
     diskMounted: 'no',
     memTotalKb: 0,
     clockMs: NaN,
+    clockSync: 'unknown',
+    loadContainer: undefined,
+    loadSamples: [],
+    loadErrors: [],
+    dns: [],
+    hub: [],
+    dicom: undefined,
+    fhir: undefined,
   };
+  let fhirHttp: string | undefined;
+  let fhirError: string | undefined;
+  let fhirBody = '';
   for (const line of text.split('\n')) {
     const eq = line.indexOf('=');
     if (eq < 0) continue;
     const k = line.slice(0, eq);
-    const v = line
-      .slice(eq + 1)
-      .trim()
-      .slice(0, 500);
+    const raw = line.slice(eq + 1);
+    if (k === 'fhir_body_b64') {
+      fhirBody = decodeBase64(raw.trim().slice(0, 90_000));
+      continue;
+    }
+    const v = raw.trim().slice(0, 500);
+    const c = v.split('|');
     if (k === 'gpu') {
-      const c = v.split('|');
       const index = num(c[0]);
       if (index === null) continue;
       f.gpus.push({
@@ -85,7 +169,27 @@ export function parseCommissionFacts(text: string): CommissionFacts {
         powerW: num(c[11]),
         eccUncorrected: num(c[12]),
       });
-    } else if (k === 'gpu_error') f.gpuError = v;
+    } else if (k === 'load') {
+      const index = num(c[0]);
+      if (index === null) continue;
+      const t = (c[4] ?? '').trim();
+      f.loadSamples.push({
+        index,
+        tempC: num(c[1]),
+        utilPct: num(c[2]),
+        powerW: num(c[3]),
+        throttle: /^0x[0-9a-f]{1,16}$/i.test(t) ? Number.parseInt(t.slice(2), 16) : null,
+      });
+    } else if (k === 'load_error') f.loadErrors.push(v);
+    else if (k === 'load_container') f.loadContainer = v;
+    else if (k === 'dns') f.dns.push({ name: c[0] ?? '', ok: c[1] === 'ok', detail: c.slice(2).join('|').trim() });
+    else if (k === 'hub') {
+      const s = num(c[1]);
+      f.hub.push({ http: c[0] ?? '000', connectMs: s === null || s <= 0 ? null : s * 1000, error: c.slice(2).join('|').trim() });
+    } else if (k === 'dicom') f.dicom = { ok: c[0] === 'ok', detail: c.slice(1).join('|').trim() };
+    else if (k === 'fhir_http') fhirHttp = v;
+    else if (k === 'fhir_error') fhirError = v;
+    else if (k === 'gpu_error') f.gpuError = v;
     else if (k === 'cuda') f.cuda = v;
     else if (k === 'runtime') f.runtime = v;
     else if (k === 'gpu_container') f.gpuContainer = v;
@@ -93,20 +197,100 @@ export function parseCommissionFacts(text: string): CommissionFacts {
     else if (k === 'disk_mounted') f.diskMounted = v;
     else if (k === 'mem_total_kb') f.memTotalKb = num(v) ?? 0;
     else if (k === 'clock_ms') f.clockMs = num(v) ?? NaN;
+    else if (k === 'clock_sync') f.clockSync = v;
     else if (k === 'hostname') f.hostname = v;
   }
+  if (fhirHttp !== undefined) f.fhir = { http: fhirHttp, error: fhirError, body: fhirBody };
   return f;
 }
 
-/**
- * Every check of the profile against the facts, each with what was expected and what was found.
- * `sentAt`/`receivedAt` bracket the probe on the console's clock: the node's clock is skewed when
- * its reading falls outside that window by more than the profile allows.
- */
-export function evaluate(p: HardwareProfile, f: CommissionFacts, sentAt: number, receivedAt: number): CheckResult[] {
+/** Base64 → UTF-8 text without Node's Buffer (this module also runs in the renderer); bad input → ''. */
+function decodeBase64(b64: string): string {
+  try {
+    return new TextDecoder().decode(Uint8Array.from(atob(b64), (ch) => ch.charCodeAt(0)));
+  } catch {
+    return '';
+  }
+}
+
+/** NVML's clock event (throttle) reasons that mean the server cannot hold its clocks: heat or power delivery. */
+const HARD_THROTTLE: [number, string][] = [
+  [0x8, 'HW slowdown'],
+  [0x20, 'SW thermal slowdown'],
+  [0x40, 'HW thermal slowdown'],
+  [0x80, 'HW power brake slowdown'],
+];
+
+/** When the section ran, on the console's clock: the node's clock reading must fall between. */
+export interface SectionTiming {
+  sentAt: number;
+  receivedAt: number;
+}
+
+type Add = (id: string, title: string, ok: boolean | 'warn', expected: string, evidence: string) => void;
+
+/** The checks of one section, each with what was expected and what was found. */
+export function evaluateSection(section: SectionId, p: HardwareProfile, f: CommissionFacts, timing: SectionTiming): CheckResult[] {
   const out: CheckResult[] = [];
-  const add = (id: string, title: string, ok: boolean | 'warn', expected: string, evidence: string) =>
+  const add: Add = (id, title, ok, expected, evidence) =>
     out.push({ id, title, verdict: ok === 'warn' ? 'warn' : ok ? 'pass' : 'fail', expected, evidence });
+  switch (section) {
+    case 'gpu':
+      gpuChecks(p, f, add);
+      break;
+    case 'runtime':
+      add(
+        'runtime.gpu',
+        'Container runtime with GPU access',
+        f.runtime === 'none' ? false : f.gpuContainer === 'skipped' ? 'warn' : f.gpuContainer === 'ok',
+        'docker or podman; a container sees the GPU',
+        `${f.runtime}; GPU container: ${f.gpuContainer === 'skipped' ? 'not tried (no testImage in the profile)' : f.gpuContainer}`,
+      );
+      break;
+    case 'load':
+      loadCheck(p, f, add);
+      break;
+    case 'host':
+      hostChecks(p, f, timing, add);
+      break;
+    case 'dns': {
+      const bad = f.dns.filter((d) => !d.ok);
+      add(
+        'net.dns',
+        'DNS resolves the names the node needs',
+        f.dns.length === p.dns!.length && bad.length === 0,
+        p.dns!.join(', '),
+        f.dns.map((d) => (d.ok ? `${d.name} → ${d.detail}` : `${d.name}: ${d.detail || 'does not resolve'}`)).join('; ') || 'no answer',
+      );
+      break;
+    }
+    case 'hub':
+      hubCheck(p, f, add);
+      break;
+    case 'dicom': {
+      const d = p.dicom!;
+      add(
+        'dicom.echo',
+        'DICOM C-ECHO to the PACS',
+        f.dicom?.ok === true,
+        `C-ECHO ${d.callingAE} → ${d.calledAE} at ${d.host}:${d.port} succeeds`,
+        f.dicom ? f.dicom.detail || (f.dicom.ok ? 'success' : 'failed') : 'no answer',
+      );
+      break;
+    }
+    case 'fhir':
+      fhirCheck(p, f, add);
+      break;
+  }
+  return out;
+}
+
+/** Every section the profile asks for, from one set of facts (the CLI's and the tests' shortcut). */
+export function evaluate(p: HardwareProfile, f: CommissionFacts, sentAt: number, receivedAt: number): CheckResult[] {
+  return sectionsFor(p).flatMap((s) => evaluateSection(s, p, f, { sentAt, receivedAt }));
+}
+
+function gpuChecks(p: HardwareProfile, f: CommissionFacts, add: Add): void {
   const gpus = f.gpus;
   if (f.gpuError) add('gpu.driver', 'NVIDIA driver answers', false, 'nvidia-smi works', f.gpuError);
   const matching = gpus.filter((g) => g.name.toLowerCase().includes(p.gpu.model.toLowerCase()));
@@ -194,16 +378,46 @@ export function evaluate(p: HardwareProfile, f: CommissionFacts, sentAt: number,
       gpus.map((g) => `GPU ${g.index}: ${g.powerW ?? '?'} W`).join(', ') || 'no GPU',
     );
   }
-  if (p.containerRuntime) {
-    const ok = f.runtime !== 'none' && (f.gpuContainer === 'ok' || f.gpuContainer === 'skipped');
-    add(
-      'runtime.gpu',
-      'Container runtime with GPU access',
-      f.runtime === 'none' ? false : f.gpuContainer === 'skipped' ? 'warn' : ok,
-      'docker or podman; a container sees the GPU',
-      `${f.runtime}; GPU container: ${f.gpuContainer}`,
-    );
+}
+
+function loadCheck(p: HardwareProfile, f: CommissionFacts, add: Add): void {
+  const l = p.load!;
+  const expected = `${l.seconds} s under load: ≤ ${l.maxTempC} °C, ≥ ${l.minUtilizationPct} % busy, no thermal or power-brake throttling`;
+  if (f.loadContainer?.startsWith('fail')) {
+    add('gpu.load', 'GPUs under load', false, expected, `the load container did not start: ${f.loadContainer.replace(/^fail: ?/, '')}`);
+    return;
   }
+  if (f.loadSamples.length === 0) {
+    add('gpu.load', 'GPUs under load', false, expected, f.loadErrors[0] ?? 'no GPU samples during the load');
+    return;
+  }
+  const problems: string[] = [];
+  const per: string[] = [];
+  for (const index of [...new Set(f.loadSamples.map((s) => s.index))].sort((a, b) => a - b)) {
+    const samples = f.loadSamples.filter((s) => s.index === index);
+    const maxOf = (k: 'tempC' | 'utilPct' | 'powerW') => Math.max(...samples.map((s) => s[k] ?? -Infinity));
+    const maxTemp = maxOf('tempC');
+    const maxUtil = maxOf('utilPct');
+    const maxPower = maxOf('powerW');
+    const reasons = new Set<string>();
+    samples.forEach((s) => HARD_THROTTLE.forEach(([bit, name]) => s.throttle !== null && s.throttle & bit && reasons.add(name)));
+    const shown = (n: number, unit: string) => (Number.isFinite(n) ? `${Math.round(n)} ${unit}` : '?');
+    per.push(
+      `GPU ${index}: max ${shown(maxTemp, '°C')}, max ${shown(maxUtil, '%')} busy, max ${shown(maxPower, 'W')}, throttling: ${[...reasons].join(', ') || 'none'}`,
+    );
+    if (maxTemp > l.maxTempC) problems.push(`GPU ${index} reached ${Math.round(maxTemp)} °C`);
+    if (reasons.size) problems.push(`GPU ${index}: ${[...reasons].join(', ')}`);
+    if (f.loadContainer === 'started' && !(maxUtil >= l.minUtilizationPct))
+      problems.push(`the load did not reach GPU ${index} (max ${shown(maxUtil, '%')} busy)`);
+  }
+  const evidence = `${[...new Set(f.loadSamples.map((s) => s.index))].length} GPU(s), ${f.loadSamples.length} samples. ${per.join('; ')}`;
+  if (problems.length) add('gpu.load', 'GPUs under load', false, expected, `${problems.join('; ')}. ${evidence}`);
+  else if (f.loadContainer !== 'started')
+    add('gpu.load', 'GPUs under load', 'warn', expected, `no load was applied (the profile has no testImage): watched only. ${evidence}`);
+  else add('gpu.load', 'GPUs under load', true, expected, evidence);
+}
+
+function hostChecks(p: HardwareProfile, f: CommissionFacts, timing: SectionTiming, add: Add): void {
   if (p.modelVolume) {
     const gib = f.diskFreeKb / 1024 / 1024;
     add(
@@ -222,6 +436,7 @@ export function evaluate(p: HardwareProfile, f: CommissionFacts, sentAt: number,
     const gib = f.memTotalKb / 1024 / 1024;
     add('host.memory', 'System memory', gib >= p.minMemoryGiB, `≥ ${p.minMemoryGiB} GiB`, `${gib.toFixed(1)} GiB`);
   }
+  const { sentAt, receivedAt } = timing;
   const skew = Number.isNaN(f.clockMs)
     ? NaN
     : f.clockMs < sentAt
@@ -229,14 +444,62 @@ export function evaluate(p: HardwareProfile, f: CommissionFacts, sentAt: number,
       : f.clockMs > receivedAt
         ? f.clockMs - receivedAt
         : 0;
+  const inSync = Number.isFinite(skew) && skew <= p.maxClockSkewMs;
+  const sync = f.clockSync === 'yes' ? 'yes' : f.clockSync === 'no' ? 'no' : 'not reported (no timedatectl or chronyc)';
   add(
     'clock.skew',
     'Clock in sync with the console',
-    Number.isFinite(skew) && skew <= p.maxClockSkewMs,
-    `within ${p.maxClockSkewMs} ms`,
-    Number.isFinite(skew) ? `${Math.round(skew)} ms off (round trip ${receivedAt - sentAt} ms)` : 'no clock reading',
+    !inSync ? false : f.clockSync === 'no' ? 'warn' : true,
+    `within ${p.maxClockSkewMs} ms, NTP synchronized`,
+    Number.isFinite(skew)
+      ? `${Math.round(skew)} ms off (round trip ${receivedAt - sentAt} ms); NTP synchronized: ${sync}`
+      : 'no clock reading',
   );
-  return out;
+}
+
+function hubCheck(p: HardwareProfile, f: CommissionFacts, add: Add): void {
+  const h = p.hub!;
+  const times = f.hub.map((x) => x.connectMs).filter((x): x is number => x !== null);
+  const expected = `${h.url} reachable, TCP connect ≤ ${h.maxLatencyMs} ms`;
+  if (times.length === 0) {
+    add('net.hub', 'Hub reachable', false, expected, `not reachable: ${f.hub.find((x) => x.error)?.error || 'no answer'}`);
+    return;
+  }
+  const sorted = [...times].sort((a, b) => a - b);
+  const median = sorted[Math.floor(sorted.length / 2)]!;
+  const httpErrors = f.hub.filter((x) => x.http === '000' && x.error).map((x) => x.error);
+  const evidence = `TCP connect median ${median.toFixed(1)} ms over ${times.length} of ${f.hub.length} tries; HTTP ${[...new Set(f.hub.map((x) => x.http))].join(', ')}${httpErrors.length ? `; ${httpErrors[0]}` : ''}`;
+  add('net.hub', 'Hub reachable', median > h.maxLatencyMs ? false : httpErrors.length ? 'warn' : true, expected, evidence);
+}
+
+function fhirCheck(p: HardwareProfile, f: CommissionFacts, add: Add): void {
+  const expected = `${p.fhir!.baseUrl.replace(/\/$/, '')}/metadata answers 200 with a CapabilityStatement`;
+  const x = f.fhir;
+  if (!x) {
+    add('fhir.metadata', 'FHIR server answers', false, expected, 'no answer');
+    return;
+  }
+  if (x.http !== '200') {
+    add('fhir.metadata', 'FHIR server answers', false, expected, x.error ? `${x.error}` : `HTTP ${x.http}`);
+    return;
+  }
+  let doc: { resourceType?: unknown; fhirVersion?: unknown; status?: unknown; software?: { name?: unknown; version?: unknown } } = {};
+  try {
+    doc = JSON.parse(x.body) as typeof doc;
+  } catch {
+    add('fhir.metadata', 'FHIR server answers', false, expected, `HTTP 200 but not JSON: ${x.body.slice(0, 80)}`);
+    return;
+  }
+  const text = (v: unknown) => (typeof v === 'string' ? v.slice(0, 80) : '?');
+  add(
+    'fhir.metadata',
+    'FHIR server answers',
+    doc.resourceType === 'CapabilityStatement',
+    expected,
+    doc.resourceType === 'CapabilityStatement'
+      ? `FHIR ${text(doc.fhirVersion)}, ${text(doc.software?.name)} ${text(doc.software?.version)}, status ${text(doc.status)}`
+      : `HTTP 200 with resourceType ${text(doc.resourceType)}`,
+  );
 }
 
 export function overall(results: readonly CheckResult[], overrides: ReadonlySet<string> = new Set()): Verdict {

@@ -3,6 +3,22 @@ import { z } from 'zod';
 
 /** Versions like 550.127.05 or 12.4, compared part by part as numbers. */
 const VERSION = /^\d+(\.\d+){0,3}$/;
+/** A DNS name or an IPv4 address: these reach the node's shell as arguments, so nothing else. */
+const HOST = z
+  .string()
+  .max(253)
+  .regex(
+    /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/,
+    'a host name or IPv4 address',
+  );
+const HTTP_URL = z
+  .string()
+  .max(2000)
+  .regex(/^https?:\/\/[A-Za-z0-9.-]+(?::\d{1,5})?(?:\/[A-Za-z0-9._~%!$&'()*+,;=:@/-]*)?$/, 'an http(s) URL');
+/** DICOM AE titles: up to 16 characters of the default repertoire, no backslash, not blank. */
+const AE_TITLE = z
+  .string()
+  .regex(/^[A-Za-z0-9_.-](?:[A-Za-z0-9 _.-]{0,14}[A-Za-z0-9_.-])?$/, 'an AE title (1–16 letters, digits, "_", ".", "-")');
 
 /**
  * What a new GPU server must be before it joins the fleet, as the site's hardware standard says:
@@ -35,6 +51,31 @@ export const HardwareProfile = z.strictObject({
     .optional(),
   /** What the test container runs; its output must show a GPU ("GPU 0:" or /dev/nvidia0). */
   testCommand: z.array(z.string().max(1000)).min(1).max(32).default(['nvidia-smi', '-L']),
+  /** A short GPU load: `command` runs in testImage with every GPU while the GPUs are sampled each second. */
+  load: z
+    .strictObject({
+      seconds: z.number().int().min(5).max(600).default(30),
+      command: z.array(z.string().max(1000)).min(1).max(32).optional(),
+      maxTempC: z.number().default(85),
+      /** Under load the GPUs must be busy at least this much, or the load never reached them. */
+      minUtilizationPct: z.number().min(0).max(100).default(50),
+    })
+    .optional(),
+  /** Names the node must resolve (PACS, EHR, registry, hub). */
+  dns: z.array(HOST).min(1).max(16).optional(),
+  /** The hub or site gateway the node reports to: reachable over TCP within maxLatencyMs. */
+  hub: z.strictObject({ url: HTTP_URL, maxLatencyMs: z.number().min(1).default(50) }).optional(),
+  /** Radiology nodes: a C-ECHO to the PACS as the node's AE title (dcmtk's echoscu on the node). */
+  dicom: z
+    .strictObject({
+      host: HOST,
+      port: z.number().int().min(1).max(65535).default(104),
+      calledAE: AE_TITLE,
+      callingAE: AE_TITLE.default('EDGEWARD'),
+    })
+    .optional(),
+  /** EHR nodes: the FHIR server's CapabilityStatement at BASE/metadata. */
+  fhir: z.strictObject({ baseUrl: HTTP_URL }).optional(),
 });
 export type HardwareProfile = z.infer<typeof HardwareProfile>;
 

@@ -6,7 +6,10 @@ export interface ReportInput {
   address: string;
   hostKey: string;
   technician: string;
+  /** The sign-off time; the checks ran between startedAt and it. */
   at: string;
+  startedAt: string;
+  sessionId: string;
   profile: HardwareProfile;
   facts: CommissionFacts;
   results: CheckResult[];
@@ -49,8 +52,8 @@ td,th{border:1px solid #bbb;padding:4px 6px;text-align:left;vertical-align:top}t
 <table><tr><th>Node</th><td>${esc(r.node)} (${esc(r.facts.hostname)}), ${esc(r.address)}</td></tr>
 <tr><th>Host key</th><td>${esc(r.hostKey)}</td></tr>
 <tr><th>Profile</th><td>${esc(r.profile.name)}: ${esc(r.profile.gpu.count)} × ${esc(r.profile.gpu.model)}${r.profile.driverMin ? `, driver ≥ ${esc(r.profile.driverMin)}` : ''}${r.profile.cudaMin ? `, CUDA ≥ ${esc(r.profile.cudaMin)}` : ''}${r.profile.pcie ? `, PCIe Gen${esc(r.profile.pcie.gen)} x${esc(r.profile.pcie.width)}` : ''}</td></tr>
-<tr><th>Technician</th><td>${esc(r.technician)}</td></tr>
-<tr><th>Checked at</th><td>${esc(r.at)}</td></tr>
+<tr><th>Signed off by</th><td>${esc(r.technician)}, ${esc(r.at)}</td></tr>
+<tr><th>Checks started</th><td>${esc(r.startedAt)} (commissioning ${esc(r.sessionId)})</td></tr>
 <tr><th>Driver / CUDA</th><td>${esc(r.facts.gpus[0]?.driver ?? 'unknown')} / ${esc(r.facts.cuda ?? 'unknown')}</td></tr></table>
 <h2>GPUs</h2>
 <table><tr><th>#</th><th>Model</th><th>UUID</th><th>Serial</th><th>Memory</th></tr>

@@ -1,3 +1,4 @@
+import { CommissionSession } from '../commission/session.js';
 import { z } from 'zod';
 import { AuditFilter, AuditRecord, VerifyResult } from '../audit.js';
 import { Settings, SettingsPatch } from '../settings.js';
@@ -222,32 +223,42 @@ export const channels = {
     request: z.strictObject({ name: DeploymentName, node: NodeName, tail: z.number().int().min(1).max(5000).default(200) }),
     response: z.strictObject({ text: z.string() }),
   },
-  /** Commissioning checks of a node against a hardware profile (YAML text); failures overridden only with a reason. */
-  'commission.run': {
-    request: z.strictObject({
-      node: NodeName,
-      profile: z.string().max(64 * 1024),
-      overrides: z
-        .array(z.strictObject({ id: z.string().max(64), reason: z.string().min(10).max(1000) }))
-        .max(32)
-        .default([]),
-    }),
+  /**
+   * Commissioning of a node against a hardware profile (YAML text). start and rerun return at once;
+   * the checks run on and their progress arrives on the commission.session topic.
+   */
+  'commission.start': { request: z.strictObject({ node: NodeName, profile: z.string().max(64 * 1024) }), response: CommissionSession },
+  'commission.rerun': {
+    request: z.strictObject({ node: NodeName, which: z.enum(['remaining', 'failed']) }),
+    response: CommissionSession,
+  },
+  'commission.cancel': { request: z.strictObject({ node: NodeName }), response: z.strictObject({ cancelled: z.boolean() }) },
+  /** Accepts a failed check, only with a reason; audited. */
+  'commission.override': {
+    request: z.strictObject({ node: NodeName, check: z.string().max(64), reason: z.string().trim().min(10).max(1000) }),
+    response: CommissionSession,
+  },
+  'commission.signoff': { request: z.strictObject({ node: NodeName }), response: CommissionSession },
+  /** The node's latest commissioning, or a given one (reviewable offline). */
+  'commission.session': {
+    request: z.strictObject({ node: NodeName, id: z.string().max(100).optional() }),
+    response: z.strictObject({ session: CommissionSession.nullable(), running: z.boolean() }),
+  },
+  'commission.reports': {
+    request: z.strictObject({ node: NodeName }),
     response: z.strictObject({
-      verdict: z.enum(['pass', 'warn', 'fail']),
-      results: z.array(
+      reports: z.array(
         z.strictObject({
-          id: z.string(),
-          title: z.string(),
+          sessionId: z.string(),
+          file: z.string(),
+          signedAt: z.number(),
+          by: z.string(),
           verdict: z.enum(['pass', 'warn', 'fail']),
-          expected: z.string(),
-          evidence: z.string(),
+          sha256: z.string(),
         }),
       ),
-      reportFile: z.string(),
-      reportSha256: z.string(),
     }),
   },
-  'commission.reports': { request: z.strictObject({ node: NodeName }), response: z.strictObject({ reports: z.array(z.string()) }) },
   'alerts.list': { request: Empty, response: z.strictObject({ alerts: z.array(Alert) }) },
   'alerts.ack': { request: z.strictObject({ id: z.string().max(300) }), response: Alert },
   'fleet.run.cancel': { request: z.strictObject({ runId: z.string().uuid() }), response: z.strictObject({ cancelled: z.boolean() }) },

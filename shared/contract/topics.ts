@@ -4,6 +4,7 @@ import { NodeName, NodeStatus } from '../fleet.js';
 import { FleetTelemetryFrame, TelemetryFrame } from '../telemetry.js';
 import { Alert } from '../alerts.js';
 import { Rollout } from '../deploy/rollout.js';
+import { CommissionSession } from '../commission/session.js';
 
 /**
  * Stream topics: name → subscription parameters → frame schema. Frames are produced by main-side
@@ -46,6 +47,8 @@ export const topics = {
   'telemetry.fleet': { params: NoParams, frame: FleetTelemetryFrame },
   /** A deployment's current rollout, a frame per step change on any node. */
   'deploy.rollout': { params: z.strictObject({ name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,47}$/) }), frame: Rollout },
+  /** A node's commissioning, a frame per section change (progress of the checks). */
+  'commission.session': { params: z.strictObject({ node: NodeName }), frame: CommissionSession },
   /** Alerts as they fire, change, resolve or are acknowledged. */
   alerts: { params: NoParams, frame: Alert },
   'fleet.prompt': {

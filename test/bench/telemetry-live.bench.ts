@@ -1,3 +1,4 @@
+import { loadAgent } from '../../electron/services/telemetry/agent-script.js';
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -144,7 +145,7 @@ export async function benchAgentCpu(seconds = 60): Promise<{ cpuPct: number; sec
       detached: true,
       env: { ...process.env, PATH: `${wrap}:${process.env.PATH ?? ''}`, EDGEWARD_SIM_SCENARIO: scenario },
     });
-    child.stdin.end(fs.readFileSync(path.join(root, 'agents', 'telemetry.sh')));
+    child.stdin.end(loadAgent('telemetry.sh').text);
     let lines = 0;
     child.stdout.on('data', (c: Buffer) => (lines += c.toString().split('\n').length - 1));
     const usage = () => Number(fs.readFileSync(path.join(agentCg, 'cpuacct.usage'), 'utf8'));

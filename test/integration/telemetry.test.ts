@@ -49,8 +49,10 @@ describe('telemetry agent on the simulated fleet', () => {
     expect(f.gpus[1]!.index).toBe(1);
     expect(typeof f.gpus[0]!.tempC).toBe('number');
     expect(f.host!.memUsedPct).toBeGreaterThan(0);
+    // What was streamed: the shared prelude, then the agent.
     const sha = `sha256:${crypto
       .createHash('sha256')
+      .update(fs.readFileSync(path.join(root, 'agents/lib/runtime.sh')))
       .update(fs.readFileSync(path.join(root, 'agents/telemetry.sh')))
       .digest('hex')}`;
     const rec = h.backend.audit.index.query({ action: 'telemetry.session_start', node: node().name }, 0, 1).records[0];

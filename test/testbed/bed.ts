@@ -497,8 +497,41 @@ export function sshArgs(state: BedState, node: BedNode, user = 'root'): string[]
   ];
 }
 
-/** Makes a node a docker node (the default: a docker CLI over podman) or a podman-only node. */
-export function setRuntime(node: BedNode, runtime: 'docker' | 'podman'): void {
+/**
+ * Makes a node a docker node (the default: a docker CLI over podman), a podman-only node, or a node
+ * with no container runtime (every runtime command answers as a shell does for a missing command).
+ */
+export function setRuntime(node: BedNode, runtime: 'docker' | 'podman' | 'none'): void {
+  const bin = path.join(node.dir, 'bin');
+  fs.rmSync(path.join(bin, 'podman'), { force: true });
   if (runtime === 'docker') writeDockerShim(node.dir);
-  else fs.rmSync(path.join(node.dir, 'bin', 'docker'), { force: true });
+  else fs.rmSync(path.join(bin, 'docker'), { force: true });
+  if (runtime === 'none') {
+    for (const name of ['docker', 'podman']) {
+      fs.writeFileSync(path.join(bin, name), `#!/bin/sh\necho "sh: 1: ${name}: not found" >&2\nexit 127\n`, { mode: 0o755 });
+    }
+  }
+}
+
+/**
+ * Sets the node's clock OFFSET_MS away from the host's (0 puts it back). Nodes share the host's
+ * kernel clock, so the node gets a \`date\` on its PATH that adds the offset, for the forms agents use.
+ */
+export function setClockOffset(node: BedNode, offsetMs: number): void {
+  const file = path.join(node.dir, 'bin', 'date');
+  if (offsetMs === 0) {
+    fs.rmSync(file, { force: true });
+    return;
+  }
+  const ms = Math.round(offsetMs);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(
+    file,
+    `#!/bin/sh
+# The bed's clock for ${node.name}: the host's, ${ms} ms off.
+if [ "$*" = "+%s%3N" ]; then echo $(( $(/bin/date +%s%3N) + ${ms} )); exit 0; fi
+exec /bin/date -d "@$(( $(/bin/date +%s) + ${Math.round(ms / 1000)} ))" "$@"
+`,
+    { mode: 0o755 },
+  );
 }

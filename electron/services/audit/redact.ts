@@ -28,7 +28,18 @@ const NODE_PARAMS = [
   'rows',
 ];
 const DEPLOY_PARAMS = ['spec', 'specHash', 'revision', 'image', 'digest', 'strategy', 'wave', 'step', 'env', 'nodes', 'refused', 'resume'];
-const COMMISSION_PARAMS = ['profile', 'check', 'verdict', 'reportSha256', 'report', 'checks'];
+const COMMISSION_PARAMS = [
+  'profile',
+  'commissioning',
+  'check',
+  'evidence',
+  'verdict',
+  'reportSha256',
+  'report',
+  'checks',
+  'sections',
+  'overrides',
+];
 
 export const PARAM_ALLOW_LIST: Record<AuditAction, readonly string[]> = {
   'settings.update': ['theme', 'operatorName', 'slo', 'entry', 'persist'],

@@ -1,9 +1,18 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { evaluate, overall, parseCommissionFacts, type CheckResult, type Verdict } from '../../../shared/commission/checks.js';
-import { parseProfile } from '../../../shared/commission/profile.js';
+import {
+  agentArgs,
+  evaluateSection,
+  parseCommissionFacts,
+  sectionsFor,
+  sectionTimeoutMs,
+  type SectionId,
+  type Verdict,
+} from '../../../shared/commission/checks.js';
+import { parseProfile, type HardwareProfile } from '../../../shared/commission/profile.js';
 import { renderReport } from '../../../shared/commission/report.js';
+import { CommissionSession, newSectionState, sectionsToRun, sessionResults, sessionVerdict } from '../../../shared/commission/session.js';
 import { AppErrorException, appError } from '../../../shared/errors.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { AuditIndex } from '../audit/audit-index.js';
@@ -13,21 +22,37 @@ import type { SshPool } from '../ssh/pool.js';
 import { shellCommand } from '../ssh/shell-quote.js';
 import { loadAgent } from '../telemetry/agent-script.js';
 
-export interface CommissionResult {
-  node: string;
-  verdict: Verdict;
-  results: CheckResult[];
-  reportFile: string;
-  reportSha256: string;
+/** What is kept per commissioning on disk: the state the UI shows, and each section's raw agent output (the evidence). */
+interface StoredSession {
+  session: CommissionSession;
+  outputs: Partial<Record<SectionId, string>>;
+  timings: Partial<Record<SectionId, { sentAt: number; receivedAt: number }>>;
+  hostKey: string;
 }
 
+export interface ReportEntry {
+  sessionId: string;
+  file: string;
+  signedAt: number;
+  by: string;
+  verdict: Verdict;
+  sha256: string;
+}
+
+const fail = (code: 'VALIDATION' | 'NOT_FOUND' | 'CONFLICT', message: string, action: string) =>
+  new AppErrorException(appError(code, message, action));
+
 /**
- * Commissioning: the node's facts (agents/commission.sh) judged against a hardware profile, an
- * HTML acceptance report written under the data directory, and its SHA-256 in the audit log so
- * anyone can later prove a report is the one the console produced.
+ * Commissioning: a node's facts (agents/commission.sh, one run per section) judged against a
+ * hardware profile. The state is written to disk after every section, so a commissioning cut
+ * short by a lost link or a closed console resumes where it stopped; the sign-off writes the HTML
+ * acceptance report whose SHA-256 goes into the audit log, so anyone can later prove a report is
+ * the one the console produced.
  */
 export class CommissionService {
   private readonly agent = loadAgent('commission.sh');
+  private readonly running = new Map<string, AbortController>();
+  private readonly listeners = new Map<string, Set<(s: CommissionSession) => void>>();
 
   constructor(
     private readonly pool: SshPool,
@@ -38,107 +63,381 @@ export class CommissionService {
     private readonly technician: () => string,
   ) {}
 
-  async run(
+  /** A new commissioning of NODE against the profile; resolves once every section has run (or the run was stopped). */
+  start(node: string, profileText: string, opts: { signal?: AbortSignal } = {}): Promise<CommissionSession> {
+    return this.begin(node, profileText, opts).done;
+  }
+
+  /** Runs again the sections not done yet ('remaining': resume), or those with a failing check too ('failed'). */
+  rerun(node: string, which: 'remaining' | 'failed', opts: { signal?: AbortSignal } = {}): Promise<CommissionSession> {
+    return this.beginRerun(node, which, opts).done;
+  }
+
+  /**
+   * Starts a commissioning and returns at once with its state (the UI follows it on the topic);
+   * a bad profile, an unknown node or checks already running throw here, before anything runs.
+   */
+  begin(
     node: string,
     profileText: string,
-    opts: { overrides?: { id: string; reason: string }[]; signal?: AbortSignal } = {},
-  ): Promise<CommissionResult> {
-    const parsed = parseProfile(profileText);
-    if (!parsed.profile) {
-      throw new AppErrorException(
-        appError('VALIDATION', `The hardware profile is invalid: ${parsed.problems.join('; ')}`, 'Fix the profile file and run again.'),
-      );
-    }
-    const profile = parsed.profile;
-    const n = this.inventory.get(node);
-    if (!n)
-      throw new AppErrorException(appError('NOT_FOUND', `No node ${node}`, 'Add it in the Fleet view (or edgeward nodes add) first.'));
-    for (const o of opts.overrides ?? []) {
-      if (o.reason.trim().length < 10) {
-        throw new AppErrorException(
-          appError('VALIDATION', `Override of ${o.id} needs a reason (10 characters or more)`, 'Say why the failure is acceptable.'),
-        );
-      }
-    }
-    const args = ['sh', '-s', '--', profile.modelVolume?.path ?? '/'];
-    if (profile.containerRuntime && profile.testImage) args.push(profile.testImage, ...profile.testCommand);
-    const sentAt = Date.now();
-    const r = await execOnNode(this.pool, node, shellCommand(args), {
-      stdin: this.agent.text,
-      timeoutMs: 120_000,
-      ...(opts.signal ? { signal: opts.signal } : {}),
+    opts: { signal?: AbortSignal } = {},
+  ): { session: CommissionSession; done: Promise<CommissionSession> } {
+    const profile = this.parse(profileText);
+    this.requireNode(node);
+    this.requireIdle(node);
+    const now = Date.now();
+    const stored: StoredSession = {
+      session: {
+        id: `${new Date(now).toISOString().replace(/[:.]/g, '-')}-${crypto.randomBytes(3).toString('hex')}`,
+        node,
+        profileName: profile.name,
+        profileText,
+        startedAt: now,
+        updatedAt: now,
+        sections: sectionsFor(profile).map(newSectionState),
+        overrides: [],
+        signoff: null,
+      },
+      outputs: {},
+      timings: {},
+      hostKey: '',
+    };
+    this.save(stored);
+    return this.launch(stored, profile, sectionsFor(profile), opts.signal);
+  }
+
+  beginRerun(
+    node: string,
+    which: 'remaining' | 'failed',
+    opts: { signal?: AbortSignal } = {},
+  ): { session: CommissionSession; done: Promise<CommissionSession> } {
+    this.requireIdle(node);
+    const stored = this.requireOpen(node);
+    const profile = this.parse(stored.session.profileText);
+    const ids = sectionsToRun(stored.session, which);
+    if (ids.length === 0) throw fail('CONFLICT', 'Every check has run and none failed', 'Sign off, or start a new commissioning.');
+    return this.launch(stored, profile, ids, opts.signal);
+  }
+
+  /** Marks the node busy at once (so a second start is refused) and runs the sections in the background. */
+  private launch(
+    stored: StoredSession,
+    profile: HardwareProfile,
+    ids: SectionId[],
+    outer?: AbortSignal,
+  ): { session: CommissionSession; done: Promise<CommissionSession> } {
+    const controller = new AbortController();
+    this.running.set(stored.session.node, controller);
+    const done = this.runSections(stored, profile, ids, controller, outer);
+    return { session: structuredClone(stored.session), done };
+  }
+
+  /** Stops the checks running on NODE; the section in progress is marked cancelled and can be resumed. */
+  cancel(node: string): boolean {
+    const c = this.running.get(node);
+    c?.abort();
+    return c !== undefined;
+  }
+
+  stopAll(): void {
+    for (const c of this.running.values()) c.abort();
+  }
+
+  isRunning(node: string): boolean {
+    return this.running.has(node);
+  }
+
+  /** Accepts a failed check with a reason (audited); the verdict counts it as a warning. */
+  async override(node: string, check: string, reason: string): Promise<CommissionSession> {
+    const stored = this.requireOpen(node);
+    const s = stored.session;
+    if (reason.trim().length < 10)
+      throw fail('VALIDATION', `Override of ${check} needs a reason (10 characters or more)`, 'Say why the failure is acceptable.');
+    const result = sessionResults(s).find((r) => r.id === check);
+    if (!result) throw fail('NOT_FOUND', `No check ${check} in this commissioning`, 'Choose one of the checks that ran.');
+    if (result.verdict !== 'fail') throw fail('VALIDATION', `${result.title} did not fail`, 'Only a failed check can be overridden.');
+    const by = this.technician();
+    await this.audit.append({
+      action: 'commission.override',
+      target: { node },
+      params: { check, profile: s.profileName, commissioning: s.id, evidence: result.evidence },
+      reason: reason.trim(),
+      outcome: 'ok',
+      durationMs: 0,
     });
-    const receivedAt = Date.now();
-    if (r.lostConnection)
-      throw new AppErrorException(
-        appError('UNREACHABLE', `Lost ${node} during the checks: ${r.lostConnection}`, 'Check the link and run the checks again.'),
-      );
-    const facts = parseCommissionFacts(r.stdout.toString('utf8'));
-    const results = evaluate(profile, facts, sentAt, receivedAt);
-    const overrides = (opts.overrides ?? []).filter((o) => results.some((x) => x.id === o.id && x.verdict === 'fail'));
-    const verdict = overall(results, new Set(overrides.map((o) => o.id)));
-    const at = new Date().toISOString();
+    s.overrides = [...s.overrides.filter((o) => o.id !== check), { id: check, reason: reason.trim(), by, at: Date.now() }];
+    this.save(stored);
+    return s;
+  }
+
+  /**
+   * The technician's sign-off: every section must have run. Writes the acceptance report and records
+   * its SHA-256 in the audit log; the commissioning is then closed (reviewable, no longer changed).
+   */
+  async signoff(node: string): Promise<CommissionSession> {
+    this.requireIdle(node);
+    const stored = this.requireOpen(node);
+    const s = stored.session;
+    const verdict = sessionVerdict(s);
+    if (verdict === 'incomplete') {
+      const open = s.sections.filter((x) => x.status !== 'done').map((x) => x.title);
+      throw fail('CONFLICT', `Not every check has run: ${open.join(', ')}`, 'Resume the commissioning, then sign off.');
+    }
+    const profile = this.parse(s.profileText);
+    const n = this.requireNode(node);
+    const by = this.technician();
+    const at = Date.now();
+    const facts = parseCommissionFacts(s.sections.map((x) => stored.outputs[x.id] ?? '').join('\n'));
     const html = renderReport({
       node,
       address: `${n.user}@${n.host}:${n.port}`,
-      hostKey: r.fingerprint,
-      technician: this.technician(),
-      at,
+      hostKey: stored.hostKey,
+      technician: by,
+      at: new Date(at).toISOString(),
+      startedAt: new Date(s.startedAt).toISOString(),
+      sessionId: s.id,
       profile,
       facts,
-      results,
-      overrides,
+      results: sessionResults(s),
+      overrides: s.overrides,
       verdict,
     });
     const reportSha256 = crypto.createHash('sha256').update(html).digest('hex');
-    const dir = path.join(this.dataDir, 'commissioning', node);
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const reportFile = path.join(dir, `${at.replace(/[:.]/g, '-')}.html`);
-    fs.writeFileSync(reportFile, html, { mode: 0o600 });
-    for (const o of overrides) {
-      await this.audit.append({
-        action: 'commission.override',
-        target: { node },
-        params: { check: o.id, profile: profile.name },
-        reason: o.reason,
-        outcome: 'ok',
-        durationMs: 0,
-      });
-    }
+    const reportFile = path.join(this.nodeDir(node), `${s.id}.html`);
+    writeAtomic(reportFile, html);
     await this.audit.append({
-      action: 'commission.run',
+      action: 'commission.signoff',
       target: { site: n.site, node },
       params: {
-        profile: profile.name,
+        profile: s.profileName,
+        commissioning: s.id,
         verdict,
         reportSha256,
         report: path.basename(reportFile),
-        checks: results.map((c) => `${c.id}:${c.verdict}`),
+        overrides: s.overrides.map((o) => o.id),
       },
       outcome: verdict === 'fail' ? 'failed' : 'ok',
-      durationMs: receivedAt - sentAt,
-      hostKey: r.fingerprint,
-      scriptHash: this.agent.sha256,
+      durationMs: at - s.startedAt,
+      hostKey: stored.hostKey,
     });
-    return { node, verdict, results, reportFile, reportSha256 };
+    s.signoff = { by, at, verdict, reportFile, reportSha256 };
+    this.save(stored);
+    return s;
   }
 
-  /** A report file against the audit log: its hash must be the one recorded when it was produced. */
+  /** The node's latest commissioning (open or signed), for the view and for offline review. */
+  current(node: string): CommissionSession | undefined {
+    const files = this.sessionFiles(node);
+    const last = files[files.length - 1];
+    return last ? this.load(node, last).session : undefined;
+  }
+
+  /** Signed-off commissionings of the node, newest first. */
+  reports(node: string): ReportEntry[] {
+    return this.sessionFiles(node)
+      .map((f) => this.load(node, f).session)
+      .filter((s) => s.signoff !== null)
+      .map((s) => ({
+        sessionId: s.id,
+        file: s.signoff!.reportFile,
+        signedAt: s.signoff!.at,
+        by: s.signoff!.by,
+        verdict: s.signoff!.verdict,
+        sha256: s.signoff!.reportSha256,
+      }))
+      .reverse();
+  }
+
+  session(node: string, id: string): CommissionSession | undefined {
+    return this.sessionFiles(node).includes(`${id}.json`) ? this.load(node, `${id}.json`).session : undefined;
+  }
+
+  watch(node: string, emit: (s: CommissionSession) => void): () => void {
+    const set = this.listeners.get(node) ?? new Set();
+    set.add(emit);
+    this.listeners.set(node, set);
+    const s = this.current(node);
+    if (s) emit(s);
+    return () => set.delete(emit);
+  }
+
+  /** A report file against the audit log: its hash must be the one recorded when it was signed off. */
   verify(file: string): { ok: boolean; sha256: string; record?: { seq: number; ts: string; node: string | undefined; verdict: unknown } } {
     const sha256 = crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
-    const hit = this.index.query({ action: 'commission.run', text: sha256 }, 0, 5).records.find((x) => x.params.reportSha256 === sha256);
+    const hit = this.index
+      .query({ text: sha256 }, 0, 20)
+      .records.find((x) => (x.action === 'commission.signoff' || x.action === 'commission.run') && x.params.reportSha256 === sha256);
     return hit
       ? { ok: true, sha256, record: { seq: hit.seq, ts: hit.ts, node: hit.target.node, verdict: hit.params.verdict } }
       : { ok: false, sha256 };
   }
 
-  reports(node: string): string[] {
-    const dir = path.join(this.dataDir, 'commissioning', node);
+  private async runSections(
+    stored: StoredSession,
+    profile: HardwareProfile,
+    ids: SectionId[],
+    controller: AbortController,
+    outer?: AbortSignal,
+  ): Promise<CommissionSession> {
+    const s = stored.session;
+    const node = s.node;
+    const onOuter = () => controller.abort();
+    outer?.addEventListener('abort', onOuter);
+    if (outer?.aborted) controller.abort();
+    const t0 = Date.now();
+    const ran: string[] = [];
+    try {
+      for (const id of ids) {
+        const section = s.sections.find((x) => x.id === id)!;
+        if (controller.signal.aborted) break;
+        Object.assign(section, { status: 'running', startedAt: Date.now(), finishedAt: null, error: undefined });
+        this.save(stored);
+        ran.push(id);
+        await this.runSection(stored, profile, id, controller.signal);
+        this.save(stored);
+        // A lost node fails every later section the same way: stop and let the technician resume.
+        if (section.status === 'failed') break;
+      }
+    } finally {
+      this.running.delete(node);
+      outer?.removeEventListener('abort', onOuter);
+    }
+    const results = s.sections.filter((x) => ran.includes(x.id));
+    const site = this.inventory.get(node)?.site;
+    await this.audit.append({
+      action: 'commission.run',
+      target: { ...(site ? { site } : {}), node },
+      params: {
+        profile: s.profileName,
+        commissioning: s.id,
+        sections: results.map((x) => `${x.id}:${x.status}`),
+        checks: results.flatMap((x) => x.results.map((r) => `${r.id}:${r.verdict}`)),
+      },
+      outcome: results.every((x) => x.status === 'done') ? 'ok' : 'partial',
+      error: results.find((x) => x.error)?.error,
+      durationMs: Date.now() - t0,
+      hostKey: stored.hostKey || undefined,
+      scriptHash: this.agent.sha256,
+    });
+    return s;
+  }
+
+  private async runSection(stored: StoredSession, profile: HardwareProfile, id: SectionId, signal: AbortSignal): Promise<void> {
+    const section = stored.session.sections.find((x) => x.id === id)!;
+    const finish = (status: 'done' | 'failed' | 'cancelled', error?: string) =>
+      Object.assign(section, { status, finishedAt: Date.now(), ...(error ? { error } : {}) });
+    const sentAt = Date.now();
+    try {
+      const r = await execOnNode(this.pool, stored.session.node, shellCommand(['sh', '-s', '--', ...agentArgs(id, profile)]), {
+        stdin: this.agent.text,
+        timeoutMs: sectionTimeoutMs(id, profile),
+        maxOutputBytes: 512 * 1024,
+        signal,
+      });
+      const receivedAt = Date.now();
+      stored.hostKey = r.fingerprint;
+      if (r.cancelled) {
+        if (id === 'load') await this.removeLoadContainer(stored.session.node);
+        finish('cancelled', 'stopped by the technician');
+      } else if (r.lostConnection) finish('failed', `lost the node during this check: ${r.lostConnection}. Check the link, then resume.`);
+      else if (r.timedOut) {
+        if (id === 'load') await this.removeLoadContainer(stored.session.node);
+        finish('failed', `no answer within ${Math.round(sectionTimeoutMs(id, profile) / 1000)} s. Check the node, then resume.`);
+      } else {
+        const output = r.stdout.toString('utf8');
+        stored.outputs[id] = output;
+        stored.timings[id] = { sentAt, receivedAt };
+        section.results = evaluateSection(id, profile, parseCommissionFacts(output), { sentAt, receivedAt });
+        // A re-run replaces the results; an override of a check that now passes no longer applies.
+        stored.session.overrides = stored.session.overrides.filter(
+          (o) => !section.results.some((x) => x.id === o.id && x.verdict !== 'fail'),
+        );
+        finish('done');
+      }
+    } catch (err) {
+      const e = err instanceof AppErrorException ? err.appError : undefined;
+      if (signal.aborted) finish('cancelled', 'stopped by the technician');
+      else finish('failed', e ? `${e.message}. ${e.action ?? ''}`.trim() : err instanceof Error ? err.message : String(err));
+    }
+  }
+
+  /** The load container of a stopped load section would keep the GPUs busy: remove it (best effort). */
+  private async removeLoadContainer(node: string): Promise<void> {
+    const cmd =
+      'for rt in docker podman; do command -v $rt >/dev/null 2>&1 && $rt rm -f edgeward-commission-load >/dev/null 2>&1; done; true';
+    await execOnNode(this.pool, node, cmd, { timeoutMs: 30_000 }).catch(() => undefined);
+  }
+
+  private parse(profileText: string): HardwareProfile {
+    const parsed = parseProfile(profileText);
+    if (!parsed.profile)
+      throw fail('VALIDATION', `The hardware profile is invalid: ${parsed.problems.join('; ')}`, 'Fix the profile and run again.');
+    return parsed.profile;
+  }
+
+  private requireNode(node: string) {
+    const n = this.inventory.get(node);
+    if (!n) throw fail('NOT_FOUND', `No node ${node}`, 'Add it in the Fleet view (or edgeward nodes add) first.');
+    return n;
+  }
+
+  private requireIdle(node: string): void {
+    if (this.running.has(node)) throw fail('CONFLICT', `Checks are already running on ${node}`, 'Wait for them to finish, or stop them.');
+  }
+
+  private requireOpen(node: string): StoredSession {
+    const files = this.sessionFiles(node);
+    const last = files[files.length - 1];
+    const stored = last ? this.load(node, last) : undefined;
+    if (!stored || stored.session.signoff) {
+      throw fail('NOT_FOUND', `No open commissioning for ${node}`, 'Start one: choose the profile and run the checks.');
+    }
+    return stored;
+  }
+
+  private nodeDir(node: string): string {
+    return path.join(this.dataDir, 'commissioning', node);
+  }
+
+  private sessionFiles(node: string): string[] {
+    const dir = this.nodeDir(node);
     return fs.existsSync(dir)
       ? fs
           .readdirSync(dir)
-          .filter((f) => f.endsWith('.html'))
+          .filter((f) => f.endsWith('.json'))
           .sort()
       : [];
   }
+
+  private load(node: string, file: string): StoredSession {
+    const raw = JSON.parse(fs.readFileSync(path.join(this.nodeDir(node), file), 'utf8')) as StoredSession;
+    const stored = { ...raw, session: CommissionSession.parse(raw.session) };
+    // Written while a section ran, and nobody runs it now: the console stopped mid-check.
+    if (!this.running.has(node)) {
+      for (const x of stored.session.sections) {
+        if (x.status === 'running') Object.assign(x, { status: 'cancelled', error: 'interrupted: the console stopped during this check' });
+      }
+    }
+    return stored;
+  }
+
+  private save(stored: StoredSession): void {
+    stored.session.updatedAt = Date.now();
+    fs.mkdirSync(this.nodeDir(stored.session.node), { recursive: true, mode: 0o700 });
+    writeAtomic(path.join(this.nodeDir(stored.session.node), `${stored.session.id}.json`), JSON.stringify(stored));
+    for (const l of this.listeners.get(stored.session.node) ?? []) l(structuredClone(stored.session));
+  }
+}
+
+/** Whole or not at all, also when the console is killed mid-write: temp file, fsync, rename. */
+function writeAtomic(file: string, text: string): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  const fd = fs.openSync(tmp, 'w', 0o600);
+  try {
+    fs.writeSync(fd, text);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(tmp, file);
 }

@@ -1,18 +1,5 @@
 import type { GpuSample } from '../../../shared/telemetry.js';
-
-/** A cell as a number, or null for the driver's "no value" spellings ([N/A], N/A, [Not Supported], …). */
-function num(cell: string | undefined): number | null {
-  if (cell === undefined) return null;
-  const c = cell.trim();
-  if (c === '' || c.startsWith('[') || c === 'N/A') return null;
-  const n = Number(c);
-  return Number.isFinite(n) ? n : null;
-}
-
-function text(cell: string | undefined): string | null {
-  const c = cell?.trim();
-  return !c || c.startsWith('[') || c === 'N/A' ? null : c;
-}
+import { cellNumber as num, cellText as text } from '../../../shared/nvidia-smi-cells.js';
 
 /**
  * One `--format=csv,noheader,nounits` row (", "-separated, unquoted) for the agent's field list.

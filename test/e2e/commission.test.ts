@@ -1,0 +1,104 @@
+import type { ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { createBackend } from '../../electron/app/backend.js';
+import { cut, down, restore, up, type BedState } from '../testbed/bed.js';
+import { hostFingerprint, nodeInput } from '../integration/helpers/fleet.js';
+import { keepScreenshot, openConsole, openView } from './browser.js';
+import { startServe } from './serve.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
+
+/** The field tech's walk in Chromium: run, stop, resume, accept a failure with a reason, sign off, review offline. */
+describe('Commissioning in Chromium against a simulated new server', () => {
+  let bed: BedState;
+  let browser: Browser;
+  let page: Page;
+  let serve: ChildProcess;
+  const tmp = makeTempDir('edgeward-e2e-commission-');
+  const profile = (image: string) => `name: Clinic 2 x L40S
+gpu: {model: L40S, count: 2, minMemoryMiB: 46000}
+driverMin: "550.54"
+pcie: {gen: 4, width: 16}
+idle: {maxTempC: 90}
+maxClockSkewMs: 2000
+testImage: ${image}
+testCommand: [/usr/bin/node, -e, "console.log(require('fs').readdirSync('/dev').join(' '))"]
+load: {seconds: 8, command: [/usr/bin/node, -e, "setTimeout(() => {}, 60000)"], maxTempC: 85, minUtilizationPct: 0}
+`;
+  const section = (id: string) => page.locator(`li[data-section="${id}"]`);
+
+  beforeAll(async () => {
+    // PCIe x8 on GPU 1: one failure to accept with a reason.
+    bed = await up({
+      nodes: 1,
+      scenario: () => ({ count: 2, overrides: { persistence_mode: 'Enabled' }, gpuOverrides: { '1': { 'pcie.link.width.max': '8' } } }),
+    });
+    const backend = await createBackend({ dataDir: tmp.dir, transport: 'cli', userKnownHostsFile: path.join(tmp.dir, 'none') });
+    await backend.inventory.add(nodeInput(bed, bed.nodes[0]!, { name: 'clinic-new' }));
+    await backend.pool.trust('clinic-new', hostFingerprint(bed.nodes[0]!));
+    await backend.close();
+    const served = await startServe(tmp.dir);
+    serve = served.child;
+    ({ browser, page } = await openConsole(served.url, 'Commissioning'));
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+    serve?.kill();
+    tmp.cleanup();
+    await down();
+  });
+
+  it('shows each section as it runs, stops on Cancel and resumes what is left', async () => {
+    await page.getByRole('combobox', { name: 'Node to commission' }).selectOption('clinic-new');
+    await page.getByRole('textbox', { name: 'Hardware profile' }).fill(profile(bed.image));
+    await page.getByRole('button', { name: 'Run the checks' }).click();
+    await expect.poll(() => section('load').getAttribute('data-status'), { timeout: 30_000 }).toBe('running');
+    expect(await page.getByText('Checking: GPUs under a short load').count()).toBe(1);
+    expect(await section('gpu').getAttribute('data-status')).toBe('done');
+    await keepScreenshot(page, 'commission-running');
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await expect.poll(() => section('load').getAttribute('data-status'), { timeout: 15_000 }).toBe('cancelled');
+    expect(await section('host').getAttribute('data-status')).toBe('pending');
+    await page.getByRole('button', { name: 'Resume (2 left)' }).click();
+    await expect.poll(() => section('host').getAttribute('data-status'), { timeout: 40_000 }).toBe('done');
+    expect(await section('load').getAttribute('data-status')).toBe('done');
+  }, 90_000);
+
+  it('accepts the failed check only with a reason, then signs off with the report hash', async () => {
+    const row = page.locator('tr[data-check="gpu.pcie"]');
+    expect(await row.getAttribute('data-verdict')).toBe('fail');
+    expect(await row.textContent()).toContain('GPU 1: Gen4 x8');
+    const accept = row.getByRole('button', { name: 'Accept' });
+    await row.getByRole('textbox').fill('short');
+    expect(await accept.isDisabled()).toBe(true);
+    await row.getByRole('textbox').fill('Riser replaced next week, ticket 5120');
+    await accept.click();
+    await expect.poll(() => row.textContent()).toContain('Riser replaced next week, ticket 5120');
+    await page.getByRole('button', { name: 'Sign off as WARN' }).click();
+    const report = page.getByTestId('commission-report');
+    await expect.poll(() => report.textContent(), { timeout: 10_000 }).toMatch(/SHA-256 [0-9a-f]{64}, recorded in the audit log/);
+    const file = /Report: (\S+\.html)/.exec((await report.textContent())!)![1]!;
+    expect(fs.readFileSync(file, 'utf8')).toContain('Verdict: WARN');
+    await keepScreenshot(page, 'commission-signed-off');
+  }, 30_000);
+
+  it('shows the signed-off commissioning after a restart with the node unreachable', async () => {
+    cut(bed.nodes[0]!);
+    try {
+      serve.kill();
+      const served = await startServe(tmp.dir);
+      serve = served.child;
+      await page.goto(served.url);
+      await openView(page, 'Commissioning');
+      await page.getByRole('combobox', { name: 'Node to commission' }).selectOption('clinic-new');
+      await expect.poll(() => page.getByRole('region', { name: 'Reports' }).textContent(), { timeout: 10_000 }).toMatch(/warn/);
+      await page.getByRole('button', { name: 'Review' }).click();
+      await expect.poll(() => page.locator('tr[data-check="gpu.pcie"]').textContent()).toContain('Riser replaced next week');
+      expect(await page.getByTestId('commission-report').textContent()).toMatch(/[0-9a-f]{64}/);
+    } finally {
+      restore(bed.nodes[0]!);
+    }
+  }, 60_000);
+});
