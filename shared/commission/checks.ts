@@ -149,8 +149,9 @@ export function parseCommissionFacts(text: string): CommissionFacts {
       fhirBody = decodeBase64(raw.trim().slice(0, 90_000));
       continue;
     }
+    // Every value is cut at 500 characters, per cell: one huge cell does not push the others out.
     const v = raw.trim().slice(0, 500);
-    const c = v.split('|');
+    const c = raw.split('|').map((x) => x.trim().slice(0, 500));
     if (k === 'gpu') {
       const index = num(c[0]);
       if (index === null) continue;

@@ -225,6 +225,23 @@ fhir: {baseUrl: "${hubUrl}/fhir"}
     expect(results(right)['dicom.echo']!.verdict).toBe('pass');
   }, 120_000);
 
+  it('shows hostile GPU names and serials as inert text: no terminal escapes, no markup, bounded length', async () => {
+    setScenario(node(), {
+      ...good,
+      gpuOverrides: { '1': { name: 'NVIDIA L40S\u001b]0;pwned\u0007\u001b[2J<img src=x onerror=alert(1)>', serial: 'x'.repeat(20_000) } },
+    });
+    const s = await h.backend.commission.start(node().name, profile());
+    const count = results(s)['gpu.count']!;
+    expect(count.evidence).not.toMatch(/\u001b|\u0007/);
+    expect(count.evidence).toContain('NVIDIA L40S<img src=x onerror=alert(1)>');
+    const signed = await h.backend.commission.signoff(node().name);
+    const html = fs.readFileSync(signed.signoff!.reportFile, 'utf8');
+    expect(html).not.toContain('<img src=x');
+    expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');
+    // Values are cut at 500 characters, whatever the node sends.
+    expect(html).not.toContain('x'.repeat(501));
+  }, 60_000);
+
   it('re-runs the failed checks after a fix; an override needs a reason, is audited and turns the failure into a warning', async () => {
     setScenario(node(), { ...good, overrides: { ...good.overrides, 'pcie.link.width.max': '8' } });
     const s = await h.backend.commission.start(node().name, profile());

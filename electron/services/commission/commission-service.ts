@@ -14,6 +14,7 @@ import { parseProfile, type HardwareProfile } from '../../../shared/commission/p
 import { renderReport } from '../../../shared/commission/report.js';
 import { CommissionSession, newSectionState, sectionsToRun, sessionResults, sessionVerdict } from '../../../shared/commission/session.js';
 import { AppErrorException, appError } from '../../../shared/errors.js';
+import { sanitizeBytes } from '../../../shared/sanitize.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { AuditIndex } from '../audit/audit-index.js';
 import type { Inventory } from '../fleet/inventory.js';
@@ -344,7 +345,8 @@ export class CommissionService {
         if (id === 'load') await this.removeLoadContainer(stored.session.node);
         finish('failed', `no answer within ${Math.round(sectionTimeoutMs(id, profile) / 1000)} s. Check the node, then resume.`);
       } else {
-        const output = r.stdout.toString('utf8');
+        // Hostile until shown otherwise: escapes removed, invalid UTF-8 replaced (the FHIR body line is the longest, ≤ 88 KiB).
+        const output = sanitizeBytes(r.stdout, 100_000);
         stored.outputs[id] = output;
         stored.timings[id] = { sentAt, receivedAt };
         section.results = evaluateSection(id, profile, parseCommissionFacts(output), { sentAt, receivedAt });

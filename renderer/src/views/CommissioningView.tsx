@@ -7,6 +7,7 @@ import { ErrorNote } from '../components/ErrorNote';
 import { ProgressTask } from '../components/ProgressTask';
 import { StatusBadge } from '../components/StatusBadge';
 import { useFleet } from '../hooks/useFleet';
+import { navigate } from '../hooks/useRoute';
 
 const EXAMPLE = `name: Radiology 4 x L40S
 gpu: {model: L40S, count: 4, minMemoryMiB: 46000}
@@ -96,6 +97,12 @@ export function CommissioningView() {
             ))}
           </select>
         </label>
+        <p className="small">
+          A new server not in the list yet (reached by its address over the laptop link, or through a site gateway):{' '}
+          <button type="button" className="secondary" onClick={() => navigate('fleet', 'add')}>
+            Add it by address
+          </button>
+        </p>
         <label>
           Expected hardware profile (YAML)
           <textarea
