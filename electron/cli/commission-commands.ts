@@ -77,6 +77,8 @@ async function follow(
   opts: { report?: string },
 ): Promise<number> {
   const c = backend.commission;
+  // Started first, so the progress below is this run's (a bad profile or a busy node throws here).
+  const started = begin();
   const shown = new Map<string, string>();
   const stopWatch = c.watch(node, (s) => {
     for (const x of s.sections) {
@@ -95,7 +97,7 @@ async function follow(
   process.once('SIGINT', onSigint);
   let s: CommissionSession;
   try {
-    s = await begin().done;
+    s = await started.done;
   } finally {
     stopWatch();
     process.removeListener('SIGINT', onSigint);

@@ -7,6 +7,7 @@ import { benchSsh } from './ssh.bench.js';
 import { benchFleetView } from './ui.bench.js';
 import { benchTelemetryIngest } from './telemetry.bench.js';
 import { benchDeploy } from './deploy.bench.js';
+import { benchCommission } from './commission.bench.js';
 import { benchTelemetryMemory } from './telemetry-memory.bench.js';
 import { benchAgentCpu, benchTelemetryLive } from './telemetry-live.bench.js';
 
@@ -88,6 +89,14 @@ if (process.getuid?.() === 0) {
   );
   console.log(
     `  plain sequential ssh script, same steps: ${fmt(dep.sequentialS, 1)} s (${fmt(dep.sequentialS / dep.edgewardS, 1)}× Edgeward)`,
+  );
+
+  const com = await benchCommission();
+  console.log(`\nCommissioning of a bed node (2 × L40S, real podman), median of ${com.runs} runs:`);
+  console.log(
+    `  whole run ${fmt(com.totalS, 1)} s, of which the ${com.loadS} s load; per section: ${Object.entries(com.sectionMs)
+      .map(([k, v]) => `${k} ${fmt(v)} ms`)
+      .join(', ')}`,
   );
 
   const rows = await benchSsh();

@@ -22,6 +22,7 @@ import { execOnNode } from '../ssh/exec.js';
 import type { SshPool } from '../ssh/pool.js';
 import { shellCommand } from '../ssh/shell-quote.js';
 import { loadAgent } from '../telemetry/agent-script.js';
+import { writeAtomic } from '../common/write-atomic.js';
 
 /** What is kept per commissioning on disk: the state the UI shows, and each section's raw agent output (the evidence). */
 interface StoredSession {
@@ -432,14 +433,3 @@ export class CommissionService {
 }
 
 /** Whole or not at all, also when the console is killed mid-write: temp file, fsync, rename. */
-function writeAtomic(file: string, text: string): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  const fd = fs.openSync(tmp, 'w', 0o600);
-  try {
-    fs.writeSync(fd, text);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(tmp, file);
-}

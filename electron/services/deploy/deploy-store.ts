@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DeploymentSpec } from '../../../shared/deploy/spec.js';
 import { Rollout } from '../../../shared/deploy/rollout.js';
+import { writeAtomic } from '../common/write-atomic.js';
 
 export interface Revision {
   revision: number;
@@ -63,24 +64,5 @@ export class DeployStore {
 
   saveRollout(r: Rollout): void {
     writeAtomic(path.join(this.dir, r.deployment, 'rollout.json'), JSON.stringify(r));
-  }
-}
-
-function writeAtomic(file: string, text: string): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  const tmp = `${file}.tmp-${process.pid}`;
-  const fd = fs.openSync(tmp, 'w', 0o600);
-  try {
-    fs.writeSync(fd, text);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(tmp, file);
-  const dirFd = fs.openSync(path.dirname(file), 'r');
-  try {
-    fs.fsyncSync(dirFd);
-  } finally {
-    fs.closeSync(dirFd);
   }
 }

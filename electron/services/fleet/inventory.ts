@@ -5,6 +5,7 @@ import { FleetNode, NodePatch, type FleetNodeInput } from '../../../shared/fleet
 import { AppErrorException, appError } from '../../../shared/errors.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { zodDetails } from '../../ipc/router.js';
+import { writeAtomic } from '../common/write-atomic.js';
 
 const InventoryFile = z.strictObject({ version: z.literal(1), nodes: z.array(FleetNode) });
 
@@ -89,10 +90,7 @@ export class Inventory {
   }
 
   private save(): void {
-    fs.mkdirSync(path.dirname(this.file), { recursive: true, mode: 0o700 });
-    const tmp = `${this.file}.tmp`;
-    fs.writeFileSync(tmp, JSON.stringify({ version: 1, nodes: this.list() }, null, 2), { mode: 0o600 });
-    fs.renameSync(tmp, this.file);
+    writeAtomic(this.file, JSON.stringify({ version: 1, nodes: this.list() }, null, 2));
     this.seen = this.stamp();
     for (const l of this.listeners) l();
   }

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import path from 'node:path';
 import { fingerprintOf } from './host-key.js';
+import { writeAtomic } from '../common/write-atomic.js';
 
 export interface KnownKey {
   keyType: string;
@@ -82,10 +82,7 @@ export class KnownHostsStore {
       .split('\n')
       .filter((l) => l.trim() && l.split(/\s+/)[0] !== name);
     kept.push(`${name} ${keyType} ${key}`);
-    fs.mkdirSync(path.dirname(this.file), { recursive: true, mode: 0o700 });
-    const tmp = `${this.file}.tmp`;
-    fs.writeFileSync(tmp, `${kept.join('\n')}\n`, { mode: 0o600 });
-    fs.renameSync(tmp, this.file);
+    writeAtomic(this.file, `${kept.join('\n')}\n`);
   }
 
   forget(host: string, port: number): void {
