@@ -71,6 +71,7 @@ load)
   detect_runtime
   if [ -n "$IMAGE" ] && [ "$rt" != none ]; then
     # A leftover of a stopped run first; the console also removes it when it cancels this section.
+    $rt kill "$LOAD_NAME" >/dev/null 2>&1
     $rt rm -f "$LOAD_NAME" >/dev/null 2>&1
     # shellcheck disable=SC2046 # two fixed words
     if started=$($rt run -d --rm --name "$LOAD_NAME" $(gpu_flags) "$IMAGE" "$@" 2>&1); then
@@ -83,14 +84,15 @@ load)
   else
     echo "load_container=none"
   fi
-  i=0
-  while [ "$i" -lt "$SECONDS_" ]; do
-    out=$(nvidia-smi --query-gpu=index,temperature.gpu,utilization.gpu,power.draw,clocks_throttle_reasons.active --format=csv,noheader,nounits 2>&1)
-    if [ $? -eq 0 ]; then printf '%s\n' "$out" | sed 's/, /|/g; s/^/load=/'; else echo "load_error=$(first_line "$out")"; fi
-    i=$((i + 1))
-    sleep 1
-  done
-  [ -n "$IMAGE" ] && [ "$rt" != none ] && $rt rm -f "$LOAD_NAME" >/dev/null 2>&1
+  # nvidia-smi's own loop: one process sampling each second for the whole load, not one per sample.
+  out=$(timeout "$SECONDS_" nvidia-smi --query-gpu=index,temperature.gpu,utilization.gpu,power.draw,clocks_throttle_reasons.active --format=csv,noheader,nounits -l 1 2>&1)
+  printf '%s\n' "$out" | sed -n 's/, /|/g; /^[0-9][0-9]*|/{s/^/load=/;p;}'
+  printf '%s\n' "$out" | grep -v '^[0-9][0-9]*, ' | sed -n '/./{s/^/load_error=/;p;q;}' | cut -c1-400
+  # Killed, not stopped: a load program need not handle SIGTERM, and a stop would wait 10 s for it.
+  if [ -n "$IMAGE" ] && [ "$rt" != none ]; then
+    $rt kill "$LOAD_NAME" >/dev/null 2>&1
+    $rt rm -f "$LOAD_NAME" >/dev/null 2>&1
+  fi
   echo "load_end=ok"
   ;;
 
