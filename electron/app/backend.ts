@@ -23,6 +23,7 @@ import type { Alert, AlertThresholds } from '../../shared/alerts.js';
 import { hottestTemp } from '../../shared/telemetry.js';
 import { historyCsv, historyForChart } from '../services/telemetry/history-view.js';
 import { DeployService, secretKey } from '../services/deploy/deploy-service.js';
+import { profileProblems } from '../../shared/commission/profile.js';
 import { CommissionService } from '../services/commission/commission-service.js';
 import { stringify as stringifyYaml } from 'yaml';
 import { APP_VERSION } from './version.js';
@@ -226,6 +227,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     // The checks run on after the answer; their progress goes out on the commission.session topic.
     .handle('commission.start', ({ node, profile }) => background(commission.begin(node, profile)))
     .handle('commission.rerun', ({ node, which }) => background(commission.beginRerun(node, which)))
+    .handle('commission.validate', ({ profile }) => ({ problems: profileProblems(profile) }))
     .handle('commission.cancel', ({ node }) => ({ cancelled: commission.cancel(node) }))
     .handle('commission.override', ({ node, check, reason }) => commission.override(node, check, reason))
     .handle('commission.signoff', ({ node }) => commission.signoff(node))

@@ -1,4 +1,4 @@
-import { parseDocument, LineCounter } from 'yaml';
+import { parseYamlWith, type YamlProblem } from '../yaml-schema.js';
 import { z } from 'zod';
 
 /** Versions like 550.127.05 or 12.4, compared part by part as numbers. */
@@ -79,13 +79,16 @@ export const HardwareProfile = z.strictObject({
 });
 export type HardwareProfile = z.infer<typeof HardwareProfile>;
 
+/** Every problem of a profile's YAML with its line and field (none when it is valid): for the editor. */
+export function profileProblems(text: string): YamlProblem[] {
+  return parseYamlWith(HardwareProfile, text, 64 * 1024, 'profile').problems;
+}
+
+/** YAML text → profile, or every problem as "line N: field: message". */
 export function parseProfile(text: string): { profile: HardwareProfile; problems: [] } | { profile?: undefined; problems: string[] } {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true });
-  if (doc.errors.length) return { problems: doc.errors.map((e) => `line ${lines.linePos(e.pos[0]).line}: ${e.message.split('\n')[0]}`) };
-  const r = HardwareProfile.safeParse(doc.toJS());
-  if (r.success) return { profile: r.data, problems: [] };
-  return { problems: r.error.issues.map((i) => `${i.path.join('.') || 'profile'}: ${i.message}`) };
+  const r = parseYamlWith(HardwareProfile, text, 64 * 1024, 'profile');
+  if (r.value) return { profile: r.value, problems: [] };
+  return { problems: r.problems.map((p) => `line ${p.line}: ${p.path ? `${p.path}: ` : ''}${p.message}`) };
 }
 
 export function compareVersions(a: string, b: string): number {

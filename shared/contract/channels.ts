@@ -227,6 +227,13 @@ export const channels = {
    * Commissioning of a node against a hardware profile (YAML text). start and rerun return at once;
    * the checks run on and their progress arrives on the commission.session topic.
    */
+  /** A hardware profile checked as the technician types: problems with line and field. */
+  'commission.validate': {
+    request: z.strictObject({ profile: z.string().max(64 * 1024) }),
+    response: z.strictObject({
+      problems: z.array(z.strictObject({ path: z.string(), line: z.number().int(), column: z.number().int(), message: z.string() })),
+    }),
+  },
   'commission.start': { request: z.strictObject({ node: NodeName, profile: z.string().max(64 * 1024) }), response: CommissionSession },
   'commission.rerun': {
     request: z.strictObject({ node: NodeName, which: z.enum(['remaining', 'failed']) }),

@@ -1,4 +1,4 @@
-import { isMap, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
+import { parseYamlWith, type YamlProblem } from '../yaml-schema.js';
 import { z } from 'zod';
 import { Label, NodeName, NodeRole, WorkloadProfile } from '../fleet.js';
 import { parseImageRef } from './image-ref.js';
@@ -120,60 +120,16 @@ export const DeploymentSpec = z.strictObject({
 export type DeploymentSpec = z.infer<typeof DeploymentSpec>;
 export type DeploymentSpecInput = z.input<typeof DeploymentSpec>;
 
-export interface SpecProblem {
-  /** Dotted path of the field ("strategy.waves.size"), empty for the document itself. */
-  path: string;
-  line: number;
-  column: number;
-  message: string;
-}
+export type { YamlProblem as SpecProblem } from '../yaml-schema.js';
 
 /**
  * YAML text → spec, or every problem with its line, column and field. Parse errors (tabs, bad
  * indentation, duplicate keys) and schema errors are reported the same way, so an editor can mark
  * them as the user types.
  */
-export function parseSpec(text: string): { spec: DeploymentSpec; problems: [] } | { spec?: undefined; problems: SpecProblem[] } {
-  if (text.length > 256 * 1024) return { problems: [{ path: '', line: 1, column: 1, message: 'spec larger than 256 KiB' }] };
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
-  const at = (offset: number | undefined) => {
-    const p = lines.linePos(offset ?? 0);
-    return { line: p.line, column: p.col };
-  };
-  if (doc.errors.length) {
-    return { problems: doc.errors.map((e) => ({ path: '', ...at(e.pos[0]), message: e.message.split('\n')[0]! })) };
-  }
-  const result = DeploymentSpec.safeParse(doc.toJS({ maxAliasCount: 50 }));
-  if (result.success) return { spec: result.data, problems: [] };
-  return {
-    problems: result.error.issues.map((issue) => {
-      const path = issue.path.map(String);
-      // The deepest YAML node that exists on the issue's path: the field itself, or its parent
-      // when the field is missing.
-      let node: YamlNode | null = doc.contents as YamlNode | null;
-      let found = node;
-      for (const key of issue.path) {
-        if (!node) break;
-        if (isMap(node)) {
-          const pair = node.items.find((p) => String((p.key as { value?: unknown } | null)?.value ?? p.key) === String(key));
-          node = (pair?.value as YamlNode | null | undefined) ?? null;
-          if (pair) found = (pair.value as YamlNode | null) ?? (pair.key as YamlNode);
-        } else if (isSeq(node)) {
-          node = (node.items[Number(key)] as YamlNode | undefined) ?? null;
-          if (node) found = node;
-        } else break;
-      }
-      const missing = issue.code === 'invalid_type' && (issue as { input?: unknown }).input === undefined;
-      // A bad record key (an env name) carries the real reason one level down.
-      const inner = issue.code === 'invalid_key' ? (issue as { issues?: { message: string }[] }).issues?.[0]?.message : undefined;
-      return {
-        path: path.join('.'),
-        ...at(found?.range?.[0]),
-        message: missing ? `${path.at(-1) ?? 'value'} is required` : (inner ?? issue.message),
-      };
-    }),
-  };
+export function parseSpec(text: string): { spec: DeploymentSpec; problems: [] } | { spec?: undefined; problems: YamlProblem[] } {
+  const r = parseYamlWith(DeploymentSpec, text, 256 * 1024, 'spec');
+  return r.value ? { spec: r.value, problems: [] } : { problems: r.problems };
 }
 
 /** The spec's canonical form (sorted keys), so the same content always hashes the same. */

@@ -52,8 +52,15 @@ load: {seconds: 8, command: [/usr/bin/node, -e, "setTimeout(() => {}, 60000)"], 
 
   it('shows each section as it runs, stops on Cancel and resumes what is left', async () => {
     await page.getByRole('combobox', { name: 'Node to commission' }).selectOption('clinic-new');
-    await page.getByRole('textbox', { name: 'Hardware profile' }).fill(profile(bed.image));
-    await page.getByRole('button', { name: 'Run the checks' }).click();
+    const editor = page.getByRole('textbox', { name: 'Hardware profile' });
+    const run = page.getByRole('button', { name: 'Run the checks' });
+    // Checked as typed: a bad profile names its line and field, and cannot be run.
+    await editor.fill(profile(bed.image).replace('count: 2', 'count: 0'));
+    await expect.poll(() => page.getByTestId('profile-problems').textContent()).toMatch(/line 2.*gpu\.count.*Too small/);
+    expect(await run.isDisabled()).toBe(true);
+    await editor.fill(profile(bed.image));
+    await expect.poll(() => page.getByTestId('profile-problems').textContent()).toBe('');
+    await run.click();
     await expect.poll(() => section('load').getAttribute('data-status'), { timeout: 30_000 }).toBe('running');
     expect(await page.getByText('Checking: GPUs under a short load').count()).toBe(1);
     expect(await section('gpu').getAttribute('data-status')).toBe('done');

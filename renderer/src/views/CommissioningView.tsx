@@ -28,6 +28,7 @@ maxClockSkewMs: 500
 const BADGE = { pass: 'ok', warn: 'warn', fail: 'error' } as const;
 const SECTION_BADGE = { pending: 'pending', running: 'pending', done: 'ok', failed: 'error', cancelled: 'warn' } as const;
 type Reports = ResponseOf<'commission.reports'>['reports'];
+type Problems = ResponseOf<'commission.validate'>['problems'];
 
 /**
  * A field tech's checklist: pick the node (added in Fleet, also by address over a laptop link), paste
@@ -44,6 +45,15 @@ export function CommissioningView() {
   const [reasons, setReasons] = useState<Record<string, string>>({});
   const [error, setError] = useState<AppError>();
   const [reports, setReports] = useState<Reports>([]);
+  const [problems, setProblems] = useState<Problems>([]);
+
+  // Checked as typed (debounced), like deployment specs: a bad profile never reaches a node.
+  useEffect(() => {
+    const t = setTimeout(() => {
+      void bridge.invoke('commission.validate', { profile }).then((r) => r.ok && setProblems(r.value.problems));
+    }, 250);
+    return () => clearTimeout(t);
+  }, [profile]);
 
   const refresh = useCallback(async (n: string, id?: string) => {
     const r = await bridge.invoke('commission.session', id ? { node: n, id } : { node: n });
@@ -111,12 +121,20 @@ export function CommissioningView() {
             value={profile}
             onChange={(e) => setProfile(e.target.value)}
             aria-label="Hardware profile"
+            aria-invalid={problems.length > 0}
           />
         </label>
+        <ul className="problems" aria-live="polite" data-testid="profile-problems">
+          {problems.map((p, i) => (
+            <li key={i}>
+              <StatusBadge kind="error" label={`line ${p.line}`} /> {p.path ? <code>{p.path}</code> : null} {p.message}
+            </li>
+          ))}
+        </ul>
         <div className="row">
           <button
             type="button"
-            disabled={!node || running}
+            disabled={!node || running || problems.length > 0}
             onClick={() => void act(() => bridge.invoke('commission.start', { node, profile }))}
           >
             Run the checks

@@ -66,7 +66,9 @@ describe('commissioning checks', () => {
   it('compares versions numerically and refuses a malformed profile with the field', () => {
     expect(compareVersions('550.127.05', '550.54')).toBe(1);
     expect(compareVersions('12.4', '12.10')).toBe(-1);
-    expect(parseProfile('name: x\ngpu: {model: L40S, count: 0}\n').problems).toEqual(['gpu.count: Too small: expected number to be >=1']);
+    expect(parseProfile('name: x\ngpu: {model: L40S, count: 0}\n').problems).toEqual([
+      'line 2: gpu.count: Too small: expected number to be >=1',
+    ]);
   });
 
   it('renders a report where hostile node values are text, not markup', () => {
@@ -179,9 +181,12 @@ fhir: {baseUrl: "https://ehr.hospital.local/fhir/"}
         `${PROFILE}dns: ["pacs; rm -rf /"]\ndicom: {host: pacs, calledAE: "TOO-LONG-AE-TITLE-X"}\nhub: {url: "ftp://x"}\n`,
       );
       expect(bad.problems).toEqual([
-        'dns.0: a host name or IPv4 address',
-        'hub.url: an http(s) URL',
-        'dicom.calledAE: an AE title (1–16 letters, digits, "_", ".", "-")',
+        'line 9: dns.0: a host name or IPv4 address',
+        'line 11: hub.url: an http(s) URL',
+        'line 10: dicom.calledAE: an AE title (1–16 letters, digits, "_", ".", "-")',
+      ]);
+      expect(parseProfile('name: x\ngpu: {model: L40S, count: 2}\ngpu: {model: L4, count: 1}\n').problems).toEqual([
+        'line 3: Map keys must be unique',
       ]);
     });
   });

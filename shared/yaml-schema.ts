@@ -1,0 +1,64 @@
+import { isMap, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
+import type { z } from 'zod';
+
+export interface YamlProblem {
+  /** Dotted path of the field ("strategy.waves.size"), empty for the document itself. */
+  path: string;
+  line: number;
+  column: number;
+  message: string;
+}
+
+/**
+ * YAML text checked against a schema: the value, or every problem with its line, column and field.
+ * Parse errors (tabs, bad indentation, duplicate keys) and schema errors come out the same way, so
+ * an editor can mark them as the user types and a CLI can name the line.
+ */
+export function parseYamlWith<S extends z.ZodType>(
+  schema: S,
+  text: string,
+  maxBytes: number,
+  what: string,
+): { value: z.output<S>; problems: [] } | { value?: undefined; problems: YamlProblem[] } {
+  if (text.length > maxBytes)
+    return { problems: [{ path: '', line: 1, column: 1, message: `${what} larger than ${Math.round(maxBytes / 1024)} KiB` }] };
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+  const at = (offset: number | undefined) => {
+    const p = lines.linePos(offset ?? 0);
+    return { line: p.line, column: p.col };
+  };
+  if (doc.errors.length) {
+    return { problems: doc.errors.map((e) => ({ path: '', ...at(e.pos[0]), message: e.message.split('\n')[0]! })) };
+  }
+  const result = schema.safeParse(doc.toJS({ maxAliasCount: 50 }));
+  if (result.success) return { value: result.data, problems: [] };
+  return {
+    problems: result.error.issues.map((issue) => {
+      const path = issue.path.map(String);
+      // The deepest YAML node that exists on the issue's path: the field itself, or its parent
+      // when the field is missing.
+      let node: YamlNode | null = doc.contents as YamlNode | null;
+      let found = node;
+      for (const key of issue.path) {
+        if (!node) break;
+        if (isMap(node)) {
+          const pair = node.items.find((p) => String((p.key as { value?: unknown } | null)?.value ?? p.key) === String(key));
+          node = (pair?.value as YamlNode | null | undefined) ?? null;
+          if (pair) found = (pair.value as YamlNode | null) ?? (pair.key as YamlNode);
+        } else if (isSeq(node)) {
+          node = (node.items[Number(key)] as YamlNode | undefined) ?? null;
+          if (node) found = node;
+        } else break;
+      }
+      const missing = issue.code === 'invalid_type' && (issue as { input?: unknown }).input === undefined;
+      // A bad record key (an env name) carries the real reason one level down.
+      const inner = issue.code === 'invalid_key' ? (issue as { issues?: { message: string }[] }).issues?.[0]?.message : undefined;
+      return {
+        path: path.join('.'),
+        ...at(found?.range?.[0]),
+        message: missing ? `${path.at(-1) ?? 'value'} is required` : (inner ?? issue.message),
+      };
+    }),
+  };
+}
