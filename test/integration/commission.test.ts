@@ -316,6 +316,44 @@ fhir: {baseUrl: "${hubUrl}/fhir"}
     expect(loadContainers()).toBe('');
   }, 180_000);
 
+  it('runs one commissioning per node across processes: the app refuses while the CLI runs it, shows it running, and Ctrl-C stops the CLI cleanly', async () => {
+    setScenario(node(), good);
+    const profileFile = path.join(h.dataDir, 'long-load.yaml');
+    fs.writeFileSync(profileFile, profile(withLoad(60)));
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        path.join(root, 'electron/cli/main.ts'),
+        '--data-dir',
+        h.dataDir,
+        'commission',
+        node().name,
+        '--profile',
+        profileFile,
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stderr = '';
+    child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    const loadStatus = () => h.backend.commission.current(node().name)?.sections.find((x) => x.id === 'load')?.status;
+    await expect.poll(() => loadContainers(), { timeout: 30_000, interval: 250 }).toBe('edgeward-commission-load');
+    // Another process runs it: not "interrupted" here, and not startable twice.
+    expect(loadStatus()).toBe('running');
+    expect(h.backend.commission.isRunning(node().name)).toBe(true);
+    expect(() => h.backend.commission.begin(node().name, profile())).toThrow(
+      /already running on node-\d+ from another Edgeward process \(pid \d+\)/,
+    );
+    child.kill('SIGINT');
+    expect(await exited).toBe(3);
+    expect(stderr).toMatch(/resume later with: edgeward commission resume node-\d+/);
+    expect(loadStatus()).toBe('cancelled');
+    expect(loadContainers()).toBe('');
+    expect(h.backend.commission.isRunning(node().name)).toBe(false);
+  }, 90_000);
+
   it('is run and verified from the CLI: exit 1 on a failing node, a tampered report fails verify', () => {
     setScenario(node(), { ...good, count: 1 });
     const profileFile = path.join(h.dataDir, 'l40s.yaml');

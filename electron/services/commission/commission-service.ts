@@ -129,6 +129,7 @@ export class CommissionService {
     outer?: AbortSignal,
   ): { session: CommissionSession; done: Promise<CommissionSession> } {
     const controller = new AbortController();
+    this.claim(stored.session.node);
     this.running.set(stored.session.node, controller);
     const done = this.runSections(stored, profile, ids, controller, outer);
     return { session: structuredClone(stored.session), done };
@@ -145,8 +146,9 @@ export class CommissionService {
     for (const c of this.running.values()) c.abort();
   }
 
+  /** Checks run on NODE now, from this process or another (the app and the CLI share the data directory). */
   isRunning(node: string): boolean {
-    return this.running.has(node);
+    return this.running.has(node) || this.claimedElsewhere(node) !== undefined;
   }
 
   /** Accepts a failed check with a reason (audited); the verdict counts it as a warning. */
@@ -302,6 +304,7 @@ export class CommissionService {
       }
     } finally {
       this.running.delete(node);
+      fs.rmSync(this.claimFile(node), { force: true });
       outer?.removeEventListener('abort', onOuter);
     }
     const results = s.sections.filter((x) => ran.includes(x.id));
@@ -386,6 +389,55 @@ export class CommissionService {
 
   private requireIdle(node: string): void {
     if (this.running.has(node)) throw fail('CONFLICT', `Checks are already running on ${node}`, 'Wait for them to finish, or stop them.');
+    const pid = this.claimedElsewhere(node);
+    if (pid !== undefined) {
+      throw fail(
+        'CONFLICT',
+        `Checks are already running on ${node} from another Edgeward process (pid ${pid})`,
+        'Wait for it to finish, or stop it there (Ctrl-C in the CLI).',
+      );
+    }
+  }
+
+  /**
+   * One process at a time runs a node's checks: a file holding the pid, created exclusively. A
+   * claim whose process is gone (killed mid-run) is stale and taken over.
+   */
+  private claim(node: string): void {
+    const file = this.claimFile(node);
+    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        fs.writeFileSync(file, String(process.pid), { flag: 'wx', mode: 0o600 });
+        return;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        this.requireIdle(node);
+        fs.rmSync(file, { force: true });
+      }
+    }
+    this.requireIdle(node);
+  }
+
+  private claimFile(node: string): string {
+    return path.join(this.nodeDir(node), '.running');
+  }
+
+  /** The pid of another live process running this node's checks, if any. */
+  private claimedElsewhere(node: string): number | undefined {
+    let pid: number;
+    try {
+      pid = Number(fs.readFileSync(this.claimFile(node), 'utf8'));
+    } catch {
+      return undefined;
+    }
+    if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return undefined;
+    try {
+      process.kill(pid, 0);
+      return pid;
+    } catch (err) {
+      return (err as NodeJS.ErrnoException).code === 'EPERM' ? pid : undefined;
+    }
   }
 
   private requireOpen(node: string): StoredSession {
@@ -416,7 +468,7 @@ export class CommissionService {
     const raw = JSON.parse(fs.readFileSync(path.join(this.nodeDir(node), file), 'utf8')) as StoredSession;
     const stored = { ...raw, session: CommissionSession.parse(raw.session) };
     // Written while a section ran, and nobody runs it now: the console stopped mid-check.
-    if (!this.running.has(node)) {
+    if (!this.isRunning(node)) {
       for (const x of stored.session.sections) {
         if (x.status === 'running') Object.assign(x, { status: 'cancelled', error: 'interrupted: the console stopped during this check' });
       }
