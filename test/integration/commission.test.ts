@@ -12,8 +12,8 @@ import { HOST_ADDRESS } from '../testbed/layout.js';
 import type { ScenarioInput } from '../testbed/scenario.js';
 import { ensureBed, ssh } from './helpers/bed.js';
 import { addTrusted, fleetBackend, type FleetHarness } from './helpers/fleet.js';
+import { cliArgv } from '../helpers/cli.js';
 
-const root = path.resolve(import.meta.dirname, '..', '..');
 const DICOM_PORT = 11112;
 /** A PACS that checks the called AE title, as real ones do (storescp answers any title). */
 const QR_PORT = 11113;
@@ -53,7 +53,7 @@ dicom: {host: ${pacs().address}, port: ${DICOM_PORT}, calledAE: PACS}
 fhir: {baseUrl: "${hubUrl}/fhir"}
 `;
   const cli = (...args: string[]) =>
-    spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'electron/cli/main.ts'), '--data-dir', h.dataDir, ...args], {
+    spawnSync(process.execPath, cliArgv(h.dataDir, ...args), {
       encoding: 'utf8',
       timeout: 90_000,
     });
@@ -320,21 +320,9 @@ fhir: {baseUrl: "${hubUrl}/fhir"}
     setScenario(node(), good);
     const profileFile = path.join(h.dataDir, 'long-load.yaml');
     fs.writeFileSync(profileFile, profile(withLoad(60)));
-    const child = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        path.join(root, 'electron/cli/main.ts'),
-        '--data-dir',
-        h.dataDir,
-        'commission',
-        node().name,
-        '--profile',
-        profileFile,
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+    const child = spawn(process.execPath, cliArgv(h.dataDir, 'commission', node().name, '--profile', profileFile), {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));

@@ -9,6 +9,7 @@ import { cut, restore, setRuntime, setScenario, type BedState } from '../testbed
 import type { BedNode } from '../testbed/layout.js';
 import { ensureBed, ssh } from './helpers/bed.js';
 import { addTrusted, fleetBackend, type FleetHarness } from './helpers/fleet.js';
+import { cliArgv } from '../helpers/cli.js';
 
 /** Rollouts with real podman on the bed: placement, canary, waves, health gates, rollback. */
 describe('deployments on the simulated fleet', () => {
@@ -16,7 +17,6 @@ describe('deployments on the simulated fleet', () => {
   let h: FleetHarness;
   let nodes: BedNode[];
   const PORT = 18600;
-  const root = path.resolve(import.meta.dirname, '..', '..');
   const spec = (
     extra: { version?: string; env?: string; health?: string; name?: string; soakS?: number; latencyMs?: number } = {},
   ) => `name: ${extra.name ?? 'cxr'}
@@ -176,14 +176,10 @@ strategy:
   it('survives the app being killed mid-rollout: the restart says so, and resume finishes it', async () => {
     const file = path.join(h.dataDir, 'cxr-v4.yaml');
     fs.writeFileSync(file, spec({ version: '4', soakS: 8 }));
-    const cli = spawn(
-      process.execPath,
-      ['--import', 'tsx', path.join(root, 'electron/cli/main.ts'), '--data-dir', h.dataDir, 'deploy', 'apply', file, '--yes'],
-      {
-        stdio: 'ignore',
-        detached: true,
-      },
-    );
+    const cli = spawn(process.execPath, cliArgv(h.dataDir, 'deploy', 'apply', file, '--yes'), {
+      stdio: 'ignore',
+      detached: true,
+    });
     // Killed (no chance to clean up) while the canary soaks.
     await expect
       .poll(

@@ -6,8 +6,7 @@ import { execOnNode } from '../../electron/services/ssh/exec.js';
 import { cut, regenerateHostKey, restore, type BedState } from '../testbed/bed.js';
 import { ensureBed } from './helpers/bed.js';
 import { addTrusted, fleetBackend, hostFingerprint, type FleetHarness } from './helpers/fleet.js';
-
-const root = path.resolve(import.meta.dirname, '..', '..');
+import { cliArgv } from '../helpers/cli.js';
 
 describe('connections: gateways, host key changes, cut links, hostile output', () => {
   let bed: BedState;
@@ -66,7 +65,7 @@ describe('connections: gateways, host key changes, cut links, hostile output', (
   it('makes `edgeward exec` exit 1 with what to do when the host key is not trusted', async () => {
     const dataDir = path.join(h.dataDir, 'cli');
     const cli = (...args: string[]) =>
-      spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'electron/cli/main.ts'), '--data-dir', dataDir, ...args], {
+      spawnSync(process.execPath, cliArgv(dataDir, ...args), {
         encoding: 'utf8',
         env: { ...process.env, HOME: dataDir },
       });

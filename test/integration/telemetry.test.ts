@@ -7,6 +7,7 @@ import type { TelemetryFrame } from '../../shared/telemetry.js';
 import { cut, restore, setScenario, type BedState } from '../testbed/bed.js';
 import { ensureBed } from './helpers/bed.js';
 import { addTrusted, fleetBackend, type FleetHarness } from './helpers/fleet.js';
+import { cliArgv } from '../helpers/cli.js';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
 
@@ -97,26 +98,10 @@ describe('telemetry agent on the simulated fleet', () => {
 
   it('is watched from the CLI: `edgeward telemetry watch NODE --count 2 --json`', () => {
     setScenario(node(), { count: 1 });
-    const r = spawnSync(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        path.join(root, 'electron/cli/main.ts'),
-        '--data-dir',
-        h.dataDir,
-        '--json',
-        'telemetry',
-        'watch',
-        node().name,
-        '--count',
-        '2',
-      ],
-      {
-        encoding: 'utf8',
-        timeout: 30_000,
-      },
-    );
+    const r = spawnSync(process.execPath, cliArgv(h.dataDir, '--json', 'telemetry', 'watch', node().name, '--count', '2'), {
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
     expect(r.status, r.stderr).toBe(0);
     const frames = r.stdout
       .trim()
