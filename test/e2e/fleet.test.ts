@@ -208,7 +208,9 @@ describe('Fleet in Chromium against the simulated fleet', () => {
     const tile = page.locator('[data-testid="tile"][data-node="e2e-01"]');
     // Never live: no figures pretending to be current, the age of what is known instead.
     await expect.poll(() => tile.getAttribute('data-level'), { timeout: 20_000 }).toMatch(/unknown|critical/);
-    expect(await tile.getByTestId('tile-age').textContent()).toMatch(/last seen (just now|\d+ s ago|\d+ min ago) · was \d+ °C/);
+    await expect
+      .poll(() => tile.getByTestId('tile-age').textContent(), { timeout: 10_000 })
+      .toMatch(/last seen (just now|\d+ s ago|\d+ min ago) · was \d+ °C/);
     await tile.click();
     await page.getByRole('button', { name: '1 h' }).click();
     await expect

@@ -27,7 +27,8 @@ interface LastKnown {
 export function FleetOverview() {
   const { frame, error } = useStream('telemetry.fleet', {});
   const [sort, setSort] = useState<SortKey>('worst');
-  const [seen, setSeen] = useState<Record<string, LastKnown>>({});
+  // undefined until local history has answered: until then a tile must not claim "never seen".
+  const [seen, setSeen] = useState<Record<string, LastKnown>>();
   useEffect(() => {
     void bridge.invoke('telemetry.lastKnown', {}).then((r) => {
       if (r.ok) setSeen(Object.fromEntries(r.value.nodes.map((n) => [n.node, n])));
@@ -88,7 +89,7 @@ export function FleetOverview() {
           {virtual.getVirtualItems().map((row) => (
             <div key={row.index} className="tile-row" style={{ transform: `translateY(${row.start}px)` }}>
               {nodes.slice(row.index * perRow, row.index * perRow + perRow).map((n) => (
-                <Tile key={n.node} n={n} seen={seen[n.node]} now={frame?.at ?? Date.now()} />
+                <Tile key={n.node} n={n} seen={seen ? seen[n.node] : 'loading'} now={frame?.at ?? Date.now()} />
               ))}
             </div>
           ))}
@@ -98,9 +99,9 @@ export function FleetOverview() {
   );
 }
 
-function Tile({ n, seen, now }: { n: NodeSummary; seen: LastKnown | undefined; now: number }) {
+function Tile({ n, seen, now }: { n: NodeSummary; seen: LastKnown | undefined | 'loading'; now: number }) {
   const live = n.session === 'live';
-  const age = live ? null : seen ? `last seen ${ageText(now - seen.at)}` : 'never seen';
+  const age = live ? null : seen === 'loading' ? 'reading local history…' : seen ? `last seen ${ageText(now - seen.at)}` : 'never seen';
   return (
     <a
       className={`tile level-${n.level}`}
@@ -126,7 +127,7 @@ function Tile({ n, seen, now }: { n: NodeSummary; seen: LastKnown | undefined; n
         ) : (
           <span data-testid="tile-age">
             {age}
-            {seen?.hottestC != null ? ` · was ${seen.hottestC} °C` : ''}
+            {seen !== 'loading' && seen?.hottestC != null ? ` · was ${seen.hottestC} °C` : ''}
           </span>
         )}
       </div>
