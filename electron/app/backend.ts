@@ -283,7 +283,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
       heartbeat.stop();
       stopFleetWatch?.();
       deploy.stopAll();
-      commission.stopAll();
+      await commission.stopAll();
       telemetry.stopAll();
       history.close();
       await pool.closeAll();

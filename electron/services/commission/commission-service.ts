@@ -54,6 +54,7 @@ const fail = (code: 'VALIDATION' | 'NOT_FOUND' | 'CONFLICT', message: string, ac
 export class CommissionService {
   private readonly agent = loadAgent('commission.sh');
   private readonly running = new Map<string, AbortController>();
+  private readonly inFlight = new Set<Promise<CommissionSession>>();
   private readonly listeners = new Map<string, Set<(s: CommissionSession) => void>>();
 
   constructor(
@@ -104,7 +105,6 @@ export class CommissionService {
       timings: {},
       hostKey: '',
     };
-    this.save(stored);
     return this.launch(stored, profile, sectionsFor(profile), opts.signal);
   }
 
@@ -129,9 +129,13 @@ export class CommissionService {
     outer?: AbortSignal,
   ): { session: CommissionSession; done: Promise<CommissionSession> } {
     const controller = new AbortController();
+    // Claimed before anything is written: a run refused here leaves no trace.
     this.claim(stored.session.node);
     this.running.set(stored.session.node, controller);
+    this.save(stored);
     const done = this.runSections(stored, profile, ids, controller, outer);
+    this.inFlight.add(done);
+    void done.catch(() => undefined).finally(() => this.inFlight.delete(done));
     return { session: structuredClone(stored.session), done };
   }
 
@@ -142,8 +146,12 @@ export class CommissionService {
     return c !== undefined;
   }
 
-  stopAll(): void {
+  /** Stops every run of this process and waits (5 s at most) until each has recorded how far it got. */
+  async stopAll(): Promise<void> {
     for (const c of this.running.values()) c.abort();
+    const pending = [...this.inFlight];
+    if (pending.length === 0) return;
+    await Promise.race([Promise.allSettled(pending), new Promise((r) => setTimeout(r, 5000).unref())]);
   }
 
   /** Checks run on NODE now, from this process or another (the app and the CLI share the data directory). */
@@ -369,8 +377,9 @@ export class CommissionService {
 
   /** The load container of a stopped load section would keep the GPUs busy: remove it (best effort). */
   private async removeLoadContainer(node: string): Promise<void> {
+    // Killed, not stopped: a load program need not handle SIGTERM, and a stop waits 10 s for it.
     const cmd =
-      'for rt in docker podman; do command -v $rt >/dev/null 2>&1 && $rt rm -f edgeward-commission-load >/dev/null 2>&1; done; true';
+      'for rt in docker podman; do command -v $rt >/dev/null 2>&1 && { $rt kill edgeward-commission-load; $rt rm -f edgeward-commission-load; } >/dev/null 2>&1; done; true';
     await execOnNode(this.pool, node, cmd, { timeoutMs: 30_000 }).catch(() => undefined);
   }
 
