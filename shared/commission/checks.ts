@@ -286,7 +286,7 @@ export function evaluateSection(section: SectionId, p: HardwareProfile, f: Commi
   return out;
 }
 
-/** Every section the profile asks for, from one set of facts (the CLI's and the tests' shortcut). */
+/** Every section the profile asks for, judged from one set of facts at once (the service judges section by section). */
 export function evaluate(p: HardwareProfile, f: CommissionFacts, sentAt: number, receivedAt: number): CheckResult[] {
   return sectionsFor(p).flatMap((s) => evaluateSection(s, p, f, { sentAt, receivedAt }));
 }

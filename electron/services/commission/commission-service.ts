@@ -89,6 +89,7 @@ export class CommissionService {
     this.requireNode(node);
     this.requireIdle(node);
     const now = Date.now();
+    const ids = sectionsFor(profile);
     const stored: StoredSession = {
       session: {
         id: `${new Date(now).toISOString().replace(/[:.]/g, '-')}-${crypto.randomBytes(3).toString('hex')}`,
@@ -97,7 +98,7 @@ export class CommissionService {
         profileText,
         startedAt: now,
         updatedAt: now,
-        sections: sectionsFor(profile).map(newSectionState),
+        sections: ids.map(newSectionState),
         overrides: [],
         signoff: null,
       },
@@ -105,7 +106,7 @@ export class CommissionService {
       timings: {},
       hostKey: '',
     };
-    return this.launch(stored, profile, sectionsFor(profile), opts.signal);
+    return this.launch(stored, profile, ids, opts.signal);
   }
 
   beginRerun(

@@ -6,6 +6,7 @@ import { bridge } from '../bridge';
 import { ErrorNote } from '../components/ErrorNote';
 import { ProgressTask } from '../components/ProgressTask';
 import { StatusBadge } from '../components/StatusBadge';
+import { useYamlProblems, YamlProblemList } from '../components/YamlProblems';
 import { useFleet } from '../hooks/useFleet';
 import { navigate } from '../hooks/useRoute';
 
@@ -28,7 +29,6 @@ maxClockSkewMs: 500
 const BADGE = { pass: 'ok', warn: 'warn', fail: 'error' } as const;
 const SECTION_BADGE = { pending: 'pending', running: 'pending', done: 'ok', failed: 'error', cancelled: 'warn' } as const;
 type Reports = ResponseOf<'commission.reports'>['reports'];
-type Problems = ResponseOf<'commission.validate'>['problems'];
 
 /**
  * A field tech's checklist: pick the node (added in Fleet, also by address over a laptop link), paste
@@ -45,15 +45,11 @@ export function CommissioningView() {
   const [reasons, setReasons] = useState<Record<string, string>>({});
   const [error, setError] = useState<AppError>();
   const [reports, setReports] = useState<Reports>([]);
-  const [problems, setProblems] = useState<Problems>([]);
-
-  // Checked as typed (debounced), like deployment specs: a bad profile never reaches a node.
-  useEffect(() => {
-    const t = setTimeout(() => {
-      void bridge.invoke('commission.validate', { profile }).then((r) => r.ok && setProblems(r.value.problems));
-    }, 250);
-    return () => clearTimeout(t);
-  }, [profile]);
+  // Checked as typed, like deployment specs: a bad profile never reaches a node.
+  const problems = useYamlProblems(profile, async (text) => {
+    const r = await bridge.invoke('commission.validate', { profile: text });
+    return r.ok ? r.value.problems : undefined;
+  });
 
   const refresh = useCallback(async (n: string, id?: string) => {
     const r = await bridge.invoke('commission.session', id ? { node: n, id } : { node: n });
@@ -124,13 +120,7 @@ export function CommissioningView() {
             aria-invalid={problems.length > 0}
           />
         </label>
-        <ul className="problems" aria-live="polite" data-testid="profile-problems">
-          {problems.map((p, i) => (
-            <li key={i}>
-              <StatusBadge kind="error" label={`line ${p.line}`} /> {p.path ? <code>{p.path}</code> : null} {p.message}
-            </li>
-          ))}
-        </ul>
+        <YamlProblemList problems={problems} testId="profile-problems" />
         <div className="row">
           <button
             type="button"

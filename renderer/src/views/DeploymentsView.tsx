@@ -6,6 +6,7 @@ import { bridge } from '../bridge';
 import { EmptyState } from '../components/EmptyState';
 import { ErrorNote } from '../components/ErrorNote';
 import { StatusBadge, type StatusKind } from '../components/StatusBadge';
+import { useYamlProblems, YamlProblemList } from '../components/YamlProblems';
 import { useQuery, useStream } from '../hooks/useBridge';
 
 const EXAMPLE = `name: cxr-triage
@@ -55,7 +56,6 @@ const STATUS_BADGE: Record<Rollout['status'], StatusKind> = {
   halted: 'offline',
 };
 
-type Problems = ResponseOf<'deploy.validate'>['problems'];
 type Plan = ResponseOf<'deploy.plan'>;
 
 /** Specs, revisions and live rollouts: edit a spec (checked as you type), see its placement, apply, watch, roll back. */
@@ -162,20 +162,16 @@ function SecretForm() {
 
 function SpecEditor({ initial, onClose, onApplied }: { initial: string; onClose: () => void; onApplied: (name: string) => void }) {
   const [text, setText] = useState(initial);
-  const [problems, setProblems] = useState<Problems>([]);
   const [plan, setPlan] = useState<Plan>();
   const [error, setError] = useState<AppError>();
   const [busy, setBusy] = useState(false);
-  // Checked as you type (debounced): the main side parses with the same schema the rollout uses.
-  useEffect(() => {
-    setPlan(undefined);
-    const t = setTimeout(() => {
-      void bridge.invoke('deploy.validate', { text }).then((r) => {
-        if (r.ok) setProblems(r.value.problems);
-      });
-    }, 250);
-    return () => clearTimeout(t);
-  }, [text]);
+  // Checked as you type: the main side parses with the same schema the rollout uses.
+  const problems = useYamlProblems(text, async (t) => {
+    const r = await bridge.invoke('deploy.validate', { text: t });
+    return r.ok ? r.value.problems : undefined;
+  });
+  // A plan is for the text it was made from.
+  useEffect(() => setPlan(undefined), [text]);
   const check = async () => {
     setBusy(true);
     setError(undefined);
@@ -208,13 +204,7 @@ function SpecEditor({ initial, onClose, onApplied }: { initial: string; onClose:
           aria-invalid={problems.length > 0}
         />
       </div>
-      <ul className="problems" aria-live="polite" data-testid="spec-problems">
-        {problems.map((p, i) => (
-          <li key={i}>
-            <StatusBadge kind="error" label={`line ${p.line}`} /> {p.path ? <code>{p.path}</code> : null} {p.message}
-          </li>
-        ))}
-      </ul>
+      <YamlProblemList problems={problems} testId="spec-problems" />
       {problems.length === 0 ? <p className="small">The spec is valid.</p> : null}
       <ErrorNote error={error} />
       {plan ? (
