@@ -1,22 +1,16 @@
-import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { createBackend } from '../../electron/app/backend.js';
-import { cut, down, restore, up, type BedState } from '../testbed/bed.js';
+import type { Page } from 'playwright-core';
+import { cut, restore, type BedState } from '../testbed/bed.js';
 import { hostFingerprint, nodeInput } from '../integration/helpers/fleet.js';
-import { keepScreenshot, openConsole, openView } from './browser.js';
-import { startServe } from './serve.js';
-import { makeTempDir } from '../helpers/temp-dir.js';
+import { openBedConsole, type BedConsole } from './bed-console.js';
+import { keepScreenshot } from './browser.js';
 
 /** The field tech's walk in Chromium: run, stop, resume, accept a failure with a reason, sign off, review offline. */
 describe('Commissioning in Chromium against a simulated new server', () => {
+  let world: BedConsole;
   let bed: BedState;
-  let browser: Browser;
   let page: Page;
-  let serve: ChildProcess;
-  const tmp = makeTempDir('edgeward-e2e-commission-');
   const profile = (image: string) => `name: Clinic 2 x L40S
 gpu: {model: L40S, count: 2, minMemoryMiB: 46000}
 driverMin: "550.54"
@@ -30,25 +24,22 @@ load: {seconds: 8, command: [/usr/bin/node, -e, "setTimeout(() => {}, 60000)"], 
   const section = (id: string) => page.locator(`li[data-section="${id}"]`);
 
   beforeAll(async () => {
-    // PCIe x8 on GPU 1: one failure to accept with a reason.
-    bed = await up({
-      nodes: 1,
-      scenario: () => ({ count: 2, overrides: { persistence_mode: 'Enabled' }, gpuOverrides: { '1': { 'pcie.link.width.max': '8' } } }),
+    world = await openBedConsole({
+      prefix: 'edgeward-e2e-commission-',
+      // PCIe x8 on GPU 1: one failure to accept with a reason.
+      bed: {
+        nodes: 1,
+        scenario: () => ({ count: 2, overrides: { persistence_mode: 'Enabled' }, gpuOverrides: { '1': { 'pcie.link.width.max': '8' } } }),
+      },
+      view: 'Commissioning',
+      seed: async (backend, b) => {
+        await backend.inventory.add(nodeInput(b, b.nodes[0]!, { name: 'clinic-new' }));
+        await backend.pool.trust('clinic-new', hostFingerprint(b.nodes[0]!));
+      },
     });
-    const backend = await createBackend({ dataDir: tmp.dir, transport: 'cli', userKnownHostsFile: path.join(tmp.dir, 'none') });
-    await backend.inventory.add(nodeInput(bed, bed.nodes[0]!, { name: 'clinic-new' }));
-    await backend.pool.trust('clinic-new', hostFingerprint(bed.nodes[0]!));
-    await backend.close();
-    const served = await startServe(tmp.dir);
-    serve = served.child;
-    ({ browser, page } = await openConsole(served.url, 'Commissioning'));
+    ({ bed, page } = world);
   }, 120_000);
-  afterAll(async () => {
-    await browser?.close();
-    serve?.kill();
-    tmp.cleanup();
-    await down();
-  });
+  afterAll(() => world?.close());
 
   it('shows each section as it runs, stops on Cancel and resumes what is left', async () => {
     await page.getByRole('combobox', { name: 'Node to commission' }).selectOption('clinic-new');
@@ -94,11 +85,10 @@ load: {seconds: 8, command: [/usr/bin/node, -e, "setTimeout(() => {}, 60000)"], 
   it('shows the signed-off commissioning after a restart with the node unreachable', async () => {
     cut(bed.nodes[0]!);
     try {
-      serve.kill();
-      const served = await startServe(tmp.dir);
-      serve = served.child;
-      await page.goto(served.url);
-      await openView(page, 'Commissioning');
+      world.serve.kill();
+      await world.browser.close();
+      await world.reopen('Commissioning');
+      page = world.page;
       await page.getByRole('combobox', { name: 'Node to commission' }).selectOption('clinic-new');
       await expect.poll(() => page.getByRole('region', { name: 'Reports' }).textContent(), { timeout: 10_000 }).toMatch(/warn/);
       await page.getByRole('button', { name: 'Review' }).click();

@@ -1,13 +1,8 @@
-import type { ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { createBackend } from '../../electron/app/backend.js';
-import { down, up, type BedState } from '../testbed/bed.js';
+import type { Page } from 'playwright-core';
 import { hostFingerprint, nodeInput } from '../integration/helpers/fleet.js';
-import { keepScreenshot, openConsole } from './browser.js';
-import { startServe } from './serve.js';
-import { makeTempDir } from '../helpers/temp-dir.js';
+import { openBedConsole, type BedConsole } from './bed-console.js';
+import { keepScreenshot } from './browser.js';
 
 const spec = (version: string, image = 'localhost/edgeward/oip-test:1') => `name: cxr
 image: ${image}
@@ -33,30 +28,24 @@ strategy:
 `;
 
 describe('Deployments in Chromium against the simulated fleet', () => {
-  let bed: BedState;
-  let browser: Browser;
+  let world: BedConsole;
   let page: Page;
-  let serve: ChildProcess;
-  const tmp = makeTempDir('edgeward-e2e-deploy-');
 
   beforeAll(async () => {
-    bed = await up({ nodes: 2, scenario: () => ({ count: 2 }) });
-    const backend = await createBackend({ dataDir: tmp.dir, transport: 'cli', userKnownHostsFile: path.join(tmp.dir, 'none') });
-    for (const [i, n] of bed.nodes.entries()) {
-      await backend.inventory.add(nodeInput(bed, n, { name: `dep-0${i + 1}`, tags: ['e2e-deploy'], site: i ? 'south' : 'north' }));
-      await backend.pool.trust(`dep-0${i + 1}`, hostFingerprint(n));
-    }
-    await backend.close();
-    const served = await startServe(tmp.dir);
-    serve = served.child;
-    ({ browser, page } = await openConsole(served.url, 'Deployments'));
+    world = await openBedConsole({
+      prefix: 'edgeward-e2e-deploy-',
+      bed: { nodes: 2, scenario: () => ({ count: 2 }) },
+      view: 'Deployments',
+      seed: async (backend, bed) => {
+        for (const [i, n] of bed.nodes.entries()) {
+          await backend.inventory.add(nodeInput(bed, n, { name: `dep-0${i + 1}`, tags: ['e2e-deploy'], site: i ? 'south' : 'north' }));
+          await backend.pool.trust(`dep-0${i + 1}`, hostFingerprint(n));
+        }
+      },
+    });
+    page = world.page;
   }, 120_000);
-  afterAll(async () => {
-    await browser?.close();
-    serve?.kill();
-    tmp.cleanup();
-    await down();
-  });
+  afterAll(() => world?.close());
 
   const editor = () => page.getByRole('textbox', { name: 'Deployment spec (YAML)' });
 

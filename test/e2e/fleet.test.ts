@@ -1,36 +1,24 @@
-import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import fs from 'node:fs';
-import { cut, down, enableKeyboardInteractive, restore, setScenario, up, type BedState } from '../testbed/bed.js';
+import { cut, enableKeyboardInteractive, restore, setScenario, type BedState } from '../testbed/bed.js';
 import { TEST_PASSWORD } from '../testbed/layout.js';
 import { hostFingerprint } from '../integration/helpers/fleet.js';
-import { keepScreenshot, openConsole } from './browser.js';
-import { startServe } from './serve.js';
-import { makeTempDir } from '../helpers/temp-dir.js';
+import { openBedConsole, type BedConsole } from './bed-console.js';
+import { keepScreenshot } from './browser.js';
 
 describe('Fleet in Chromium against the simulated fleet', () => {
+  let world: BedConsole;
   let bed: BedState;
-  let browser: Browser;
   let page: Page;
-  let serve: ChildProcess;
   const consoleErrors: string[] = [];
-  // Its own console and data directory: the nodes added here must not show up in other files' views.
-  const tmp = makeTempDir('edgeward-e2e-fleet-');
 
   beforeAll(async () => {
-    bed = await up({ nodes: 2, image: false });
-    const served = await startServe(tmp.dir);
-    serve = served.child;
-    ({ browser, page } = await openConsole(served.url, 'Fleet'));
+    world = await openBedConsole({ prefix: 'edgeward-e2e-fleet-', bed: { nodes: 2, image: false }, view: 'Fleet' });
+    ({ bed, page } = world);
     page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
   }, 120_000);
-  afterAll(async () => {
-    await browser?.close();
-    serve?.kill();
-    tmp.cleanup();
-    await down();
-  });
+  afterAll(() => world?.close());
 
   it('adds a node through the wizard and confirms its fingerprint', async () => {
     const node = bed.nodes[0]!;
@@ -191,7 +179,8 @@ describe('Fleet in Chromium against the simulated fleet', () => {
   });
 
   it('starts offline on the last known state, each node with its age, and charts from history', async () => {
-    await browser.close();
+    await world.browser.close();
+    const serve = world.serve;
     // Still running after everything above (a crash here once went unnoticed), and it stops when asked.
     expect(serve.exitCode, 'serve exited on its own').toBe(null);
     const exited = new Promise<number | null>((r) => serve.once('exit', (code) => r(code)));
@@ -199,9 +188,8 @@ describe('Fleet in Chromium against the simulated fleet', () => {
     const code = await Promise.race([exited, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 10_000))]);
     expect(code, 'serve did not stop within 10 s of SIGTERM').toBe(0);
     cut(bed.nodes[0]!);
-    const served = await startServe(tmp.dir);
-    serve = served.child;
-    ({ browser, page } = await openConsole(served.url, 'Fleet'));
+    await world.reopen('Fleet');
+    page = world.page;
     const row = page.locator('.data-table tbody tr', { hasText: 'e2e-01' });
     await expect.poll(() => row.textContent(), { timeout: 10_000 }).toMatch(/(just now|\d+ s ago|\d+ min ago) · GPU ok · \d+ °C/);
     await page.getByRole('button', { name: 'Tiles' }).click();
