@@ -40,18 +40,29 @@ export function parseYamlWith<S extends z.ZodType>(
       // when the field is missing.
       let node: YamlNode | null = doc.contents as YamlNode | null;
       let found = node;
+      // Whether every key of the path is in the text: a wrong type there is not a missing field.
+      let present = true;
       for (const key of issue.path) {
-        if (!node) break;
+        if (!node) {
+          present = false;
+          break;
+        }
         if (isMap(node)) {
           const pair = node.items.find((p) => String((p.key as { value?: unknown } | null)?.value ?? p.key) === String(key));
           node = (pair?.value as YamlNode | null | undefined) ?? null;
           if (pair) found = (pair.value as YamlNode | null) ?? (pair.key as YamlNode);
+          else present = false;
         } else if (isSeq(node)) {
           node = (node.items[Number(key)] as YamlNode | undefined) ?? null;
           if (node) found = node;
-        } else break;
+          else present = false;
+        } else {
+          present = false;
+          break;
+        }
       }
-      const missing = issue.code === 'invalid_type' && (issue as { input?: unknown }).input === undefined;
+      // zod does not include the input in its issues, so "missing" is judged on the text itself.
+      const missing = issue.code === 'invalid_type' && !present;
       // A bad record key (an env name) carries the real reason one level down.
       const inner = issue.code === 'invalid_key' ? (issue as { issues?: { message: string }[] }).issues?.[0]?.message : undefined;
       return {

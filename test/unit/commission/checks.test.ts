@@ -185,6 +185,11 @@ fhir: {baseUrl: "https://ehr.hospital.local/fhir/"}
         'line 11: hub.url: an http(s) URL',
         'line 10: dicom.calledAE: an AE title (1–16 letters, digits, "_", ".", "-")',
       ]);
+      // A wrong type is said as such; only an absent field is "required".
+      expect(parseProfile('name: x\ngpu: {model: L40S, count: two}\n').problems).toEqual([
+        'line 2: gpu.count: Invalid input: expected number, received string',
+      ]);
+      expect(parseProfile('name: x\ngpu: {model: L40S}\n').problems).toEqual(['line 2: gpu.count: count is required']);
       expect(parseProfile('name: x\ngpu: {model: L40S, count: 2}\ngpu: {model: L4, count: 1}\n').problems).toEqual([
         'line 3: Map keys must be unique',
       ]);
