@@ -17,6 +17,7 @@ export const AUDIT_ACTIONS = [
   'hostkey.trust',
   'hostkey.retrust',
   'hostkey.mismatch',
+  'hostkey.migrate',
   'fleet.exec',
   'telemetry.session_start',
   'alert.fire',

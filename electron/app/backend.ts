@@ -77,9 +77,23 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
   const secrets = options.secrets ?? new MemorySecretStore();
   // Keyboard-interactive questions go to the window (the CLI passes its own terminal prompt).
   const prompts = new PromptBroker();
+  const knownHosts = new KnownHostsStore(path.join(options.dataDir, 'known_hosts'));
+  // Pins from before pins were per node (keyed by address) move to the nodes at that address, once.
+  const migration = knownHosts.planMigration(inventory.list());
+  if (migration) {
+    for (const m of migration.moved)
+      await audit.log.append({
+        action: 'hostkey.migrate',
+        target: { node: m.node },
+        params: { from: m.from, file: knownHosts.file, keptAs: migration.keptAs },
+        outcome: 'ok',
+        durationMs: 0,
+      });
+    knownHosts.applyMigration(migration);
+  }
   const pool = new SshPool({
     getNode: (name) => inventory.get(name),
-    knownHosts: new KnownHostsStore(path.join(options.dataDir, 'known_hosts')),
+    knownHosts,
     userKnownHostsFile: options.userKnownHostsFile ?? path.join(os.homedir(), '.ssh', 'known_hosts'),
     secrets,
     audit: audit.log,
@@ -140,6 +154,8 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     })
     .handle('fleet.node.remove', async ({ name }) => {
       await inventory.remove(name);
+      // A later node of the same name is another machine until someone trusts it.
+      knownHosts.forget(name);
       await pool.disconnect(name);
       return {};
     })

@@ -9,7 +9,7 @@ import type { FleetRunSummary, NodeRunResult } from '../../shared/fleet-commands
 import { FINGERPRINT } from '../services/ssh/host-key.js';
 import { passphraseKey, passwordKey } from '../services/ssh/secrets.js';
 import { previewCsv } from '../services/fleet/import-csv.js';
-import { previewSshConfig, type ImportPreview } from '../services/fleet/import-ssh-config.js';
+import { previewSshConfigFile, type ImportPreview } from '../services/fleet/import-ssh-config.js';
 import { formatTable } from './table.js';
 import type { CliOptions } from './commands.js';
 import { reportError, type CliOutput } from './output.js';
@@ -80,6 +80,7 @@ function printPreview(p: ImportPreview, out: CliOutput): void {
     ),
   );
   for (const e of p.errors) out.error(`${e.file}:${e.line}: ${e.message}`);
+  for (const e of p.skipped ?? []) out.error(`${e.file}:${e.line}: ${e.message}`);
 }
 
 function selectionFrom(opts: FleetCliOptions, names: string[]): Selection | string {
@@ -220,16 +221,18 @@ export async function runFleetCommand(
     return guarded(out, async () => {
       const file = rest[0] ?? (sub === 'import-ssh-config' ? path.join(os.homedir(), '.ssh', 'config') : undefined);
       if (!file) return usageError('import-csv needs a FILE');
-      let text: string;
+      let preview: ImportPreview;
       try {
-        text = fs.readFileSync(file, 'utf8');
+        preview =
+          sub === 'import-csv'
+            ? previewCsv(fs.readFileSync(file, 'utf8'), file)
+            : await previewSshConfigFile(file, path.join(os.homedir(), '.ssh'));
       } catch (err) {
         return reportError(
-          { code: 'NOT_FOUND', message: `cannot read ${file}: ${(err as Error).message}`, action: 'Check the path.' },
+          { code: 'NOT_FOUND', message: `cannot read ${file}: ${(err as Error).message}`, action: 'Give a regular, readable file.' },
           out,
         );
       }
-      const preview = sub === 'import-csv' ? previewCsv(text, file) : previewSshConfig(text, file, path.dirname(path.resolve(file)));
       printPreview(preview, out);
       if (preview.errors.length) {
         if (out.json) out.print(JSON.stringify(preview));

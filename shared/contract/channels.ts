@@ -40,6 +40,8 @@ export const AuditExportResponse = z.strictObject({ file: z.string(), count: z.n
 const ImportPreview = z.strictObject({
   nodes: z.array(FleetNode),
   errors: z.array(z.strictObject({ file: z.string(), line: z.number().int(), message: z.string() })),
+  /** Hosts left out on purpose (ProxyCommand, a Match that needs a command run), each with why: they do not block the rest. */
+  skipped: z.array(z.strictObject({ file: z.string(), line: z.number().int(), message: z.string() })).optional(),
 });
 export const NodeTestResult = z.strictObject({
   name: z.string(),

@@ -54,6 +54,7 @@ export const PARAM_ALLOW_LIST: Record<AuditAction, readonly string[]> = {
   'hostkey.trust': ['fingerprint', 'expected', 'presented', 'source'],
   'hostkey.retrust': ['fingerprint', 'expected', 'presented', 'source'],
   'hostkey.mismatch': ['fingerprint', 'expected', 'presented', 'source'],
+  'hostkey.migrate': ['from', 'file', 'keptAs'],
   'fleet.exec': ['command', 'selection', 'concurrency', 'timeoutS', 'nodes', 'summary'],
   'telemetry.session_start': ['intervalS', 'endpoints'],
   'alert.fire': ['rule', 'alertId', 'severity', 'message', 'gpu', 'endpoint'],

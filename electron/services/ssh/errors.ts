@@ -21,6 +21,12 @@ export const sshErrors = {
       `HOST KEY CHANGED for ${name}: expected ${expected}, the server presented ${presented}. Edgeward refused to connect.`,
       'This can mean the server was reinstalled or its keys regenerated, or that someone is intercepting the connection. Confirm with the site before re-trusting (edgeward trust NODE --fingerprint …); the refusal is in the audit log.',
     ),
+  hostKeyRevoked: (name: string, presented: string, line: number) =>
+    appError(
+      'HOSTKEY_CHANGED',
+      `HOST KEY REVOKED for ${name}: the server presented ${presented}, which ~/.ssh/known_hosts marks @revoked (line ${line}). Edgeward refused to connect.`,
+      'A revoked key must never be accepted again: the server needs a new host key. Ask its administrator; re-trust only the new key.',
+    ),
   authFailed: (name: string, how: string, detail?: string) =>
     appError(
       'AUTH_FAILED',

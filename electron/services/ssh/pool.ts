@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import ssh2, { type Client, type ConnectConfig } from 'ssh2';
 import type { Duplex } from 'node:stream';
 import type { FleetNode, NodeStatus, ConnectionStatus } from '../../../shared/fleet.js';
@@ -7,9 +6,10 @@ import { AppErrorException, type AppError } from '../../../shared/errors.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { sshErrors, fail } from './errors.js';
 import { fingerprintOf, keyTypeOf } from './host-key.js';
-import { lookupKnownHosts, type KnownHostsStore } from './known-hosts.js';
+import { judgeKnownHosts, type KnownHostsStore } from './known-hosts.js';
 import { passphraseKey, passwordKey, type SecretStore } from './secrets.js';
 import { Semaphore } from './semaphore.js';
+import { expandHome } from '../common/home-path.js';
 
 export type KeyboardInteractivePrompt = (node: string, prompts: { prompt: string; echo: boolean }[]) => Promise<string[]>;
 
@@ -51,8 +51,6 @@ const DEFAULTS: PoolOptions = {
 
 // ssh2 is CommonJS: Node's ESM loader cannot see its named exports, so take them from the default.
 const { Client: SshClient, utils } = ssh2;
-
-const expandHome = (p: string) => (p.startsWith('~/') ? `${os.homedir()}${p.slice(1)}` : p);
 
 /**
  * One SSH connection per node, shared by every feature: created on first use, kept alive, shared by
@@ -133,7 +131,7 @@ export class SshPool {
     if (!node) fail(sshErrors.notFound(name));
     const n = node as FleetNode;
     const presented = await this.presentedKey(n);
-    const previous = this.deps.knownHosts.lookup(n.host, n.port)?.fingerprint;
+    const previous = this.deps.knownHosts.lookup(n.name)?.fingerprint;
     if (!fingerprint || fingerprint !== presented.fingerprint) {
       if (fingerprint) {
         fail(
@@ -153,7 +151,7 @@ export class SshPool {
         params: { fingerprint: presented.fingerprint, ...(previous ? { expected: previous } : {}), source: 'confirmed' },
         hostKey: presented.fingerprint,
       },
-      () => this.deps.knownHosts.pin(n.host, n.port, presented.keyType, presented.key),
+      () => this.deps.knownHosts.pin(n.name, presented.keyType, presented.key),
     );
     // A connection made under the old key must not be reused.
     await this.disconnect(name);
@@ -294,48 +292,68 @@ export class SshPool {
     );
   }
 
+  /** What the user's own OpenSSH known_hosts says of this key (unknown when there is no such file). */
+  private userVerdict(node: FleetNode, presented: string): ReturnType<typeof judgeKnownHosts> {
+    const file = this.deps.userKnownHostsFile;
+    let text = '';
+    try {
+      if (file) text = fs.readFileSync(file, 'utf8');
+    } catch {
+      /* no such file: nothing vouches, nothing is revoked */
+    }
+    return judgeKnownHosts(text, node.host, node.port, presented);
+  }
+
+  private async refuseKey(node: FleetNode, presented: string, expected: string, source: string, error: string): Promise<void> {
+    await this.deps.audit
+      .append({
+        action: 'hostkey.mismatch',
+        target: { site: node.site, node: node.name },
+        params: { expected, presented, source },
+        outcome: 'failed',
+        error,
+        durationMs: 0,
+        hostKey: presented,
+      })
+      .catch(() => undefined);
+  }
+
   /** The host key decision; returns the error to refuse with, or undefined to accept. */
   private async checkHostKey(node: FleetNode, blob: Buffer): Promise<AppError | undefined> {
     const presented = fingerprintOf(blob);
-    const pinned = this.deps.knownHosts.lookup(node.host, node.port);
-    const target = { site: node.site, node: node.name };
+    const user = this.userVerdict(node, presented);
+    // A key the user's OpenSSH refuses as revoked is refused here too, pinned or not.
+    if (user.kind === 'revoked') {
+      await this.refuseKey(
+        node,
+        presented,
+        presented,
+        'known_hosts',
+        `host key is marked @revoked in ~/.ssh/known_hosts (line ${user.line})`,
+      );
+      return sshErrors.hostKeyRevoked(node.name, presented, user.line);
+    }
+    const pinned = this.deps.knownHosts.lookup(node.name);
     if (pinned) {
       if (pinned.fingerprint === presented) return undefined;
-      await this.deps.audit
-        .append({
-          action: 'hostkey.mismatch',
-          target,
-          params: { expected: pinned.fingerprint, presented },
-          outcome: 'failed',
-          error: 'host key changed; connection refused',
-          durationMs: 0,
-          hostKey: presented,
-        })
-        .catch(() => undefined);
+      await this.refuseKey(node, presented, pinned.fingerprint, 'pinned', 'host key changed; connection refused');
       return sshErrors.hostKeyChanged(node.name, pinned.fingerprint, presented);
     }
-    const file = this.deps.userKnownHostsFile;
-    const vouched = file && fs.existsSync(file) ? lookupKnownHosts(fs.readFileSync(file, 'utf8'), node.host, node.port) : [];
-    if (vouched.length > 0) {
-      if (vouched.some((k) => k.fingerprint === presented)) {
-        await this.deps.audit.perform(
-          { action: 'hostkey.trust', target, params: { fingerprint: presented, source: 'known_hosts' }, hostKey: presented },
-          () => this.deps.knownHosts.pin(node.host, node.port, keyTypeOf(blob), blob.toString('base64')),
-        );
-        return undefined;
-      }
-      await this.deps.audit
-        .append({
-          action: 'hostkey.mismatch',
-          target,
-          params: { expected: vouched[0]!.fingerprint, presented, source: 'known_hosts' },
-          outcome: 'failed',
-          error: 'host key differs from ~/.ssh/known_hosts',
-          durationMs: 0,
+    if (user.kind === 'trusted') {
+      await this.deps.audit.perform(
+        {
+          action: 'hostkey.trust',
+          target: { site: node.site, node: node.name },
+          params: { fingerprint: presented, source: 'known_hosts' },
           hostKey: presented,
-        })
-        .catch(() => undefined);
-      return sshErrors.hostKeyChanged(node.name, vouched[0]!.fingerprint, presented);
+        },
+        () => this.deps.knownHosts.pin(node.name, keyTypeOf(blob), blob.toString('base64')),
+      );
+      return undefined;
+    }
+    if (user.kind === 'changed') {
+      await this.refuseKey(node, presented, user.expected[0]!, 'known_hosts', 'host key differs from ~/.ssh/known_hosts');
+      return sshErrors.hostKeyChanged(node.name, user.expected[0]!, presented);
     }
     return sshErrors.hostKeyUnknown(node.name, presented);
   }

@@ -1,3 +1,6 @@
+import path from 'node:path';
+import { expandHome } from '../common/home-path.js';
+
 /**
  * Where passwords and key passphrases live. Nothing here ever writes a secret in the clear: the
  * desktop app plugs in a store encrypted with Electron safeStorage (electron/adapters); the CLI and
@@ -26,4 +29,8 @@ export class MemorySecretStore implements SecretStore {
 }
 
 export const passwordKey = (node: string) => `password:${node}`;
-export const passphraseKey = (keyPath: string) => `passphrase:${keyPath}`;
+/**
+ * A key's passphrase is filed under the key's absolute path, so `~/.ssh/id` typed in the wizard and
+ * the expanded path the connection reads name the same secret.
+ */
+export const passphraseKey = (keyPath: string) => `passphrase:${path.resolve(expandHome(keyPath))}`;

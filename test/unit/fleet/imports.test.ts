@@ -38,8 +38,8 @@ Host *
   ServerAliveInterval 30
 `;
 
-  it('imports concrete hosts with Include, wildcard defaults and ProxyJump chains', () => {
-    const { nodes, errors } = previewSshConfig(main, path.join(tmp.dir, 'config'), tmp.dir);
+  it('imports concrete hosts with Include, wildcard defaults and ProxyJump chains', async () => {
+    const { nodes, errors } = await previewSshConfig(main, path.join(tmp.dir, 'config'), tmp.dir);
     expect(errors).toEqual([]);
     const byName = Object.fromEntries(nodes.map((n) => [n.name, n]));
     expect(Object.keys(byName).sort()).toEqual(['hub', 'jump.hospital.example', 'north-gw', 'rad-01', 'rad-02', 'rad-03']);
@@ -55,8 +55,8 @@ Host *
     expect(byName.hub).toMatchObject({ host: 'hub.hospital.example', port: 2200, auth: 'key', keyPath: '~/.ssh/hub_ed25519' });
   });
 
-  it('reports a host it cannot import with the file and line it came from', () => {
-    const { errors } = previewSshConfig('Host ok\n  HostName 10.0.0.1\n\nHost bad\n  HostName "evil;rm -rf /"\n', 'cfg', tmp.dir);
+  it('reports a host it cannot import with the file and line it came from', async () => {
+    const { errors } = await previewSshConfig('Host ok\n  HostName 10.0.0.1\n\nHost bad\n  HostName "evil;rm -rf /"\n', 'cfg', tmp.dir);
     expect(errors).toEqual([{ file: 'cfg', line: 4, message: expect.stringMatching(/^Host bad: host: /) }]);
   });
 });

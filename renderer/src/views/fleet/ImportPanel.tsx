@@ -7,10 +7,16 @@ import type { FleetNode } from '../../../../shared/fleet.js';
 import type { AppError } from '../../../../shared/errors.js';
 
 /** Paste an ssh_config or a CSV list, see exactly what would be added (and what is wrong), then import. */
+interface Problem {
+  file: string;
+  line: number;
+  message: string;
+}
+
 export function ImportPanel({ onDone }: { onDone: () => void }) {
   const [format, setFormat] = useState<'ssh-config' | 'csv'>('ssh-config');
   const [text, setText] = useState('');
-  const [preview, setPreview] = useState<{ nodes: FleetNode[]; errors: { file: string; line: number; message: string }[] }>();
+  const [preview, setPreview] = useState<{ nodes: FleetNode[]; errors: Problem[]; skipped?: Problem[] }>();
   const [error, setError] = useState<AppError>();
   const [done, setDone] = useState<number>();
 
@@ -74,6 +80,15 @@ export function ImportPanel({ onDone }: { onDone: () => void }) {
               {preview.errors.map((e, i) => (
                 <li key={i}>
                   <StatusBadge kind="error" label={`line ${e.line}`} /> {e.message}
+                </li>
+              ))}
+            </ul>
+          ) : null}
+          {preview.skipped?.length ? (
+            <ul className="errors" aria-label="Not imported">
+              {preview.skipped.map((e, i) => (
+                <li key={i}>
+                  <StatusBadge kind="warn" label={`line ${e.line}`} /> {e.message}
                 </li>
               ))}
             </ul>
