@@ -404,7 +404,7 @@ export async function setDelay(state: BedState, node: BedNode, ms: number): Prom
       process.execPath,
       path.join(state.dir, 'bin', 'delay-proxy.mjs'),
       '--listen',
-      '0.0.0.0:2222',
+      '0.0.0.0:2399',
       '--target',
       `${node.address}:22`,
       '--delay-ms',
@@ -416,7 +416,7 @@ export async function setDelay(state: BedState, node: BedNode, ms: number): Prom
   fs.writeFileSync(pidFile, String(child.pid));
   // Only traffic arriving from outside is redirected; the proxy's own connection to sshd is local.
   run('nsenter', [`--net=/run/netns/${node.netns}`, 'nft', '-f', '-'], {
-    input: `table ip ewdelay {\n  chain pre { type nat hook prerouting priority -100; tcp dport 22 redirect to :2222; }\n}\n`,
+    input: `table ip ewdelay {\n  chain pre { type nat hook prerouting priority -100; tcp dport 22 redirect to :2399; }\n}\n`,
   });
   // The proxy needs a moment to listen; until then the redirected port refuses connections.
   if (!node.behind) await waitForSsh(node, 10_000);

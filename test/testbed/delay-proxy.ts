@@ -7,7 +7,7 @@ import net from 'node:net';
 import { parseArgs } from 'node:util';
 
 const { values } = parseArgs({ options: { listen: { type: 'string' }, target: { type: 'string' }, 'delay-ms': { type: 'string' } } });
-const [lhost, lport] = (values.listen ?? '0.0.0.0:2222').split(':');
+const [lhost, lport] = (values.listen ?? '0.0.0.0:2399').split(':');
 const [thost, tport] = (values.target ?? '127.0.0.1:22').split(':');
 const delay = Number(values['delay-ms'] ?? 0);
 

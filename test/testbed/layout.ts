@@ -18,6 +18,12 @@ export const TEST_USER = 'edge';
 /** The test user's password on every node (for the password-auth tests; keys work too). */
 export const TEST_PASSWORD = 'edge-bed-Passw0rd';
 export const SUDOERS_FILE = '/etc/sudoers.d/edgeward-bed';
+/**
+ * Every node's sshd also listens here, on its address and on its own loopback: a node reached on a
+ * port other than 22, and two machines both at `127.0.0.1:2222` behind different gateways (the way
+ * two sites reuse one private range).
+ */
+export const ALT_SSH_PORT = 2222;
 export const TEST_IMAGE = 'localhost/edgeward/oip-test:1';
 
 export interface BedNode {

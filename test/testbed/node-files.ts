@@ -3,7 +3,7 @@ import path from 'node:path';
 import { run } from './sh.js';
 import { cdiSpec, writeDockerShim } from './artifacts.js';
 import { Scenario, type ScenarioInput } from './scenario.js';
-import { TEST_USER, type BedNode } from './layout.js';
+import { ALT_SSH_PORT, TEST_USER, type BedNode } from './layout.js';
 
 /** Writes everything one node needs to boot: host key, sshd config, container config, init script. */
 export function writeNodeFiles(bedDir: string, node: BedNode, scenario: ScenarioInput): void {
@@ -20,6 +20,8 @@ export function writeNodeFiles(bedDir: string, node: BedNode, scenario: Scenario
     path.join(node.dir, 'sshd_config'),
     [
       `ListenAddress ${node.address}:22`,
+      `ListenAddress ${node.address}:${ALT_SSH_PORT}`,
+      `ListenAddress 127.0.0.1:${ALT_SSH_PORT}`,
       `HostKey ${path.join(node.dir, 'ssh_host_ed25519_key')}`,
       `PidFile ${path.join(node.dir, 'sshd.pid')}`,
       `AuthorizedKeysFile .ssh/authorized_keys ${path.join(bedDir, 'keys')}/authorized_keys_%u`,

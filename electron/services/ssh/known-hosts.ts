@@ -112,7 +112,17 @@ export type KnownHostsVerdict =
  * is accepted, and a host with other keys only is a changed key.
  */
 export function judgeKnownHosts(text: string, host: string, port: number, presented: string): KnownHostsVerdict {
-  const name = hostEntryName(host, port);
+  const verdict = judgeName(text, hostEntryName(host, port), presented);
+  // OpenSSH: a host+port with no entry at all is checked "without port identifier", and a matching
+  // key for the bare host is accepted (a different one is not: that stays a new host).
+  if (verdict.kind === 'unknown' && port !== 22) {
+    const bare = judgeName(text, host, presented);
+    if (bare.kind === 'trusted' || bare.kind === 'revoked') return bare;
+  }
+  return verdict;
+}
+
+function judgeName(text: string, name: string, presented: string): KnownHostsVerdict {
   const forHost = parseKnownHosts(text).filter((l) => hostFieldMatches(l.hosts, name));
   const revoked = forHost.find((l) => l.marker === 'revoked' && l.fingerprint === presented);
   if (revoked) return { kind: 'revoked', line: revoked.line };

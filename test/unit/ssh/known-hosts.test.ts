@@ -79,6 +79,11 @@ describe('known_hosts verdicts', () => {
     const text = `@revoked * ${good.type} ${good.b64}\n[10.0.0.6]:2222 ${good.type} ${good.b64}\n`;
     expect(judgeKnownHosts(text, '10.0.0.6', 2222, good.fp)).toEqual({ kind: 'revoked', line: 1 });
   });
+  it('on another port, a bare-host entry vouches only when no [host]:port entry exists (OpenSSH: "checking without port identifier")', () => {
+    expect(judgeKnownHosts(`h ${good.type} ${good.b64}\n`, 'h', 2222, good.fp).kind).toBe('trusted');
+    expect(judgeKnownHosts(`h ${other.type} ${other.b64}\n`, 'h', 2222, good.fp).kind).toBe('unknown');
+    expect(judgeKnownHosts(`[h]:2222 ${other.type} ${other.b64}\nh ${good.type} ${good.b64}\n`, 'h', 2222, good.fp).kind).toBe('changed');
+  });
   it('a @cert-authority key never vouches for a plain host key', () => {
     expect(judgeKnownHosts(`@cert-authority * ${good.type} ${good.b64}\n`, 'h', 22, good.fp)).toEqual({ kind: 'unknown' });
   });
