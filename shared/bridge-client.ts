@@ -1,7 +1,7 @@
 import type { BridgeApi, ConnectionState } from './contract/bridge-api.js';
 import type { ChannelName, RequestOf, ResponseOf } from './contract/channels.js';
 import type { FrameOf, ParamsOf, TopicName } from './contract/topics.js';
-import { CloseCode, type ServerMessage } from './contract/wire.js';
+import { CloseCode, MAX_CLIENT_MESSAGE_BYTES, messageTooLarge, utf8Length, type ServerMessage } from './contract/wire.js';
 import { appError, fail, isAppError, type AppError, type Result } from './errors.js';
 
 /** The part of the WebSocket API the client needs: met by the browser's and by the `ws` package's. */
@@ -78,8 +78,15 @@ export class LoopbackBridgeClient implements BridgeApi {
           ),
         );
       }, timeoutMs);
+      const message = JSON.stringify({ t: 'invoke', id, channel, req: request });
+      const bytes = utf8Length(message);
+      if (bytes > MAX_CLIENT_MESSAGE_BYTES) {
+        clearTimeout(timer);
+        resolve(fail(messageTooLarge(channel, bytes)));
+        return;
+      }
       this.pending.set(id, { resolve: resolve as (r: Result<unknown>) => void, timer });
-      this.send(JSON.stringify({ t: 'invoke', id, channel, req: request }));
+      this.send(message);
     });
   }
 

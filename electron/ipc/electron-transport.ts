@@ -1,4 +1,5 @@
-import { fail } from '../../shared/errors.js';
+import { appError, fail } from '../../shared/errors.js';
+import { MAX_CLIENT_MESSAGE_BYTES, messageTooLarge, utf8Length } from '../../shared/contract/wire.js';
 import type { Router } from './router.js';
 import { checkSender, type SenderPolicy } from './sender-policy.js';
 import { IpcChannel } from './ipc-channels.js';
@@ -41,6 +42,20 @@ export function attachElectronTransport(ipcMain: IpcMainLike, router: Router, po
   ipcMain.handle(IpcChannel.invoke, async (event, channel, request) => {
     const refused = refusal(event);
     if (refused) return fail(refused);
+    // The same one limit as the loopback bridge (structured clone would take anything).
+    let bytes: number;
+    try {
+      bytes = utf8Length(JSON.stringify({ channel, request }) ?? '');
+    } catch {
+      return fail(
+        appError(
+          'VALIDATION',
+          `The ${String(channel).slice(0, 64)} request cannot be read as JSON`,
+          'This is a bug in the window; reload it.',
+        ),
+      );
+    }
+    if (bytes > MAX_CLIENT_MESSAGE_BYTES) return fail(messageTooLarge(String(channel).slice(0, 64), bytes));
     return router.invoke(channel, request, { transport: 'electron', clientId: `window-${event.sender.id}` });
   });
 

@@ -9,6 +9,7 @@ import {
   ClientMessage,
   CloseCode,
   MAX_CLIENT_MESSAGE_BYTES,
+  closeReason,
   type ServerMessage,
 } from '../../shared/contract/index.js';
 import type { Router } from './router.js';
@@ -71,6 +72,14 @@ export async function startLoopbackServer(options: LoopbackServerOptions): Promi
   const allowedOrigins = () => new Set([`http://${BIND_ADDRESS}:${port}`, `http://localhost:${port}`]);
 
   const server = http.createServer((req, res) => {
+    try {
+      handleHttp(req, res);
+    } catch {
+      if (!res.headersSent) res.writeHead(400).end();
+      else res.destroy();
+    }
+  });
+  const handleHttp = (req: http.IncomingMessage, res: http.ServerResponse) => {
     if (!allowedHosts().has(req.headers.host ?? '')) {
       res.writeHead(421, { 'content-type': 'text/plain' }).end('Misdirected request: wrong Host header.\n');
       return;
@@ -84,29 +93,47 @@ export async function startLoopbackServer(options: LoopbackServerOptions): Promi
       return;
     }
     serveStatic(options.staticDir, req, res);
-  });
+  };
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CLIENT_MESSAGE_BYTES });
+  // Nothing an unauthenticated client sends may end the process: a broken handshake, a reset
+  // socket or a header no one expected is answered (or dropped), never thrown.
+  server.on('clientError', (_err, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    else socket.destroy();
+  });
   server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', 'http://placeholder');
-    if (url.pathname !== '/bridge') {
-      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
-      return;
-    }
-    // Accept the upgrade, then close with a code and reason: a browser shows a reason, not a 401.
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      const host = req.headers.host ?? '';
-      const origin = req.headers.origin;
-      if (!allowedHosts().has(host)) {
-        ws.close(CloseCode.wrongHost, `wrong Host header ${JSON.stringify(host).slice(0, 60)}: connect to 127.0.0.1:${port}`);
-      } else if (origin !== undefined && !allowedOrigins().has(origin)) {
-        ws.close(CloseCode.forbiddenOrigin, `origin ${origin.slice(0, 60)} is not allowed: open the URL printed by Edgeward`);
-      } else if (!sameSecret(url.searchParams.get('token') ?? '', token)) {
-        ws.close(CloseCode.unauthorized, 'missing or wrong token: open the URL printed by "npm run serve"');
-      } else {
-        attach(ws);
+    socket.on('error', () => socket.destroy());
+    try {
+      const url = new URL(req.url ?? '/', 'http://placeholder');
+      if (url.pathname !== '/bridge') {
+        socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+        return;
       }
-    });
+      // Accept the upgrade, then close with a code and reason: a browser shows a reason, not a 401.
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        ws.on('error', () => ws.terminate());
+        const host = req.headers.host ?? '';
+        const origin = req.headers.origin;
+        if (!allowedHosts().has(host)) {
+          ws.close(
+            CloseCode.wrongHost,
+            closeReason(`wrong Host header ${JSON.stringify(host).slice(0, 60)}: connect to 127.0.0.1:${port}`),
+          );
+        } else if (origin !== undefined && !allowedOrigins().has(origin)) {
+          ws.close(
+            CloseCode.forbiddenOrigin,
+            closeReason(`origin ${origin.slice(0, 60)} is not allowed: open the URL printed by Edgeward`),
+          );
+        } else if (!sameSecret(url.searchParams.get('token') ?? '', token)) {
+          ws.close(CloseCode.unauthorized, 'missing or wrong token: open the URL printed by "npm run serve"');
+        } else {
+          attach(ws);
+        }
+      });
+    } catch {
+      socket.destroy();
+    }
   });
 
   function attach(ws: WebSocket): void {
@@ -129,7 +156,7 @@ export async function startLoopbackServer(options: LoopbackServerOptions): Promi
           const issue = parsed.error.issues[0];
           ws.close(
             CloseCode.malformed,
-            `malformed message: ${issue ? `${issue.path.join('.') || 'message'}: ${issue.message}` : 'invalid'}`.slice(0, 120),
+            closeReason(`malformed message: ${issue ? `${issue.path.join('.') || 'message'}: ${issue.message}` : 'invalid'}`),
           );
           return;
         }
@@ -178,7 +205,6 @@ export async function startLoopbackServer(options: LoopbackServerOptions): Promi
       for (const stop of subscriptions.values()) stop();
       subscriptions.clear();
     });
-    ws.on('error', () => ws.terminate());
   }
 
   await new Promise<void>((resolve, reject) => {

@@ -83,9 +83,10 @@ export class Router {
       return fail(appError('UNKNOWN_CHANNEL', `No service answers ${channel} yet`, 'Restart Edgeward; if it persists, report it.'));
     }
     const spec = channels[channel];
-    const parsed = spec.request.safeParse(request ?? {});
-    if (!parsed.success) return fail(validationError(`request for ${channel}`, parsed.error));
     try {
+      // Inside the try: a hostile payload (nested deeper than the stack) must come back as an error too.
+      const parsed = spec.request.safeParse(request ?? {});
+      if (!parsed.success) return fail(validationError(`request for ${channel}`, parsed.error));
       const response = await handler(parsed.data as ParsedRequestOf<ChannelName>, ctx);
       const checked = spec.response.safeParse(response);
       if (!checked.success) {
@@ -117,9 +118,9 @@ export class Router {
     }
     const source = this.sources.get(topic);
     if (!source) return fail(appError('UNKNOWN_TOPIC', `No service streams ${topic} yet`, 'Restart Edgeward; if it persists, report it.'));
-    const parsed = topics[topic].params.safeParse(params ?? {});
-    if (!parsed.success) return fail(validationError(`parameters for ${topic}`, parsed.error));
     try {
+      const parsed = topics[topic].params.safeParse(params ?? {});
+      if (!parsed.success) return fail(validationError(`parameters for ${topic}`, parsed.error));
       return ok(source(parsed.data, emit as (frame: FrameOf<TopicName>) => void, ctx));
     } catch (err) {
       return fail(toAppError(err, topic));

@@ -1,5 +1,6 @@
 import { CommissionSession } from '../commission/session.js';
 import { z } from 'zod';
+import { MAX_IMPORT_TEXT_CHARS } from './wire.js';
 import { AuditFilter, AuditRecord, VerifyResult } from '../audit.js';
 import { Settings, SettingsPatch } from '../settings.js';
 import { FleetNode, NodeName, NodePatch, NodeStatus } from '../fleet.js';
@@ -96,7 +97,7 @@ export const channels = {
     response: z.strictObject({ persisted: z.boolean() }),
   },
   'fleet.import.preview': {
-    request: z.strictObject({ format: z.enum(['ssh-config', 'csv']), text: z.string().max(2_000_000) }),
+    request: z.strictObject({ format: z.enum(['ssh-config', 'csv']), text: z.string().max(MAX_IMPORT_TEXT_CHARS) }),
     response: ImportPreview,
   },
   'fleet.import.commit': {
