@@ -41,7 +41,6 @@ export function messageTooLarge(channel: string, bytes: number): AppError {
 
 /** A WebSocket close reason: at most 123 bytes of UTF-8 (RFC 6455 §5.5); kept to printable ASCII. */
 export function closeReason(text: string): string {
-  // eslint-disable-next-line no-control-regex
   return text.replace(/[^\x20-\x7e]/g, '?').slice(0, 123);
 }
 
