@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import type { Backend } from '../app/backend.js';
 import type { Rollout } from '../../shared/deploy/rollout.js';
 import { AppErrorException } from '../../shared/errors.js';
-import { reportError, type CliOutput } from './output.js';
+import { lineSanitizer, reportError, type CliOutput } from './output.js';
 import type { CliIo } from './fleet-commands.js';
 import { formatTable } from './table.js';
 
@@ -196,12 +196,14 @@ export async function runDeployCommand(
         const ac = new AbortController();
         const onSigint = () => ac.abort();
         process.once('SIGINT', onSigint);
+        const lines = lineSanitizer((line) => out.print(line));
         try {
           const text = await backend.deploy.logs(target, opts.node, {
             follow: Boolean(opts.follow),
             signal: ac.signal,
-            ...(opts.follow ? { onChunk: (c: Buffer) => process.stdout.write(c) } : {}),
+            ...(opts.follow ? { onChunk: (c: Buffer) => lines.write(c) } : {}),
           });
+          lines.end();
           if (!opts.follow) out.print(text.replace(/\n$/, ''));
           return 0;
         } finally {

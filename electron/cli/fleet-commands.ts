@@ -8,6 +8,7 @@ import type { FleetNodeInput, Selection } from '../../shared/fleet.js';
 import type { FleetRunSummary, NodeRunResult } from '../../shared/fleet-commands.js';
 import { FINGERPRINT } from '../services/ssh/host-key.js';
 import { passphraseKey, passwordKey } from '../services/ssh/secrets.js';
+import { redactCommand } from '../../shared/command-redaction.js';
 import { previewCsv } from '../services/fleet/import-csv.js';
 import { previewSshConfigFile, type ImportPreview } from '../services/fleet/import-ssh-config.js';
 import { formatTable } from './table.js';
@@ -291,6 +292,11 @@ export async function runFleetCommand(
       if (typeof selection === 'string') return usageError(selection);
       const cmd = (opts.commandArgs ?? []).join(' ');
       if (!cmd) return usageError('exec needs a command after --');
+      const recorded = redactCommand(cmd);
+      if (recorded.redactions.length)
+        out.error(
+          `The audit log records this command as: ${recorded.text}\n  (${recorded.redactions.length} secret(s) redacted: ${[...new Set(recorded.redactions.map((r) => r.shape))].join(', ')})`,
+        );
       if (opts['passphrase-stdin']) {
         const pass = await io.readStdin();
         for (const n of inventory.list()) if (n.keyPath) secrets.set(passphraseKey(n.keyPath), pass, false);

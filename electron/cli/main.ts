@@ -4,6 +4,7 @@ import { createBackend } from '../app/backend.js';
 import { defaultDataDir } from '../services/data-dir.js';
 import { runCommand, usage, type CliOutput } from './commands.js';
 import { terminalPrompt } from './terminal-prompt.js';
+import { terminalOutput } from './output.js';
 
 /**
  * `edgeward`: the command line on the same services and the same contract as the window.
@@ -71,11 +72,11 @@ async function main(argv: string[]): Promise<number> {
   const dataDir = path.resolve(values['data-dir'] ?? defaultDataDir());
   // Keyboard-interactive questions are asked on the terminal (never echoed for secret prompts).
   const backend = await createBackend({ dataDir, transport: 'cli', prompt: process.stdin.isTTY ? terminalPrompt : undefined });
-  const out: CliOutput = {
-    json: values.json,
-    print: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
-    error: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
-  };
+  const out: CliOutput = terminalOutput(
+    values.json,
+    (s) => process.stdout.write(s),
+    (s) => process.stderr.write(s),
+  );
   try {
     return await runCommand(backend, positionals, out, { ...values, commandArgs });
   } finally {

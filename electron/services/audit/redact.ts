@@ -1,4 +1,5 @@
 import type { AuditAction, JsonValue } from '../../../shared/audit.js';
+import { redactCommand } from '../../../shared/command-redaction.js';
 
 /**
  * Parameters reach the audit log only through this allow-list, per action. Anything else is dropped
@@ -86,7 +87,8 @@ const MAX_DEPTH = 6;
 export const REDACTED = '[redacted]';
 
 function scrubString(s: string): string {
-  let out = s;
+  // Command-line shapes first (they know where a value ends), then the general ones.
+  let out = redactCommand(s).text;
   for (const re of SECRET_VALUES) out = out.replace(re, REDACTED);
   return out.length > MAX_STRING ? `${out.slice(0, MAX_STRING)}…[truncated ${out.length - MAX_STRING} chars]` : out;
 }

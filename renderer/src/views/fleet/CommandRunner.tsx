@@ -1,10 +1,11 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { ErrorNote } from '../../components/ErrorNote';
 import { bridge } from '../../bridge';
 import { ProgressTask } from '../../components/ProgressTask';
 import { StatusBadge, type StatusKind } from '../../components/StatusBadge';
 import { navigate } from '../../hooks/useRoute';
 import { selectNodes, type FleetNode, type Selection } from '../../../../shared/fleet.js';
+import { redactCommand } from '../../../../shared/command-redaction.js';
 import { PALETTE, type FleetRunSummary, type NodeRunOutcome, type PaletteId } from '../../../../shared/fleet-commands.js';
 import type { AppError } from '../../../../shared/errors.js';
 
@@ -50,6 +51,7 @@ export function CommandRunner({ nodes, selection }: { nodes: FleetNode[]; select
   const [palette, setPalette] = useState<PaletteId | ''>('gpu-summary');
   const [command, setCommand] = useState('');
   const [confirming, setConfirming] = useState(false);
+  const recorded = useMemo(() => redactCommand(command), [command]);
   const [run, setRun] = useState<{ runId: string; nodes: string[] }>();
   const [panes, setPanes] = useState<Record<string, Pane>>({});
   const [summary, setSummary] = useState<FleetRunSummary>();
@@ -156,6 +158,12 @@ export function CommandRunner({ nodes, selection }: { nodes: FleetNode[]; select
             <p>
               Run <code>{command}</code> on {targets.length} node(s)? It is recorded in the audit log, node by node.
             </p>
+            {recorded.redactions.length ? (
+              <p className="small" aria-label="Recorded as">
+                Recorded as <code>{recorded.text}</code>: {recorded.redactions.length} secret(s) redacted (
+                {[...new Set(recorded.redactions.map((r) => r.shape))].join(', ')}).
+              </p>
+            ) : null}
             <div className="row">
               <button type="button" onClick={() => void start(true)}>
                 Run it
