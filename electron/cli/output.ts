@@ -34,7 +34,6 @@ export function terminalOutput(json: boolean, stdout: (s: string) => void, stder
   return { json, print: (t) => stdout(json ? line(escapeC1(t)) : asText(t)), error: (t) => stderr(asText(t)) };
 }
 
-// eslint-disable-next-line no-control-regex
 const C1 = /[\u007f-\u009f]/g;
 function escapeC1(text: string): string {
   return text.replace(C1, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
