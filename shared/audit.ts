@@ -20,6 +20,7 @@ export const AUDIT_ACTIONS = [
   'hostkey.migrate',
   'fleet.exec',
   'telemetry.session_start',
+  'telemetry.history_trouble',
   'alert.fire',
   'alert.resolve',
   'alert.acknowledge',

@@ -143,6 +143,14 @@ export const TelemetryFrame = z.strictObject({
   host: HostSample.optional(),
   /** Lines the decoder refused since the session started (oversized, not JSON, wrong shape). */
   rejected: z.number().int().nonnegative(),
+  /** What the node sent beyond the per-node bounds, counted and not kept (a node that lies cannot grow the console). */
+  dropped: z
+    .strictObject({
+      gpus: z.number().int().nonnegative(),
+      containers: z.number().int().nonnegative(),
+      xids: z.number().int().nonnegative(),
+    })
+    .optional(),
   endpoints: z.array(EndpointStatus).optional(),
   /** Absent until the agent's first container snapshot; runtime "none" when neither docker nor podman exists. */
   containers: z.strictObject({ runtime: z.string(), list: z.array(ContainerStatus) }).optional(),
@@ -150,6 +158,12 @@ export const TelemetryFrame = z.strictObject({
   xid: z.strictObject({ available: z.boolean().nullable(), message: z.string().optional(), recent: z.array(XidEvent) }).optional(),
 });
 export type TelemetryFrame = z.infer<typeof TelemetryFrame>;
+
+/**
+ * Bounds on what one node can make the console keep. Real servers have at most 16 GPUs (HGX) and
+ * tens of containers; beyond these a node is broken or hostile, and the excess is counted instead.
+ */
+export const NODE_BOUNDS = { gpus: 16, gpuIndexMax: 63, containers: 256, xids: 100 } as const;
 
 /** The hottest GPU of a frame, or null when no GPU reported a temperature. */
 export function hottestTemp(frame: TelemetryFrame): number | null {

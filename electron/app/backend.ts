@@ -102,6 +102,28 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
   });
   const runner = new FleetRunner(pool, inventory, audit.log);
   const history = new HistoryStore(path.join(options.dataDir, 'telemetry.db'));
+  // A damaged or unwritable history never stops the console: it says so, in the audit log too.
+  const historyTroubles: Promise<unknown>[] = [];
+  history.onTrouble((t) => {
+    process.stderr.write(`edgeward: ${t.message}\n`);
+    historyTroubles.push(
+      audit.log
+        .append({
+          action: 'telemetry.history_trouble',
+          params: {
+            kind: t.kind,
+            message: t.message,
+            file: path.join(options.dataDir, 'telemetry.db'),
+            ...(t.movedTo ? { movedTo: t.movedTo } : {}),
+          },
+          outcome: 'failed',
+          error: t.message,
+          durationMs: 0,
+        })
+        .catch((err: unknown) => process.stderr.write(`edgeward: could not record it in the audit log: ${String(err)}\n`)),
+    );
+  });
+  await Promise.all(historyTroubles);
   const alerts = new AlertEngine(audit.log, options.alertThresholds, options.notify, () => settings.get().operatorName || 'operator');
   const telemetry = new TelemetryService(pool, inventory, audit.log, options.telemetry, history, alerts, () => settings.get().slo);
   const deploy = new DeployService(

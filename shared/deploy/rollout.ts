@@ -1,5 +1,16 @@
 import { z } from 'zod';
-import type { FleetNode } from '../fleet.js';
+import { NodeName, type FleetNode } from '../fleet.js';
+import { parseImageRef } from './image-ref.js';
+
+// A rollout is read back from disk and acted on (its values reach node commands): each field is
+// checked as strictly as if a user had typed it, so an edited file cannot smuggle a word in.
+const DeploymentName = z.string().regex(/^[a-z0-9][a-z0-9-]{0,47}$/);
+export const SpecHash = z.string().regex(/^(?:sha256:[0-9a-f]{64})?$/, 'a sha256: hash');
+/** An image as docker/podman take it: an OCI reference, or a local image id. */
+export const ImageReference = z
+  .string()
+  .refine((s) => /^sha256:[0-9a-f]{64}$/.test(s) || !('error' in parseImageRef(s)), 'not an image reference or image id');
+export const ContainerRuntime = z.enum(['docker', 'podman']);
 import type { Strategy, Targets } from './spec.js';
 
 /** The nodes a spec targets: enabled nodes matching any of the named sites, departments, tags, roles or nodes. */
@@ -65,17 +76,17 @@ export const NodeStepState = z.enum([
 export type NodeStepState = z.infer<typeof NodeStepState>;
 
 export const NodeStep = z.strictObject({
-  node: z.string(),
+  node: NodeName,
   wave: z.number().int(),
   state: NodeStepState,
   detail: z.string(),
   /** 0..1 within the current step, when the step can tell (pull, health checks, soak). */
   progress: z.number().nullable(),
   updatedAt: z.number(),
-  runtime: z.string().optional(),
-  gpuIndices: z.array(z.number().int()).default([]),
+  runtime: ContainerRuntime.optional(),
+  gpuIndices: z.array(z.number().int().min(0).max(255)).max(64).default([]),
   /** The container this rollout replaced on the node, kept until the node is done. */
-  previous: z.strictObject({ container: z.string(), revision: z.number().int() }).optional(),
+  previous: z.strictObject({ container: z.string().regex(/^ew-[a-z0-9-]+-r\d+$/), revision: z.number().int() }).optional(),
 });
 export type NodeStep = z.infer<typeof NodeStep>;
 
@@ -94,20 +105,20 @@ export type RolloutStatus = z.infer<typeof RolloutStatus>;
 
 export const Rollout = z.strictObject({
   id: z.string(),
-  deployment: z.string(),
+  deployment: DeploymentName,
   revision: z.number().int(),
   previousRevision: z.number().int().nullable(),
   kind: z.enum(['apply', 'rollback']),
-  specHash: z.string(),
-  image: z.string(),
+  specHash: SpecHash,
+  image: ImageReference,
   /** The image as pinned for this rollout (digest, or local image id). */
-  pinnedImage: z.string(),
+  pinnedImage: ImageReference.or(z.literal('')),
   status: RolloutStatus,
   message: z.string(),
   startedAt: z.number(),
   updatedAt: z.number(),
-  waves: z.array(z.array(z.string())),
-  nodes: z.record(z.string(), NodeStep),
+  waves: z.array(z.array(NodeName)),
+  nodes: z.record(NodeName, NodeStep),
   refused: z.array(z.strictObject({ node: z.string(), reason: z.string() })),
   /** The user who started it, as the audit log has it. */
   by: z.string(),

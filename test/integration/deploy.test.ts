@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createBackend } from '../../electron/app/backend.js';
@@ -17,6 +18,8 @@ describe('deployments on the simulated fleet', () => {
   let h: FleetHarness;
   let nodes: BedNode[];
   const PORT = 18600;
+  // Made at run time, so no source or compiled file on this machine holds it.
+  const PACS_SECRET = `pacs-${crypto.randomUUID()}`;
   const spec = (
     extra: { version?: string; env?: string; health?: string; name?: string; soakS?: number; latencyMs?: number } = {},
   ) => `name: ${extra.name ?? 'cxr'}
@@ -80,7 +83,11 @@ strategy:
   });
 
   it('rolls out canary first, then waves within site limits; docker nodes get --gpus, the podman node CDI', async () => {
-    const { rollout, done } = await h.backend.deploy.apply(spec());
+    const ctx = { transport: 'cli' as const, clientId: 't' };
+    expect((await h.backend.router.invoke('deploy.secret.set', { name: 'pacs-run', value: PACS_SECRET, persist: false }, ctx)).ok).toBe(
+      true,
+    );
+    const { rollout, done } = await h.backend.deploy.apply(spec({ env: '  PACS_PASSWORD:\n    secret: pacs-run\n' }));
     expect(rollout.waves.map((w) => w.length)).toEqual([1, 2, 2]);
     expect(rollout.refused).toEqual([]);
     const final = await done;
@@ -106,6 +113,20 @@ strategy:
     const env = ssh(bed, nodes[1]!, `podman exec ew-cxr-r1 /usr/bin/node -e "process.stdout.write(JSON.stringify(process.env.TRICKY))"`);
     expect(JSON.parse(env.stdout)).toBe(`$(touch /tmp/pwned) \`id\` 'single' "double"\nsecond line`);
     expect(ssh(bed, nodes[1]!, 'test -e /tmp/pwned && echo yes || echo no').stdout.trim()).toBe('no');
+    // The secret reached both runtimes' containers, and no file on any node holds it.
+    for (const n of [nodes[0]!, nodes[4]!]) {
+      const secret = ssh(bed, n, `podman exec ew-cxr-r1 /usr/bin/node -e "process.stdout.write(process.env.PACS_PASSWORD)"`);
+      expect(secret.stdout).toBe(PACS_SECRET);
+    }
+    for (const n of nodes)
+      expect(
+        ssh(
+          bed,
+          n,
+          `grep -rlF --exclude-dir=edgeward-bed --exclude-dir=containers ${PACS_SECRET} /tmp /var/tmp /dev/shm 2>/dev/null; true`,
+        ).stdout.trim(),
+      ).toBe('');
+    expect(dockerCalls).not.toContain(PACS_SECRET);
 
     const steps = h.backend.audit.index.query({ action: 'deploy.step' }, 0, 100).records;
     expect(

@@ -58,6 +58,7 @@ export const PARAM_ALLOW_LIST: Record<AuditAction, readonly string[]> = {
   'hostkey.migrate': ['from', 'file', 'keptAs'],
   'fleet.exec': ['command', 'selection', 'concurrency', 'timeoutS', 'nodes', 'summary'],
   'telemetry.session_start': ['intervalS', 'endpoints'],
+  'telemetry.history_trouble': ['kind', 'message', 'movedTo', 'file'],
   'alert.fire': ['rule', 'alertId', 'severity', 'message', 'gpu', 'endpoint'],
   'alert.resolve': ['rule', 'alertId', 'severity', 'message', 'gpu', 'endpoint'],
   'alert.acknowledge': ['rule', 'alertId'],

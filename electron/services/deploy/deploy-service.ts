@@ -402,7 +402,7 @@ export class DeployService {
     const res = await execOnNode(
       this.pool,
       node,
-      `${logsCommand(step.runtime as Runtime, containerName(name, r.revision), opts.follow, opts.tail)} 2>&1`,
+      `${logsCommand(step.runtime ?? 'docker', containerName(name, r.revision), opts.follow, opts.tail)} 2>&1`,
       {
         ...(opts.onChunk ? { onStdout: opts.onChunk } : {}),
         ...(opts.signal ? { signal: opts.signal } : {}),
@@ -429,7 +429,7 @@ export class DeployService {
       Object.values(r.nodes).map(async (s) => {
         const expected = this.expectedRevision(r, s);
         try {
-          const listed = await this.exec(s.node, listCommand((s.runtime ?? 'docker') as Runtime, name), { timeoutMs: 30_000 });
+          const listed = await this.exec(s.node, listCommand(s.runtime ?? 'docker', name), { timeoutMs: 30_000 });
           const running = listed.stdout
             .toString('utf8')
             .split('\n')
@@ -456,7 +456,7 @@ export class DeployService {
     return Promise.all(
       drift.map(async (d) => {
         const s = r.nodes[d.node]!;
-        const rt = (s.runtime ?? 'docker') as Runtime;
+        const rt = s.runtime ?? 'docker';
         try {
           for (const rev of d.running) if (rev !== d.expected) await this.exec(d.node, removeCommand(rt, containerName(name, rev)));
           if (d.expected !== null && !d.running.includes(d.expected)) {
@@ -645,7 +645,7 @@ export class DeployService {
   ): Promise<boolean> {
     const r = this.store.rollout(name)!;
     const step = r.nodes[node]!;
-    const rt = (step.runtime ?? 'docker') as Runtime;
+    const rt = step.runtime ?? 'docker';
     const target = containerName(name, r.revision);
     const set = (state: NodeStep['state'], detail: string, progress: number | null = null, extra: Partial<NodeStep> = {}) =>
       this.update(name, (x) => ({
@@ -792,7 +792,7 @@ export class DeployService {
       Object.values(r.nodes)
         .filter((s) => s.state === 'done' || s.state === 'health' || s.state === 'soak' || s.state === 'starting')
         .map(async (s) => {
-          const back = await this.putBack(s.node, (s.runtime ?? 'docker') as Runtime, target, s.previous);
+          const back = await this.putBack(s.node, s.runtime ?? 'docker', target, s.previous);
           this.update(name, (x) => ({
             ...x,
             nodes: {
@@ -830,9 +830,7 @@ export class DeployService {
       Object.values(r.nodes)
         .filter((s) => s.previous)
         .map((s) =>
-          this.exec(s.node, removeCommand((s.runtime ?? 'docker') as Runtime, s.previous!.container), { timeoutMs: 60_000 }).catch(
-            () => undefined,
-          ),
+          this.exec(s.node, removeCommand(s.runtime ?? 'docker', s.previous!.container), { timeoutMs: 60_000 }).catch(() => undefined),
         ),
     );
   }

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { DeploymentSpec } from '../../../shared/deploy/spec.js';
-import { Rollout } from '../../../shared/deploy/rollout.js';
+import { ImageReference, Rollout, SpecHash } from '../../../shared/deploy/rollout.js';
+import { z } from 'zod';
 import { writeAtomic } from '../common/write-atomic.js';
 
 export interface Revision {
@@ -14,6 +15,16 @@ export interface Revision {
   /** Set when a rollout of this revision reached every node: what a rollback goes back to. */
   succeededAt?: number;
 }
+
+/** A revision file, checked as strictly as a spec from a user: its image reaches node commands. */
+const StoredRevision = z.strictObject({
+  revision: z.number().int().positive(),
+  spec: DeploymentSpec,
+  specHash: SpecHash,
+  pinnedImage: ImageReference.nullable(),
+  createdAt: z.number(),
+  succeededAt: z.number().optional(),
+});
 
 /**
  * Deployments on disk: `deployments/NAME/revisions/N.json` (spec, its hash, the pinned image) and
@@ -41,8 +52,13 @@ export class DeployStore {
       .readdirSync(dir)
       .filter((f) => /^\d+\.json$/.test(f))
       .map((f) => {
-        const raw = JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as Revision;
-        return { ...raw, spec: DeploymentSpec.parse(raw.spec) };
+        const file = path.join(dir, f);
+        const parsed = StoredRevision.safeParse(JSON.parse(fs.readFileSync(file, 'utf8')));
+        if (!parsed.success) {
+          const issue = parsed.error.issues[0];
+          throw new Error(`${file} is not a valid revision (${issue?.path.join('.')}: ${issue?.message}); it was changed outside Edgeward`);
+        }
+        return parsed.data as Revision;
       })
       .sort((a, b) => a.revision - b.revision);
   }
@@ -59,7 +75,11 @@ export class DeployStore {
     const file = path.join(this.dir, name, 'rollout.json');
     if (!fs.existsSync(file)) return undefined;
     const parsed = Rollout.safeParse(JSON.parse(fs.readFileSync(file, 'utf8')));
-    return parsed.success ? parsed.data : undefined;
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new Error(`${file} is not a valid rollout (${issue?.path.join('.')}: ${issue?.message}); it was changed outside Edgeward`);
+    }
+    return parsed.data;
   }
 
   saveRollout(r: Rollout): void {

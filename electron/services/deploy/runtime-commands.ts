@@ -37,8 +37,9 @@ export interface RunPlan {
 
 /**
  * `docker run -d …` for a plan. Plain env values go as `-e KEY=VALUE` words (newlines and `$(…)`
- * arrive literally). Secret values are piped to an env file created 0600 in a private temp dir on
- * the node and removed right after the run, so they are in no process list and no shell history.
+ * arrive literally). Secret values are read by the runtime as an env file from its own stdin
+ * (`--env-file /dev/stdin`, fed by the SSH channel through a pipe): they are in no process list, no shell history
+ * and no file on the node, so a step that is killed, timed out or cut off leaves nothing behind.
  */
 export function runCommand(plan: RunPlan): { command: string; stdin: string } {
   const { spec } = plan;
@@ -55,23 +56,16 @@ export function runCommand(plan: RunPlan): { command: string; stdin: string } {
   const secretKeys = Object.keys(plan.secrets);
   if (spec.command) words.push('--entrypoint', spec.command[0] ?? '');
   const tail = [plan.image, ...(spec.command?.slice(1) ?? []), ...spec.args];
-  if (secretKeys.length === 0) return { command: shellCommand([...words, ...tail]), stdin: '' };
+  if (secretKeys.length === 0) return { command: `${shellCommand([...words, ...tail])} </dev/null`, stdin: '' };
   for (const [k, v] of Object.entries(plan.secrets)) {
     if (/[\r\n\0]/.test(v)) throw new Error(`secret for ${k} contains a line break, which an env file cannot carry`);
   }
   const stdin = Object.entries(plan.secrets)
     .map(([k, v]) => `${k}=${v}\n`)
     .join('');
-  const command = [
-    'umask 077',
-    'd=$(mktemp -d) || exit 1',
-    'cat > "$d/env"',
-    `${shellCommand(words)} --env-file "$d/env" ${shellCommand(tail)}`,
-    'rc=$?',
-    'rm -rf "$d"',
-    'exit $rc',
-  ].join('; ');
-  return { command, stdin };
+  // Through `cat |`: the runtime opens /dev/stdin by path, which fails (ENXIO) when the session's
+  // stdin is a socket rather than a pipe, as some sshd builds and Node's child processes make it.
+  return { command: `cat | ${shellCommand([...words, '--env-file', '/dev/stdin', ...tail])}`, stdin };
 }
 
 export function imageIdCommand(runtime: Runtime, image: string): string {

@@ -28,7 +28,12 @@ export class SettingsService {
     let store: Conf<Settings>;
     try {
       store = make();
-    } catch {
+    } catch (err) {
+      // No file to blame: the directory itself cannot be written (full disk, permissions).
+      if (!fs.existsSync(file))
+        throw new Error(
+          `cannot create ${file}: ${(err as Error).message}. Free space on that disk or choose another data directory (--data-dir).`,
+        );
       // Never lose the user's file: keep it beside, start from defaults, and report it.
       recoveredFrom = `${file}.unreadable-${Date.now()}`;
       fs.renameSync(file, recoveredFrom);

@@ -1,7 +1,6 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import Database from 'better-sqlite3';
-import type { GpuSample, TelemetryFrame } from '../../../shared/telemetry.js';
+import type Database from 'better-sqlite3';
+import { TelemetryFrame, type GpuSample } from '../../../shared/telemetry.js';
+import { isCorruption, moveAside, openHistoryDb, type HistoryTrouble } from './history-db.js';
 import type { Probe } from '../../../shared/slo.js';
 import { percentile } from '../../../shared/stats.js';
 
@@ -30,6 +29,8 @@ export interface LastKnown {
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
+/** Unwritten rows kept while the disk is full: about 4 minutes of 1,000 nodes × 8 GPUs at 1 Hz. */
+const MAX_PENDING = 2_000_000;
 const RETAIN = { raw: 24 * HOUR, minute: 30 * 24 * HOUR, hour: 365 * 24 * HOUR };
 
 /**
@@ -38,7 +39,6 @@ const RETAIN = { raw: 24 * HOUR, minute: 30 * 24 * HOUR, hour: 365 * 24 * HOUR }
  * Writes are batched into one transaction per flush; a gap in data stays a gap (no interpolation).
  */
 export class HistoryStore {
-  private readonly db: Database.Database;
   private pending: [string, number, number, number | null, number | null, number | null, number | null][] = [];
   private pendingProbes: [string, string, number, number, number | null][] = [];
   private readonly lastAt = new Map<string, number>();
@@ -49,26 +49,16 @@ export class HistoryStore {
   private rolledMinute = 0;
   private rolledHour = 0;
 
-  constructor(file: string) {
-    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-    this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
-    this.db.exec(`
-      CREATE TABLE IF NOT EXISTS gpu_raw (node TEXT NOT NULL, gpu INTEGER NOT NULL, ts INTEGER NOT NULL,
-        util REAL, temp REAL, power REAL, mem REAL);
-      CREATE INDEX IF NOT EXISTS gpu_raw_key ON gpu_raw (node, gpu, ts);
-      CREATE TABLE IF NOT EXISTS gpu_1m (node TEXT NOT NULL, gpu INTEGER NOT NULL, ts INTEGER NOT NULL,
-        util REAL, temp REAL, temp_max REAL, power REAL, mem REAL, n INTEGER, PRIMARY KEY (node, gpu, ts));
-      CREATE TABLE IF NOT EXISTS gpu_1h (node TEXT NOT NULL, gpu INTEGER NOT NULL, ts INTEGER NOT NULL,
-        util REAL, temp REAL, temp_max REAL, power REAL, mem REAL, n INTEGER, PRIMARY KEY (node, gpu, ts));
-      CREATE TABLE IF NOT EXISTS probe_raw (node TEXT NOT NULL, ep TEXT NOT NULL, ts INTEGER NOT NULL, ok INTEGER NOT NULL, ms REAL);
-      CREATE INDEX IF NOT EXISTS probe_raw_key ON probe_raw (node, ep, ts);
-      CREATE TABLE IF NOT EXISTS probe_1m (node TEXT NOT NULL, ep TEXT NOT NULL, ts INTEGER NOT NULL,
-        p50 REAL, p95 REAL, p99 REAL, ok INTEGER, n INTEGER, PRIMARY KEY (node, ep, ts));
-      CREATE TABLE IF NOT EXISTS last_state (node TEXT PRIMARY KEY, at INTEGER NOT NULL, frame TEXT NOT NULL);
-      CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
-    `);
+  /** What went wrong with the database since the last look (drained by the owner, which audits it). */
+  private troubles: HistoryTrouble[] = [];
+  private troubleListener: ((t: HistoryTrouble) => void) | undefined;
+  private lastWriteTrouble: HistoryTrouble['kind'] | undefined;
+  private db: Database.Database;
+
+  constructor(private readonly file: string) {
+    const opened = openHistoryDb(file);
+    this.db = opened.db;
+    if (opened.trouble) this.troubles.push(opened.trouble);
     const meta = (k: string) =>
       (this.db.prepare('SELECT value FROM meta WHERE key = ?').get(k) as { value: number } | undefined)?.value ?? 0;
     for (const k of this.lastKnown()) this.storedGpus.set(k.node, k.frame.gpus.length);
@@ -121,6 +111,58 @@ export class HistoryStore {
     })();
     this.rollup(now);
     return rows.length;
+  }
+
+  /**
+   * flush() as the once-a-second timer calls it: never throws. A full disk or a busy database keeps
+   * the samples for the next try (bounded); a damaged database is moved aside and a new one started.
+   * Each kind of trouble is reported once until writing works again.
+   */
+  flushSafely(now = Date.now()): number {
+    const rows = this.pending;
+    const probes = this.pendingProbes;
+    try {
+      const n = this.flush(now);
+      this.lastWriteTrouble = undefined;
+      return n;
+    } catch (err) {
+      if (isCorruption(err)) {
+        this.db.close();
+        const movedTo = moveAside(this.file);
+        this.db = openHistoryDb(this.file).db;
+        this.report({
+          kind: 'corrupt',
+          movedTo,
+          message: `telemetry history was damaged (${(err as Error).message}); kept as ${movedTo}, a new history was started`,
+        });
+        return 0;
+      }
+      // Keep what did not get written, newest last, at most a few minutes of a large fleet.
+      this.pending = [...rows, ...this.pending].slice(-MAX_PENDING);
+      this.pendingProbes = [...probes, ...this.pendingProbes].slice(-MAX_PENDING);
+      const code = (err as { code?: string }).code ?? '';
+      const kind =
+        code === 'SQLITE_FULL' ? 'full' : code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED') ? 'busy' : 'unwritable';
+      if (this.lastWriteTrouble !== kind) {
+        this.lastWriteTrouble = kind;
+        this.report({
+          kind,
+          message: `telemetry history cannot be written (${(err as Error).message}); samples are kept in memory and written when it works again`,
+        });
+      }
+      return 0;
+    }
+  }
+
+  private report(t: HistoryTrouble): void {
+    if (this.troubleListener) this.troubleListener(t);
+    else this.troubles.push(t);
+  }
+
+  /** Troubles so far, then every new one as it happens. */
+  onTrouble(listener: (t: HistoryTrouble) => void): void {
+    this.troubleListener = listener;
+    for (const t of this.troubles.splice(0)) listener(t);
   }
 
   private rollup(now: number): void {
@@ -278,17 +320,23 @@ export class HistoryStore {
   lastKnown(): LastKnown[] {
     return (
       this.db.prepare('SELECT node, at, frame FROM last_state ORDER BY node').all() as { node: string; at: number; frame: string }[]
-    ).map((r) => ({
-      node: r.node,
-      at: r.at,
-      frame: JSON.parse(r.frame) as TelemetryFrame,
-    }));
+    ).flatMap((r) => {
+      // Read back from disk: checked like any frame, a damaged row is skipped rather than shown.
+      let frame: unknown;
+      try {
+        frame = JSON.parse(r.frame);
+      } catch {
+        return [];
+      }
+      const parsed = TelemetryFrame.safeParse(frame);
+      return parsed.success ? [{ node: r.node, at: r.at, frame: parsed.data }] : [];
+    });
   }
 
   /** Idempotent: shutting down twice (SIGINT then SIGTERM) must not throw. */
   close(): void {
     if (this.closed) return;
-    this.flush();
+    this.flushSafely();
     this.closed = true;
     this.db.close();
   }

@@ -8,6 +8,7 @@ import type {
   TelemetryFrame,
   XidEvent,
 } from '../../../shared/telemetry.js';
+import { NODE_BOUNDS } from '../../../shared/telemetry.js';
 import { summarizeNode } from '../../../shared/fleet-summary.js';
 import { PROFILE_SLOS, type SloSettings } from '../../../shared/slo.js';
 import type { FleetNode } from '../../../shared/fleet.js';
@@ -96,6 +97,8 @@ class Session {
   xidAvailable: boolean | null = null;
   xidMessage: string | undefined;
   xids: XidEvent[] = [];
+  /** Counted, not kept: GPUs beyond the bound, containers beyond it, Xid events pushed out of the window's cap. */
+  readonly dropped = { gpus: 0, containers: 0, xids: 0 };
   decoder: FrameDecoder;
   readonly watchers = new Set<(f: TelemetryFrame) => void>();
   private abort = new AbortController();
@@ -194,6 +197,14 @@ class Session {
           this.decoder.stats.wrongShape++;
           break;
         }
+        if (
+          sample.index < 0 ||
+          sample.index > NODE_BOUNDS.gpuIndexMax ||
+          (!this.gpus.has(sample.index) && this.gpus.size >= NODE_BOUNDS.gpus)
+        ) {
+          this.dropped.gpus++;
+          break;
+        }
         this.gpus.set(sample.index, sample);
         let util = this.sparkUtil.get(sample.index);
         let temp = this.sparkTemp.get(sample.index);
@@ -231,7 +242,11 @@ class Session {
           return null;
         };
         const event = parseXidLine(f.line, now, byBus);
-        if (event) this.xids = [...this.xids.filter((x) => now - x.at < XID_WINDOW_MS), event].slice(-100);
+        if (event) {
+          const kept = [...this.xids.filter((x) => now - x.at < XID_WINDOW_MS), event];
+          this.dropped.xids += Math.max(0, kept.length - NODE_BOUNDS.xids);
+          this.xids = kept.slice(-NODE_BOUNDS.xids);
+        }
         break;
       }
       case 'probe': {
@@ -245,6 +260,11 @@ class Session {
         for (const t of this.endpoints.values()) t.unavailable(f.message);
         break;
       case 'ctr':
+        // A snapshot that never ends (no ctr_end) must not grow without bound.
+        if (this.pendingContainers.length >= NODE_BOUNDS.containers) {
+          this.dropped.containers++;
+          break;
+        }
         this.pendingContainers.push({
           name: f.name,
           state: f.state,
@@ -287,6 +307,7 @@ class Session {
       gpus: this.state === 'live' ? fresh : [],
       ...(this.host && this.state === 'live' ? { host: this.host } : {}),
       rejected: this.decoder.rejected,
+      ...(this.dropped.gpus || this.dropped.containers || this.dropped.xids ? { dropped: { ...this.dropped } } : {}),
       endpoints: [...this.endpoints.values()].map((t) => t.status(now)),
       ...(live && this.containers ? { containers: this.containers } : {}),
       ...(this.xidAvailable !== null || this.xids.length
@@ -352,7 +373,7 @@ export class TelemetryService {
     this.options = { ...DEFAULTS, ...options };
     // Once a second: one history transaction for everything that arrived, and a frame for lost sessions.
     this.flushTimer = setInterval(() => {
-      history?.flush();
+      history?.flushSafely();
       for (const s of this.sessions.values()) s.tick();
     }, 1000);
     this.flushTimer.unref();
@@ -453,6 +474,6 @@ export class TelemetryService {
     for (const s of this.sessions.values()) s.stop();
     this.sessions.clear();
     clearInterval(this.flushTimer);
-    this.history?.flush();
+    this.history?.flushSafely();
   }
 }

@@ -69,6 +69,16 @@ export function NodeSignals({ frame }: { frame: TelemetryFrame | undefined }) {
           </tbody>
         </table>
       ) : null}
+      {frame.dropped || frame.rejected ? (
+        <p className="small" role="status" data-testid="dropped">
+          <StatusBadge kind="warn" label="node output dropped" /> This node sent more than Edgeward keeps for one node
+          {frame.dropped
+            ? `: ${frame.dropped.gpus} GPU sample(s) beyond 16 GPUs, ${frame.dropped.containers} container(s) beyond 256, ${frame.dropped.xids} Xid event(s) beyond 100`
+            : ''}
+          {frame.rejected ? ` · ${frame.rejected} line(s) refused (too long, not JSON or not a known frame)` : ''}. Check the agent and the
+          node&apos;s tools (nvidia-smi, the container runtime).
+        </p>
+      ) : null}
       {frame.containers ? (
         <table className="data-table" data-testid="containers">
           <caption>

@@ -1,0 +1,99 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS gpu_raw (node TEXT NOT NULL, gpu INTEGER NOT NULL, ts INTEGER NOT NULL,
+    util REAL, temp REAL, power REAL, mem REAL);
+  CREATE INDEX IF NOT EXISTS gpu_raw_key ON gpu_raw (node, gpu, ts);
+  CREATE TABLE IF NOT EXISTS gpu_1m (node TEXT NOT NULL, gpu INTEGER NOT NULL, ts INTEGER NOT NULL,
+    util REAL, temp REAL, temp_max REAL, power REAL, mem REAL, n INTEGER, PRIMARY KEY (node, gpu, ts));
+  CREATE TABLE IF NOT EXISTS gpu_1h (node TEXT NOT NULL, gpu INTEGER NOT NULL, ts INTEGER NOT NULL,
+    util REAL, temp REAL, temp_max REAL, power REAL, mem REAL, n INTEGER, PRIMARY KEY (node, gpu, ts));
+  CREATE TABLE IF NOT EXISTS probe_raw (node TEXT NOT NULL, ep TEXT NOT NULL, ts INTEGER NOT NULL, ok INTEGER NOT NULL, ms REAL);
+  CREATE INDEX IF NOT EXISTS probe_raw_key ON probe_raw (node, ep, ts);
+  CREATE TABLE IF NOT EXISTS probe_1m (node TEXT NOT NULL, ep TEXT NOT NULL, ts INTEGER NOT NULL,
+    p50 REAL, p95 REAL, p99 REAL, ok INTEGER, n INTEGER, PRIMARY KEY (node, ep, ts));
+  CREATE TABLE IF NOT EXISTS last_state (node TEXT PRIMARY KEY, at INTEGER NOT NULL, frame TEXT NOT NULL);
+  CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+`;
+
+/** Something that happened to the history database, for the audit log and the operator. */
+export interface HistoryTrouble {
+  kind: 'corrupt' | 'unwritable' | 'full' | 'busy';
+  message: string;
+  /** Where a corrupt database was moved (kept for forensics, never deleted). */
+  movedTo?: string;
+}
+
+/** SQLite's word that the file is damaged (not: busy, full or locked, which pass). */
+export function isCorruption(err: unknown): boolean {
+  const code = (err as { code?: string }).code ?? '';
+  return /^SQLITE_(CORRUPT|NOTADB)/.test(code) || /malformed|not a database/i.test((err as Error).message ?? '');
+}
+
+function openAndCheck(file: string): Database.Database {
+  const db = new Database(file);
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.exec(SCHEMA);
+    // A damaged page may only show when read: a quick check costs milliseconds on a healthy file.
+    const check = db.pragma('quick_check', { simple: true });
+    if (check !== 'ok') throw Object.assign(new Error(`integrity check: ${String(check)}`), { code: 'SQLITE_CORRUPT' });
+    return db;
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}
+
+/** Moves a damaged database (and its WAL and shared-memory files) aside; returns where it went. */
+export function moveAside(file: string): string {
+  const to = `${file}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+  for (const suffix of ['', '-wal', '-shm']) if (fs.existsSync(file + suffix)) fs.renameSync(file + suffix, to + suffix);
+  return to;
+}
+
+/**
+ * Opens the history database. A corrupt one is moved aside and a new one started; one that cannot
+ * be opened at all (permissions, a full disk) is replaced by an in-memory database, so the console
+ * keeps running either way and says what happened.
+ */
+export function openHistoryDb(file: string): { db: Database.Database; trouble?: HistoryTrouble } {
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  try {
+    return { db: openAndCheck(file) };
+  } catch (err) {
+    const reason = (err as Error).message;
+    if (isCorruption(err)) {
+      const movedTo = moveAside(file);
+      try {
+        return {
+          db: openAndCheck(file),
+          trouble: {
+            kind: 'corrupt',
+            movedTo,
+            message: `telemetry history was damaged (${reason}); kept as ${movedTo}, a new history was started`,
+          },
+        };
+      } catch (again) {
+        return {
+          db: openAndCheck(':memory:'),
+          trouble: {
+            kind: 'unwritable',
+            movedTo,
+            message: `telemetry history cannot be created (${(again as Error).message}); history is kept in memory only until restart`,
+          },
+        };
+      }
+    }
+    return {
+      db: openAndCheck(':memory:'),
+      trouble: {
+        kind: 'unwritable',
+        message: `telemetry history cannot be opened (${reason}); history is kept in memory only until restart`,
+      },
+    };
+  }
+}
