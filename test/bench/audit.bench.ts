@@ -85,6 +85,7 @@ export async function benchAudit(): Promise<AuditFigures> {
     }),
   );
   const appendS = (performance.now() - t0) / 1000;
+  await log.close();
   if (!verifyLog(a.dir).intact) throw new Error('bench log broken');
   a.cleanup();
 

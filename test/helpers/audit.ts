@@ -5,8 +5,33 @@ import { listLogFiles } from '../../electron/services/audit/files.js';
 
 export const testActor = () => ({ osUser: 'tester', operator: 'Test Operator' });
 
-export function openLog(dir: string, options: Partial<AuditLogOptions> = {}): Promise<AuditLog> {
-  return AuditLog.open(dir, { actor: testActor, ...options });
+const open = new Set<AuditLog>();
+
+/** Opens a log for a test; every log a test leaves open is closed after it (see closeOpenLogs). */
+export async function openLog(dir: string, options: Partial<AuditLogOptions> = {}): Promise<AuditLog> {
+  const log = await AuditLog.open(dir, { actor: testActor, ...options });
+  open.add(log);
+  return log;
+}
+
+/** Closes every log the tests opened: a file handle left to the garbage collector is a leak (DEP0137). */
+export async function closeOpenLogs(): Promise<void> {
+  for (const log of open) await log.close().catch(() => undefined);
+  open.clear();
+}
+
+/** File descriptors of this process that point into `dir` (Linux /proc). */
+export function openFdsUnder(dir: string): string[] {
+  const out: string[] = [];
+  for (const fd of fs.readdirSync('/proc/self/fd')) {
+    try {
+      const target = fs.readlinkSync(`/proc/self/fd/${fd}`);
+      if (target.startsWith(dir)) out.push(target);
+    } catch {
+      /* closed meanwhile */
+    }
+  }
+  return out;
 }
 
 /** Appends `n` simple records, all at once (exercises group commit). */

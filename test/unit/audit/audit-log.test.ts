@@ -4,7 +4,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { verifyLog } from '../../../electron/services/audit/verify.js';
 import { AppErrorException } from '../../../shared/errors.js';
 import { GENESIS_HASH } from '../../../shared/audit.js';
-import { appendMany, logLines, openLog } from '../../helpers/audit.js';
+import { appendMany, logLines, openFdsUnder, openLog } from '../../helpers/audit.js';
+import { createBackend } from '../../../electron/app/backend.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
 
 describe('audit log', () => {
@@ -106,5 +107,18 @@ describe('audit log', () => {
     });
     expect(reopened.head().seq).toBe(6);
     expect(verifyLog(tmp.dir)).toMatchObject({ intact: true, records: 6 });
+  });
+
+  it('holds no file open after close, across rotations and a backend start and stop', async () => {
+    const log = await openLog(tmp.dir, { maxFileBytes: 2048 });
+    await appendMany(log, 60);
+    expect(openFdsUnder(tmp.dir).length).toBeGreaterThan(0);
+    await log.close();
+    expect(openFdsUnder(tmp.dir)).toEqual([]);
+    const data = path.join(tmp.dir, 'data');
+    const backend = await createBackend({ dataDir: data, transport: 'cli' });
+    await backend.router.invoke('settings.set', { theme: 'dark' }, { transport: 'cli', clientId: 't' });
+    await backend.close();
+    expect(openFdsUnder(data)).toEqual([]);
   });
 });
