@@ -4,9 +4,11 @@
 import { build } from 'esbuild';
 import { cpSync, readFileSync } from 'node:fs';
 
+// EDGEWARD_BUILD_OUT: build somewhere else than dist/ (the desktop-shell test builds into a temp dir).
+const out = process.env.EDGEWARD_BUILD_OUT ?? 'dist';
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 const external = ['electron', 'ssh2', 'cpu-features', 'better-sqlite3'];
-const define = { __EDGEWARD_VERSION__: JSON.stringify(pkg.version) };
+const define = { __EDGEWARD_VERSION__: JSON.stringify(pkg.version), __EDGEWARD_BUNDLED__: 'true' };
 // ESM bundles of CJS dependencies need a require() of their own.
 const banner = {
   js: "import { createRequire as __ewCreateRequire } from 'node:module'; const require = __ewCreateRequire(import.meta.url);",
@@ -18,7 +20,7 @@ await Promise.all([
   build({
     ...common,
     entryPoints: { main: 'electron/main.ts', cli: 'electron/cli/main.ts', serve: 'electron/serve.ts' },
-    outdir: 'dist/electron',
+    outdir: `${out}/electron`,
     format: 'esm',
     outExtension: { '.js': '.mjs' },
     banner,
@@ -26,11 +28,11 @@ await Promise.all([
   build({
     ...common,
     entryPoints: { preload: 'electron/preload.ts' },
-    outdir: 'dist/electron',
+    outdir: `${out}/electron`,
     format: 'cjs',
     outExtension: { '.js': '.cjs' },
   }),
 ]);
 
 // The node-side agents travel with the app (streamed to `sh -s`, never installed on nodes).
-cpSync('agents', 'dist/agents', { recursive: true });
+cpSync('agents', `${out}/agents`, { recursive: true });

@@ -3,15 +3,25 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 /**
- * The node-side scripts live in agents/ (source tree) or dist/agents/ (built app). They are read
+ * The node-side scripts live in agents/ (source tree) or dist/agents/ (the bundle). They are read
  * once, streamed to `sh -s` on the node behind the shared prelude (agents/lib/*.sh, helpers every
  * agent uses), and the SHA-256 of exactly what is streamed goes into the audit log.
  */
+declare const __EDGEWARD_BUNDLED__: boolean | undefined;
+
+/**
+ * Where the agents are: beside the bundle (dist/agents, inside app.asar when packaged, where asar
+ * integrity covers them), or the source tree under tsx and the tests. Exactly one place each way:
+ * a folder outside the archive (resources/agents) must never be able to replace what runs as root
+ * on every node.
+ */
+export function agentsDir(here = import.meta.dirname, bundled = typeof __EDGEWARD_BUNDLED__ === 'boolean' && __EDGEWARD_BUNDLED__): string {
+  return bundled ? path.resolve(here, '..', 'agents') : path.resolve(here, '..', '..', '..', 'agents');
+}
+
 export function loadAgent(name: string): { text: string; sha256: string } {
-  const here = import.meta.dirname;
-  const candidates = [path.resolve(here, '..', '..', '..', 'agents'), path.resolve(here, '..', 'agents')];
-  const dir = candidates.find((d) => fs.existsSync(path.join(d, name)));
-  if (!dir) throw new Error(`agent script ${name} not found (looked in ${candidates.join(', ')})`);
+  const dir = agentsDir();
+  if (!fs.existsSync(path.join(dir, name))) throw new Error(`agent script ${name} not found in ${dir}; reinstall Edgeward`);
   const lib = path.join(dir, 'lib');
   const prelude = fs.existsSync(lib)
     ? fs
