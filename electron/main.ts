@@ -25,6 +25,8 @@ void app.whenReady().then(async () => {
     secrets: new SafeStorageSecretStore(dataDir),
     notify: notifyAlert,
     watchFleet: true,
+    // `npm start` builds better-sqlite3 for Electron beside Node's; a packaged app has only Electron's.
+    ...(process.env.EDGEWARD_SQLITE_BINDING ? { sqliteBinding: process.env.EDGEWARD_SQLITE_BINDING } : {}),
   });
   serveRenderer(path.join(here, '..', 'renderer'));
   const trusted = new Set<number>();

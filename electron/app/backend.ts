@@ -46,6 +46,8 @@ export interface BackendOptions {
   /** Keep every enabled node's agent session running, so alerts fire with no window open (the app does). */
   watchFleet?: boolean;
   prompt?: KeyboardInteractivePrompt;
+  /** The better-sqlite3 addon built for this runtime (the desktop app under `npm start` passes Electron's). */
+  sqliteBinding?: string;
 }
 
 export interface Backend {
@@ -101,7 +103,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     ...(options.ssh ? { options: options.ssh } : {}),
   });
   const runner = new FleetRunner(pool, inventory, audit.log);
-  const history = new HistoryStore(path.join(options.dataDir, 'telemetry.db'));
+  const history = new HistoryStore(path.join(options.dataDir, 'telemetry.db'), options.sqliteBinding);
   // A damaged or unwritable history never stops the console: it says so, in the audit log too.
   const historyTroubles: Promise<unknown>[] = [];
   history.onTrouble((t) => {

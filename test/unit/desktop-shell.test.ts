@@ -29,6 +29,7 @@ interface Recorded {
   };
 }
 let rec: Recorded;
+const desktopAddon = path.join(tmp.dir, 'addon', 'better_sqlite3.node');
 
 beforeAll(() => {
   execFileSync('node', ['scripts/build-main.mjs'], { cwd: root, env: { ...process.env, EDGEWARD_BUILD_OUT: out }, stdio: 'inherit' });
@@ -37,6 +38,9 @@ beforeAll(() => {
   fs.writeFileSync(path.join(out, 'renderer', 'index.html'), '<!doctype html><title>Edgeward shell test</title>');
   fs.symlinkSync(path.join(root, 'node_modules'), path.join(resources, 'app', 'node_modules'));
   const recordFile = path.join(tmp.dir, 'record.json');
+  // What `npm start` hands the desktop app: an addon of its own (here Node's, copied: Node runs this).
+  fs.mkdirSync(path.join(tmp.dir, 'addon'));
+  fs.copyFileSync(path.join(root, 'node_modules/better-sqlite3/build/Release/better_sqlite3.node'), desktopAddon);
   const userData = path.join(tmp.dir, 'userData');
   const r = spawnSync(
     process.execPath,
@@ -49,6 +53,7 @@ beforeAll(() => {
         EDGEWARD_STANDIN_CHANNELS: JSON.stringify(Object.keys(channels)),
         EDGEWARD_STANDIN_TOPICS: JSON.stringify(Object.keys(topics)),
         EDGEWARD_WATCH_FLEET: '0',
+        EDGEWARD_SQLITE_BINDING: desktopAddon,
       },
       encoding: 'utf8',
       timeout: 60_000,
@@ -110,6 +115,10 @@ describe('the built desktop main process', () => {
     }
     expect(Object.keys(rec.scenario.topics)).toHaveLength(Object.keys(topics).length);
     expect(Object.keys(rec.scenario.channels)).toHaveLength(Object.keys(channels).length);
+  });
+
+  it('loads the SQLite addon the desktop start hands it, not the one npm built for Node', () => {
+    expect(rec.scenario.loadedAddons).toEqual([desktopAddon]);
   });
 
   it('does not persist a secret when safeStorage only has the basic_text fallback', () => {

@@ -32,8 +32,8 @@ export function isCorruption(err: unknown): boolean {
   return /^SQLITE_(CORRUPT|NOTADB)/.test(code) || /malformed|not a database/i.test((err as Error).message ?? '');
 }
 
-function openAndCheck(file: string): Database.Database {
-  const db = new Database(file);
+function openAndCheck(file: string, nativeBinding?: string): Database.Database {
+  const db = new Database(file, nativeBinding ? { nativeBinding } : {});
   try {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
@@ -60,17 +60,17 @@ export function moveAside(file: string): string {
  * be opened at all (permissions, a full disk) is replaced by an in-memory database, so the console
  * keeps running either way and says what happened.
  */
-export function openHistoryDb(file: string): { db: Database.Database; trouble?: HistoryTrouble } {
+export function openHistoryDb(file: string, nativeBinding?: string): { db: Database.Database; trouble?: HistoryTrouble } {
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   try {
-    return { db: openAndCheck(file) };
+    return { db: openAndCheck(file, nativeBinding) };
   } catch (err) {
     const reason = (err as Error).message;
     if (isCorruption(err)) {
       const movedTo = moveAside(file);
       try {
         return {
-          db: openAndCheck(file),
+          db: openAndCheck(file, nativeBinding),
           trouble: {
             kind: 'corrupt',
             movedTo,
@@ -79,7 +79,7 @@ export function openHistoryDb(file: string): { db: Database.Database; trouble?: 
         };
       } catch (again) {
         return {
-          db: openAndCheck(':memory:'),
+          db: openAndCheck(':memory:', nativeBinding),
           trouble: {
             kind: 'unwritable',
             movedTo,
@@ -89,7 +89,7 @@ export function openHistoryDb(file: string): { db: Database.Database; trouble?: 
       }
     }
     return {
-      db: openAndCheck(':memory:'),
+      db: openAndCheck(':memory:', nativeBinding),
       trouble: {
         kind: 'unwritable',
         message: `telemetry history cannot be opened (${reason}); history is kept in memory only until restart`,

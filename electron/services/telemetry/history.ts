@@ -55,8 +55,12 @@ export class HistoryStore {
   private lastWriteTrouble: HistoryTrouble['kind'] | undefined;
   private db: Database.Database;
 
-  constructor(private readonly file: string) {
-    const opened = openHistoryDb(file);
+  /** `nativeBinding`: the better-sqlite3 addon to load (the desktop app's Electron build); Node's by default. */
+  constructor(
+    private readonly file: string,
+    private readonly nativeBinding?: string,
+  ) {
+    const opened = openHistoryDb(file, nativeBinding);
     this.db = opened.db;
     if (opened.trouble) this.troubles.push(opened.trouble);
     const meta = (k: string) =>
@@ -129,7 +133,7 @@ export class HistoryStore {
       if (isCorruption(err)) {
         this.db.close();
         const movedTo = moveAside(this.file);
-        this.db = openHistoryDb(this.file).db;
+        this.db = openHistoryDb(this.file, this.nativeBinding).db;
         this.report({
           kind: 'corrupt',
           movedTo,

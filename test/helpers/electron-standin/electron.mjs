@@ -213,6 +213,15 @@ async function scenario() {
   });
   s.secretPersisted = secret.ok ? secret.value.persisted : secret.error.code;
   s.preloadPath = win.options.webPreferences.preload;
+  s.loadedAddons = [
+    ...new Set(
+      fs
+        .readFileSync('/proc/self/maps', 'utf8')
+        .split('\n')
+        .filter((l) => l.includes('better_sqlite3'))
+        .map((l) => l.split(/\s+/).pop()),
+    ),
+  ];
   appEvents.emit('will-quit', { preventDefault: () => note('will-quit prevented until the backend closed') });
 }
 
