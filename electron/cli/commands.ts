@@ -5,6 +5,7 @@ import { parseAnchor } from '../services/audit/verify.js';
 import { formatTable } from './table.js';
 import { reportError, type CliOutput } from './output.js';
 import { printStatus, watchTelemetry } from './telemetry-commands.js';
+import { printNodeStatus } from './node-status.js';
 import { runDeployCommand, type DeployCliOptions } from './deploy-commands.js';
 import { runCommission } from './commission-commands.js';
 
@@ -41,6 +42,7 @@ Commands:
   exec (--all | --site S | --tag T | NODE...) [--concurrency N] [--timeout S] [--passphrase-stdin] -- COMMAND...
   telemetry watch NODE [--count N]            live GPU and host frames as they arrive (Ctrl+C stops)
   status                                      last known state of every node with its age (works offline)
+  status NODE                                 one node in full: GPUs, host, containers, endpoints and SLO, open alerts
   deploy validate SPEC                        check a deployment spec; problems with line and field (exit 2)
   deploy apply SPEC [--yes]                   placement per node, then canary, waves, health gates (exit 1 unless it succeeded)
   deploy status NAME                          revisions and the current or last rollout
@@ -162,6 +164,7 @@ export async function runCommand(
   }
   if (command === 'telemetry' && sub === 'watch' && rest.length === 1) return watchTelemetry(backend, rest[0]!, out, opts);
   if (command === 'status' && sub === undefined) return printStatus(backend, out);
+  if (command === 'status' && sub !== undefined && rest.length === 0) return printNodeStatus(backend, sub, out);
   if (command === 'commission')
     return runCommission(backend, sub, rest, out, opts as { profile?: string; report?: string }, (m) => usageError(m, out));
   const deploy = await runDeployCommand(backend, args, out, opts as DeployCliOptions, io, (m) => usageError(m, out));
