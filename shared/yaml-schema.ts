@@ -31,7 +31,26 @@ export function parseYamlWith<S extends z.ZodType>(
   if (doc.errors.length) {
     return { problems: doc.errors.map((e) => ({ path: '', ...at(e.pos[0]), message: e.message.split('\n')[0]! })) };
   }
-  const result = schema.safeParse(doc.toJS({ maxAliasCount: 50 }));
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: 50 });
+  } catch (err) {
+    // yaml throws rather than expanding an alias bomb (or resolving an undefined alias): a problem, not a crash.
+    const message = (err as Error).message;
+    return {
+      problems: [
+        {
+          path: '',
+          line: 1,
+          column: 1,
+          message: /alias count/i.test(message)
+            ? `${what} uses too many aliases (more than 50 expansions); write the values out`
+            : message.slice(0, 300),
+        },
+      ],
+    };
+  }
+  const result = schema.safeParse(value);
   if (result.success) return { value: result.data, problems: [] };
   return {
     problems: result.error.issues.map((issue) => {

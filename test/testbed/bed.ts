@@ -12,6 +12,7 @@ import {
   SITE_BRIDGE_PREFIX,
   SUBNET_PREFIX,
   SUDOERS_FILE,
+  REGISTRY_ADDRESS,
   TEST_IMAGE,
   TEST_PASSWORD,
   TEST_USER,
@@ -298,6 +299,15 @@ export async function down(dir = BED_DIR): Promise<DownReport> {
   for (const link of links) if (link.startsWith(VETH_PREFIX)) tryRun('ip', ['link', 'del', link]);
   for (const link of links) if (link.startsWith(SITE_BRIDGE_PREFIX) || link === BRIDGE) tryRun('ip', ['link', 'del', link]);
 
+  // Host-side helpers of the bed (its registry): everything whose command line names the bed's folder.
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      if (fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(`${dir}/`)) process.kill(Number(entry), 'SIGKILL');
+    } catch {
+      /* exited meanwhile */
+    }
+  }
   removeContainerCgroups(dir);
   for (const line of fs.readFileSync('/proc/mounts', 'utf8').split('\n')) {
     const target = line.split(' ')[1];
@@ -534,4 +544,40 @@ exec /bin/date -d "@$(( $(/bin/date +%s) + ${Math.round(ms / 1000)} ))" "$@"
 `,
     { mode: 0o755 },
   );
+}
+
+/**
+ * The bed's registry: Debian's docker-registry on the host's bed address (plain HTTP; nodes have it
+ * as an insecure registry), with the test image pushed to it. Started on first use, then reused.
+ */
+export async function startRegistry(state: BedState): Promise<{ address: string; image: string }> {
+  const dir = path.join(state.dir, 'registry');
+  const image = `${REGISTRY_ADDRESS}/edgeward/oip-test:1`;
+  const up = async () => (await fetch(`http://${REGISTRY_ADDRESS}/v2/`).catch(() => undefined))?.status === 200;
+  if (await up()) return { address: REGISTRY_ADDRESS, image };
+  fs.mkdirSync(path.join(dir, 'data'), { recursive: true });
+  const config = path.join(dir, 'config.yml');
+  fs.writeFileSync(
+    config,
+    `version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: ${path.join(dir, 'data')}\nhttp:\n  addr: ${REGISTRY_ADDRESS}\n`,
+  );
+  const child = spawn('docker-registry', ['serve', config], {
+    detached: true,
+    stdio: ['ignore', 'ignore', fs.openSync(path.join(dir, 'log'), 'a')],
+  });
+  child.unref();
+  for (let i = 0; i < 100 && !(await up()); i++) await new Promise((r) => setTimeout(r, 100));
+  if (!(await up())) throw new Error(`the bed registry did not start (see ${path.join(dir, 'log')})`);
+  run('podman', [
+    '--root',
+    path.join(state.dir, 'image-store'),
+    '--runroot',
+    path.join(state.dir, 'image-run'),
+    'push',
+    '--tls-verify=false',
+    '--quiet',
+    TEST_IMAGE,
+    image,
+  ]);
+  return { address: REGISTRY_ADDRESS, image };
 }

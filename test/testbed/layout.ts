@@ -24,6 +24,8 @@ export const SUDOERS_FILE = '/etc/sudoers.d/edgeward-bed';
  * two sites reuse one private range).
  */
 export const ALT_SSH_PORT = 2222;
+/** The bed's registry (Debian's docker-registry, the CNCF distribution server), on the host side of the bridge. */
+export const REGISTRY_ADDRESS = `${HOST_ADDRESS}:5000`;
 export const TEST_IMAGE = 'localhost/edgeward/oip-test:1';
 
 export interface BedNode {

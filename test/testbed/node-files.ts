@@ -3,7 +3,7 @@ import path from 'node:path';
 import { run } from './sh.js';
 import { cdiSpec, writeDockerShim } from './artifacts.js';
 import { Scenario, type ScenarioInput } from './scenario.js';
-import { ALT_SSH_PORT, TEST_USER, type BedNode } from './layout.js';
+import { ALT_SSH_PORT, REGISTRY_ADDRESS, TEST_USER, type BedNode } from './layout.js';
 
 /** Writes everything one node needs to boot: host key, sshd config, container config, init script. */
 export function writeNodeFiles(bedDir: string, node: BedNode, scenario: ScenarioInput): void {
@@ -51,6 +51,12 @@ export function writeNodeFiles(bedDir: string, node: BedNode, scenario: Scenario
   fs.writeFileSync(
     path.join(node.dir, 'etc-containers', 'storage.conf'),
     `[storage]\ndriver = "overlay"\nrunroot = "/run/containers/storage"\ngraphroot = "/var/lib/containers/storage"\n\n[storage.options]\nadditionalimagestores = ["${path.join(bedDir, 'image-store')}"]\n`,
+  );
+  // The bed's registry (startRegistry) speaks plain HTTP on the host's bed address.
+  fs.mkdirSync(path.join(node.dir, 'etc-containers', 'registries.conf.d'), { recursive: true });
+  fs.writeFileSync(
+    path.join(node.dir, 'etc-containers', 'registries.conf.d', '90-edgeward-bed.conf'),
+    `[[registry]]\nlocation = "${REGISTRY_ADDRESS}"\ninsecure = true\n`,
   );
   fs.writeFileSync(path.join(node.dir, 'hosts'), `127.0.0.1\tlocalhost\n127.0.1.1\t${node.name}\n${node.address}\t${node.name}\n`);
   writeScenario(node, scenario);

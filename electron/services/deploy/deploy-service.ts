@@ -12,6 +12,7 @@ import type { SshPool } from '../ssh/pool.js';
 import type { SecretStore } from '../ssh/secrets.js';
 import { shellQuote } from '../ssh/shell-quote.js';
 import { loadAgent } from '../telemetry/agent-script.js';
+import { checkNodeDigest, pinImage, repoDigestsCommand } from './image-pin.js';
 import { DeployStore, type Revision } from './deploy-store.js';
 import {
   containerName,
@@ -205,6 +206,16 @@ export class DeployService {
     return () => set.delete(listener);
   }
 
+  /** Registries reached over plain HTTP (`EDGEWARD_INSECURE_REGISTRIES=host:port,…`): test and lab registries. */
+  private registryOptions(): { insecure: string[] } {
+    return {
+      insecure: (this.env.EDGEWARD_INSECURE_REGISTRIES ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    };
+  }
+
   /** Starts a rollout of the spec; returns at once with its initial state (follow it with watch). */
   async apply(text: string): Promise<{ rollout: Rollout; done: Promise<Rollout> }> {
     const plan = await this.plan(text);
@@ -214,6 +225,10 @@ export class DeployService {
         appError('CONFLICT', `A rollout of ${spec.name} is already running`, 'Pause, abort or wait for it first.'),
       );
     }
+    // Pin the image before any node acts: the registry's digest, never one node's report.
+    const pin = await pinImage(spec.image, plan.accepted, this.registryOptions());
+    plan.accepted = plan.accepted.filter((a) => !pin.refused.some((r) => r.node === a.node));
+    plan.refused.push(...pin.refused);
     if (plan.accepted.length === 0) {
       throw new AppErrorException(
         appError(
@@ -226,8 +241,7 @@ export class DeployService {
     const revisions = this.store.revisions(spec.name);
     const last = revisions.at(-1);
     const revision = last && last.specHash === specHash ? last.revision : (last?.revision ?? 0) + 1;
-    // Pin the image: what the first node resolves it to (a registry digest, or the local image id).
-    const pinnedImage = plan.accepted.find((a) => a.facts.image)?.facts.image?.id ?? spec.image;
+    const pinnedImage = pin.pinnedImage;
     if (!last || last.specHash !== specHash) {
       this.store.saveRevision(spec.name, { revision, spec, specHash, pinnedImage, createdAt: Date.now() });
     }
@@ -695,6 +709,10 @@ export class DeployService {
           },
         });
         if (pulled.exitCode !== 0) throw new Error(`pull failed: ${lastLine(pulled)}`);
+      }
+      if (r.pinnedImage.includes('@')) {
+        const held = await this.exec(node, repoDigestsCommand(rt, r.pinnedImage), { signal, timeoutMs: 30_000 });
+        checkNodeDigest(node, r.pinnedImage, held.stdout.toString('utf8'));
       }
       await stepAudit('pull', 'ok');
       if (!started) {
