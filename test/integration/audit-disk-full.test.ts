@@ -6,27 +6,7 @@ import { verifyLog } from '../../electron/services/audit/verify.js';
 import { run } from '../testbed/sh.js';
 import { openLog } from '../helpers/audit.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
-
-/** Fills the filesystem until it refuses another byte. */
-function fill(dir: string): string {
-  const filler = path.join(dir, 'filler');
-  const fd = fs.openSync(filler, 'w');
-  const block = Buffer.alloc(4096, 1);
-  try {
-    for (;;) fs.writeSync(fd, block);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOSPC') throw err;
-  } finally {
-    fs.closeSync(fd);
-  }
-  // Byte-sized leftovers too.
-  try {
-    for (;;) fs.appendFileSync(filler, 'x');
-  } catch {
-    /* full */
-  }
-  return filler;
-}
+import { fillDisk } from '../helpers/disk.js';
 
 describe('audit log on a full disk (a tiny tmpfs)', () => {
   let tmp: ReturnType<typeof makeTempDir>;
@@ -43,7 +23,7 @@ describe('audit log on a full disk (a tiny tmpfs)', () => {
     const backend = await createBackend({ dataDir: tmp.dir, transport: 'cli' });
     const ctx = { transport: 'cli' as const, clientId: 't' };
     expect((await backend.router.invoke('settings.set', { theme: 'dark' }, ctx)).ok).toBe(true);
-    const filler = fill(tmp.dir);
+    const filler = fillDisk(tmp.dir);
 
     const refused = await backend.router.invoke('settings.set', { theme: 'light' }, ctx);
     expect(refused.ok).toBe(false);
@@ -64,7 +44,7 @@ describe('audit log on a full disk (a tiny tmpfs)', () => {
   it('rejects a record the disk cannot take and leaves no partial line behind', async () => {
     const log = await openLog(path.join(tmp.dir, 'audit'), { minFreeBytes: 0 });
     await log.append({ action: 'settings.update', params: { theme: 'dark' }, outcome: 'ok', durationMs: 1 });
-    fill(tmp.dir);
+    fillDisk(tmp.dir);
     // Larger than a page, so the slack at the end of the log's last page cannot take it.
     const big = {
       notes: 'n'.repeat(1900),

@@ -9,21 +9,7 @@ import type { TelemetryFrame } from '../../shared/telemetry.js';
 import { run } from '../testbed/sh.js';
 import { gpuSample } from '../helpers/gpu-sample.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
-
-/** Fills a filesystem until it refuses another byte; returns the filler so a test can free the space. */
-function fill(dir: string): string {
-  const filler = path.join(dir, 'filler');
-  const fd = fs.openSync(filler, 'w');
-  const block = Buffer.alloc(4096, 1);
-  try {
-    for (;;) fs.writeSync(fd, block);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOSPC') throw err;
-  } finally {
-    fs.closeSync(fd);
-  }
-  return filler;
-}
+import { fillDisk } from '../helpers/disk.js';
 
 const frame = (node: string, at: number): TelemetryFrame => ({
   node,
@@ -61,7 +47,7 @@ describe('data on a full or damaged disk', () => {
     const t0 = Date.now() - 60_000;
     store.record(frame('n1', t0));
     store.flushSafely(t0);
-    const filler = fill(tmp.dir);
+    const filler = fillDisk(tmp.dir);
     for (let i = 1; i <= 200; i++) {
       store.record(frame('n1', t0 + i * 100));
       expect(() => store.flushSafely(t0 + i * 100)).not.toThrow();

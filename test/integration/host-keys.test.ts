@@ -13,6 +13,18 @@ import { addTrusted, fleetBackend, hostFingerprint, nodeInput, type FleetHarness
 
 const ctx = { transport: 'loopback' as const, clientId: 'test' };
 
+/** The OpenSSH client with strict host key checking against one known_hosts file: the oracle. */
+function openssh(knownHosts: string, key: string, address: string, extra: string[] = []) {
+  return spawnSync(
+    'ssh',
+    [
+      ...['-F', 'none', '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=yes', '-o', `UserKnownHostsFile=${knownHosts}`],
+      ...['-o', 'GlobalKnownHostsFile=/dev/null', ...extra, '-i', key, '-p', String(ALT_SSH_PORT), `root@${address}`, 'true'],
+    ],
+    { encoding: 'utf8', timeout: 20_000 },
+  );
+}
+
 describe('host keys on other ports and behind gateways, decided as OpenSSH decides them', () => {
   let bed: BedState;
   let h: FleetHarness;
@@ -36,30 +48,7 @@ describe('host keys on other ports and behind gateways, decided as OpenSSH decid
     expect(await testNode(h.backend.pool, 'alt-port')).toMatchObject({ ok: true, status: 'connected' });
     expect((await execOnNode(h.backend.pool, 'alt-port', 'echo $NODE_NAME')).stdout.toString().trim()).toBe(node.name);
     const pins = path.join(h.dataDir, 'known_hosts');
-    const r = spawnSync(
-      'ssh',
-      [
-        '-F',
-        'none',
-        '-o',
-        'BatchMode=yes',
-        '-o',
-        'StrictHostKeyChecking=yes',
-        '-o',
-        `UserKnownHostsFile=${pins}`,
-        '-o',
-        'GlobalKnownHostsFile=/dev/null',
-        '-o',
-        'HostKeyAlias=alt-port',
-        '-i',
-        bed.privateKey,
-        '-p',
-        String(ALT_SSH_PORT),
-        `root@${node.address}`,
-        'true',
-      ],
-      { encoding: 'utf8', timeout: 20_000 },
-    );
+    const r = openssh(pins, bed.privateKey, node.address, ['-o', 'HostKeyAlias=alt-port']);
     expect(r.status, r.stderr).toBe(0);
   });
 
@@ -105,28 +94,7 @@ describe('host keys on other ports and behind gateways, decided as OpenSSH decid
     let i = 0;
     for (const [label, text] of Object.entries(variants)) {
       fs.writeFileSync(userKnownHosts, `${text}\n`);
-      const r = spawnSync(
-        'ssh',
-        [
-          '-F',
-          'none',
-          '-o',
-          'BatchMode=yes',
-          '-o',
-          'StrictHostKeyChecking=yes',
-          '-o',
-          `UserKnownHostsFile=${userKnownHosts}`,
-          '-o',
-          'GlobalKnownHostsFile=/dev/null',
-          '-i',
-          bed.privateKey,
-          '-p',
-          String(ALT_SSH_PORT),
-          `root@${node.address}`,
-          'true',
-        ],
-        { encoding: 'utf8', timeout: 20_000 },
-      );
+      const r = openssh(userKnownHosts, bed.privateKey, node.address);
       const nodeName = `kh-${i++}`;
       await h.backend.inventory.add(nodeInput(bed, node, { name: nodeName, port: ALT_SSH_PORT }));
       const test = await testNode(h.backend.pool, nodeName);

@@ -19,6 +19,16 @@ const spec = DeploymentSpec.parse({
   targets: { nodes: ['n1'] },
 });
 
+const planFor = (runtime: 'docker' | 'podman') => ({
+  runtime,
+  spec,
+  revision: 1,
+  specHash: '',
+  image: 'localhost/x:1',
+  gpuIndices: [],
+  secrets: { PACS_PASSWORD: SECRET },
+});
+
 /**
  * The step's shell runs for real (sh, as on a node) with a `docker` on PATH that records its env
  * file and then hangs, like a runtime stuck on a slow disk. The step is then ended the three ways a
@@ -36,15 +46,7 @@ async function runAndEnd(how: 'SIGKILL' | 'SIGHUP' | 'SIGTERM'): Promise<{ seen:
     `#!/bin/sh\nwhile [ $# -gt 0 ]; do if [ "$1" = --env-file ]; then cat "$2" > ${seenFile}; fi; shift; done\nexec sleep 30\n`,
     { mode: 0o755 },
   );
-  const cmd = runCommand({
-    runtime: 'docker',
-    spec,
-    revision: 1,
-    specHash: '',
-    image: 'localhost/x:1',
-    gpuIndices: [],
-    secrets: { PACS_PASSWORD: SECRET },
-  });
+  const cmd = runCommand(planFor('docker'));
   const child = spawn('sh', ['-c', cmd.command], {
     detached: true,
     env: { PATH: `${bin}:/usr/bin:/bin`, TMPDIR: scratch, HOME: dir },
@@ -77,15 +79,7 @@ describe('secret env values on the node', () => {
     });
   }
   it('never appear on the command line', () => {
-    const cmd = runCommand({
-      runtime: 'podman',
-      spec,
-      revision: 1,
-      specHash: '',
-      image: 'localhost/x:1',
-      gpuIndices: [],
-      secrets: { PACS_PASSWORD: SECRET },
-    });
+    const cmd = runCommand(planFor('podman'));
     expect(cmd.command).not.toContain(SECRET);
     expect(cmd.stdin).toBe(`PACS_PASSWORD=${SECRET}\n`);
   });

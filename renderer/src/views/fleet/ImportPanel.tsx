@@ -13,6 +13,20 @@ interface Problem {
   message: string;
 }
 
+/** One line per problem with the line it is on; errors block the import, skipped hosts do not. */
+function ProblemLines({ problems, kind, role, label }: { problems: Problem[]; kind: 'error' | 'warn'; role?: 'alert'; label?: string }) {
+  if (problems.length === 0) return null;
+  return (
+    <ul className="errors" role={role} aria-label={label}>
+      {problems.map((e, i) => (
+        <li key={i}>
+          <StatusBadge kind={kind} label={`line ${e.line}`} /> {e.message}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
 export function ImportPanel({ onDone }: { onDone: () => void }) {
   const [format, setFormat] = useState<'ssh-config' | 'csv'>('ssh-config');
   const [text, setText] = useState('');
@@ -75,24 +89,8 @@ export function ImportPanel({ onDone }: { onDone: () => void }) {
           <h2>
             {preview.nodes.length} node(s) to import{preview.errors.length ? `, ${preview.errors.length} problem(s)` : ''}
           </h2>
-          {preview.errors.length ? (
-            <ul className="errors" role="alert">
-              {preview.errors.map((e, i) => (
-                <li key={i}>
-                  <StatusBadge kind="error" label={`line ${e.line}`} /> {e.message}
-                </li>
-              ))}
-            </ul>
-          ) : null}
-          {preview.skipped?.length ? (
-            <ul className="errors" aria-label="Not imported">
-              {preview.skipped.map((e, i) => (
-                <li key={i}>
-                  <StatusBadge kind="warn" label={`line ${e.line}`} /> {e.message}
-                </li>
-              ))}
-            </ul>
-          ) : null}
+          <ProblemLines problems={preview.errors} kind="error" role="alert" />
+          <ProblemLines problems={preview.skipped ?? []} kind="warn" label="Not imported" />
           <table className="data-table">
             <thead>
               <tr>
