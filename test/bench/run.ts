@@ -10,6 +10,7 @@ import { benchDeploy } from './deploy.bench.js';
 import { benchCommission } from './commission.bench.js';
 import { benchTelemetryMemory } from './telemetry-memory.bench.js';
 import { benchAgentCpu, benchTelemetryLive } from './telemetry-live.bench.js';
+import { benchSshConfigImport } from './import.bench.js';
 
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
@@ -36,6 +37,12 @@ for (const f of audit.filters) {
     `  view filter on ${fmt(audit.filterRecords)}: ${f.name.padEnd(17)} p50 ${fmt(f.p50Ms, 1)} ms, p95 ${fmt(f.p95Ms, 1)} ms   (${fmt(f.hits)} hits)`,
   );
 }
+
+console.log('\nssh_config import (Host blocks, wildcard defaults, a Match), median of 5:');
+for (const r of await benchSshConfigImport())
+  console.log(
+    `  ${fmt(r.hosts).padStart(5)} hosts                        ${fmt(r.medianMs, 1)} ms   (was 10 s for 1,000 and 35 s for 2,000: quadratic)`,
+  );
 
 const ingest = benchTelemetryIngest();
 console.log('\nTelemetry ingest (decoder → rows → live window → SQLite history), 500 nodes × 8 GPUs:');
