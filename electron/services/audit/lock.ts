@@ -17,7 +17,11 @@ const TICKET = '.lock-wait.';
 export class DirLock {
   private readonly dir: string;
   private readonly lockFile: string;
-  constructor(dir: string) {
+  constructor(
+    dir: string,
+    /** What the lock guards, for the message when it cannot be had. */
+    private readonly what = 'audit log',
+  ) {
     this.dir = dir;
     this.lockFile = path.join(dir, '.lock');
   }
@@ -39,7 +43,7 @@ export class DirLock {
             continue;
           }
         }
-        if (Date.now() > deadline) throw new Error(`audit log is locked by another Edgeward process (${this.lockFile})`);
+        if (Date.now() > deadline) throw new Error(`${this.what} is locked by another Edgeward process (${this.lockFile})`);
         await new Promise((r) => setTimeout(r, wait));
         wait = Math.min(wait * 2, 10);
       }

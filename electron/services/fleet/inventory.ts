@@ -6,6 +6,7 @@ import { AppErrorException, appError } from '../../../shared/errors.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { zodDetails } from '../../ipc/router.js';
 import { writeAtomic } from '../common/write-atomic.js';
+import { DirLock } from '../audit/lock.js';
 
 const InventoryFile = z.strictObject({ version: z.literal(1), nodes: z.array(FleetNode) });
 
@@ -32,11 +33,36 @@ export class Inventory {
   /** mtime and size of the file as last read or written, to notice edits by another process (the CLI). */
   private seen = '';
 
+  private readonly lock: DirLock;
+
   constructor(
     private readonly file: string,
     private readonly audit: AuditLog,
   ) {
+    const lockDir = path.join(path.dirname(file), 'locks', 'inventory');
+    fs.mkdirSync(lockDir, { recursive: true, mode: 0o700 });
+    this.lock = new DirLock(lockDir, 'the inventory');
     this.load();
+  }
+
+  /**
+   * Every change is a read-modify-write of the whole file, and the app and CLIs change it at the
+   * same time: under a lock shared by processes, on what is on disk now, so no one's write is lost.
+   */
+  private async locked<T>(change: () => Promise<T>): Promise<T> {
+    try {
+      await this.lock.acquire(15_000);
+    } catch (err) {
+      throw new AppErrorException(
+        appError('UNAVAILABLE', (err as Error).message, 'Wait for the other Edgeward process to finish, then try again.'),
+      );
+    }
+    try {
+      this.load(true);
+      return await change();
+    } finally {
+      await this.lock.release();
+    }
   }
 
   private stamp(): string {
@@ -48,9 +74,10 @@ export class Inventory {
     }
   }
 
-  private load(): void {
+  /** Reads the file when it changed since; `force` reads it whatever the stamp says (under the lock). */
+  private load(force = false): void {
     const stamp = this.stamp();
-    if (stamp === this.seen) return;
+    if (stamp === this.seen && !force) return;
     const nodes = new Map<string, FleetNode>();
     if (stamp) {
       const parsed = InventoryFile.safeParse(JSON.parse(fs.readFileSync(this.file, 'utf8')));
@@ -107,99 +134,111 @@ export class Inventory {
   }
 
   async add(input: FleetNodeInput): Promise<FleetNode> {
-    const parsed = FleetNode.safeParse(input);
-    if (!parsed.success) throw invalid('node', parsed.error);
-    const node = parsed.data;
-    if (this.nodes.has(node.name))
-      throw new AppErrorException(
-        appError('CONFLICT', `A node named ${node.name} already exists`, 'Choose another name, or edit the existing node.'),
-      );
-    this.checkGateways(node);
-    return this.audit.perform({ action: 'node.add', target: { site: node.site, node: node.name }, params: { ...node } }, () => {
-      this.nodes.set(node.name, node);
-      this.save();
-      return node;
+    return this.locked(async () => {
+      const parsed = FleetNode.safeParse(input);
+      if (!parsed.success) throw invalid('node', parsed.error);
+      const node = parsed.data;
+      if (this.nodes.has(node.name))
+        throw new AppErrorException(
+          appError('CONFLICT', `A node named ${node.name} already exists`, 'Choose another name, or edit the existing node.'),
+        );
+      this.checkGateways(node);
+      return this.audit.perform({ action: 'node.add', target: { site: node.site, node: node.name }, params: { ...node } }, () => {
+        this.nodes.set(node.name, node);
+        this.save();
+        return node;
+      });
     });
   }
 
   /** Adds many at once (imports): all valid or none, one audit record. */
   async addMany(inputs: FleetNodeInput[], source: string): Promise<FleetNode[]> {
-    const nodes: FleetNode[] = [];
-    const pending = new Map(this.nodes);
-    for (const input of inputs) {
-      const parsed = FleetNode.safeParse(input);
-      if (!parsed.success) throw invalid(`node ${String((input as { name?: unknown }).name ?? '?')}`, parsed.error);
-      if (pending.has(parsed.data.name))
-        throw new AppErrorException(
-          appError(
-            'CONFLICT',
-            `A node named ${parsed.data.name} already exists`,
-            'Rename it in the source, or remove the existing node first.',
-          ),
-        );
-      pending.set(parsed.data.name, parsed.data);
-      nodes.push(parsed.data);
-    }
-    for (const n of nodes) this.checkGateways(n, pending);
-    return this.audit.perform(
-      { action: 'nodes.import', params: { source, count: nodes.length, name: nodes.map((n) => n.name).join(',') } },
-      () => {
-        for (const n of nodes) this.nodes.set(n.name, n);
-        this.save();
-        return nodes;
-      },
-    );
+    return this.locked(async () => {
+      const nodes: FleetNode[] = [];
+      const pending = new Map(this.nodes);
+      for (const input of inputs) {
+        const parsed = FleetNode.safeParse(input);
+        if (!parsed.success) throw invalid(`node ${String((input as { name?: unknown }).name ?? '?')}`, parsed.error);
+        if (pending.has(parsed.data.name))
+          throw new AppErrorException(
+            appError(
+              'CONFLICT',
+              `A node named ${parsed.data.name} already exists`,
+              'Rename it in the source, or remove the existing node first.',
+            ),
+          );
+        pending.set(parsed.data.name, parsed.data);
+        nodes.push(parsed.data);
+      }
+      for (const n of nodes) this.checkGateways(n, pending);
+      return this.audit.perform(
+        { action: 'nodes.import', params: { source, count: nodes.length, name: nodes.map((n) => n.name).join(',') } },
+        () => {
+          for (const n of nodes) this.nodes.set(n.name, n);
+          this.save();
+          return nodes;
+        },
+      );
+    });
   }
 
   async edit(name: string, patch: NodePatch): Promise<FleetNode> {
-    const current = this.require(name);
-    const p = NodePatch.safeParse(patch);
-    if (!p.success) throw invalid('change', p.error);
-    const next = FleetNode.parse({ ...current, ...p.data });
-    this.checkGateways(next);
-    return this.audit.perform({ action: 'node.edit', target: { site: next.site, node: name }, params: { changes: p.data } }, () => {
-      this.nodes.set(name, next);
-      this.save();
-      return next;
+    return this.locked(async () => {
+      const current = this.require(name);
+      const p = NodePatch.safeParse(patch);
+      if (!p.success) throw invalid('change', p.error);
+      const next = FleetNode.parse({ ...current, ...p.data });
+      this.checkGateways(next);
+      return this.audit.perform({ action: 'node.edit', target: { site: next.site, node: name }, params: { changes: p.data } }, () => {
+        this.nodes.set(name, next);
+        this.save();
+        return next;
+      });
     });
   }
 
   async remove(name: string): Promise<void> {
-    const node = this.require(name);
-    const dependants = this.list().filter((n) => n.via.includes(name));
-    if (dependants.length) {
-      throw new AppErrorException(
-        appError(
-          'CONFLICT',
-          `${name} is the gateway of ${dependants.map((n) => n.name).join(', ')}`,
-          'Move those nodes to another gateway first.',
-        ),
-      );
-    }
-    await this.audit.perform({ action: 'node.remove', target: { site: node.site, node: name }, params: { host: node.host } }, () => {
-      this.nodes.delete(name);
-      this.save();
+    return this.locked(async () => {
+      const node = this.require(name);
+      const dependants = this.list().filter((n) => n.via.includes(name));
+      if (dependants.length) {
+        throw new AppErrorException(
+          appError(
+            'CONFLICT',
+            `${name} is the gateway of ${dependants.map((n) => n.name).join(', ')}`,
+            'Move those nodes to another gateway first.',
+          ),
+        );
+      }
+      await this.audit.perform({ action: 'node.remove', target: { site: node.site, node: name }, params: { host: node.host } }, () => {
+        this.nodes.delete(name);
+        this.save();
+      });
     });
   }
 
   /** Disabling takes a reason: it goes into the audit record and is shown on the node. */
   async setEnabled(name: string, enabled: boolean, reason?: string): Promise<FleetNode> {
-    const node = this.require(name);
-    if (!enabled && !reason?.trim())
-      throw new AppErrorException(appError('VALIDATION', 'Disabling a node needs a reason', 'Say why (it is recorded in the audit log).'));
-    const next: FleetNode = {
-      ...node,
-      enabled,
-      ...(enabled ? { disabledReason: undefined } : { disabledReason: reason!.trim().slice(0, 500) }),
-    };
-    return this.audit.perform(
-      { action: enabled ? 'node.enable' : 'node.disable', target: { site: node.site, node: name }, reason: reason?.trim() },
-      () => {
-        this.nodes.set(name, next);
-        this.save();
-        return next;
-      },
-    );
+    return this.locked(async () => {
+      const node = this.require(name);
+      if (!enabled && !reason?.trim())
+        throw new AppErrorException(
+          appError('VALIDATION', 'Disabling a node needs a reason', 'Say why (it is recorded in the audit log).'),
+        );
+      const next: FleetNode = {
+        ...node,
+        enabled,
+        ...(enabled ? { disabledReason: undefined } : { disabledReason: reason!.trim().slice(0, 500) }),
+      };
+      return this.audit.perform(
+        { action: enabled ? 'node.enable' : 'node.disable', target: { site: node.site, node: name }, reason: reason?.trim() },
+        () => {
+          this.nodes.set(name, next);
+          this.save();
+          return next;
+        },
+      );
+    });
   }
 
   private require(name: string): FleetNode {
