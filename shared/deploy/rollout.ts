@@ -122,6 +122,8 @@ export const Rollout = z.strictObject({
   refused: z.array(z.strictObject({ node: z.string(), reason: z.string() })),
   /** The user who started it, as the audit log has it. */
   by: z.string(),
+  /** The process running it, renewed while it runs: a lease no other process breaks while it holds. */
+  owner: z.strictObject({ pid: z.number().int().positive(), host: z.string().max(255), renewedAt: z.number() }).optional(),
 });
 export type Rollout = z.infer<typeof Rollout>;
 
@@ -131,5 +133,7 @@ export const DeploymentSummary = z.strictObject({
   image: z.string(),
   specHash: z.string(),
   rollout: Rollout.nullable(),
+  /** Set when its files on disk are damaged or were edited by hand: why, and it is not acted on. */
+  damaged: z.string().optional(),
 });
 export type DeploymentSummary = z.infer<typeof DeploymentSummary>;

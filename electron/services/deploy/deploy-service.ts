@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { setMaxListeners } from 'node:events';
 import crypto from 'node:crypto';
 import path from 'node:path';
@@ -43,6 +44,28 @@ interface Active {
 
 const RUNNING = new Set(['running', 'paused', 'rolling-back']);
 
+/** How long a rollout's lease holds without renewal before another process may take it over. */
+const LEASE_MS = 60_000;
+const OWNER = { pid: process.pid, host: os.hostname() };
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Run by another process that still holds its lease (alive, on this host; renewed lately, anywhere). */
+function runningElsewhere(r: Rollout): boolean {
+  const o = r.owner;
+  if (!o || !RUNNING.has(r.status)) return false;
+  if (o.pid === OWNER.pid && o.host === OWNER.host) return false;
+  if (Date.now() - o.renewedAt > LEASE_MS) return false;
+  return o.host !== OWNER.host || isAlive(o.pid);
+}
+
 /** The secret a spec names, kept with safeStorage in the app; `EDGEWARD_SECRET_<NAME>` for the CLI. */
 export const secretKey = (name: string) => `deploy-secret:${name}`;
 const secretEnvName = (name: string) => `EDGEWARD_SECRET_${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
@@ -70,10 +93,16 @@ export class DeployService {
     private readonly sloBreach: (node: string, hostPort: number) => string | undefined = () => undefined,
   ) {
     this.store = new DeployStore(path.join(dataDir, 'deployments'));
-    // A rollout that was in flight when the app stopped is not resumed behind anyone's back.
+    // A rollout that was in flight when its process stopped is not resumed behind anyone's back; one
+    // that another live process is running (the app, while this is a CLI) is left to it.
     for (const name of this.store.names()) {
-      const r = this.store.rollout(name);
-      if (r && RUNNING.has(r.status)) {
+      let r: Rollout | undefined;
+      try {
+        r = this.store.rollout(name);
+      } catch {
+        continue; // damaged: left as it is on disk, listed with the reason, never acted on
+      }
+      if (r && RUNNING.has(r.status) && !runningElsewhere(r)) {
         this.save({
           ...r,
           status: 'interrupted',
@@ -179,14 +208,19 @@ export class DeployService {
 
   list() {
     return this.store.names().map((name) => {
-      const rev = this.currentRevision(name);
-      return {
-        name,
-        revision: rev?.revision ?? 0,
-        image: rev?.spec.image ?? '',
-        specHash: rev?.specHash ?? '',
-        rollout: this.store.rollout(name) ?? null,
-      };
+      try {
+        const rev = this.currentRevision(name);
+        return {
+          name,
+          revision: rev?.revision ?? 0,
+          image: rev?.spec.image ?? '',
+          specHash: rev?.specHash ?? '',
+          rollout: this.store.rollout(name) ?? null,
+        };
+      } catch (err) {
+        // One damaged deployment must not hide the others, nor be hidden itself.
+        return { name, revision: 0, image: '', specHash: '', rollout: null, damaged: (err as Error).message };
+      }
     });
   }
 
@@ -217,7 +251,23 @@ export class DeployService {
   }
 
   /** Starts a rollout of the spec; returns at once with its initial state (follow it with watch). */
+  /** Refuses to touch a rollout another live Edgeward process is running, saying which. */
+  private refuseIfRunningElsewhere(name: string): void {
+    const r = this.store.rollout(name);
+    if (!r || !runningElsewhere(r)) return;
+    const o = r.owner!;
+    throw new AppErrorException(
+      appError(
+        'CONFLICT',
+        `A rollout of ${name} (revision ${r.revision}, ${r.status}) is being run by another Edgeward process: pid ${o.pid} on ${o.host}, last renewed ${Math.round((Date.now() - o.renewedAt) / 1000)} s ago`,
+        `Follow or stop it there. If that process is gone, this one can take it over ${LEASE_MS / 1000} s after its last renewal (it is then shown as interrupted, to resume or halt).`,
+      ),
+    );
+  }
+
   async apply(text: string): Promise<{ rollout: Rollout; done: Promise<Rollout> }> {
+    const named = parseSpec(text).spec?.name;
+    if (named) this.refuseIfRunningElsewhere(named);
     const plan = await this.plan(text);
     const { spec, specHash } = plan;
     if (this.active.has(spec.name)) {
@@ -258,6 +308,7 @@ export class DeployService {
 
   /** Rolls back to the previous revision (its spec and pinned image) as a new rollout. */
   async rollback(name: string): Promise<{ rollout: Rollout; done: Promise<Rollout> }> {
+    this.refuseIfRunningElsewhere(name);
     if (this.active.has(name))
       throw new AppErrorException(appError('CONFLICT', `A rollout of ${name} is running`, 'Abort it first, then roll back.'));
     const current = this.store.rollout(name);
@@ -356,6 +407,7 @@ export class DeployService {
 
   async resume(name: string): Promise<{ rollout: Rollout; done?: Promise<Rollout> }> {
     const a = this.active.get(name);
+    if (!a) this.refuseIfRunningElsewhere(name);
     if (a) {
       a.paused = false;
       a.wake?.();
@@ -376,6 +428,7 @@ export class DeployService {
 
   /** Leaves an interrupted rollout as it is (nodes keep what runs on them now). */
   async halt(name: string): Promise<Rollout> {
+    this.refuseIfRunningElsewhere(name);
     const r = this.store.rollout(name);
     if (!r || r.status !== 'interrupted')
       throw new AppErrorException(appError('CONFLICT', `${name} has no interrupted rollout`, 'Nothing to halt.'));
@@ -546,6 +599,9 @@ export class DeployService {
     // Every node's commands listen to this one signal.
     setMaxListeners(0, active.abort.signal);
     this.active.set(name, active);
+    // The lease: renewed at every step (save) and at least this often while a soak or a pull waits.
+    const renew = setInterval(() => this.update(name, (r) => r), LEASE_MS / 6);
+    renew.unref();
     try {
       const r0 = this.store.rollout(name)!;
       const secrets = this.secretsOf(spec);
@@ -611,6 +667,7 @@ export class DeployService {
         message: `Revision ${r.revision} runs on ${Object.keys(r.nodes).length} node(s)`,
       }));
     } finally {
+      clearInterval(renew);
       this.active.delete(name);
     }
   }
@@ -860,6 +917,9 @@ export class DeployService {
   }
 
   private save(r: Rollout): Rollout {
+    // A rollout this process runs carries its lease; one it only marks (interrupted, halted) does not.
+    if (this.active.has(r.deployment) && RUNNING.has(r.status)) r = { ...r, owner: { ...OWNER, renewedAt: Date.now() } };
+    else if (r.owner && !RUNNING.has(r.status)) r = { ...r, owner: undefined };
     this.store.saveRollout(r);
     for (const l of this.listeners.get(r.deployment) ?? []) l(r);
     return r;

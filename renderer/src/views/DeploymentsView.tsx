@@ -101,6 +101,8 @@ export function DeploymentsView() {
             <button key={d.name} type="button" className={selected === d.name ? 'active' : ''} onClick={() => setSelected(d.name)}>
               <strong>{d.name}</strong> r{d.revision}{' '}
               {d.rollout ? <StatusBadge kind={STATUS_BADGE[d.rollout.status]} label={d.rollout.status} /> : null}
+              {d.damaged ? <StatusBadge kind="error" label="damaged on disk" /> : null}
+              {d.damaged ? <span className="small">{d.damaged}</span> : null}
             </button>
           ))}
         </nav>

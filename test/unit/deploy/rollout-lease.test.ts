@@ -1,0 +1,101 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createBackend } from '../../../electron/app/backend.js';
+import { DeployStore } from '../../../electron/services/deploy/deploy-store.js';
+import type { Rollout } from '../../../shared/deploy/rollout.js';
+import { makeTempDir } from '../../helpers/temp-dir.js';
+
+const rollout = (owner: Rollout['owner']): Rollout => ({
+  id: 'r1',
+  deployment: 'cxr',
+  revision: 1,
+  previousRevision: null,
+  kind: 'apply',
+  specHash: '',
+  image: 'localhost/x:1',
+  pinnedImage: 'localhost/x:1',
+  status: 'running',
+  message: 'wave 1',
+  startedAt: Date.now() - 5000,
+  updatedAt: Date.now(),
+  waves: [['n1']],
+  nodes: { n1: { node: 'n1', wave: 0, state: 'soak', detail: '', progress: null, updatedAt: Date.now(), gpuIndices: [] } },
+  refused: [],
+  by: 'op',
+  ...(owner ? { owner } : {}),
+});
+
+describe('a rollout another process runs', () => {
+  const tmp = makeTempDir('edgeward-lease-');
+  afterAll(() => tmp.cleanup());
+
+  it('is left running by a second process (a CLI starting up), which refuses to resume or halt it and says who holds it', async () => {
+    const app = spawn('sleep', ['60']); // stands for the app process holding the lease
+    try {
+      new DeployStore(path.join(tmp.dir, 'deployments')).saveRollout(
+        rollout({ pid: app.pid!, host: os.hostname(), renewedAt: Date.now() }),
+      );
+      const cli = await createBackend({ dataDir: tmp.dir, transport: 'cli' });
+      try {
+        expect(cli.deploy.store.rollout('cxr')?.status).toBe('running');
+        for (const act of [() => cli.deploy.resume('cxr'), () => cli.deploy.halt('cxr'), () => cli.deploy.rollback('cxr')])
+          await expect(act()).rejects.toMatchObject({
+            appError: {
+              code: 'CONFLICT',
+              message: expect.stringContaining(`another Edgeward process: pid ${app.pid} on ${os.hostname()}`),
+            },
+          });
+      } finally {
+        await cli.close();
+      }
+    } finally {
+      app.kill('SIGKILL');
+      await new Promise((r) => app.once('exit', r));
+    }
+    // The holder is gone: the next start shows the rollout as interrupted, to resume or halt.
+    const after = await createBackend({ dataDir: tmp.dir, transport: 'cli' });
+    try {
+      expect(after.deploy.store.rollout('cxr')).toMatchObject({ status: 'interrupted' });
+      expect(after.deploy.store.rollout('cxr')?.owner).toBeUndefined();
+    } finally {
+      await after.close();
+    }
+  });
+
+  it('whose lease was not renewed for a minute is taken to be stopped, even if its pid is alive', async () => {
+    const dir = makeTempDir('edgeward-lease-stale-');
+    try {
+      new DeployStore(path.join(dir.dir, 'deployments')).saveRollout(
+        rollout({ pid: process.ppid, host: os.hostname(), renewedAt: Date.now() - 120_000 }),
+      );
+      const b = await createBackend({ dataDir: dir.dir, transport: 'cli' });
+      expect(b.deploy.store.rollout('cxr')?.status).toBe('interrupted');
+      await b.close();
+    } finally {
+      dir.cleanup();
+    }
+  });
+
+  it('a deployment whose files were damaged does not stop the console: it is listed with the reason and left alone', async () => {
+    const dir = makeTempDir('edgeward-damaged-');
+    try {
+      const store = new DeployStore(path.join(dir.dir, 'deployments'));
+      store.saveRollout(rollout(undefined));
+      fs.writeFileSync(path.join(dir.dir, 'deployments', 'cxr', 'rollout.json'), '{"status": "running", "nodes": 7}');
+      const b = await createBackend({ dataDir: dir.dir, transport: 'cli' });
+      try {
+        expect(b.deploy.list()).toEqual([
+          expect.objectContaining({ name: 'cxr', damaged: expect.stringMatching(/rollout\.json is not a valid rollout/) }),
+        ]);
+        expect(fs.readFileSync(path.join(dir.dir, 'deployments', 'cxr', 'rollout.json'), 'utf8')).toBe('{"status": "running", "nodes": 7}');
+      } finally {
+        await b.close();
+      }
+    } finally {
+      dir.cleanup();
+    }
+  });
+});
