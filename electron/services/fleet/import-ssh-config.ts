@@ -52,7 +52,8 @@ function resolve(computed: Computed, alias: string): Resolved {
   const port = portText ? Number(portText) : 22;
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`Port ${portText} is not a port number`);
   const hostName = o.get('hostname')?.value;
-  const host = hostName ? expandTokens(hostName, { h: alias }) : alias;
+  // ssh lowercases the host it connects to (the name given, or HostName after expansion).
+  const host = (hostName ? expandTokens(hostName, { h: alias }) : alias).toLowerCase();
   const userValue = o.get('user')?.value;
   const user = userValue ? expandTokens(userValue, { h: host, n: alias, p: String(port), u: local }) : local;
   const jump = proxy?.key === 'proxyjump' && proxy.value.toLowerCase() !== 'none' ? proxy.value : undefined;

@@ -100,8 +100,8 @@ export async function parseSshConfig(text: string, file: string, baseDir: string
         parsed.blocks.push(current);
         if (key === 'host')
           for (const a of args)
-            if (!/[*?!]/.test(a) && !seenHosts.has(a.toLowerCase())) {
-              seenHosts.add(a.toLowerCase());
+            if (!/[*?!]/.test(a) && !seenHosts.has(a)) {
+              seenHosts.add(a);
               parsed.hosts.push({ alias: a, at });
             }
         continue;
@@ -137,13 +137,15 @@ export async function parseSshConfig(text: string, file: string, baseDir: string
   return parsed;
 }
 
-/** Host pattern list as OpenSSH matches it: some positive pattern matches and no negated one does. */
-function hostListMatches(patterns: string[], alias: string): boolean {
-  const name = alias.toLowerCase();
+/**
+ * Host pattern list as OpenSSH matches it: some positive pattern matches and no negated one does.
+ * Case-sensitive, as `ssh -G` shows (`Host RAD-02` does not apply to `ssh rad-02`), unlike known_hosts.
+ */
+function hostListMatches(patterns: string[], name: string): boolean {
   let hit = false;
   for (const p of patterns) {
     const negated = p.startsWith('!');
-    if (!wildcardMatch(name, (negated ? p.slice(1) : p).toLowerCase())) continue;
+    if (!wildcardMatch(name, negated ? p.slice(1) : p)) continue;
     if (negated) return false;
     hit = true;
   }
@@ -169,7 +171,7 @@ export class SshConfigIndex {
       const literal = b.conditions.every((c) => c.kind === 'host') && hostConds.length > 0;
       const last = hostConds[hostConds.length - 1];
       if (literal && last && last.patterns.every((p) => !/[*?!]/.test(p))) {
-        for (const p of new Set(last.patterns.map((x) => x.toLowerCase()))) {
+        for (const p of new Set(last.patterns)) {
           const list = this.byName.get(p) ?? [];
           list.push(i);
           this.byName.set(p, list);
@@ -180,7 +182,7 @@ export class SshConfigIndex {
 
   /** The options in force for `alias`, first value winning, as `ssh -G alias` would compute them. */
   compute(alias: string): Computed {
-    const specific = this.byName.get(alias.toLowerCase()) ?? [];
+    const specific = this.byName.get(alias) ?? [];
     // Merge the two ascending lists so blocks are visited in file order.
     const order: number[] = [];
     for (let a = 0, b = 0; a < this.general.length || b < specific.length;) {
@@ -233,9 +235,7 @@ export class SshConfigIndex {
       const hostName = so_far.get('hostname')?.value;
       const subject =
         crit === 'host'
-          ? hostName
-            ? expandHostName(hostName, alias)
-            : alias
+          ? (hostName ? expandHostName(hostName, alias) : alias).toLowerCase()
           : crit === 'originalhost'
             ? alias
             : crit === 'user'

@@ -69,6 +69,21 @@ Host *
     );
   });
 
+  it('matches Host patterns case-sensitively and lowercases the host it connects to, as ssh does', async () => {
+    await agreesWithOpenSsh(
+      `Host RAD-02
+  HostName %h.Imaging.Example.ORG
+Host rad-*
+  User lower-only
+Host Rad-01
+  Port 2201
+Host GW
+  HostName GW.North.Example
+`,
+      ['RAD-02', 'Rad-01', 'GW'],
+    );
+  });
+
   it('follows Include inside a Host block only for that block, relative to ~/.ssh, globs sorted', async () => {
     fs.writeFileSync(path.join(dotSsh, 'conf.d', '20-b.conf'), 'User from-b\nPort 2202\n');
     fs.writeFileSync(path.join(dotSsh, 'conf.d', '10-a.conf'), 'User from-a\n');
