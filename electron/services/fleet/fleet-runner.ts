@@ -127,15 +127,16 @@ export class FleetRunner {
     const t0 = performance.now();
     const results: NodeRunResult[] = [];
     let next = 0;
+    let unrecordable = false;
     const worker = async () => {
       while (next < nodes.length) {
         const name = nodes[next++]!;
-        const result = await this.runOne(run, runId, name, command, req);
-        results.push(result);
+        let result = await this.runOne(run, runId, name, command, req);
         const node = this.inventory.get(name);
-        // Recorded before the node is reported done.
-        await this.audit
-          .append({
+        // Recorded before the node is reported done. A run that cannot be recorded stops: what
+        // already ran says so, and no further node starts.
+        try {
+          await this.audit.append({
             action: 'fleet.exec',
             target: { site: node?.site, node: name },
             params: { command, selection: req.selection, concurrency: req.concurrency, timeoutS: req.timeoutS },
@@ -143,8 +144,21 @@ export class FleetRunner {
             error: result.outcome === 'ok' ? undefined : (result.message ?? `exit status ${result.exitCode}`),
             durationMs: result.durationMs,
             hostKey: result.fingerprint,
-          })
-          .catch(() => undefined);
+          });
+        } catch (err) {
+          const why = err instanceof AppErrorException ? err.appError.message : (err as Error).message;
+          const ran = !(result.outcome === 'cancelled' && unrecordable);
+          unrecordable = true;
+          run.abort.abort();
+          result = {
+            ...result,
+            message: ran
+              ? `ran (${result.outcome}), but the audit log could not record it: ${why}. No further node was started.`
+              : `not started: the audit log cannot be written (${why})`,
+            action: 'Make the audit log writable again (free space, permissions), then check this node by hand.',
+          };
+        }
+        results.push(result);
         this.emit(run, { runId, node: name, done: result });
       }
     };
