@@ -570,7 +570,7 @@ export class DeployService {
           return { node: d.node, ok: true, detail };
         } catch (err) {
           const detail = err instanceof Error ? err.message : String(err);
-          await this.audit
+          const unrecorded = await this.audit
             .append({
               action: 'deploy.step',
               target: { node: d.node },
@@ -579,8 +579,11 @@ export class DeployService {
               error: detail,
               durationMs: 0,
             })
-            .catch(() => undefined);
-          return { node: d.node, ok: false, detail };
+            .then(
+              () => '',
+              (e: unknown) => ` (not recorded in the audit log: ${(e as Error).message})`,
+            );
+          return { node: d.node, ok: false, detail: detail + unrecorded };
         }
       }),
     );
@@ -723,17 +726,26 @@ export class DeployService {
         ...x,
         nodes: { ...x.nodes, [node]: { ...x.nodes[node]!, ...extra, state, detail, progress, updatedAt: Date.now() } },
       }));
-    const stepAudit = (stepName: string, outcome: 'ok' | 'failed', error?: string) =>
-      this.audit
-        .append({
+    // Every step is recorded before the next: a step that cannot be recorded stops the node (it is
+    // put back); a failure that cannot be recorded says so in the node's detail. Never dropped silently.
+    const stepAudit = async (stepName: string, outcome: 'ok' | 'failed', error?: string): Promise<string | undefined> => {
+      try {
+        await this.audit.append({
           action: 'deploy.step',
           target: { node },
           params: { specHash: r.specHash, revision: r.revision, digest: r.pinnedImage, step: stepName, wave: step.wave },
           outcome,
           ...(error ? { error } : {}),
           durationMs: 0,
-        })
-        .catch(() => undefined);
+        });
+        return undefined;
+      } catch (err) {
+        const why = err instanceof AppErrorException ? err.appError.message : (err as Error).message;
+        if (outcome === 'ok')
+          throw new Error(`the audit log cannot record the ${stepName} step (${why}), so the rollout goes no further here`);
+        return why;
+      }
+    };
     let started = false;
     let previous = step.previous;
     try {
@@ -838,12 +850,13 @@ export class DeployService {
         return true;
       }
       const reason = err instanceof AppErrorException ? err.appError.message : err instanceof Error ? err.message : String(err);
-      await stepAudit('failed', 'failed', reason);
+      const unrecorded = await stepAudit('failed', 'failed', reason);
+      const note = unrecorded ? ` (not recorded in the audit log: ${unrecorded})` : '';
       // Put the node back as it was: the new container out, the previous one running again.
-      set('rolling-back', `${reason}; putting the previous revision back`);
+      set('rolling-back', `${reason}${note}; putting the previous revision back`);
       const back = await this.putBack(node, rt, target, previous);
-      if (!back) set('failed', `${reason}; could not reach the node to put it back: check it, then reconcile`);
-      else set(previous ? 'rolled-back' : 'failed', `${reason}${previous ? `; revision ${previous.revision} running again` : ''}`);
+      if (!back) set('failed', `${reason}${note}; could not reach the node to put it back: check it, then reconcile`);
+      else set(previous ? 'rolled-back' : 'failed', `${reason}${note}${previous ? `; revision ${previous.revision} running again` : ''}`);
       return false;
     }
   }
@@ -885,6 +898,7 @@ export class DeployService {
               },
             },
           }));
+          // Putting a node back is never held up by the audit log; a record it could not write is said on the node.
           await this.audit
             .append({
               action: 'deploy.step',
@@ -893,7 +907,18 @@ export class DeployService {
               outcome: 'ok',
               durationMs: 0,
             })
-            .catch(() => undefined);
+            .catch((err: unknown) =>
+              this.update(name, (x) => ({
+                ...x,
+                nodes: {
+                  ...x.nodes,
+                  [s.node]: {
+                    ...x.nodes[s.node]!,
+                    detail: `${x.nodes[s.node]!.detail} (not recorded in the audit log: ${(err as Error).message})`,
+                  },
+                },
+              })),
+            );
         }),
     );
   }
