@@ -1,7 +1,10 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BedState } from '../testbed/bed.js';
+import { KnownHostsStore } from '../../electron/services/ssh/known-hosts.js';
+import { testNode } from '../../electron/services/fleet/node-test.js';
 import { run } from '../testbed/sh.js';
 import { fillDisk } from '../helpers/disk.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
@@ -46,5 +49,20 @@ describe('a fleet command when the audit log fills up during the run', () => {
     }
     expect(summary.results.filter((r) => r.outcome === 'ok' && !r.message)).toEqual([]);
     expect(fs.existsSync(path.join(mnt.dir, 'filler'))).toBe(true);
+  }, 60_000);
+
+  it('still refuses a changed host key when the refusal cannot be recorded, and says so', async () => {
+    const node = bed.nodes[16]!;
+    await h.backend.pool.disconnect(node.name);
+    // Another key pinned for the node (room made for the pin, then the disk filled again).
+    fs.rmSync(path.join(mnt.dir, 'filler'));
+    const other = path.join(mnt.dir, 'other');
+    spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', other]);
+    const [type, key] = fs.readFileSync(`${other}.pub`, 'utf8').split(' ');
+    new KnownHostsStore(path.join(mnt.dir, 'data', 'known_hosts')).pin(node.name, type!, key!);
+    fillDisk(mnt.dir);
+    const test = await testNode(h.backend.pool, node.name);
+    expect(test).toMatchObject({ ok: false, status: 'hostkey-changed' });
+    expect(test.message).toMatch(/HOST KEY CHANGED .* This refusal could not be recorded in the audit log: /);
   }, 60_000);
 });

@@ -49,6 +49,8 @@ const DEFAULTS: PoolOptions = {
   reconnectMaxMs: 60_000,
 };
 
+const withNote = (e: AppError, note: string): AppError => (note ? { ...e, message: e.message + note } : e);
+
 // ssh2 is CommonJS: Node's ESM loader cannot see its named exports, so take them from the default.
 const { Client: SshClient, utils } = ssh2;
 
@@ -304,8 +306,9 @@ export class SshPool {
     return judgeKnownHosts(text, node.host, node.port, presented);
   }
 
-  private async refuseKey(node: FleetNode, presented: string, expected: string, source: string, error: string): Promise<void> {
-    await this.deps.audit
+  /** Records a refused key; the connection is refused either way, and a refusal that could not be recorded says so. */
+  private async refuseKey(node: FleetNode, presented: string, expected: string, source: string, error: string): Promise<string> {
+    return this.deps.audit
       .append({
         action: 'hostkey.mismatch',
         target: { site: node.site, node: node.name },
@@ -315,7 +318,11 @@ export class SshPool {
         durationMs: 0,
         hostKey: presented,
       })
-      .catch(() => undefined);
+      .then(
+        () => '',
+        (err: unknown) =>
+          ` This refusal could not be recorded in the audit log: ${err instanceof AppErrorException ? err.appError.message : String(err)}.`,
+      );
   }
 
   /** The host key decision; returns the error to refuse with, or undefined to accept. */
@@ -324,20 +331,20 @@ export class SshPool {
     const user = this.userVerdict(node, presented);
     // A key the user's OpenSSH refuses as revoked is refused here too, pinned or not.
     if (user.kind === 'revoked') {
-      await this.refuseKey(
+      const note = await this.refuseKey(
         node,
         presented,
         presented,
         'known_hosts',
         `host key is marked @revoked in ~/.ssh/known_hosts (line ${user.line})`,
       );
-      return sshErrors.hostKeyRevoked(node.name, presented, user.line);
+      return withNote(sshErrors.hostKeyRevoked(node.name, presented, user.line), note);
     }
     const pinned = this.deps.knownHosts.lookup(node.name);
     if (pinned) {
       if (pinned.fingerprint === presented) return undefined;
-      await this.refuseKey(node, presented, pinned.fingerprint, 'pinned', 'host key changed; connection refused');
-      return sshErrors.hostKeyChanged(node.name, pinned.fingerprint, presented);
+      const note = await this.refuseKey(node, presented, pinned.fingerprint, 'pinned', 'host key changed; connection refused');
+      return withNote(sshErrors.hostKeyChanged(node.name, pinned.fingerprint, presented), note);
     }
     if (user.kind === 'trusted') {
       await this.deps.audit.perform(
@@ -352,8 +359,8 @@ export class SshPool {
       return undefined;
     }
     if (user.kind === 'changed') {
-      await this.refuseKey(node, presented, user.expected[0]!, 'known_hosts', 'host key differs from ~/.ssh/known_hosts');
-      return sshErrors.hostKeyChanged(node.name, user.expected[0]!, presented);
+      const note = await this.refuseKey(node, presented, user.expected[0]!, 'known_hosts', 'host key differs from ~/.ssh/known_hosts');
+      return withNote(sshErrors.hostKeyChanged(node.name, user.expected[0]!, presented), note);
     }
     return sshErrors.hostKeyUnknown(node.name, presented);
   }
