@@ -9,6 +9,7 @@ import type { FleetRunSummary, NodeRunResult } from '../../shared/fleet-commands
 import { FINGERPRINT } from '../services/ssh/host-key.js';
 import { passphraseKey, passwordKey } from '../services/ssh/secrets.js';
 import { redactCommand } from '../../shared/command-redaction.js';
+import { invoke } from './through-router.js';
 import { previewCsv } from '../services/fleet/import-csv.js';
 import { previewSshConfigFile, type ImportPreview } from '../services/fleet/import-ssh-config.js';
 import { formatTable } from './table.js';
@@ -151,7 +152,7 @@ export async function runFleetCommand(
         tags: opts.tag ?? [],
         ...(opts.role ? { role: opts.role as FleetNodeInput['role'] } : {}),
       };
-      const node = await inventory.add(input);
+      const node = await invoke(backend, 'fleet.node.add', input);
       // The CLI never stores a password: it is used for this run only (e.g. the test below).
       if (opts['password-stdin']) secrets.set(passwordKey(node.name), await io.readStdin(), false);
       if (out.json) out.print(JSON.stringify(node));
@@ -206,14 +207,18 @@ export async function runFleetCommand(
   }
   if (command === 'nodes' && sub === 'rm' && rest.length === 1) {
     return guarded(out, async () => {
-      await inventory.remove(rest[0]!);
+      await invoke(backend, 'fleet.node.remove', { name: rest[0]! });
       out.print(out.json ? JSON.stringify({ removed: rest[0] }) : `removed ${rest[0]}`);
       return 0;
     });
   }
   if (command === 'nodes' && (sub === 'disable' || sub === 'enable') && rest.length === 1) {
     return guarded(out, async () => {
-      const n = await inventory.setEnabled(rest[0]!, sub === 'enable', opts.reason);
+      const n = await invoke(backend, 'fleet.node.setEnabled', {
+        name: rest[0]!,
+        enabled: sub === 'enable',
+        ...(opts.reason !== undefined ? { reason: opts.reason } : {}),
+      });
       out.print(out.json ? JSON.stringify(n) : `${sub}d ${n.name}`);
       return 0;
     });
@@ -247,8 +252,8 @@ export async function runFleetCommand(
         }
         if (!/^y(es)?$/i.test(await io.ask(`Import ${preview.nodes.length} node(s)? [y/N] `))) return 1;
       }
-      const added = await inventory.addMany(preview.nodes, file);
-      out.print(out.json ? JSON.stringify({ imported: added.length }) : `imported ${added.length} node(s)`);
+      const added = await invoke(backend, 'fleet.import.commit', { nodes: preview.nodes, source: file.slice(0, 200) });
+      out.print(out.json ? JSON.stringify({ imported: added.count }) : `imported ${added.count} node(s)`);
       return 0;
     });
   }
@@ -279,7 +284,7 @@ export async function runFleetCommand(
           );
         return 1;
       }
-      const pinned = await pool.trust(sub, seen.fingerprint);
+      const pinned = await invoke(backend, 'fleet.node.trust', { name: sub, fingerprint: seen.fingerprint });
       out.print(out.json ? JSON.stringify(pinned) : `trusted ${sub}: ${pinned.fingerprint}`);
       return 0;
     });
