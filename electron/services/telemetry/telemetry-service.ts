@@ -103,6 +103,9 @@ class Session {
   readonly watchers = new Set<(f: TelemetryFrame) => void>();
   private abort = new AbortController();
   private attempt = 0;
+  /** Stopped on a refusal retrying cannot fix (see NO_RETRY), until retryIfParked. */
+  private parked = false;
+  private lastConfig = '';
   private timer: NodeJS.Timeout | undefined;
   private readonly publisher;
 
@@ -131,6 +134,7 @@ class Session {
 
   private async run(): Promise<void> {
     const signal = this.abort.signal;
+    this.lastConfig = JSON.stringify(this.svc.nodeConfig(this.node));
     try {
       await this.svc.startAudited(this.node, async (agent, config) => {
         this.decoder = new FrameDecoder((f) => this.onFrame(f));
@@ -147,6 +151,7 @@ class Session {
       // Retrying cannot fix these (and would re-ask MFA questions the user just cancelled): wait
       // until someone opens the node again.
       if (err instanceof AppErrorException && NO_RETRY.has(err.appError.code)) {
+        this.parked = true;
         this.state = 'lost';
         this.gpuMessage = `${err.appError.message}. ${err.appError.action}`;
         this.publisher.push(undefined);
@@ -165,6 +170,11 @@ class Session {
   }
 
   /** The node's interval and endpoints as the inventory has them now (they may have been edited). */
+  /** Whether the node's settings differ from those the session last ran with (an edit someone made). */
+  configChanged(config: FleetNode | undefined): boolean {
+    return config !== undefined && JSON.stringify(config) !== this.lastConfig;
+  }
+
   private configure(config: FleetNode): void {
     this.intervalMs = Math.max(200, config.telemetryIntervalMs ?? this.svc.options.intervalMs);
     const next = new Map<string, EndpointTracker>();
@@ -339,6 +349,19 @@ class Session {
     if (this.state === 'lost') this.publisher.push(undefined);
   }
 
+  /**
+   * A session parked on something only a person can fix (a key to trust, a login to correct, a
+   * node to enable) starts again once they did: after a trust, an edit, or a connection that worked.
+   */
+  retryIfParked(): void {
+    if (!this.parked || this.abort.signal.aborted) return;
+    this.parked = false;
+    this.attempt = 0;
+    this.state = 'starting';
+    this.publisher.push(undefined);
+    void this.run();
+  }
+
   private publish(): void {
     const f = this.frame();
     this.svc.history?.record(f);
@@ -377,6 +400,18 @@ export class TelemetryService {
       for (const s of this.sessions.values()) s.tick();
     }, 1000);
     this.flushTimer.unref();
+    // What a person does to fix a refusal: trust the key (the node goes idle with its new pin), or
+    // change the node; a connection that works for another feature is as good a sign.
+    pool.onStatus((st) => {
+      if (st.status === 'idle' || st.status === 'connected') this.sessions.get(st.name)?.retryIfParked();
+    });
+    inventory.onChange(() => {
+      for (const s of this.sessions.values()) if (s.configChanged(inventory.get(s.node))) s.retryIfParked();
+    });
+  }
+
+  nodeConfig(name: string): FleetNode | undefined {
+    return this.inventory.get(name);
   }
 
   get agentSha256(): string {
