@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { processAlive } from '../common/process-alive.js';
 
 const TICKET = '.lock-wait.';
 
@@ -75,7 +76,7 @@ export class DirLock {
   private async firstInLine(): Promise<string | undefined> {
     for (const t of await this.tickets()) {
       const pid = Number(t.slice(TICKET.length).split('.')[1]);
-      if (pid === process.pid || isAlive(pid)) return t;
+      if (pid === process.pid || processAlive(pid)) return t;
       await fs.rm(path.join(this.dir, t), { force: true });
     }
     return undefined;
@@ -96,7 +97,7 @@ export class DirLock {
     const pid = Number(content);
     // Empty: the holder is between creating the file and writing its pid, unless that was long ago.
     if (!Number.isInteger(pid) || pid <= 0) return await this.olderThan(2000);
-    return !isAlive(pid);
+    return !processAlive(pid);
   }
 
   private async olderThan(ms: number): Promise<boolean> {
@@ -105,15 +106,5 @@ export class DirLock {
     } catch {
       return true;
     }
-  }
-}
-
-function isAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -14,6 +14,7 @@ import type { SecretStore } from '../ssh/secrets.js';
 import { shellQuote } from '../ssh/shell-quote.js';
 import { loadAgent } from '../telemetry/agent-script.js';
 import { checkNodeDigest, pinImage, repoDigestsCommand } from './image-pin.js';
+import { processAlive } from '../common/process-alive.js';
 import { DeployStore, type Revision } from './deploy-store.js';
 import {
   containerName,
@@ -48,22 +49,13 @@ const RUNNING = new Set(['running', 'paused', 'rolling-back']);
 const LEASE_MS = 60_000;
 const OWNER = { pid: process.pid, host: os.hostname() };
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Run by another process that still holds its lease (alive, on this host; renewed lately, anywhere). */
 function runningElsewhere(r: Rollout): boolean {
   const o = r.owner;
   if (!o || !RUNNING.has(r.status)) return false;
   if (o.pid === OWNER.pid && o.host === OWNER.host) return false;
   if (Date.now() - o.renewedAt > LEASE_MS) return false;
-  return o.host !== OWNER.host || isAlive(o.pid);
+  return o.host !== OWNER.host || processAlive(o.pid);
 }
 
 /** The secret a spec names, kept with safeStorage in the app; `EDGEWARD_SECRET_<NAME>` for the CLI. */
