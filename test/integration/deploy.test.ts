@@ -214,7 +214,10 @@ strategy:
         },
       )
       .toBe(true);
+    const exited = new Promise((r) => cli.once('exit', r));
     process.kill(-cli.pid!, 'SIGKILL');
+    // Dead, not just signalled (a dying process still holds its rollout's lease for a few ms).
+    await exited;
     // The app starts again on the same data: the rollout is interrupted, not silently resumed.
     const restarted = await createBackend({ dataDir: h.dataDir, transport: 'cli', userKnownHostsFile: path.join(h.dataDir, 'none') });
     try {
