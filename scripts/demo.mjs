@@ -1,6 +1,9 @@
 // `npm run demo`: a small simulated fleet (5 GPU nodes, real sshd + podman, as root) and the UI on
 // the loopback bridge. Ctrl+C stops the UI and removes the fleet again.
 import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { seedDemoFleet } from './demo-seed.mjs';
 
 if (process.getuid?.() !== 0) {
   console.error(
@@ -16,7 +19,20 @@ const up = spawnSync(process.execPath, ['--import', 'tsx', 'test/testbed/cli.ts'
 if (up.status !== 0) process.exit(up.status ?? 1);
 
 const stopFleet = () => spawnSync(process.execPath, ['--import', 'tsx', 'test/testbed/cli.ts', 'down'], { stdio: 'inherit' });
-const serve = spawn('npm', ['run', '--silent', 'serve', '--', ...process.argv.slice(2)], { stdio: 'inherit' });
+// The fleet the demo started is in the console from the first screen: a data directory of the
+// demo's own (inside the bed, so it goes with it), each node added and its key pinned.
+const build = spawnSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
+if (build.status !== 0) process.exit(build.status ?? 1);
+const state = JSON.parse(fs.readFileSync(path.join(process.env.EDGEWARD_BED ?? '/tmp/edgeward-bed', 'state.json'), 'utf8'));
+const dataDir = path.join(state.dir, 'demo-data');
+try {
+  console.log(`Demo fleet in the console: ${seedDemoFleet(state, dataDir).join(', ')} (data in ${dataDir})`);
+} catch (err) {
+  console.error(`The demo could not add its nodes to the console: ${err instanceof Error ? err.message : err}`);
+  stopFleet();
+  process.exit(1);
+}
+const serve = spawn(process.execPath, ['dist/electron/serve.mjs', '--data-dir', dataDir, ...process.argv.slice(2)], { stdio: 'inherit' });
 let stopping = false;
 const stop = () => {
   if (stopping) return;
