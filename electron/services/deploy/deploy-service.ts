@@ -865,6 +865,11 @@ export class DeployService {
   }
 
   /** After a failed wave: every node this rollout touched goes back to what it ran before. */
+  /** Changes one node's step of the current rollout (saved, and sent to watchers). */
+  private patchNode(name: string, node: string, patch: (step: NodeStep) => Partial<NodeStep>): Rollout {
+    return this.update(name, (x) => ({ ...x, nodes: { ...x.nodes, [node]: { ...x.nodes[node]!, ...patch(x.nodes[node]!) } } }));
+  }
+
   private async rollbackNodes(name: string, spec: DeploymentSpec): Promise<void> {
     const r = this.store.rollout(name)!;
     const target = containerName(spec.name, r.revision);
@@ -873,22 +878,15 @@ export class DeployService {
         .filter((s) => s.state === 'done' || s.state === 'health' || s.state === 'soak' || s.state === 'starting')
         .map(async (s) => {
           const back = await this.putBack(s.node, s.runtime ?? 'docker', target, s.previous);
-          this.update(name, (x) => ({
-            ...x,
-            nodes: {
-              ...x.nodes,
-              [s.node]: {
-                ...x.nodes[s.node]!,
-                state: back ? 'rolled-back' : 'failed',
-                detail: !back
-                  ? 'could not reach the node to roll it back: check it, then reconcile'
-                  : s.previous
-                    ? `revision ${s.previous.revision} running again`
-                    : 'removed (no earlier revision)',
-                progress: null,
-                updatedAt: Date.now(),
-              },
-            },
+          this.patchNode(name, s.node, () => ({
+            state: back ? 'rolled-back' : 'failed',
+            detail: !back
+              ? 'could not reach the node to roll it back: check it, then reconcile'
+              : s.previous
+                ? `revision ${s.previous.revision} running again`
+                : 'removed (no earlier revision)',
+            progress: null,
+            updatedAt: Date.now(),
           }));
           // Putting a node back is never held up by the audit log; a record it could not write is said on the node.
           await this.audit
@@ -900,15 +898,8 @@ export class DeployService {
               durationMs: 0,
             })
             .catch((err: unknown) =>
-              this.update(name, (x) => ({
-                ...x,
-                nodes: {
-                  ...x.nodes,
-                  [s.node]: {
-                    ...x.nodes[s.node]!,
-                    detail: `${x.nodes[s.node]!.detail} (not recorded in the audit log: ${(err as Error).message})`,
-                  },
-                },
+              this.patchNode(name, s.node, (step) => ({
+                detail: `${step.detail} (not recorded in the audit log: ${(err as Error).message})`,
               })),
             );
         }),

@@ -7,26 +7,17 @@ import { createBackend } from '../../../electron/app/backend.js';
 import { DeployStore } from '../../../electron/services/deploy/deploy-store.js';
 import type { Rollout } from '../../../shared/deploy/rollout.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
+import { rolloutFixture } from '../../helpers/rollout-fixture.js';
 
-const rollout = (owner: Rollout['owner']): Rollout => ({
-  id: 'r1',
-  deployment: 'cxr',
-  revision: 1,
-  previousRevision: null,
-  kind: 'apply',
-  specHash: '',
-  image: 'localhost/x:1',
-  pinnedImage: 'localhost/x:1',
-  status: 'running',
-  message: 'wave 1',
-  startedAt: Date.now() - 5000,
-  updatedAt: Date.now(),
-  waves: [['n1']],
-  nodes: { n1: { node: 'n1', wave: 0, state: 'soak', detail: '', progress: null, updatedAt: Date.now(), gpuIndices: [] } },
-  refused: [],
-  by: 'op',
-  ...(owner ? { owner } : {}),
-});
+const rollout = (owner: Rollout['owner']): Rollout =>
+  rolloutFixture({
+    status: 'running',
+    message: 'wave 1',
+    startedAt: Date.now() - 5000,
+    updatedAt: Date.now(),
+    nodes: { n1: { node: 'n1', wave: 0, state: 'soak', detail: '', progress: null, updatedAt: Date.now(), gpuIndices: [] } },
+    ...(owner ? { owner } : {}),
+  });
 
 describe('a rollout another process runs', () => {
   const tmp = makeTempDir('edgeward-lease-');

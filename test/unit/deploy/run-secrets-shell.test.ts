@@ -6,6 +6,7 @@ import { DeploymentSpec } from '../../../shared/deploy/spec.js';
 import { runCommand } from '../../../electron/services/deploy/runtime-commands.js';
 import { DeployStore } from '../../../electron/services/deploy/deploy-store.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
+import { rolloutFixture } from '../../helpers/rollout-fixture.js';
 
 const SECRET = 'pacs-Tr0ub4dor-and-3';
 const tmp = makeTempDir('edgeward-runsecret-');
@@ -88,25 +89,9 @@ describe('secret env values on the node', () => {
 describe('deployment state read back from disk', () => {
   it('is refused, naming the field, when a value that reaches a node command was changed by hand', () => {
     const store = new DeployStore(path.join(tmp.dir, 'deployments'));
-    const rollout = {
-      id: 'r1',
-      deployment: 'cxr',
-      revision: 1,
-      previousRevision: null,
-      kind: 'apply',
-      specHash: '',
-      image: 'localhost/x:1',
-      pinnedImage: 'localhost/x:1',
-      status: 'interrupted',
-      message: '',
-      startedAt: 1,
-      updatedAt: 1,
-      waves: [['n1']],
-      nodes: { n1: { node: 'n1', wave: 0, state: 'pending', detail: '', progress: null, updatedAt: 1, runtime: 'podman', gpuIndices: [] } },
-      refused: [],
-      by: 'op',
-    };
-    store.saveRollout(rollout as never);
+    // Typed loosely on purpose: the test writes values no schema would accept.
+    const rollout = rolloutFixture() as unknown as { nodes: { n1: { runtime: string } }; pinnedImage: string; waves: string[][] };
+    store.saveRollout(rolloutFixture());
     expect(store.rollout('cxr')?.nodes.n1?.runtime).toBe('podman');
     const hostile: [string, (r: typeof rollout) => void][] = [
       ['nodes.n1.runtime', (r) => (r.nodes.n1!.runtime = 'docker; reboot #')],
