@@ -16,38 +16,16 @@ import { AppErrorException, appError } from '../../../shared/errors.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { coalesce } from '../common/coalesce.js';
 import type { Inventory } from '../fleet/inventory.js';
-import { execOnNode } from '../ssh/exec.js';
-import { shellCommand } from '../ssh/shell-quote.js';
 import { EndpointTracker } from './endpoint-probes.js';
 import { parseXidLine } from './xid.js';
 import type { SshPool } from '../ssh/pool.js';
 import { loadAgent } from './agent-script.js';
+import { agentCommand, DEFAULT_PROBE_MS, sshAgentTransport, type AgentTransport } from './agent-transport.js';
 import { FrameDecoder } from './decoder.js';
 import { parseGpuRow } from './gpu-row.js';
 import { NumberRing } from './compact-rings.js';
 import type { HistoryStore } from './history.js';
 import type { AlertEngine } from './alerts.js';
-
-/**
- * How agent sessions reach nodes: SSH through the pool in the app; the memory benchmark plugs in a
- * synthetic fleet here to stream an hour of 100 nodes in minutes through the real service.
- */
-export interface AgentTransport {
-  /** Connects (or reuses the connection) and returns the pinned host key's fingerprint. */
-  connect(node: string): Promise<{ fingerprint: string }>;
-  run(
-    node: string,
-    command: string,
-    options: { stdin: string; signal: AbortSignal; onStdout: (chunk: Buffer) => void },
-  ): Promise<{ lostConnection?: string | undefined }>;
-}
-
-export function sshAgentTransport(pool: SshPool): AgentTransport {
-  return {
-    connect: (node) => pool.connect(node),
-    run: (node, command, o) => execOnNode(pool, node, command, { ...o, maxOutputBytes: 0 }),
-  };
-}
 
 export interface TelemetryOptions {
   intervalMs: number;
@@ -62,19 +40,8 @@ const DEFAULTS: TelemetryOptions = { intervalMs: 1000, publishEveryMs: 250 };
 /** Samples per sparkline in the fleet overview (a minute at the default interval). */
 const SPARK_POINTS = 60;
 
-/** Endpoint probes every 5 s by default: each starts a curl on the node (the agent's costliest step). */
-export const DEFAULT_PROBE_MS = 5000;
-
 /** Xid events count toward alerts for this long. */
 export const XID_WINDOW_MS = 10 * 60_000;
-
-/** The agent's command line: every word validated by the inventory schema, then quoted. */
-export function agentCommand(node: Pick<FleetNode, 'endpoints' | 'probeIntervalMs'>, intervalMs: number): string {
-  const probeMs = node.probeIntervalMs ?? DEFAULT_PROBE_MS;
-  const words = ['sh', '-s', '--', String(Math.max(200, Math.round(intervalMs))), '/', String(probeMs)];
-  for (const ep of node.endpoints) words.push(ep.name, String(ep.port), ep.model ?? '-', ep.input);
-  return shellCommand(words);
-}
 
 /** One node's agent session: started while someone watches, restarted with backoff when it drops. */
 class Session {

@@ -1,7 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createBackend } from '../../../electron/app/backend.js';
 import { FrameDecoder } from '../../../electron/services/telemetry/decoder.js';
-import { TelemetryService, type AgentTransport } from '../../../electron/services/telemetry/telemetry-service.js';
+import { TelemetryService } from '../../../electron/services/telemetry/telemetry-service.js';
+import type { AgentTransport } from '../../../electron/services/telemetry/agent-transport.js';
 import { NODE_BOUNDS, type TelemetryFrame } from '../../../shared/telemetry.js';
 import { seeded } from '../../helpers/fuzz.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';

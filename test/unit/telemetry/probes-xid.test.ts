@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EndpointTracker, probeOf } from '../../../electron/services/telemetry/endpoint-probes.js';
-import { agentCommand } from '../../../electron/services/telemetry/telemetry-service.js';
+import { agentCommand } from '../../../electron/services/telemetry/agent-transport.js';
 import { parseXidLine } from '../../../electron/services/telemetry/xid.js';
 import { HistoryStore } from '../../../electron/services/telemetry/history.js';
 import { shellQuote } from '../../../electron/services/ssh/shell-quote.js';
