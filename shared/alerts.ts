@@ -28,6 +28,8 @@ export const Alert = z.strictObject({
   updatedAt: z.number(),
   message: z.string(),
   acknowledged: z.strictObject({ by: z.string(), at: z.number() }).optional(),
+  /** Set when the audit log could not record this alert's firing or resolving: why. */
+  unrecorded: z.string().max(500).optional(),
 });
 export type Alert = z.infer<typeof Alert>;
 

@@ -72,7 +72,8 @@ export class AlertEngine {
 
   /**
    * Firing and resolving are facts for the compliance trail too. Recorded in the background: a full
-   * disk must not stop the alert from showing (the audit service reports its own failure).
+   * disk must not stop the alert from showing. A record that could not be written is said on the
+   * alert itself, so the gap in the trail is visible where the alert is.
    */
   private record(action: 'alert.fire' | 'alert.resolve', a: Alert): void {
     this.audit
@@ -90,7 +91,11 @@ export class AlertEngine {
         outcome: 'ok',
         durationMs: 0,
       })
-      .catch(() => undefined);
+      .catch((err: unknown) => {
+        const current = this.alerts.get(a.id);
+        const why = err instanceof AppErrorException ? err.appError.message : String(err);
+        if (current) this.set({ ...current, unrecorded: `${action} not recorded in the audit log: ${why}`.slice(0, 500) });
+      });
   }
 
   async acknowledge(id: string): Promise<Alert> {

@@ -40,7 +40,7 @@ export function AlertsView() {
     },
     { key: 'node', header: 'Node', value: (a) => a.node, render: (a) => <a href={`#/node/${encodeURIComponent(a.node)}`}>{a.node}</a> },
     { key: 'rule', header: 'Rule', value: (a) => a.rule },
-    { key: 'message', header: 'What is wrong', value: (a) => a.message },
+    { key: 'message', header: 'What is wrong', value: (a) => (a.unrecorded ? `${a.message} (${a.unrecorded})` : a.message) },
     { key: 'since', header: 'Since', value: (a) => a.since, render: (a) => new Date(a.since).toLocaleString() },
     {
       key: 'ack',

@@ -87,4 +87,14 @@ describe('alert engine', () => {
     engine.evaluate(f(31_000, [g(0, 40)]));
     expect(engine.list()[0]).toMatchObject({ state: 'resolved' });
   });
+
+  it('says on the alert when the audit log could not record it, and still shows it', async () => {
+    const dir = makeTempDir();
+    const engine = new AlertEngine(await openLog(dir.dir));
+    // The audit directory is gone (a volume unmounted under the app): every append fails.
+    dir.cleanup();
+    engine.evaluate(f(0, [g(0, 95)]));
+    expect(engine.list()[0]).toMatchObject({ rule: 'gpu-temperature', state: 'firing' });
+    await expect.poll(() => engine.list()[0]?.unrecorded ?? '').toMatch(/^alert\.fire not recorded in the audit log: /);
+  });
 });
