@@ -133,14 +133,6 @@ function judgeName(text: string, name: string, presented: string): KnownHostsVer
   return { kind: 'unknown' };
 }
 
-/** Keys a known_hosts text lists for a host (plain lines only: revoked and CA keys never vouch). */
-export function lookupKnownHosts(text: string, host: string, port: number): KnownKey[] {
-  const name = hostEntryName(host, port);
-  return parseKnownHosts(text)
-    .filter((l) => l.marker === 'none' && hostFieldMatches(l.hosts, name))
-    .map(({ keyType, key, fingerprint }) => ({ keyType, key, fingerprint }));
-}
-
 const HEADER =
   '# Edgeward host key pins: one line per node, named by the node (OpenSSH HostKeyAlias).\n' +
   '# Check one with: ssh -o HostKeyAlias=NODE -o UserKnownHostsFile=THIS_FILE ...\n';
