@@ -93,6 +93,45 @@ export default tseslint.config(
     },
   },
   {
+    // Services hold the business logic: they are called by the router, the CLI and the tests, and
+    // call none of them back. Only the audit log makes Intents (the proof an action was recorded).
+    files: ['electron/services/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: 'electron',
+              message: 'Business logic stays Electron-free; put Electron calls in electron/adapters/.',
+              allowTypeImports: true,
+            },
+          ],
+          patterns: [
+            { group: ['**/renderer/**'], message: 'The main side does not import the renderer.' },
+            {
+              group: ['**/ipc/*', '**/app/*', '**/cli/*', '**/adapters/*', '../ipc/**', '../app/**', '../cli/**', '../adapters/**'],
+              message: 'Services never import ipc/, app/, cli/ or adapters/: those compose services, not the other way round.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['electron/**/*.ts'],
+    ignores: ['electron/services/audit/audit-log.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "ImportSpecifier[imported.name='mintIntent']",
+          message: 'Only the audit log makes an Intent, after the intent record is on disk: go through audit.perform or audit.begin.',
+        },
+      ],
+    },
+  },
+  {
     files: ['electron/main.ts', 'electron/adapters/**/*.ts'],
     ignores: ['electron/adapters/ipc.ts'],
     rules: {

@@ -6,6 +6,7 @@ import { z } from 'zod';
  */
 export const AUDIT_ACTIONS = [
   'settings.update',
+  'secret.set',
   'audit.export',
   'audit.torn_tail_recovered',
   'node.add',
@@ -30,6 +31,7 @@ export const AUDIT_ACTIONS = [
   'deploy.abort',
   'deploy.rollback',
   'deploy.step',
+  'deploy.takeover',
   'commission.run',
   'commission.override',
   'commission.signoff',
@@ -37,7 +39,11 @@ export const AUDIT_ACTIONS = [
 export const AuditAction = z.enum(AUDIT_ACTIONS);
 export type AuditAction = z.infer<typeof AuditAction>;
 
-export const AuditOutcome = z.enum(['ok', 'failed', 'partial']);
+/**
+ * `intent` is written before an action acts and `ok`/`failed`/`partial` after it, pointing back at
+ * the intent. `unknown` closes an intent whose process died before it could say what happened.
+ */
+export const AuditOutcome = z.enum(['ok', 'failed', 'partial', 'intent', 'unknown']);
 export type AuditOutcome = z.infer<typeof AuditOutcome>;
 
 export const AuditTarget = z.strictObject({
@@ -68,6 +74,10 @@ export const AuditRecord = z.strictObject({
   /** sha256 of the node-side script that ran. */
   scriptHash: z.string().optional(),
   reason: z.string().optional(),
+  /** On an outcome: the seq of the intent it closes. */
+  intent: z.number().int().positive().optional(),
+  /** On an intent: the process that acts, so a later start can tell whether it is still alive. */
+  proc: z.strictObject({ host: z.string(), pid: z.number().int().positive() }).optional(),
   prev: z.string().regex(/^[0-9a-f]{64}$/),
   hash: z.string().regex(/^[0-9a-f]{64}$/),
 });

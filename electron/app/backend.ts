@@ -4,6 +4,8 @@ import { Heartbeat } from '../services/heartbeat/heartbeat.js';
 import { startBurst } from '../services/diagnostics/burst.js';
 import { AuditService } from '../services/audit/audit-service.js';
 import { parseAnchor } from '../services/audit/verify.js';
+import { closeAbandonedIntents } from '../services/audit/open-intents.js';
+import type { AuditRecord } from '../../shared/audit.js';
 import { coalesce } from '../services/common/coalesce.js';
 import os from 'node:os';
 import path from 'node:path';
@@ -63,6 +65,8 @@ export interface Backend {
   deploy: DeployService;
   commission: CommissionService;
   secrets: SecretStore;
+  /** The "outcome unknown" records this start wrote. */
+  unknownOutcomes: AuditRecord[];
   close(): Promise<void>;
 }
 
@@ -74,6 +78,9 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
   const startedAt = new Date().toISOString();
   const settings = SettingsService.open(options.dataDir);
   const audit = await AuditService.open(options.dataDir, () => settings.get().operatorName, { maxFileBytes: options.auditMaxFileBytes });
+  // Actions a dead process began and never finished are closed as "outcome unknown", each saying what to check.
+  const unknownOutcomes = await closeAbandonedIntents(audit.log);
+  for (const r of unknownOutcomes) process.stderr.write(`edgeward: outcome unknown (audit #${r.intent}): ${r.error}\n`);
   const heartbeat = new Heartbeat(options.heartbeatIntervalMs);
   const inventory = Inventory.open(options.dataDir, audit.log);
   const secrets = options.secrets ?? new MemorySecretStore();
@@ -83,15 +90,14 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
   // Pins from before pins were per node (keyed by address) move to the nodes at that address, once.
   const migration = knownHosts.planMigration(inventory.list());
   if (migration) {
-    for (const m of migration.moved)
-      await audit.log.append({
+    // One action: the file is rewritten once; each node's move is named in it.
+    await audit.log.perform(
+      {
         action: 'hostkey.migrate',
-        target: { node: m.node },
-        params: { from: m.from, file: knownHosts.file, keptAs: migration.keptAs },
-        outcome: 'ok',
-        durationMs: 0,
-      });
-    knownHosts.applyMigration(migration);
+        params: { from: migration.moved.map((m) => `${m.node} <- ${m.from}`), file: knownHosts.file, keptAs: migration.keptAs },
+      },
+      (intent) => knownHosts.applyMigration(migration, intent),
+    );
   }
   const pool = new SshPool({
     getNode: (name) => inventory.get(name),
@@ -128,22 +134,23 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
   await Promise.all(historyTroubles);
   const alerts = new AlertEngine(audit.log, options.alertThresholds, options.notify, () => settings.get().operatorName || 'operator');
   const telemetry = new TelemetryService(pool, inventory, audit.log, options.telemetry, history, alerts, () => settings.get().slo);
-  const deploy = new DeployService(
+  const deploy = new DeployService({
     pool,
     inventory,
-    audit.log,
+    audit: audit.log,
     secrets,
-    options.dataDir,
-    () => settings.get().operatorName || 'operator',
-    process.env,
-    (node, hostPort) => {
+    dataDir: options.dataDir,
+    who: () => settings.get().operatorName || 'operator',
+    env: process.env,
+    sloBreach: (node, hostPort) => {
       // The node's endpoint on that port, and a burn-rate alert firing for it now.
       const ep = inventory.get(node)?.endpoints.find((e) => e.port === hostPort);
       const alert =
         ep && alerts.list().find((a) => a.rule === 'slo-burn' && a.node === node && a.endpoint === ep.name && a.state === 'firing');
       return alert?.message;
     },
-  );
+  });
+  await deploy.recoverInterrupted();
   const commission = new CommissionService(
     pool,
     inventory,
@@ -164,7 +171,9 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
       startedAt,
     }))
     .handle('settings.get', () => settings.get())
-    .handle('settings.set', (patch) => audit.log.perform({ action: 'settings.update', params: patch }, () => settings.set(patch)))
+    .handle('settings.set', (patch) =>
+      audit.log.perform({ action: 'settings.update', params: patch }, (intent) => settings.set(patch, intent)),
+    )
     .handle('audit.query', (req) => audit.index.query(req.filter, req.offset, req.limit))
     .handle('audit.verify', (req) => audit.verify(req.anchor ? parseAnchor(req.anchor) : undefined))
     .handle('audit.head', () => audit.head())
@@ -177,9 +186,8 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
       return node;
     })
     .handle('fleet.node.remove', async ({ name }) => {
-      await inventory.remove(name);
-      // A later node of the same name is another machine until someone trusts it.
-      knownHosts.forget(name);
+      // A later node of the same name is another machine until someone trusts it: its pin goes with it.
+      await inventory.remove(name, (intent) => knownHosts.forget(name, intent));
       await pool.disconnect(name);
       return {};
     })
@@ -193,8 +201,11 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     .handle('fleet.node.setSecret', ({ name, kind, value, persist }) => {
       const node = inventory.get(name);
       const key = kind === 'password' ? passwordKey(name) : passphraseKey(node?.keyPath ?? '');
-      secrets.set(key, value, persist);
-      return { persisted: persist && secrets.canPersist };
+      // Which secret and whether it was kept, never its value.
+      return audit.log.perform({ action: 'secret.set', target: { node: name }, params: { entry: kind, persist } }, () => {
+        secrets.set(key, value, persist);
+        return { persisted: persist && secrets.canPersist };
+      });
     })
     .handle('fleet.import.preview', ({ format, text }) => (format === 'csv' ? previewCsv(text) : previewSshConfig(text)))
     .handle('fleet.import.commit', async ({ nodes, source }) => ({ count: (await inventory.addMany(nodes, source)).length }))
@@ -265,8 +276,8 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     )
     .handle('deploy.logs', async ({ name, node, tail }) => ({ text: await deploy.logs(name, node, { follow: false, tail }) }))
     // The checks run on after the answer; their progress goes out on the commission.session topic.
-    .handle('commission.start', ({ node, profile }) => background(commission.begin(node, profile)))
-    .handle('commission.rerun', ({ node, which }) => background(commission.beginRerun(node, which)))
+    .handle('commission.start', async ({ node, profile }) => background(await commission.begin(node, profile)))
+    .handle('commission.rerun', async ({ node, which }) => background(await commission.beginRerun(node, which)))
     .handle('commission.validate', ({ profile }) => ({ problems: profileProblems(profile) }))
     .handle('commission.cancel', ({ node }) => ({ cancelled: commission.cancel(node) }))
     .handle('commission.override', ({ node, check, reason }) => commission.override(node, check, reason))
@@ -319,10 +330,11 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     deploy,
     commission,
     secrets,
+    unknownOutcomes,
     close: async () => {
       heartbeat.stop();
       stopFleetWatch?.();
-      deploy.stopAll();
+      await deploy.stopAll();
       await commission.stopAll();
       telemetry.stopAll();
       history.close();

@@ -72,13 +72,13 @@ export async function runCommission(
 async function follow(
   backend: Backend,
   node: string,
-  begin: () => { session: CommissionSession; done: Promise<CommissionSession> },
+  begin: () => Promise<{ session: CommissionSession; done: Promise<CommissionSession> }>,
   out: CliOutput,
   opts: { report?: string },
 ): Promise<number> {
   const c = backend.commission;
   // Started first, so the progress below is this run's (a bad profile or a busy node throws here).
-  const started = begin();
+  const started = await begin();
   const shown = new Map<string, string>();
   const stopWatch = c.watch(node, (s) => {
     for (const x of s.sections) {

@@ -11,7 +11,10 @@ import {
   type ResponseOf,
   type TopicName,
 } from '../../shared/contract/index.js';
-import { AppErrorException, appError, fail, ok, type AppError, type ErrorDetail, type Result } from '../../shared/errors.js';
+import { AppErrorException, appError, fail, ok, type AppError, type Result } from '../../shared/errors.js';
+import { zodDetails } from '../../shared/zod-details.js';
+
+export { zodDetails };
 
 /** Who is calling: filled in by the transport after it has checked the sender. */
 export interface CallContext {
@@ -28,13 +31,6 @@ export type TopicSource<T extends TopicName> = (
   emit: (frame: FrameOf<T>) => void,
   ctx: CallContext,
 ) => () => void;
-
-export function zodDetails(error: z.ZodError): ErrorDetail[] {
-  return error.issues.map((issue) => ({
-    path: issue.path.length > 0 ? issue.path.map(String).join('.') : '(request)',
-    message: issue.message,
-  }));
-}
 
 function validationError(what: string, error: z.ZodError): AppError {
   const details = zodDetails(error);

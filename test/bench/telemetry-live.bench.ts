@@ -1,4 +1,4 @@
-import { loadAgent } from '../../electron/services/telemetry/agent-script.js';
+import { loadAgent } from '../../electron/services/agents/agent-script.js';
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';

@@ -37,7 +37,8 @@ describe('audit log on a full disk (a tiny tmpfs)', () => {
     fs.rmSync(filler);
     const again = await backend.router.invoke('settings.set', { theme: 'light' }, ctx);
     expect(again.ok).toBe(true);
-    expect(verifyLog(path.join(tmp.dir, 'audit'))).toMatchObject({ intact: true, records: 2 });
+    // Two actions, each an intent and its outcome.
+    expect(verifyLog(path.join(tmp.dir, 'audit'))).toMatchObject({ intact: true, records: 4 });
     await backend.close();
   });
 
@@ -59,6 +60,36 @@ describe('audit log on a full disk (a tiny tmpfs)', () => {
     const text = fs.readFileSync(path.join(tmp.dir, 'audit', 'audit-000001.jsonl'), 'utf8');
     expect(text.endsWith('\n')).toBe(true);
     expect(verifyLog(path.join(tmp.dir, 'audit'))).toMatchObject({ intact: true, records: 1 });
+    await log.close();
+  });
+
+  it('an outcome the full disk cannot take is said, naming its open intent, and written first once there is room', async () => {
+    const dir = path.join(tmp.dir, 'audit');
+    const log = await openLog(dir, { minFreeBytes: 0 });
+    // Larger than a page, so the slack at the end of the log's last page cannot take the outcome.
+    const big = { notes: 'n'.repeat(1900), host: 'h'.repeat(1900), name: 'a'.repeat(1900), source: 's'.repeat(1900) };
+    const open = await log.begin({ action: 'node.add', target: { node: 'rad-07' }, params: big });
+    const filler = fillDisk(tmp.dir);
+    await expect(open.finish({ outcome: 'ok' })).rejects.toMatchObject({
+      appError: {
+        code: 'UNAVAILABLE',
+        message: expect.stringMatching(/node\.add was carried out, but its outcome could not be recorded: .*intent \(#1\) stays open/),
+      },
+    });
+    fs.rmSync(filler);
+    await log.perform({ action: 'settings.update', params: { theme: 'dark' } }, () => undefined);
+    const records = fs
+      .readFileSync(path.join(dir, 'audit-000001.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { outcome: string; action: string; intent?: number });
+    expect(records.map((r) => `${r.action} ${r.outcome} ${r.intent ?? ''}`.trim())).toEqual([
+      'node.add intent',
+      'node.add ok 1',
+      'settings.update intent',
+      'settings.update ok 3',
+    ]);
+    expect(verifyLog(dir)).toMatchObject({ intact: true, records: 4 });
     await log.close();
   });
 });

@@ -277,7 +277,7 @@ fhir: {baseUrl: "${hubUrl}/fhir"}
 
   it('stops the checks on cancel (the load container is removed), and a cut link leaves a commissioning that resumes where it stopped', async () => {
     setScenario(node(), good);
-    const { done } = h.backend.commission.begin(node().name, profile(withLoad(60)));
+    const { done } = await h.backend.commission.begin(node().name, profile(withLoad(60)));
     await expect.poll(() => loadContainers(), { timeout: 30_000, interval: 250 }).toBe('edgeward-commission-load');
     expect(h.backend.commission.cancel(node().name)).toBe(true);
     const stopped = await done;
@@ -287,7 +287,7 @@ fhir: {baseUrl: "${hubUrl}/fhir"}
     await expect(h.backend.commission.signoff(node().name)).rejects.toThrow(/Not every check has run: GPUs under a short load, Clock/);
 
     // The link goes down during the load; the section fails with what to do, the rest waits.
-    const { done: cutRun } = h.backend.commission.beginRerun(node().name, 'remaining');
+    const { done: cutRun } = await h.backend.commission.beginRerun(node().name, 'remaining');
     await expect.poll(() => loadContainers(), { timeout: 30_000, interval: 250 }).toBe('edgeward-commission-load');
     cut(node());
     let halted: CommissionSession;

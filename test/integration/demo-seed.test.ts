@@ -38,7 +38,7 @@ describe('the demo fleet', () => {
           .sort(),
       ).toEqual([...names].sort());
       expect(await testNode(backend.pool, names[0]!)).toMatchObject({ ok: true, status: 'connected' });
-      expect(backend.audit.index.query({ action: 'hostkey.trust' }, 0, 100).total).toBe(names.length);
+      expect(backend.audit.index.query({ action: 'hostkey.trust', outcome: 'ok' }, 0, 100).total).toBe(names.length);
     } finally {
       await backend.close();
     }

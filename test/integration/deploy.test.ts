@@ -131,14 +131,28 @@ strategy:
     const steps = h.backend.audit.index.query({ action: 'deploy.step' }, 0, 100).records;
     expect(
       steps
-        .filter((s) => s.params.step === 'done')
+        .filter((s) => s.params.step === 'done' && s.outcome === 'ok')
         .map((s) => s.target.node)
         .sort(),
     ).toEqual(nodes.map((n) => n.name).sort());
     expect(steps[0]!.params).toMatchObject({ specHash: final.specHash, digest: final.pinnedImage, revision: 1 });
-    expect(h.backend.audit.index.query({ action: 'deploy.apply' }, 0, 1).records[0]).toMatchObject({
+    // Every step was an intent before it acted and has exactly one outcome after.
+    const intents = steps.filter((s) => s.outcome === 'intent').map((s) => s.seq);
+    expect(
+      steps
+        .filter((s) => s.outcome !== 'intent')
+        .map((s) => s.intent)
+        .sort(),
+    ).toEqual(intents.sort());
+    expect(steps.every((s) => s.target.deployment === 'cxr')).toBe(true);
+    // The apply's outcome is written when the rollout ended, pointing at its intent.
+    const [applied] = h.backend.audit.index.query({ action: 'deploy.apply' }, 0, 1).records;
+    expect(applied).toMatchObject({
+      outcome: 'ok',
+      target: { deployment: 'cxr' },
       params: { specHash: final.specHash, image: 'localhost/edgeward/oip-test:1' },
     });
+    expect(h.backend.audit.index.query({ action: 'deploy.apply', outcome: 'intent' }, 0, 1).records[0]?.seq).toBe(applied!.intent);
   }, 180_000);
 
   it('stops at the canary when the new revision never becomes ready, and puts the old one back', async () => {
@@ -272,7 +286,15 @@ strategy:
         endpoints: [{ name: 'cxr', port: PORT, model: 'chest-xray', input: 'INPUT0' }],
       });
     }
-    h.backend.settings.set({ slo: { ...PROFILE_SLOS, radiology: { latency: { percentile: 95, belowMs: 100 } } } });
+    expect(
+      (
+        await h.backend.router.invoke(
+          'settings.set',
+          { slo: { ...PROFILE_SLOS, radiology: { latency: { percentile: 95, belowMs: 100 } } } },
+          { transport: 'cli', clientId: 'test' },
+        )
+      ).ok,
+    ).toBe(true);
     const stops = nodes.map((n) => h.backend.telemetry.watch(n.name, () => undefined));
     try {
       // Ready at once, but every inference takes 300 ms.

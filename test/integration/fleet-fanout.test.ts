@@ -48,8 +48,10 @@ describe('fleet command across 50 nodes, one down and one slow', () => {
     // The unreachable node did not hold the others back: the run took about one handshake timeout.
     expect(summary.durationMs).toBeLessThan(8000 + 5000);
     // Every node's run is in the audit log with the host key it used.
-    const audited = h.backend.audit.index.query({ action: 'fleet.exec' }, 0, 100);
-    expect(audited.total).toBe(50);
+    const audited = h.backend.audit.index.query({ action: 'fleet.exec' }, 0, 200);
+    // An intent before each node's command and an outcome after it.
+    expect(audited.records.filter((r) => r.outcome === 'intent')).toHaveLength(50);
+    expect(audited.total).toBe(100);
     expect(audited.records.filter((r) => r.outcome === 'ok').every((r) => r.hostKey?.startsWith('SHA256:'))).toBe(true);
   }, 60_000);
 

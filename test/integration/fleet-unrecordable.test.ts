@@ -10,6 +10,7 @@ import { fillDisk } from '../helpers/disk.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { ensureBed } from './helpers/bed.js';
 import { addTrusted, fleetBackend, type FleetHarness } from './helpers/fleet.js';
+import { fixtureIntent } from '../helpers/intent.js';
 
 /** A fleet command whose records stop fitting on the disk mid-run: what ran says so, nothing more starts. */
 describe('a fleet command when the audit log fills up during the run', () => {
@@ -59,7 +60,7 @@ describe('a fleet command when the audit log fills up during the run', () => {
     const other = path.join(mnt.dir, 'other');
     spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', other]);
     const [type, key] = fs.readFileSync(`${other}.pub`, 'utf8').split(' ');
-    new KnownHostsStore(path.join(mnt.dir, 'data', 'known_hosts')).pin(node.name, type!, key!);
+    new KnownHostsStore(path.join(mnt.dir, 'data', 'known_hosts')).pin(node.name, type!, key!, fixtureIntent('hostkey.trust'));
     fillDisk(mnt.dir);
     const test = await testNode(h.backend.pool, node.name);
     expect(test).toMatchObject({ ok: false, status: 'hostkey-changed' });

@@ -86,7 +86,15 @@ describe('telemetry signals: Xid, latency probes and SLOs, containers', () => {
       endpoints: [{ name: 'cxr', port: PORT, model: 'chest-xray', input: 'INPUT0' }],
     });
     // The radiology objective, tightened in Settings so the test needs seconds, not minutes.
-    h.backend.settings.set({ slo: { ...PROFILE_SLOS, radiology: { latency: { percentile: 95, belowMs: 150 } } } });
+    expect(
+      (
+        await h.backend.router.invoke(
+          'settings.set',
+          { slo: { ...PROFILE_SLOS, radiology: { latency: { percentile: 95, belowMs: 150 } } } },
+          { transport: 'cli', clientId: 'test' },
+        )
+      ).ok,
+    ).toBe(true);
     watch(node.name);
     const cxr = () => frames.get(node.name)?.endpoints?.find((e) => e.name === 'cxr');
     await expect.poll(() => cxr()?.lastOk, { timeout: 20_000 }).toBe(true);

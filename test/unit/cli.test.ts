@@ -65,10 +65,10 @@ describe('edgeward audit commands', () => {
   it('prints the head as SEQ:HASH and verifies against it as an anchor', async () => {
     const head = capture();
     expect(await runCommand(backend, ['audit', 'head'], head.io)).toBe(0);
-    expect(head.out.stdout[0]).toMatch(/^3:[0-9a-f]{64}$/);
+    expect(head.out.stdout[0]).toMatch(/^6:[0-9a-f]{64}$/);
     const v = capture(true);
     expect(await runCommand(backend, ['audit', 'verify'], v.io, { anchor: head.out.stdout[0] })).toBe(0);
-    expect(JSON.parse(v.out.stdout[0]!)).toMatchObject({ intact: true, records: 3, anchor: { seq: 3 } });
+    expect(JSON.parse(v.out.stdout[0]!)).toMatchObject({ intact: true, records: 6, anchor: { seq: 6 } });
     expect(await runCommand(backend, ['audit', 'verify'], capture().io, { anchor: 'nonsense' })).toBe(2);
   });
 
@@ -76,7 +76,7 @@ describe('edgeward audit commands', () => {
     const out = path.join(tmp.dir, 'out.csv');
     const c = capture();
     expect(await runCommand(backend, ['audit', 'export'], c.io, { format: 'csv', output: out, actor: 'alice' })).toBe(0);
-    expect(c.out.stdout[0]).toMatch(/^exported 1 records to .*out\.csv \(sha256 [0-9a-f]{64}\)$/);
+    expect(c.out.stdout[0]).toMatch(/^exported 2 records to .*out\.csv \(sha256 [0-9a-f]{64}\)$/);
     const all = path.join(tmp.dir, 'all.csv');
     await runCommand(backend, ['audit', 'export'], capture().io, { format: 'csv', output: all });
     const text = fs.readFileSync(all, 'utf8');
@@ -89,11 +89,12 @@ describe('edgeward audit commands', () => {
   it('exits 1 and names the break when the log was tampered with', async () => {
     const file = path.join(tmp.dir, 'audit', 'audit-000001.jsonl');
     const lines = fs.readFileSync(file, 'utf8').split('\n');
-    lines[1] = lines[1]!.replace('"Alice"', '"Mallory"');
+    // Line 3: the intent of renaming Alice to Bob, written as Alice.
+    lines[2] = lines[2]!.replace('"Alice"', '"Mallory"');
     fs.writeFileSync(file, lines.join('\n'));
     const c = capture();
     expect(await runCommand(backend, ['audit', 'verify'], c.io)).toBe(1);
-    expect(c.out.stdout[0]).toMatch(/^BROKEN \(edited\) at audit-000001\.jsonl line 2, seq 2: Record seq 2 was edited/);
+    expect(c.out.stdout[0]).toMatch(/^BROKEN \(edited\) at audit-000001\.jsonl line 3, seq 3: Record seq 3 was edited/);
     expect(await runCommand(backend, ['audit', 'head'], capture().io)).toBe(1);
   });
 });

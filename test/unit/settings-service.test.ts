@@ -5,6 +5,7 @@ import { PROFILE_SLOS } from '../../shared/slo.js';
 import { SettingsService } from '../../electron/services/settings/settings-service.js';
 import { AppErrorException } from '../../shared/errors.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
+import { fixtureIntent } from '../helpers/intent.js';
 
 describe('settings service', () => {
   const tmp = makeTempDir();
@@ -13,14 +14,14 @@ describe('settings service', () => {
   it('starts from defaults and persists changes across reopen', () => {
     const a = SettingsService.open(tmp.dir);
     expect(a.get()).toEqual({ operatorName: '', theme: 'system', slo: PROFILE_SLOS });
-    a.set({ operatorName: 'night shift', theme: 'dark' });
+    a.set({ operatorName: 'night shift', theme: 'dark' }, fixtureIntent('settings.update'));
     expect(SettingsService.open(tmp.dir).get()).toEqual({ operatorName: 'night shift', theme: 'dark', slo: PROFILE_SLOS });
     expect(fs.statSync(path.join(tmp.dir, 'settings.json')).mode & 0o077).toBe(0);
   });
 
   it('rejects control characters in the operator name', () => {
     const s = SettingsService.open(tmp.dir);
-    expect(() => s.set({ operatorName: 'evil\u001b[2J' })).toThrow(AppErrorException);
+    expect(() => s.set({ operatorName: 'evil\u001b[2J' }, fixtureIntent('settings.update'))).toThrow(AppErrorException);
     expect(s.get().operatorName).toBe('');
   });
 

@@ -7,6 +7,7 @@ import { AppErrorException, appError } from '../../../shared/errors.js';
 import { decodeLine, encodeRecord } from './canonical.js';
 import { fileName, listLogFiles, readTail } from './files.js';
 import { DirLock } from './lock.js';
+import { mintIntent, type Intent, type ProcessRef } from './intent.js';
 import { sanitizeParams, sanitizeText } from './redact.js';
 
 export interface AuditActor {
@@ -24,6 +25,27 @@ export interface AuditEntry {
   hostKey?: string;
   scriptHash?: string;
   reason?: string;
+  /** On an outcome: the intent it closes. */
+  intent?: number;
+  /** On an intent: who acts. */
+  proc?: ProcessRef;
+}
+
+export type ActionSpec = Omit<AuditEntry, 'outcome' | 'durationMs' | 'error' | 'intent' | 'proc'>;
+
+export interface ActionOutcome {
+  outcome: 'ok' | 'failed' | 'partial';
+  error?: string;
+  params?: Record<string, unknown>;
+  /** The host key of the connection used, when it became known while acting. */
+  hostKey?: string;
+}
+
+/** An action whose intent is recorded and whose outcome is not yet. */
+export interface OpenIntent {
+  readonly intent: Intent;
+  /** Records the outcome; throws a refusal naming the open intent when the log cannot take it. */
+  finish(outcome: ActionOutcome): Promise<AuditRecord>;
 }
 
 export interface AuditLogOptions {
@@ -79,12 +101,16 @@ export class AuditLog {
   private active = { n: 1, size: 0 };
   private readonly listeners = new Set<(records: AuditRecord[]) => void>();
   private broken: string | undefined;
+  /** Outcomes of finished actions that the log could not take at the time, oldest first. */
+  private readonly owed: { entry: AuditEntry; actor: AuditActor }[] = [];
   /** The open active file, kept between batches (opening it per batch halves the append rate). */
   private handle: { n: number; fh: fsp.FileHandle } | undefined;
   private readonly lock: DirLock;
   private readonly maxFileBytes: number;
   private readonly minFreeBytes: number;
   private readonly clock: () => Date;
+  /** This process, as named on the intents it writes. */
+  readonly proc: ProcessRef = { host: os.hostname(), pid: process.pid };
 
   private constructor(
     readonly dir: string,
@@ -130,41 +156,94 @@ export class AuditLog {
       this.broken = undefined;
     }
     if (!(await this.hasRoom())) throw unavailable(`less than ${Math.round(this.minFreeBytes / 1024)} KiB free at ${this.dir}`);
+    await this.writeOwedOutcomes();
+  }
+
+  /** Outcomes that could not be written when their action ended go first, once the log takes records again. */
+  private async writeOwedOutcomes(): Promise<void> {
+    while (this.owed.length > 0) {
+      const next = this.owed[0]!;
+      await this.append(next.entry, next.actor);
+      this.owed.shift();
+    }
   }
 
   /**
-   * Runs an action and records it: refused up front when the log cannot be written, recorded (and
-   * fsynced) before the result is returned, failures recorded with their error and rethrown.
+   * The first half of the pipeline: refused up front when the log cannot be written, else the
+   * intent is made durable and its proof handed out. The caller acts, then finishes it.
    */
-  async perform<T>(
-    spec: Omit<AuditEntry, 'outcome' | 'durationMs' | 'error'>,
-    action: () => Promise<T> | T,
-    outcomeOf: (result: T) => { outcome: AuditOutcome; error?: string; params?: Record<string, unknown> } = () => ({ outcome: 'ok' }),
-  ): Promise<T> {
+  async begin(spec: ActionSpec): Promise<OpenIntent> {
     await this.ensureWritable();
     // The actor as it was when the action began (an operator renaming themselves is recorded under the old name).
     const actor = this.options.actor();
+    const record = await this.append({ ...spec, outcome: 'intent', durationMs: 0, proc: this.proc }, actor);
     const t0 = performance.now();
+    const intent = mintIntent(record.seq, spec.action);
+    let finished: Promise<AuditRecord> | undefined;
+    return {
+      intent,
+      finish: (o) =>
+        (finished ??= this.appendOutcome(
+          {
+            ...spec,
+            params: { ...spec.params, ...o.params },
+            outcome: o.outcome,
+            error: o.error,
+            hostKey: o.hostKey ?? spec.hostKey,
+            durationMs: Math.round(performance.now() - t0),
+            intent: record.seq,
+          },
+          actor,
+        )),
+    };
+  }
+
+  /**
+   * Runs an action through the pipeline: intent (durable) → act → outcome (durable) before the
+   * result is returned. A failure is recorded with its error and rethrown.
+   */
+  async perform<T>(
+    spec: ActionSpec,
+    action: (intent: Intent) => Promise<T> | T,
+    outcomeOf: (result: T) => ActionOutcome = () => ({ outcome: 'ok' }),
+  ): Promise<T> {
+    const open = await this.begin(spec);
     let result: T;
     try {
-      result = await action();
+      result = await action(open.intent);
     } catch (err) {
       const error = err instanceof AppErrorException ? err.appError.message : err instanceof Error ? err.message : String(err);
-      await this.append({ ...spec, outcome: 'failed', error, durationMs: Math.round(performance.now() - t0) }, actor);
+      // The action's own error is what the user needs; an unrecordable outcome is added to it.
+      await open.finish({ outcome: 'failed', error }).catch((e: unknown) => {
+        if (err instanceof Error) err.message += ` (${(e as Error).message})`;
+      });
       throw err;
     }
-    const o = outcomeOf(result);
-    await this.append(
-      {
-        ...spec,
-        params: { ...spec.params, ...o.params },
-        outcome: o.outcome,
-        error: o.error,
-        durationMs: Math.round(performance.now() - t0),
-      },
-      actor,
-    );
+    await open.finish(outcomeOf(result));
     return result;
+  }
+
+  /** An outcome is retried briefly (a lock held by a slow writer); then the open intent is named. */
+  private async appendOutcome(entry: AuditEntry, actor: AuditActor): Promise<AuditRecord> {
+    let last: unknown;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        return await this.append(entry, actor);
+      } catch (err) {
+        last = err;
+        await new Promise((r) => setTimeout(r, 50 * (attempt + 1)));
+      }
+    }
+    // The refusal's own words ("nothing was done") would be false here: name the cause only.
+    const why = this.broken ?? (last instanceof Error ? last.message : String(last));
+    this.owed.push({ entry, actor });
+    throw new AppErrorException(
+      appError(
+        'UNAVAILABLE',
+        `${entry.action} ${entry.outcome === 'failed' ? 'failed' : 'was carried out'}, but its outcome could not be recorded: ${why}. Its intent (#${entry.intent}) stays open until the outcome is written, with the next action once the log takes records again (or as "outcome unknown" at the next start if Edgeward stops first).`,
+        'Free space or fix permissions on the data directory; check the result of this action yourself.',
+      ),
+    );
   }
 
   /** Resolves once the record is durable on disk. */
@@ -185,6 +264,8 @@ export class AuditLog {
   }
 
   async close(): Promise<void> {
+    // A last try for owed outcomes; those still unwritable are closed as unknown by the next start.
+    if (this.owed.length > 0 && (await this.hasRoom())) await this.writeOwedOutcomes().catch(() => undefined);
     while (this.flushing) await this.flushing;
     await this.handle?.fh.close().catch(() => undefined);
     this.handle = undefined;
@@ -246,6 +327,8 @@ export class AuditLog {
           hostKey: e.hostKey,
           scriptHash: e.scriptHash,
           reason: sanitizeText(e.reason),
+          intent: e.intent,
+          proc: e.proc,
           prev: hash,
         });
         seq += 1;

@@ -28,7 +28,22 @@ const NODE_PARAMS = [
   'count',
   'rows',
 ];
-const DEPLOY_PARAMS = ['spec', 'specHash', 'revision', 'image', 'digest', 'strategy', 'wave', 'step', 'env', 'nodes', 'refused', 'resume'];
+const DEPLOY_PARAMS = [
+  'spec',
+  'specHash',
+  'revision',
+  'image',
+  'digest',
+  'strategy',
+  'wave',
+  'step',
+  'env',
+  'nodes',
+  'refused',
+  'resume',
+  'status',
+  'owner',
+];
 const COMMISSION_PARAMS = [
   'profile',
   'commissioning',
@@ -44,6 +59,7 @@ const COMMISSION_PARAMS = [
 
 export const PARAM_ALLOW_LIST: Record<AuditAction, readonly string[]> = {
   'settings.update': ['theme', 'operatorName', 'slo', 'entry', 'persist'],
+  'secret.set': ['entry', 'persist'],
   'audit.export': ['format', 'filter', 'count', 'file', 'sha256'],
   'audit.torn_tail_recovered': ['file', 'bytes', 'keptAs'],
   'node.add': NODE_PARAMS,
@@ -68,6 +84,7 @@ export const PARAM_ALLOW_LIST: Record<AuditAction, readonly string[]> = {
   'deploy.abort': DEPLOY_PARAMS,
   'deploy.rollback': DEPLOY_PARAMS,
   'deploy.step': DEPLOY_PARAMS,
+  'deploy.takeover': DEPLOY_PARAMS,
   'commission.run': COMMISSION_PARAMS,
   'commission.override': COMMISSION_PARAMS,
   'commission.signoff': COMMISSION_PARAMS,

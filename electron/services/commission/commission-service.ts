@@ -21,8 +21,10 @@ import type { Inventory } from '../fleet/inventory.js';
 import { execOnNode } from '../ssh/exec.js';
 import type { SshPool } from '../ssh/pool.js';
 import { shellCommand } from '../ssh/shell-quote.js';
-import { loadAgent } from '../telemetry/agent-script.js';
+import { loadAgent } from '../agents/agent-script.js';
 import { writeAtomic } from '../common/write-atomic.js';
+import type { Intent } from '../audit/intent.js';
+import type { OpenIntent } from '../audit/audit-log.js';
 
 /** What is kept per commissioning on disk: the state the UI shows, and each section's raw agent output (the evidence). */
 interface StoredSession {
@@ -67,13 +69,13 @@ export class CommissionService {
   ) {}
 
   /** A new commissioning of NODE against the profile; resolves once every section has run (or the run was stopped). */
-  start(node: string, profileText: string, opts: { signal?: AbortSignal } = {}): Promise<CommissionSession> {
-    return this.begin(node, profileText, opts).done;
+  async start(node: string, profileText: string, opts: { signal?: AbortSignal } = {}): Promise<CommissionSession> {
+    return (await this.begin(node, profileText, opts)).done;
   }
 
   /** Runs again the sections not done yet ('remaining': resume), or those with a failing check too ('failed'). */
-  rerun(node: string, which: 'remaining' | 'failed', opts: { signal?: AbortSignal } = {}): Promise<CommissionSession> {
-    return this.beginRerun(node, which, opts).done;
+  async rerun(node: string, which: 'remaining' | 'failed', opts: { signal?: AbortSignal } = {}): Promise<CommissionSession> {
+    return (await this.beginRerun(node, which, opts)).done;
   }
 
   /**
@@ -84,7 +86,7 @@ export class CommissionService {
     node: string,
     profileText: string,
     opts: { signal?: AbortSignal } = {},
-  ): { session: CommissionSession; done: Promise<CommissionSession> } {
+  ): Promise<{ session: CommissionSession; done: Promise<CommissionSession> }> {
     const profile = this.parse(profileText);
     this.requireNode(node);
     this.requireIdle(node);
@@ -113,7 +115,7 @@ export class CommissionService {
     node: string,
     which: 'remaining' | 'failed',
     opts: { signal?: AbortSignal } = {},
-  ): { session: CommissionSession; done: Promise<CommissionSession> } {
+  ): Promise<{ session: CommissionSession; done: Promise<CommissionSession> }> {
     this.requireIdle(node);
     const stored = this.requireOpen(node);
     const profile = this.parse(stored.session.profileText);
@@ -122,19 +124,37 @@ export class CommissionService {
     return this.launch(stored, profile, ids, opts.signal);
   }
 
-  /** Marks the node busy at once (so a second start is refused) and runs the sections in the background. */
-  private launch(
+  /**
+   * Marks the node busy at once (so a second start is refused), writes the run's intent, and runs
+   * the sections in the background; the outcome is written when they end.
+   */
+  private async launch(
     stored: StoredSession,
     profile: HardwareProfile,
     ids: SectionId[],
     outer?: AbortSignal,
-  ): { session: CommissionSession; done: Promise<CommissionSession> } {
+  ): Promise<{ session: CommissionSession; done: Promise<CommissionSession> }> {
     const controller = new AbortController();
+    const node = stored.session.node;
     // Claimed before anything is written: a run refused here leaves no trace.
-    this.claim(stored.session.node);
-    this.running.set(stored.session.node, controller);
-    this.save(stored);
-    const done = this.runSections(stored, profile, ids, controller, outer);
+    this.claim(node);
+    this.running.set(node, controller);
+    let open: OpenIntent;
+    try {
+      const site = this.inventory.get(node)?.site;
+      open = await this.audit.begin({
+        action: 'commission.run',
+        target: { ...(site ? { site } : {}), node },
+        params: { profile: stored.session.profileName, commissioning: stored.session.id, sections: ids },
+        scriptHash: this.agent.sha256,
+      });
+    } catch (err) {
+      this.running.delete(node);
+      fs.rmSync(this.claimFile(node), { force: true });
+      throw err;
+    }
+    this.save(stored, open.intent);
+    const done = this.runSections(stored, profile, ids, controller, open, outer);
     this.inFlight.add(done);
     void done.catch(() => undefined).finally(() => this.inFlight.delete(done));
     return { session: structuredClone(stored.session), done };
@@ -170,17 +190,19 @@ export class CommissionService {
     if (!result) throw fail('NOT_FOUND', `No check ${check} in this commissioning`, 'Choose one of the checks that ran.');
     if (result.verdict !== 'fail') throw fail('VALIDATION', `${result.title} did not fail`, 'Only a failed check can be overridden.');
     const by = this.technician();
-    await this.audit.append({
-      action: 'commission.override',
-      target: { node },
-      params: { check, profile: s.profileName, commissioning: s.id, evidence: result.evidence },
-      reason: reason.trim(),
-      outcome: 'ok',
-      durationMs: 0,
-    });
-    s.overrides = [...s.overrides.filter((o) => o.id !== check), { id: check, reason: reason.trim(), by, at: Date.now() }];
-    this.save(stored);
-    return s;
+    return this.audit.perform(
+      {
+        action: 'commission.override',
+        target: { node },
+        params: { check, profile: s.profileName, commissioning: s.id, evidence: result.evidence },
+        reason: reason.trim(),
+      },
+      (intent) => {
+        s.overrides = [...s.overrides.filter((o) => o.id !== check), { id: check, reason: reason.trim(), by, at: Date.now() }];
+        this.save(stored, intent);
+        return s;
+      },
+    );
   }
 
   /**
@@ -217,25 +239,28 @@ export class CommissionService {
     });
     const reportSha256 = crypto.createHash('sha256').update(html).digest('hex');
     const reportFile = path.join(this.nodeDir(node), `${s.id}.html`);
-    writeAtomic(reportFile, html);
-    await this.audit.append({
-      action: 'commission.signoff',
-      target: { site: n.site, node },
-      params: {
-        profile: s.profileName,
-        commissioning: s.id,
-        verdict,
-        reportSha256,
-        report: path.basename(reportFile),
-        overrides: s.overrides.map((o) => o.id),
+    return this.audit.perform(
+      {
+        action: 'commission.signoff',
+        target: { site: n.site, node },
+        params: {
+          profile: s.profileName,
+          commissioning: s.id,
+          verdict,
+          reportSha256,
+          report: path.basename(reportFile),
+          overrides: s.overrides.map((o) => o.id),
+        },
+        hostKey: stored.hostKey,
       },
-      outcome: verdict === 'fail' ? 'failed' : 'ok',
-      durationMs: at - s.startedAt,
-      hostKey: stored.hostKey,
-    });
-    s.signoff = { by, at, verdict, reportFile, reportSha256 };
-    this.save(stored);
-    return s;
+      (intent) => {
+        writeAtomic(reportFile, html);
+        s.signoff = { by, at, verdict, reportFile, reportSha256 };
+        this.save(stored, intent);
+        return s;
+      },
+      () => (verdict === 'fail' ? { outcome: 'failed', error: 'the node failed its acceptance checks' } : { outcome: 'ok' }),
+    );
   }
 
   /** The node's latest commissioning (open or signed), for the view and for offline review. */
@@ -290,6 +315,7 @@ export class CommissionService {
     profile: HardwareProfile,
     ids: SectionId[],
     controller: AbortController,
+    open: OpenIntent,
     outer?: AbortSignal,
   ): Promise<CommissionSession> {
     const s = stored.session;
@@ -297,17 +323,16 @@ export class CommissionService {
     const onOuter = () => controller.abort();
     outer?.addEventListener('abort', onOuter);
     if (outer?.aborted) controller.abort();
-    const t0 = Date.now();
     const ran: string[] = [];
     try {
       for (const id of ids) {
         const section = s.sections.find((x) => x.id === id)!;
         if (controller.signal.aborted) break;
         Object.assign(section, { status: 'running', startedAt: Date.now(), finishedAt: null, error: undefined });
-        this.save(stored);
+        this.save(stored, open.intent);
         ran.push(id);
         await this.runSection(stored, profile, id, controller.signal);
-        this.save(stored);
+        this.save(stored, open.intent);
         // A lost node fails every later section the same way: stop and let the technician resume.
         if (section.status === 'failed') break;
       }
@@ -317,21 +342,14 @@ export class CommissionService {
       outer?.removeEventListener('abort', onOuter);
     }
     const results = s.sections.filter((x) => ran.includes(x.id));
-    const site = this.inventory.get(node)?.site;
-    await this.audit.append({
-      action: 'commission.run',
-      target: { ...(site ? { site } : {}), node },
+    await open.finish({
       params: {
-        profile: s.profileName,
-        commissioning: s.id,
         sections: results.map((x) => `${x.id}:${x.status}`),
         checks: results.flatMap((x) => x.results.map((r) => `${r.id}:${r.verdict}`)),
       },
       outcome: results.every((x) => x.status === 'done') ? 'ok' : 'partial',
       error: results.find((x) => x.error)?.error,
-      durationMs: Date.now() - t0,
       hostKey: stored.hostKey || undefined,
-      scriptHash: this.agent.sha256,
     });
     return s;
   }
@@ -486,7 +504,7 @@ export class CommissionService {
     return stored;
   }
 
-  private save(stored: StoredSession): void {
+  private save(stored: StoredSession, _intent: Intent): void {
     stored.session.updatedAt = Date.now();
     fs.mkdirSync(this.nodeDir(stored.session.node), { recursive: true, mode: 0o700 });
     writeAtomic(path.join(this.nodeDir(stored.session.node), `${stored.session.id}.json`), JSON.stringify(stored));

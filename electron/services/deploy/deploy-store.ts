@@ -4,6 +4,7 @@ import { DeploymentSpec } from '../../../shared/deploy/spec.js';
 import { ImageReference, Rollout, SpecHash } from '../../../shared/deploy/rollout.js';
 import { z } from 'zod';
 import { writeAtomic } from '../common/write-atomic.js';
+import type { Intent } from '../audit/intent.js';
 
 export interface Revision {
   revision: number;
@@ -30,7 +31,8 @@ const StoredRevision = z.strictObject({
  * Deployments on disk: `deployments/NAME/revisions/N.json` (spec, its hash, the pinned image) and
  * `deployments/NAME/rollout.json` (the current or last rollout, rewritten at every step). Every write
  * goes to a temporary file, is fsynced, then renamed over the old one: a crash or a kill mid-write
- * leaves the previous state, never half of one.
+ * leaves the previous state, never half of one. A write asks for the Intent of the action it belongs
+ * to: no code changes a deployment outside the audit pipeline.
  */
 export class DeployStore {
   constructor(private readonly dir: string) {
@@ -67,7 +69,7 @@ export class DeployStore {
     return this.revisions(name).find((r) => r.revision === n);
   }
 
-  saveRevision(name: string, rev: Revision): void {
+  saveRevision(name: string, rev: Revision, _intent: Intent): void {
     writeAtomic(path.join(this.dir, name, 'revisions', `${rev.revision}.json`), JSON.stringify(rev, null, 2));
   }
 
@@ -82,7 +84,7 @@ export class DeployStore {
     return parsed.data;
   }
 
-  saveRollout(r: Rollout): void {
+  saveRollout(r: Rollout, _intent: Intent): void {
     writeAtomic(path.join(this.dir, r.deployment, 'rollout.json'), JSON.stringify(r));
   }
 }

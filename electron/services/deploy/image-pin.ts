@@ -3,7 +3,7 @@ import { parseImageRef, pinned, type ImageRef } from '../../../shared/deploy/ima
 import type { NodeFacts } from '../../../shared/deploy/placement.js';
 import { shellCommand } from '../ssh/shell-quote.js';
 import { isLocalOnly, RegistryError, resolveDigest, type RegistryOptions } from './registry.js';
-import type { Runtime } from './runtime-commands.js';
+import type { Runtime } from '../runtime/runtime-commands.js';
 
 const DIGEST = /^sha256:[0-9a-f]{64}$/;
 

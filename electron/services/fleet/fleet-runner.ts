@@ -15,6 +15,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import { execOnNode } from '../ssh/exec.js';
 import type { SshPool } from '../ssh/pool.js';
 import type { Inventory } from './inventory.js';
+import type { OpenIntent } from '../audit/audit-log.js';
 
 const OUTCOME_OF_CODE: Partial<Record<string, NodeRunOutcome>> = {
   UNREACHABLE: 'unreachable',
@@ -131,31 +132,51 @@ export class FleetRunner {
     const worker = async () => {
       while (next < nodes.length) {
         const name = nodes[next++]!;
-        let result = await this.runOne(run, runId, name, command, req);
         const node = this.inventory.get(name);
-        // Recorded before the node is reported done. A run that cannot be recorded stops: what
-        // already ran says so, and no further node starts.
+        const why = (err: unknown) => (err instanceof AppErrorException ? err.appError.message : (err as Error).message);
+        const advice = 'Make the audit log writable again (free space, permissions), then check this node by hand.';
+        // The intent is recorded before the command starts on the node, the outcome before the node
+        // is reported done. A run that cannot be recorded stops: no further node starts.
+        let open: OpenIntent | undefined;
         try {
-          await this.audit.append({
+          if (unrecordable) throw new Error('an earlier record failed');
+          open = await this.audit.begin({
             action: 'fleet.exec',
             target: { site: node?.site, node: name },
             params: { command, selection: req.selection, concurrency: req.concurrency, timeoutS: req.timeoutS },
+          });
+        } catch (err) {
+          unrecordable = true;
+          run.abort.abort();
+          const result: NodeRunResult = {
+            node: name,
+            outcome: 'cancelled',
+            exitCode: null,
+            stdout: '',
+            stderr: '',
+            droppedBytes: 0,
+            durationMs: 0,
+            message: `not started: the audit log cannot be written (${why(err)})`,
+            action: advice,
+          };
+          results.push(result);
+          this.emit(run, { runId, node: name, done: result });
+          continue;
+        }
+        let result = await this.runOne(run, runId, name, command, req);
+        try {
+          await open.finish({
             outcome: result.outcome === 'ok' ? 'ok' : 'failed',
             error: result.outcome === 'ok' ? undefined : (result.message ?? `exit status ${result.exitCode}`),
-            durationMs: result.durationMs,
             hostKey: result.fingerprint,
           });
         } catch (err) {
-          const why = err instanceof AppErrorException ? err.appError.message : (err as Error).message;
-          const ran = !(result.outcome === 'cancelled' && unrecordable);
           unrecordable = true;
           run.abort.abort();
           result = {
             ...result,
-            message: ran
-              ? `ran (${result.outcome}), but the audit log could not record it: ${why}. No further node was started.`
-              : `not started: the audit log cannot be written (${why})`,
-            action: 'Make the audit log writable again (free space, permissions), then check this node by hand.',
+            message: `ran (${result.outcome}), but the audit log could not record it: ${why(err)}. No further node was started.`,
+            action: advice,
           };
         }
         results.push(result);

@@ -4,9 +4,10 @@ import { z } from 'zod';
 import { FleetNode, NodePatch, type FleetNodeInput } from '../../../shared/fleet.js';
 import { AppErrorException, appError } from '../../../shared/errors.js';
 import type { AuditLog } from '../audit/audit-log.js';
-import { zodDetails } from '../../ipc/router.js';
+import { zodDetails } from '../../../shared/zod-details.js';
 import { writeAtomic } from '../common/write-atomic.js';
 import { DirLock } from '../audit/lock.js';
+import type { Intent } from '../audit/intent.js';
 
 const InventoryFile = z.strictObject({ version: z.literal(1), nodes: z.array(FleetNode) });
 
@@ -116,7 +117,7 @@ export class Inventory {
     return () => this.listeners.delete(listener);
   }
 
-  private save(): void {
+  private save(_intent: Intent): void {
     writeAtomic(this.file, JSON.stringify({ version: 1, nodes: this.list() }, null, 2));
     this.seen = this.stamp();
     for (const l of this.listeners) l();
@@ -143,9 +144,9 @@ export class Inventory {
           appError('CONFLICT', `A node named ${node.name} already exists`, 'Choose another name, or edit the existing node.'),
         );
       this.checkGateways(node);
-      return this.audit.perform({ action: 'node.add', target: { site: node.site, node: node.name }, params: { ...node } }, () => {
+      return this.audit.perform({ action: 'node.add', target: { site: node.site, node: node.name }, params: { ...node } }, (intent) => {
         this.nodes.set(node.name, node);
-        this.save();
+        this.save(intent);
         return node;
       });
     });
@@ -173,9 +174,9 @@ export class Inventory {
       for (const n of nodes) this.checkGateways(n, pending);
       return this.audit.perform(
         { action: 'nodes.import', params: { source, count: nodes.length, name: nodes.map((n) => n.name).join(',') } },
-        () => {
+        (intent) => {
           for (const n of nodes) this.nodes.set(n.name, n);
-          this.save();
+          this.save(intent);
           return nodes;
         },
       );
@@ -189,15 +190,16 @@ export class Inventory {
       if (!p.success) throw invalid('change', p.error);
       const next = FleetNode.parse({ ...current, ...p.data });
       this.checkGateways(next);
-      return this.audit.perform({ action: 'node.edit', target: { site: next.site, node: name }, params: { changes: p.data } }, () => {
+      return this.audit.perform({ action: 'node.edit', target: { site: next.site, node: name }, params: { changes: p.data } }, (intent) => {
         this.nodes.set(name, next);
-        this.save();
+        this.save(intent);
         return next;
       });
     });
   }
 
-  async remove(name: string): Promise<void> {
+  /** `alsoForget` runs in the same action: what else goes with the node (its host key pin). */
+  async remove(name: string, alsoForget: (intent: Intent) => void = () => undefined): Promise<void> {
     return this.locked(async () => {
       const node = this.require(name);
       const dependants = this.list().filter((n) => n.via.includes(name));
@@ -210,10 +212,14 @@ export class Inventory {
           ),
         );
       }
-      await this.audit.perform({ action: 'node.remove', target: { site: node.site, node: name }, params: { host: node.host } }, () => {
-        this.nodes.delete(name);
-        this.save();
-      });
+      await this.audit.perform(
+        { action: 'node.remove', target: { site: node.site, node: name }, params: { host: node.host } },
+        (intent) => {
+          this.nodes.delete(name);
+          this.save(intent);
+          alsoForget(intent);
+        },
+      );
     });
   }
 
@@ -232,9 +238,9 @@ export class Inventory {
       };
       return this.audit.perform(
         { action: enabled ? 'node.enable' : 'node.disable', target: { site: node.site, node: name }, reason: reason?.trim() },
-        () => {
+        (intent) => {
           this.nodes.set(name, next);
-          this.save();
+          this.save(intent);
           return next;
         },
       );

@@ -3,7 +3,8 @@ import path from 'node:path';
 import Conf from 'conf';
 import { DEFAULT_SETTINGS, Settings, SettingsPatch } from '../../../shared/settings.js';
 import { AppErrorException, appError } from '../../../shared/errors.js';
-import { zodDetails } from '../../ipc/router.js';
+import { zodDetails } from '../../../shared/zod-details.js';
+import type { Intent } from '../audit/intent.js';
 
 type Listener = (settings: Settings) => void;
 
@@ -49,7 +50,8 @@ export class SettingsService {
     return parsed.success ? parsed.data : DEFAULT_SETTINGS;
   }
 
-  set(patch: SettingsPatch): Settings {
+  /** Asks for the Intent of the settings.update it belongs to: settings change only through the pipeline. */
+  set(patch: SettingsPatch, _intent: Intent): Settings {
     const parsed = SettingsPatch.safeParse(patch);
     if (!parsed.success) {
       throw new AppErrorException(

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { fingerprintOf } from './host-key.js';
 import { writeAtomic } from '../common/write-atomic.js';
+import type { Intent } from '../audit/intent.js';
 
 export interface KnownKey {
   keyType: string;
@@ -140,7 +141,8 @@ const HEADER =
 /**
  * Edgeward's own pinned host keys, in OpenSSH known_hosts format, keyed by node name the way
  * `HostKeyAlias` keys them: two nodes at 10.0.0.5:22 behind different gateways are two machines and
- * keep two pins. One key per node: pinning replaces, never adds a second accepted key.
+ * keep two pins. One key per node: pinning replaces, never adds a second accepted key. Changes ask
+ * for the Intent of the audited action they belong to.
  */
 export class KnownHostsStore {
   constructor(readonly file: string) {}
@@ -168,12 +170,12 @@ export class KnownHostsStore {
     return { keyType, key, fingerprint: fingerprintOf(Buffer.from(key, 'base64')) };
   }
 
-  pin(node: string, keyType: string, key: string): void {
+  pin(node: string, keyType: string, key: string, _intent: Intent): void {
     const kept = this.entries().filter((e) => e.name.toLowerCase() !== node.toLowerCase());
     this.write([...kept.map((e) => e.line), `${node} ${keyType} ${key}`]);
   }
 
-  forget(node: string): void {
+  forget(node: string, _intent: Intent): void {
     this.write(
       this.entries()
         .filter((e) => e.name.toLowerCase() !== node.toLowerCase())
@@ -200,7 +202,7 @@ export class KnownHostsStore {
   }
 
   /** Writes a planned migration; the old file is kept beside it. */
-  applyMigration(plan: MigrationPlan): void {
+  applyMigration(plan: MigrationPlan, _intent: Intent): void {
     fs.copyFileSync(this.file, plan.keptAs);
     this.write(plan.moved.map((m) => m.line));
   }

@@ -153,7 +153,7 @@ export class SshPool {
         params: { fingerprint: presented.fingerprint, ...(previous ? { expected: previous } : {}), source: 'confirmed' },
         hostKey: presented.fingerprint,
       },
-      () => this.deps.knownHosts.pin(n.name, presented.keyType, presented.key),
+      (intent) => this.deps.knownHosts.pin(n.name, presented.keyType, presented.key, intent),
     );
     // A connection made under the old key must not be reused.
     await this.disconnect(name);
@@ -354,7 +354,7 @@ export class SshPool {
           params: { fingerprint: presented, source: 'known_hosts' },
           hostKey: presented,
         },
-        () => this.deps.knownHosts.pin(node.name, keyTypeOf(blob), blob.toString('base64')),
+        (intent) => this.deps.knownHosts.pin(node.name, keyTypeOf(blob), blob.toString('base64'), intent),
       );
       return undefined;
     }

@@ -19,7 +19,7 @@ import type { Inventory } from '../fleet/inventory.js';
 import { EndpointTracker } from './endpoint-probes.js';
 import { parseXidLine } from './xid.js';
 import type { SshPool } from '../ssh/pool.js';
-import { loadAgent } from './agent-script.js';
+import { loadAgent } from '../agents/agent-script.js';
 import { agentCommand, DEFAULT_PROBE_MS, sshAgentTransport, type AgentTransport } from './agent-transport.js';
 import { FrameDecoder } from './decoder.js';
 import { parseGpuRow } from './gpu-row.js';

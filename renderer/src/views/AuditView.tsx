@@ -9,7 +9,13 @@ import { AUDIT_ACTIONS, type AuditFilter, type AuditRecord, type VerifyResult } 
 import type { AppError } from '../../../shared/errors.js';
 
 const ROW_HEIGHT = 30;
-const OUTCOME_KIND: Record<AuditRecord['outcome'], StatusKind> = { ok: 'ok', failed: 'error', partial: 'warn' };
+const OUTCOME_KIND: Record<AuditRecord['outcome'], StatusKind> = {
+  ok: 'ok',
+  failed: 'error',
+  partial: 'warn',
+  intent: 'pending',
+  unknown: 'warn',
+};
 
 function useDebounced<T>(value: T, ms: number): T {
   const [v, setV] = useState(value);
@@ -100,6 +106,8 @@ export function AuditView() {
             <option value="ok">ok</option>
             <option value="failed">failed</option>
             <option value="partial">partial</option>
+            <option value="intent">intent (before acting)</option>
+            <option value="unknown">unknown (process stopped)</option>
           </select>
         </label>
         <label className="grow">

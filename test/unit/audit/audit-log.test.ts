@@ -72,8 +72,21 @@ describe('audit log', () => {
         throw new Error('connection refused');
       }),
     ).rejects.toThrow('connection refused');
-    const [rec] = logLines(tmp.dir)[0]!.lines.map((l) => JSON.parse(l));
-    expect(rec).toMatchObject({ action: 'fleet.exec', outcome: 'failed', error: 'connection refused', params: { command: 'uptime' } });
+    const [intent, outcome] = logLines(tmp.dir)[0]!.lines.map((l) => JSON.parse(l));
+    expect(intent).toMatchObject({
+      seq: 1,
+      action: 'fleet.exec',
+      outcome: 'intent',
+      params: { command: 'uptime' },
+      proc: { pid: process.pid },
+    });
+    expect(outcome).toMatchObject({
+      action: 'fleet.exec',
+      outcome: 'failed',
+      error: 'connection refused',
+      params: { command: 'uptime' },
+      intent: 1,
+    });
   });
 
   it('refuses an action up front when the log could not be written, and does nothing', async () => {

@@ -8,8 +8,17 @@ import { makeTempDir } from '../../helpers/temp-dir.js';
 const quiet: CliOutput = { json: true, print: () => undefined, error: () => undefined };
 
 /** What the audit log holds of a record, without what differs run to run (time, hashes, sequence, transport). */
-const shape = (r: { action: string; target: unknown; params: unknown; outcome: string; error?: string; reason?: string }) => ({
+const shape = (r: {
+  action: string;
+  target: unknown;
+  params: unknown;
+  outcome: string;
+  error?: string;
+  reason?: string;
+  intent?: number;
+}) => ({
   action: r.action,
+  intent: r.intent,
   target: r.target,
   params: r.params,
   outcome: r.outcome,
@@ -58,7 +67,15 @@ describe('one action, every entry point', () => {
     const bridgeRecords = bridge.audit.index.query({}, 0, 100).records.reverse().map(shape);
     await bridge.close();
 
-    expect(cliRecords.map((r) => r.action)).toEqual(['node.add', 'node.disable', 'node.remove']);
+    // Each action as an intent, then its outcome pointing back at it.
+    expect(cliRecords.map((r) => `${r.action} ${r.outcome} ${r.intent ?? ''}`.trim())).toEqual([
+      'node.add intent',
+      'node.add ok 1',
+      'node.disable intent',
+      'node.disable ok 3',
+      'node.remove intent',
+      'node.remove ok 5',
+    ]);
     expect(cliRecords).toEqual(bridgeRecords);
     for (const dir of [viaCli, viaBridge]) expect(fs.readFileSync(path.join(dir, 'known_hosts'), 'utf8')).not.toContain('rad-09');
   });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseFacts, place } from '../../../shared/deploy/placement.js';
 import { groupLimit, planWaves } from '../../../shared/deploy/rollout.js';
 import { parseSpec, type DeploymentSpec } from '../../../shared/deploy/spec.js';
-import { gpuFlags, runCommand } from '../../../electron/services/deploy/runtime-commands.js';
+import { gpuFlags, runCommand } from '../../../electron/services/runtime/runtime-commands.js';
 
 const spec = (extra = ''): DeploymentSpec =>
   parseSpec(`name: cxr\nimage: localhost/x:1\nports: [{container: 8000, host: 18000}]\ntargets: {nodes: [a]}\n${extra}`).spec!;

@@ -8,6 +8,7 @@ import { DeployStore } from '../../../electron/services/deploy/deploy-store.js';
 import type { Rollout } from '../../../shared/deploy/rollout.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
 import { rolloutFixture } from '../../helpers/rollout-fixture.js';
+import { fixtureIntent } from '../../helpers/intent.js';
 
 const rollout = (owner: Rollout['owner']): Rollout =>
   rolloutFixture({
@@ -28,6 +29,7 @@ describe('a rollout another process runs', () => {
     try {
       new DeployStore(path.join(tmp.dir, 'deployments')).saveRollout(
         rollout({ pid: app.pid!, host: os.hostname(), renewedAt: Date.now() }),
+        fixtureIntent(),
       );
       const cli = await createBackend({ dataDir: tmp.dir, transport: 'cli' });
       try {
@@ -61,6 +63,7 @@ describe('a rollout another process runs', () => {
     try {
       new DeployStore(path.join(dir.dir, 'deployments')).saveRollout(
         rollout({ pid: process.ppid, host: os.hostname(), renewedAt: Date.now() - 120_000 }),
+        fixtureIntent(),
       );
       const b = await createBackend({ dataDir: dir.dir, transport: 'cli' });
       expect(b.deploy.store.rollout('cxr')?.status).toBe('interrupted');
@@ -74,7 +77,7 @@ describe('a rollout another process runs', () => {
     const dir = makeTempDir('edgeward-damaged-');
     try {
       const store = new DeployStore(path.join(dir.dir, 'deployments'));
-      store.saveRollout(rollout(undefined));
+      store.saveRollout(rollout(undefined), fixtureIntent());
       fs.writeFileSync(path.join(dir.dir, 'deployments', 'cxr', 'rollout.json'), '{"status": "running", "nodes": 7}');
       const b = await createBackend({ dataDir: dir.dir, transport: 'cli' });
       try {

@@ -3,10 +3,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DeploymentSpec } from '../../../shared/deploy/spec.js';
-import { runCommand } from '../../../electron/services/deploy/runtime-commands.js';
+import { runCommand } from '../../../electron/services/runtime/runtime-commands.js';
 import { DeployStore } from '../../../electron/services/deploy/deploy-store.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
 import { rolloutFixture } from '../../helpers/rollout-fixture.js';
+import { fixtureIntent } from '../../helpers/intent.js';
 
 const SECRET = 'pacs-Tr0ub4dor-and-3';
 const tmp = makeTempDir('edgeward-runsecret-');
@@ -91,7 +92,7 @@ describe('deployment state read back from disk', () => {
     const store = new DeployStore(path.join(tmp.dir, 'deployments'));
     // Typed loosely on purpose: the test writes values no schema would accept.
     const rollout = rolloutFixture() as unknown as { nodes: { n1: { runtime: string } }; pinnedImage: string; waves: string[][] };
-    store.saveRollout(rolloutFixture());
+    store.saveRollout(rolloutFixture(), fixtureIntent());
     expect(store.rollout('cxr')?.nodes.n1?.runtime).toBe('podman');
     const hostile: [string, (r: typeof rollout) => void][] = [
       ['nodes.n1.runtime', (r) => (r.nodes.n1!.runtime = 'docker; reboot #')],
@@ -104,7 +105,7 @@ describe('deployment state read back from disk', () => {
       fs.writeFileSync(path.join(tmp.dir, 'deployments', 'cxr', 'rollout.json'), JSON.stringify(bad));
       expect(() => store.rollout('cxr'), field).toThrow(new RegExp(`not a valid rollout \\(${field.replace(/\./g, '\\.')}`));
     }
-    store.saveRevision('cxr', { revision: 1, spec, specHash: '', pinnedImage: 'x@sha256:1 `id`', createdAt: 1 });
+    store.saveRevision('cxr', { revision: 1, spec, specHash: '', pinnedImage: 'x@sha256:1 `id`', createdAt: 1 }, fixtureIntent());
     expect(() => store.revisions('cxr')).toThrow(/not a valid revision \(pinnedImage/);
   });
 });

@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { hostFieldMatches, judgeKnownHosts, KnownHostsStore } from '../../../electron/services/ssh/known-hosts.js';
 import { fingerprintOf } from '../../../electron/services/ssh/host-key.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
+import { fixtureIntent } from '../../helpers/intent.js';
 
 const tmp = makeTempDir('edgeward-kh-');
 afterAll(() => tmp.cleanup());
@@ -101,16 +102,16 @@ describe("Edgeward's pins", () => {
 
   it('are per node, readable by OpenSSH as HostKeyAlias entries', () => {
     const store = new KnownHostsStore(path.join(tmp.dir, 'pins-1'));
-    store.pin('site-a-cds', a.type, a.b64);
-    store.pin('site-b-cds', b.type, b.b64);
+    store.pin('site-a-cds', a.type, a.b64, fixtureIntent('hostkey.trust'));
+    store.pin('site-b-cds', b.type, b.b64, fixtureIntent('hostkey.trust'));
     expect(store.lookup('site-a-cds')?.fingerprint).toBe(a.fp);
     expect(store.lookup('site-b-cds')?.fingerprint).toBe(b.fp);
     // Re-trusting one node leaves the other's pin alone.
-    store.pin('site-a-cds', b.type, b.b64);
+    store.pin('site-a-cds', b.type, b.b64, fixtureIntent('hostkey.trust'));
     expect(store.lookup('site-b-cds')?.fingerprint).toBe(b.fp);
     expect(keygenFinds(store.file, 'site-a-cds')).toHaveLength(1);
     expect(keygenFinds(store.file, 'site-b-cds')).toHaveLength(1);
-    store.forget('site-a-cds');
+    store.forget('site-a-cds', fixtureIntent('node.remove'));
     expect(store.lookup('site-a-cds')).toBeUndefined();
     expect(keygenFinds(store.file, 'site-b-cds')).toHaveLength(1);
   });
@@ -131,7 +132,7 @@ describe("Edgeward's pins", () => {
       ['rad-a', '10.0.0.5'],
       ['rad-b', '10.0.0.5'],
     ]);
-    store.applyMigration(plan);
+    store.applyMigration(plan, fixtureIntent('hostkey.migrate'));
     expect(store.lookup('cds-1')?.fingerprint).toBe(a.fp);
     expect(store.lookup('rad-b')?.fingerprint).toBe(b.fp);
     expect(store.lookup('new')).toBeUndefined();

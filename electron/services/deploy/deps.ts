@@ -1,0 +1,19 @@
+import type { AuditLog } from '../audit/audit-log.js';
+import type { Inventory } from '../fleet/inventory.js';
+import type { SshPool } from '../ssh/pool.js';
+import type { SecretStore } from '../ssh/secrets.js';
+
+/** What the deploy features need from the rest of the backend, passed as one object. */
+export interface DeployDeps {
+  pool: SshPool;
+  inventory: Inventory;
+  audit: AuditLog;
+  secrets: SecretStore;
+  dataDir: string;
+  /** The operator, as written on rollouts. */
+  who?: () => string;
+  /** `EDGEWARD_SECRET_<NAME>` and `EDGEWARD_INSECURE_REGISTRIES` come from here (the CLI). */
+  env?: NodeJS.ProcessEnv;
+  /** A firing SLO burn-rate alert for the endpoint on this node and host port, in words (telemetry). */
+  sloBreach?: (node: string, hostPort: number) => string | undefined;
+}

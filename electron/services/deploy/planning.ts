@@ -1,0 +1,138 @@
+import crypto from 'node:crypto';
+import { AppErrorException, appError } from '../../../shared/errors.js';
+import { parseFacts, place, type NodeFacts } from '../../../shared/deploy/placement.js';
+import { groupKey, targetNodes } from '../../../shared/deploy/rollout.js';
+import { canonicalSpec, parseSpec, type DeploymentSpec, type SpecProblem } from '../../../shared/deploy/spec.js';
+import type { Inventory } from '../fleet/inventory.js';
+import { execOnNode } from '../ssh/exec.js';
+import type { SshPool } from '../ssh/pool.js';
+import type { SecretStore } from '../ssh/secrets.js';
+import { shellQuote } from '../ssh/shell-quote.js';
+import { loadAgent } from '../agents/agent-script.js';
+import type { DeployStore } from './deploy-store.js';
+import type { Runtime } from '../runtime/runtime-commands.js';
+
+export interface PlanResult {
+  spec: DeploymentSpec;
+  specHash: string;
+  /** Nodes that can take it, with the GPUs chosen and what they already have. */
+  accepted: { node: string; group: string; runtime: Runtime; gpuIndices: number[]; facts: NodeFacts }[];
+  refused: { node: string; reason: string }[];
+}
+
+/** The secret a spec names, kept with safeStorage in the app; `EDGEWARD_SECRET_<NAME>` for the CLI. */
+export const secretKey = (name: string) => `deploy-secret:${name}`;
+const secretEnvName = (name: string) => `EDGEWARD_SECRET_${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
+
+export const specHashOf = (spec: DeploymentSpec) => `sha256:${crypto.createHash('sha256').update(canonicalSpec(spec)).digest('hex')}`;
+
+/** Checking a spec and working out where it can run: nothing here changes a node or the store. */
+export class DeployPlanner {
+  private readonly placementAgent = loadAgent('placement.sh');
+
+  constructor(
+    private readonly pool: SshPool,
+    private readonly inventory: Inventory,
+    private readonly store: DeployStore,
+    private readonly secrets: SecretStore,
+    private readonly env: NodeJS.ProcessEnv,
+  ) {}
+
+  validate(text: string): SpecProblem[] {
+    const r = parseSpec(text);
+    if (r.problems.length) return r.problems;
+    return this.semanticProblems(r.spec!);
+  }
+
+  private semanticProblems(spec: DeploymentSpec): SpecProblem[] {
+    const problems: SpecProblem[] = [];
+    if (!spec.ports.some((p) => p.container === spec.health.port)) {
+      problems.push({
+        path: 'health.port',
+        line: 1,
+        column: 1,
+        message: `health.port ${spec.health.port} is not published in ports: the health gate checks it on the node`,
+      });
+    }
+    for (const [key, value] of Object.entries(spec.env)) {
+      if (typeof value !== 'string' && this.secretValue(value.secret) === undefined) {
+        problems.push({
+          path: `env.${key}`,
+          line: 1,
+          column: 1,
+          message: `secret "${value.secret}" is not set: add it in Settings → Secrets (or ${secretEnvName(value.secret)} for the CLI)`,
+        });
+      }
+    }
+    return problems;
+  }
+
+  private secretValue(name: string): string | undefined {
+    return this.secrets.get(secretKey(name)) ?? this.env[secretEnvName(name)];
+  }
+
+  /** The values of the secrets a spec names (validation made sure they exist). */
+  secretsOf(spec: DeploymentSpec): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(spec.env)) if (typeof v !== 'string') out[k] = this.secretValue(v.secret) ?? '';
+    return out;
+  }
+
+  parseOrThrow(text: string): DeploymentSpec {
+    const problems = this.validate(text);
+    if (problems.length) {
+      throw new AppErrorException(
+        appError(
+          'VALIDATION',
+          `The spec has ${problems.length} problem(s): ${problems.map((p) => `line ${p.line}${p.path ? ` (${p.path})` : ''}: ${p.message}`).join('; ')}`,
+          'Fix the spec and apply it again.',
+          problems.map((p) => ({ path: p.path, message: `line ${p.line}: ${p.message}` })),
+        ),
+      );
+    }
+    return parseSpec(text).spec!;
+  }
+
+  /** Where the spec would go: targets resolved, each node probed (runtime, GPUs, image), refusals with reasons. */
+  async plan(text: string, signal?: AbortSignal): Promise<PlanResult> {
+    const spec = this.parseOrThrow(text);
+    const specHash = specHashOf(spec);
+    const nodes = targetNodes(this.inventory.list(), spec.targets);
+    if (nodes.length === 0) {
+      throw new AppErrorException(appError('VALIDATION', 'The targets match no enabled node', 'Check targets against the Fleet view.'));
+    }
+    const accepted: PlanResult['accepted'] = [];
+    const refused: PlanResult['refused'] = [];
+    const previous = this.store.revisions(spec.name).at(-1);
+    await Promise.all(
+      nodes.map(async (n) => {
+        try {
+          const r = await execOnNode(this.pool, n.name, `sh -s -- ${shellQuote(spec.image)}`, {
+            stdin: this.placementAgent.text,
+            timeoutMs: 30_000,
+            ...(signal ? { signal } : {}),
+          });
+          const facts = parseFacts(r.stdout.toString('utf8'));
+          // GPUs this deployment holds now are free for its next revision.
+          const held = new Set<number>(previous ? (this.store.rollout(spec.name)?.nodes[n.name]?.gpuIndices ?? []) : []);
+          const p = place(spec, facts, held);
+          if (!p.ok) refused.push({ node: n.name, reason: p.reason });
+          else if (facts.runtime !== 'none') {
+            accepted.push({
+              node: n.name,
+              group: groupKey(n, spec.strategy.groupBy),
+              runtime: facts.runtime,
+              gpuIndices: p.gpuIndices,
+              facts,
+            });
+          }
+        } catch (err) {
+          refused.push({ node: n.name, reason: err instanceof AppErrorException ? `${err.appError.message}` : String(err) });
+        }
+      }),
+    );
+    accepted.sort((a, b) => a.node.localeCompare(b.node));
+    refused.sort((a, b) => a.node.localeCompare(b.node));
+    return { spec, specHash, accepted, refused };
+  }
+}

@@ -1,0 +1,199 @@
+import type Database from 'better-sqlite3';
+import type { Alert, AlertEvent } from '../../../shared/alerts.js';
+import { openStateDb, storeError } from '../store/state-db.js';
+
+interface AlertRow {
+  id: string;
+  rule: Alert['rule'];
+  node: string;
+  gpu: number | null;
+  endpoint: string | null;
+  severity: Alert['severity'];
+  state: Alert['state'];
+  since: number;
+  updated_at: number;
+  message: string;
+  first_seen: number;
+  last_seen: number;
+  acked_by: string | null;
+  acked_at: number | null;
+  unrecorded: string | null;
+}
+
+const toAlert = (r: AlertRow): Alert => ({
+  id: r.id,
+  rule: r.rule,
+  node: r.node,
+  ...(r.gpu !== null ? { gpu: r.gpu } : {}),
+  ...(r.endpoint !== null ? { endpoint: r.endpoint } : {}),
+  severity: r.severity,
+  state: r.state,
+  since: r.since,
+  updatedAt: r.updated_at,
+  message: r.message,
+  firstSeen: r.first_seen,
+  lastSeen: r.last_seen,
+  ...(r.acked_by !== null && r.acked_at !== null ? { acknowledged: { by: r.acked_by, at: r.acked_at } } : {}),
+  ...(r.unrecorded !== null ? { unrecorded: r.unrecorded } : {}),
+});
+
+/** How stale "last seen" may get on disk while an alert keeps firing (saves a write per frame). */
+const LAST_SEEN_EVERY_MS = 30_000;
+
+/**
+ * Alerts in the state store: what fires now, since when, first and last seen, who acknowledged,
+ * and the history of every firing, resolving and acknowledgement. Each change is one transaction
+ * that decides whether it is a change at all, so two processes watching the same node fire an
+ * alert once, not twice.
+ */
+export class AlertStore {
+  constructor(
+    private readonly db: Database.Database,
+    private readonly file = 'the alert store',
+  ) {}
+
+  static open(file: string, nativeBinding?: string): AlertStore {
+    return new AlertStore(openStateDb(file, nativeBinding), file);
+  }
+
+  private tx<T>(f: () => T): T {
+    try {
+      return this.db.transaction(f).immediate();
+    } catch (err) {
+      throw storeError(this.file, err);
+    }
+  }
+
+  private row(id: string): AlertRow | undefined {
+    return this.db.prepare('SELECT * FROM alerts WHERE id = ?').get(id) as AlertRow | undefined;
+  }
+
+  private event(a: Alert, kind: AlertEvent['kind'], at: number, by?: string): void {
+    this.db
+      .prepare('INSERT INTO alert_events (alert_id, rule, node, kind, at, severity, message, by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(a.id, a.rule, a.node, kind, at, a.severity, a.message, by ?? null);
+  }
+
+  all(): Alert[] {
+    try {
+      return (this.db.prepare('SELECT * FROM alerts').all() as AlertRow[]).map(toAlert);
+    } catch (err) {
+      throw storeError(this.file, err);
+    }
+  }
+
+  get(id: string): Alert | undefined {
+    const r = this.row(id);
+    return r ? toAlert(r) : undefined;
+  }
+
+  /**
+   * The condition of `seen` is present at `at`. Fires the alert unless it fires already (from this
+   * process or another); updates its message and severity when they changed.
+   */
+  observe(seen: Alert, at: number): { alert: Alert; fired: boolean; changed: boolean } {
+    return this.tx(() => {
+      const r = this.row(seen.id);
+      if (r?.state === 'firing') {
+        const changed = r.message !== seen.message || r.severity !== seen.severity;
+        if (changed || at - r.last_seen >= LAST_SEEN_EVERY_MS) {
+          this.db
+            .prepare('UPDATE alerts SET message = ?, severity = ?, updated_at = ?, last_seen = ? WHERE id = ?')
+            .run(seen.message, seen.severity, changed ? at : r.updated_at, at, seen.id);
+        }
+        return { alert: toAlert(this.row(seen.id)!), fired: false, changed };
+      }
+      this.db
+        .prepare(
+          `INSERT INTO alerts (id, rule, node, gpu, endpoint, severity, state, since, updated_at, message, first_seen, last_seen)
+           VALUES (@id, @rule, @node, @gpu, @endpoint, @severity, 'firing', @at, @at, @message, @at, @at)
+           ON CONFLICT (id) DO UPDATE SET severity = @severity, state = 'firing', since = @at, updated_at = @at,
+             message = @message, last_seen = @at, acked_by = NULL, acked_at = NULL, unrecorded = NULL`,
+        )
+        .run({
+          id: seen.id,
+          rule: seen.rule,
+          node: seen.node,
+          gpu: seen.gpu ?? null,
+          endpoint: seen.endpoint ?? null,
+          severity: seen.severity,
+          message: seen.message,
+          at,
+        });
+      const alert = toAlert(this.row(seen.id)!);
+      this.event(alert, 'fire', at);
+      return { alert, fired: true, changed: true };
+    });
+  }
+
+  /** Resolves a firing alert; undefined when it was not firing (or another process resolved it first). */
+  resolve(id: string, at: number): Alert | undefined {
+    return this.tx(() => {
+      const done = this.db
+        .prepare("UPDATE alerts SET state = 'resolved', updated_at = ?, last_seen = ? WHERE id = ? AND state = 'firing'")
+        .run(at, at, id);
+      if (done.changes === 0) return undefined;
+      const alert = toAlert(this.row(id)!);
+      this.event(alert, 'resolve', at);
+      return alert;
+    });
+  }
+
+  acknowledge(id: string, by: string, at: number): Alert | undefined {
+    return this.tx(() => {
+      const done = this.db.prepare('UPDATE alerts SET acked_by = ?, acked_at = ? WHERE id = ?').run(by, at, id);
+      if (done.changes === 0) return undefined;
+      const alert = toAlert(this.row(id)!);
+      this.event(alert, 'acknowledge', at, by);
+      return alert;
+    });
+  }
+
+  /** The audit log could not record a firing or resolving: said on the alert. */
+  noteUnrecorded(id: string, why: string): Alert | undefined {
+    return this.tx(() => {
+      this.db.prepare('UPDATE alerts SET unrecorded = ? WHERE id = ?').run(why.slice(0, 500), id);
+      const r = this.row(id);
+      return r ? toAlert(r) : undefined;
+    });
+  }
+
+  /** Newest first; `before` pages back through older events. */
+  history(q: { node?: string; limit: number; before?: number }): AlertEvent[] {
+    try {
+      const rows = this.db
+        .prepare(
+          `SELECT * FROM alert_events WHERE (@node IS NULL OR node = @node) AND (@before IS NULL OR seq < @before)
+           ORDER BY seq DESC LIMIT @limit`,
+        )
+        .all({ node: q.node ?? null, before: q.before ?? null, limit: q.limit }) as {
+        seq: number;
+        alert_id: string;
+        rule: AlertEvent['rule'];
+        node: string;
+        kind: AlertEvent['kind'];
+        at: number;
+        severity: AlertEvent['severity'];
+        message: string;
+        by: string | null;
+      }[];
+      return rows.map((r) => ({
+        seq: r.seq,
+        alertId: r.alert_id,
+        rule: r.rule,
+        node: r.node,
+        kind: r.kind,
+        at: r.at,
+        severity: r.severity,
+        message: r.message,
+        ...(r.by !== null ? { by: r.by } : {}),
+      }));
+    } catch (err) {
+      throw storeError(this.file, err);
+    }
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
