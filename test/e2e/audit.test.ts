@@ -35,7 +35,7 @@ describe('Audit view in Chromium', () => {
     cli('settings', 'set', 'theme', 'light');
     await expect
       .poll(async () => Number((await page.getByTestId('audit-total').textContent())?.replace(/\D/g, '')), { timeout: 5000 })
-      .toBe(before + 1);
+      .toBe(before + 2); // its intent, then its outcome
     await page.locator('.audit-row[aria-rowindex="1"]').click();
     expect(await page.getByTestId('audit-detail-json').textContent()).toContain('"theme": "light"');
   });
