@@ -30,8 +30,27 @@ export const Alert = z.strictObject({
   acknowledged: z.strictObject({ by: z.string(), at: z.number() }).optional(),
   /** Set when the audit log could not record this alert's firing or resolving: why. */
   unrecorded: z.string().max(500).optional(),
+  /** When this alert first fired, in any episode (it is kept across restarts). */
+  firstSeen: z.number().optional(),
+  /** The last time its condition was seen (to within 30 s while it fires). */
+  lastSeen: z.number().optional(),
 });
 export type Alert = z.infer<typeof Alert>;
+
+/** One thing that happened to an alert, for its history. */
+export const AlertEvent = z.strictObject({
+  seq: z.number().int().positive(),
+  alertId: z.string(),
+  rule: AlertRuleKind,
+  node: z.string(),
+  kind: z.enum(['fire', 'resolve', 'acknowledge']),
+  at: z.number(),
+  severity: Severity,
+  message: z.string(),
+  /** Who acknowledged. */
+  by: z.string().optional(),
+});
+export type AlertEvent = z.infer<typeof AlertEvent>;
 
 export interface AlertThresholds {
   gpuTempWarningC: number;

@@ -21,6 +21,8 @@ import { PromptBroker } from '../services/ssh/prompts.js';
 import { TelemetryService, type TelemetryOptions } from '../services/telemetry/telemetry-service.js';
 import { HistoryStore } from '../services/telemetry/history.js';
 import { AlertEngine } from '../services/telemetry/alerts.js';
+import { AlertStore } from '../services/telemetry/alert-store.js';
+import { AppErrorException } from '../../shared/errors.js';
 import type { Alert, AlertThresholds } from '../../shared/alerts.js';
 import { hottestTemp } from '../../shared/telemetry.js';
 import { historyCsv, historyForChart } from '../services/telemetry/history-view.js';
@@ -132,7 +134,13 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     );
   });
   await Promise.all(historyTroubles);
-  const alerts = new AlertEngine(audit.log, options.alertThresholds, options.notify, () => settings.get().operatorName || 'operator');
+  const alerts = new AlertEngine(
+    audit.log,
+    options.alertThresholds,
+    options.notify,
+    () => settings.get().operatorName || 'operator',
+    openAlertStore(path.join(options.dataDir, 'state.db'), options.sqliteBinding),
+  );
   const telemetry = new TelemetryService(pool, inventory, audit.log, options.telemetry, history, alerts, () => settings.get().slo);
   const deploy = new DeployService({
     pool,
@@ -212,6 +220,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     .handle('fleet.run.start', (req) => runner.start(req))
     .handle('fleet.run.cancel', ({ runId }) => ({ cancelled: runner.cancel(runId) }))
     .handle('alerts.list', () => ({ alerts: alerts.list() }))
+    .handle('alerts.history', (q) => ({ events: alerts.history(q) }))
     .handle('telemetry.lastKnown', () => ({
       nodes: history.lastKnown().map((k) => ({
         node: k.node,
@@ -338,10 +347,23 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
       await commission.stopAll();
       telemetry.stopAll();
       history.close();
+      alerts.close();
       await pool.closeAll();
       await audit.close();
     },
   };
+}
+
+/** The state store for alerts; one that cannot be opened leaves alerts working for this session only, and says so. */
+function openAlertStore(file: string, sqliteBinding?: string): AlertStore {
+  try {
+    return AlertStore.open(file, sqliteBinding);
+  } catch (err) {
+    process.stderr.write(
+      `edgeward: alerts are kept for this session only: ${err instanceof AppErrorException ? err.appError.message : String(err)}\n`,
+    );
+    return AlertStore.open(':memory:');
+  }
 }
 
 /** Answers with the state at once while the work goes on (its outcome lands in that state and in the audit log). */

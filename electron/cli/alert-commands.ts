@@ -51,7 +51,8 @@ export async function runAlertsCommand(
       (a) => (opts.all || a.state === 'firing') && (!opts.node || a.node === opts.node),
     );
     if (out.json) out.print(JSON.stringify({ alerts }));
-    else if (alerts.length === 0) out.print(opts.all ? 'No alerts on record.' : 'Nothing is firing. (edgeward alerts --all shows resolved ones too.)');
+    else if (alerts.length === 0)
+      out.print(opts.all ? 'No alerts on record.' : 'Nothing is firing. (edgeward alerts --all shows resolved ones too.)');
     else out.print(formatTable(['ID', 'STATE', 'NODE', 'SINCE', 'LAST SEEN', 'ACKNOWLEDGED', 'MESSAGE'], alertRows(alerts, now)));
     return 0;
   }

@@ -8,20 +8,12 @@ import { printStatus, watchTelemetry } from './telemetry-commands.js';
 import { printNodeStatus } from './node-status.js';
 import { runDeployCommand, type DeployCliOptions } from './deploy-commands.js';
 import { runCommission } from './commission-commands.js';
+import { runAlertsCommand, type AlertCliOptions } from './alert-commands.js';
 
 export type { CliOutput } from './output.js';
 import { processIo, runFleetCommand, type CliIo, type FleetCliOptions } from './fleet-commands.js';
 
-export interface CliOptions {
-  anchor?: string;
-  format?: string;
-  since?: string;
-  until?: string;
-  node?: string;
-  actor?: string;
-  action?: string;
-  output?: string;
-}
+export type { CliOptions } from './options.js';
 
 export function usage(): string {
   return `Usage: edgeward [--data-dir DIR] [--json] COMMAND
@@ -50,6 +42,9 @@ Commands:
   deploy resume NAME | halt NAME              after an interruption: finish the rollout, or leave the nodes as they are
   deploy drift NAME | reconcile NAME          what runs against what should (exit 1 on drift); repair it
   deploy logs NAME --node NODE [--follow]     the deployment's container log on a node
+  alerts [--all] [--node N]                   what fires now, since when, who acknowledged (--all: resolved too)
+  alerts history [--node N] [--limit N]       every firing, resolving and acknowledgement, newest first
+  alerts ack ID                               acknowledge an alert (audited, as in the Alerts view)
   commission NODE --profile FILE [--report OUT.html]   check a new GPU server against a hardware profile and sign off
                                               (exit 1 on fail, 3 when checks could not run: resume later)
   commission resume NODE [--report OUT.html]  run the checks a cut-short commissioning did not finish, then sign off
@@ -165,6 +160,7 @@ export async function runCommand(
   if (command === 'telemetry' && sub === 'watch' && rest.length === 1) return watchTelemetry(backend, rest[0]!, out, opts);
   if (command === 'status' && sub === undefined) return printStatus(backend, out);
   if (command === 'status' && sub !== undefined && rest.length === 0) return printNodeStatus(backend, sub, out);
+  if (command === 'alerts') return runAlertsCommand(backend, args.slice(1), out, opts as AlertCliOptions, (m) => usageError(m, out));
   if (command === 'commission')
     return runCommission(backend, sub, rest, out, opts as { profile?: string; report?: string }, (m) => usageError(m, out));
   const deploy = await runDeployCommand(backend, args, out, opts as DeployCliOptions, io, (m) => usageError(m, out));

@@ -13,7 +13,7 @@ import { invoke } from './through-router.js';
 import { previewCsv } from '../services/fleet/import-csv.js';
 import { previewSshConfigFile, type ImportPreview } from '../services/fleet/import-ssh-config.js';
 import { formatTable } from './table.js';
-import type { CliOptions } from './commands.js';
+import type { CliOptions } from './options.js';
 import { reportError, type CliOutput } from './output.js';
 
 export interface FleetCliOptions extends CliOptions {

@@ -54,6 +54,8 @@ async function main(argv: string[]): Promise<number> {
         follow: { type: 'boolean', short: 'f' },
         profile: { type: 'string' },
         report: { type: 'string' },
+        // alerts
+        limit: { type: 'string' },
       },
     });
   } catch (err) {

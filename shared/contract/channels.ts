@@ -5,7 +5,7 @@ import { AuditFilter, AuditRecord, VerifyResult } from '../audit.js';
 import { Settings, SettingsPatch } from '../settings.js';
 import { FleetNode, NodeName, NodePatch, NodeStatus } from '../fleet.js';
 import { FleetRunRequest } from '../fleet-commands.js';
-import { Alert } from '../alerts.js';
+import { Alert, AlertEvent } from '../alerts.js';
 import { HistoryRange } from '../telemetry.js';
 import { DeploymentSummary, Rollout } from '../deploy/rollout.js';
 
@@ -270,6 +270,14 @@ export const channels = {
     }),
   },
   'alerts.list': { request: Empty, response: z.strictObject({ alerts: z.array(Alert) }) },
+  'alerts.history': {
+    request: z.strictObject({
+      node: z.string().max(200).optional(),
+      limit: z.number().int().min(1).max(1000).default(100),
+      before: z.number().int().positive().optional(),
+    }),
+    response: z.strictObject({ events: z.array(AlertEvent) }),
+  },
   'alerts.ack': { request: z.strictObject({ id: z.string().max(300) }), response: Alert },
   'fleet.run.cancel': { request: z.strictObject({ runId: z.string().uuid() }), response: z.strictObject({ cancelled: z.boolean() }) },
 } as const satisfies Record<string, { request: z.ZodType; response: z.ZodType }>;

@@ -45,11 +45,13 @@ export function storeError(file: string, err: unknown): AppErrorException {
       appError('UNAVAILABLE', `The disk holding ${file} is full: nothing was changed`, 'Free space on that disk, then try again.'),
     );
   if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'))
-    return new AppErrorException(
-      appError('UNAVAILABLE', `${file} is busy in another Edgeward process`, 'Wait a moment and try again.'),
-    );
+    return new AppErrorException(appError('UNAVAILABLE', `${file} is busy in another Edgeward process`, 'Wait a moment and try again.'));
   return new AppErrorException(
-    appError('INTERNAL', `The state store ${file} failed: ${(err as Error).message ?? String(err)}`, 'Check the disk and permissions of the data directory.'),
+    appError(
+      'INTERNAL',
+      `The state store ${file} failed: ${(err as Error).message ?? String(err)}`,
+      'Check the disk and permissions of the data directory.',
+    ),
   );
 }
 

@@ -82,6 +82,15 @@ export class AlertStore {
     }
   }
 
+  /** The alerts firing on a node now. */
+  firingOn(node: string): Alert[] {
+    try {
+      return (this.db.prepare("SELECT * FROM alerts WHERE node = ? AND state = 'firing'").all(node) as AlertRow[]).map(toAlert);
+    } catch (err) {
+      throw storeError(this.file, err);
+    }
+  }
+
   get(id: string): Alert | undefined {
     const r = this.row(id);
     return r ? toAlert(r) : undefined;
@@ -92,6 +101,15 @@ export class AlertStore {
    * process or another); updates its message and severity when they changed.
    */
   observe(seen: Alert, at: number): { alert: Alert; fired: boolean; changed: boolean } {
+    // Most frames change nothing: answered from a read, without taking the write lock.
+    const now = this.row(seen.id);
+    if (
+      now?.state === 'firing' &&
+      now.message === seen.message &&
+      now.severity === seen.severity &&
+      at - now.last_seen < LAST_SEEN_EVERY_MS
+    )
+      return { alert: toAlert(now), fired: false, changed: false };
     return this.tx(() => {
       const r = this.row(seen.id);
       if (r?.state === 'firing') {

@@ -1,15 +1,17 @@
-import { conditionsOf, DEFAULT_THRESHOLDS, type Alert, type AlertThresholds } from '../../../shared/alerts.js';
+import { conditionsOf, DEFAULT_THRESHOLDS, type Alert, type AlertEvent, type AlertThresholds } from '../../../shared/alerts.js';
 import type { TelemetryFrame } from '../../../shared/telemetry.js';
 import { AppErrorException, appError } from '../../../shared/errors.js';
 import type { AuditLog } from '../audit/audit-log.js';
+import { AlertStore } from './alert-store.js';
 
 /**
  * Turns telemetry frames into alerts: a condition that appears fires an alert (and a desktop
  * notification where there is a desktop), one that goes away resolves it. Acknowledging is an
- * audited action; it does not silence a condition that comes back after resolving.
+ * audited action; it does not silence a condition that comes back after resolving. Alerts live in
+ * the state store, so they, their history and their acknowledgements survive a restart and are the
+ * same for the app and the CLI.
  */
 export class AlertEngine {
-  private readonly alerts = new Map<string, Alert>();
   private readonly lostSince = new Map<string, number>();
   private readonly listeners = new Set<(a: Alert) => void>();
 
@@ -19,10 +21,12 @@ export class AlertEngine {
     private readonly notify?: (a: Alert) => void,
     /** Who acknowledges, as shown on the alert (the audit record has the full actor). */
     private readonly who: () => string = () => 'operator',
+    /** Where alerts are kept (a private in-memory one when none is given). */
+    readonly store: AlertStore = AlertStore.open(':memory:'),
   ) {}
 
   list(): Alert[] {
-    return [...this.alerts.values()].sort((a, b) => (a.state === b.state ? b.since - a.since : a.state === 'firing' ? -1 : 1));
+    return this.store.all().sort((a, b) => (a.state === b.state ? b.since - a.since : a.state === 'firing' ? -1 : 1));
   }
 
   onChange(listener: (a: Alert) => void): () => void {
@@ -39,13 +43,7 @@ export class AlertEngine {
     for (const c of conditionsOf(frame, this.thresholds, this.lostSince.get(frame.node))) {
       const id = `${c.rule}:${frame.node}${c.gpu !== undefined ? `:${c.gpu}` : ''}${c.endpoint !== undefined ? `:${c.endpoint}` : ''}`;
       present.add(id);
-      const prev = this.alerts.get(id);
-      if (prev?.state === 'firing') {
-        if (prev.message !== c.message || prev.severity !== c.severity)
-          this.set({ ...prev, message: c.message, severity: c.severity, updatedAt: frame.at });
-        continue;
-      }
-      const alert: Alert = {
+      const seen: Alert = {
         id,
         rule: c.rule,
         node: frame.node,
@@ -57,14 +55,30 @@ export class AlertEngine {
         updatedAt: frame.at,
         message: c.message,
       };
-      this.set(alert);
-      this.record('alert.fire', alert);
-      this.notify?.(alert);
+      // The store decides whether this is news: another process may have fired it already.
+      let observed: ReturnType<AlertStore['observe']>;
+      try {
+        observed = this.store.observe(seen, frame.at);
+      } catch (err) {
+        // A store that cannot be written (a full disk) must not hide the alert: shown and notified, saying so.
+        const why = err instanceof AppErrorException ? err.appError.message : String(err);
+        const unsaved: Alert = { ...seen, unrecorded: `not saved in the state store: ${why}`.slice(0, 500) };
+        this.emit(unsaved);
+        this.notify?.(unsaved);
+        continue;
+      }
+      const { alert, fired, changed } = observed;
+      if (changed) this.emit(alert);
+      if (fired) {
+        this.record('alert.fire', alert);
+        this.notify?.(alert);
+      }
     }
-    for (const a of this.alerts.values()) {
-      if (a.node === frame.node && a.state === 'firing' && !present.has(a.id)) {
-        const resolved: Alert = { ...a, state: 'resolved', updatedAt: frame.at };
-        this.set(resolved);
+    for (const a of this.store.firingOn(frame.node)) {
+      if (present.has(a.id)) continue;
+      const resolved = this.store.resolve(a.id, frame.at);
+      if (resolved) {
+        this.emit(resolved);
         this.record('alert.resolve', resolved);
       }
     }
@@ -92,27 +106,36 @@ export class AlertEngine {
         durationMs: 0,
       })
       .catch((err: unknown) => {
-        const current = this.alerts.get(a.id);
         const why = err instanceof AppErrorException ? err.appError.message : String(err);
-        if (current) this.set({ ...current, unrecorded: `${action} not recorded in the audit log: ${why}`.slice(0, 500) });
+        const noted = this.store.noteUnrecorded(a.id, `${action} not recorded in the audit log: ${why}`);
+        if (noted) this.emit(noted);
       });
   }
 
   async acknowledge(id: string): Promise<Alert> {
-    const alert = this.alerts.get(id);
+    const alert = this.store.get(id);
     if (!alert) throw new AppErrorException(appError('NOT_FOUND', `No alert ${id}`, 'It may have been cleared; refresh the Alerts view.'));
     return this.audit.perform(
       { action: 'alert.acknowledge', target: { node: alert.node }, params: { rule: alert.rule, alertId: id } },
       () => {
-        const acked: Alert = { ...alert, acknowledged: { by: this.who(), at: Date.now() } };
-        this.set(acked);
+        const acked = this.store.acknowledge(id, this.who(), Date.now());
+        if (!acked) throw new AppErrorException(appError('NOT_FOUND', `No alert ${id}`, 'Refresh the Alerts view.'));
+        this.emit(acked);
         return acked;
       },
     );
   }
 
-  private set(a: Alert): void {
-    this.alerts.set(a.id, a);
+  /** Every firing, resolving and acknowledgement, newest first. */
+  history(q: { node?: string; limit: number; before?: number }): AlertEvent[] {
+    return this.store.history(q);
+  }
+
+  private emit(a: Alert): void {
     for (const l of this.listeners) l(a);
+  }
+
+  close(): void {
+    this.store.close();
   }
 }

@@ -4,18 +4,40 @@ import { DataTable, type Column } from '../components/DataTable';
 import { EmptyState } from '../components/EmptyState';
 import { ErrorNote } from '../components/ErrorNote';
 import { StatusBadge } from '../components/StatusBadge';
-import type { Alert } from '../../../shared/alerts.js';
+import type { Alert, AlertEvent } from '../../../shared/alerts.js';
+import { formatTime } from '../time';
 import type { AppError } from '../../../shared/errors.js';
 
-/** Firing alerts first, newest first; acknowledging is recorded in the audit log. */
+const HISTORY_PAGE = 100;
+
+const EVENT_WORDS: Record<AlertEvent['kind'], string> = { fire: 'fired', resolve: 'resolved', acknowledge: 'acknowledged' };
+
+/**
+ * Firing alerts first, newest first; acknowledging is recorded in the audit log. Alerts and their
+ * history come from the state store: what fired before a restart, or from another process, is here.
+ */
 export function AlertsView() {
   const [alerts, setAlerts] = useState<Alert[]>();
+  const [events, setEvents] = useState<AlertEvent[]>([]);
+  const [more, setMore] = useState(false);
   const [error, setError] = useState<AppError>();
   const load = useCallback(async () => {
-    const r = await bridge.invoke('alerts.list', {});
+    const [r, h] = await Promise.all([bridge.invoke('alerts.list', {}), bridge.invoke('alerts.history', { limit: HISTORY_PAGE })]);
     if (r.ok) setAlerts(r.value.alerts);
     else setError(r.error);
+    if (h.ok) {
+      setEvents(h.value.events);
+      setMore(h.value.events.length === HISTORY_PAGE);
+    }
   }, []);
+  const older = async () => {
+    const last = events.at(-1);
+    if (!last) return;
+    const h = await bridge.invoke('alerts.history', { limit: HISTORY_PAGE, before: last.seq });
+    if (!h.ok) return setError(h.error);
+    setEvents((e) => [...e, ...h.value.events]);
+    setMore(h.value.events.length === HISTORY_PAGE);
+  };
   useEffect(() => {
     void load();
     return bridge.subscribe('alerts', {}, () => void load());
@@ -41,14 +63,20 @@ export function AlertsView() {
     { key: 'node', header: 'Node', value: (a) => a.node, render: (a) => <a href={`#/node/${encodeURIComponent(a.node)}`}>{a.node}</a> },
     { key: 'rule', header: 'Rule', value: (a) => a.rule },
     { key: 'message', header: 'What is wrong', value: (a) => (a.unrecorded ? `${a.message} (${a.unrecorded})` : a.message) },
-    { key: 'since', header: 'Since', value: (a) => a.since, render: (a) => new Date(a.since).toLocaleString() },
+    { key: 'since', header: 'Since', value: (a) => a.since, render: (a) => formatTime(a.since) },
+    {
+      key: 'lastSeen',
+      header: 'Last seen',
+      value: (a) => a.lastSeen ?? a.updatedAt,
+      render: (a) => formatTime(a.lastSeen ?? a.updatedAt),
+    },
     {
       key: 'ack',
       header: 'Acknowledged',
       value: (a) => a.acknowledged?.at ?? 0,
       render: (a) =>
         a.acknowledged ? (
-          `${a.acknowledged.by}, ${new Date(a.acknowledged.at).toLocaleTimeString()}`
+          `${a.acknowledged.by}, ${formatTime(a.acknowledged.at)}`
         ) : (
           <button type="button" className="secondary" onClick={() => void ack(a.id)}>
             Acknowledge
@@ -83,6 +111,41 @@ export function AlertsView() {
           initialSort={{ key: 'severity', direction: 'asc' }}
         />
       )}
+      <section aria-labelledby="alert-history">
+        <h2 id="alert-history">History</h2>
+        {events.length === 0 ? (
+          <p className="small">Nothing has fired yet.</p>
+        ) : (
+          <table className="plain" data-testid="alert-history">
+            <thead>
+              <tr>
+                <th scope="col">When</th>
+                <th scope="col">What</th>
+                <th scope="col">Node</th>
+                <th scope="col">Alert</th>
+              </tr>
+            </thead>
+            <tbody>
+              {events.map((e) => (
+                <tr key={e.seq} data-kind={e.kind}>
+                  <td>{formatTime(e.at)}</td>
+                  <td>
+                    {EVENT_WORDS[e.kind]}
+                    {e.by ? ` by ${e.by}` : ''}
+                  </td>
+                  <td>{e.node}</td>
+                  <td>{e.message}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+        {more ? (
+          <button type="button" className="secondary" onClick={() => void older()}>
+            Older
+          </button>
+        ) : null}
+      </section>
     </div>
   );
 }

@@ -8,8 +8,8 @@ import type { Alert } from '../../../shared/alerts.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
 
 const seen = (over: Partial<Alert> = {}): Alert => ({
-  id: 'gpu-temp:rad-01:0',
-  rule: 'gpu-temp',
+  id: 'gpu-temperature:rad-01:0',
+  rule: 'gpu-temperature',
   node: 'rad-01',
   gpu: 0,
   severity: 'warning',
@@ -47,9 +47,9 @@ describe('the state store', () => {
     const a = AlertStore.open(file);
     expect(a.observe(seen(), 1000)).toMatchObject({ fired: true });
     expect(a.observe(seen({ message: 'GPU 0 at 90 °C' }), 2000)).toMatchObject({ fired: false, changed: true });
-    a.acknowledge('gpu-temp:rad-01:0', 'Night shift', 2500);
-    expect(a.resolve('gpu-temp:rad-01:0', 3000)).toMatchObject({ state: 'resolved' });
-    expect(a.resolve('gpu-temp:rad-01:0', 3100)).toBeUndefined();
+    a.acknowledge('gpu-temperature:rad-01:0', 'Night shift', 2500);
+    expect(a.resolve('gpu-temperature:rad-01:0', 3000)).toMatchObject({ state: 'resolved' });
+    expect(a.resolve('gpu-temperature:rad-01:0', 3100)).toBeUndefined();
     a.close();
 
     const b = AlertStore.open(file);
@@ -65,7 +65,7 @@ describe('the state store', () => {
     ]);
     // Firing again starts a new episode: new since, acknowledgement cleared, first seen kept.
     expect(b.observe(seen(), 5000)).toMatchObject({ fired: true, alert: { since: 5000, firstSeen: 1000 } });
-    expect(b.get('gpu-temp:rad-01:0')?.acknowledged).toBeUndefined();
+    expect(b.get('gpu-temperature:rad-01:0')?.acknowledged).toBeUndefined();
     expect(b.history({ limit: 10 }).map((e) => `${e.kind}${e.by ? ` by ${e.by}` : ''}`)).toEqual([
       'fire',
       'resolve',
@@ -84,15 +84,17 @@ describe('the state store', () => {
       const s = AlertStore.open(process.argv[1]);
       let fired = 0;
       for (let i = 0; i < 200; i++) {
-        const id = 'unreachable:node-' + (i % 20);
-        if (s.observe({ id, rule: 'unreachable', node: 'node-' + (i % 20), severity: 'critical', state: 'firing', since: 0, updatedAt: 0, message: 'down' }, 1000 + i).fired) fired++;
-        if (i % 40 === 39) for (let n = 0; n < 20; n++) s.resolve('unreachable:node-' + n, 1000 + i);
+        const id = 'node-unreachable:node-' + (i % 20);
+        if (s.observe({ id, rule: 'node-unreachable', node: 'node-' + (i % 20), severity: 'critical', state: 'firing', since: 0, updatedAt: 0, message: 'down' }, 1000 + i).fired) fired++;
+        if (i % 40 === 39) for (let n = 0; n < 20; n++) s.resolve('node-unreachable:node-' + n, 1000 + i);
       }
       process.stdout.write(String(fired));
     `;
     const run = () =>
       new Promise<number>((resolve, reject) => {
-        const p = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, file], { stdio: ['ignore', 'pipe', 'inherit'] });
+        const p = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, file], {
+          stdio: ['ignore', 'pipe', 'inherit'],
+        });
         let out = '';
         p.stdout.on('data', (d: Buffer) => (out += d.toString()));
         p.once('exit', (code) => (code === 0 ? resolve(Number(out)) : reject(new Error(`writer exited ${code}`))));
@@ -103,7 +105,7 @@ describe('the state store', () => {
     expect(fired.reduce((a, b) => a + b, 0)).toBe(events.filter((e) => e.kind === 'fire').length);
     // Per alert, firing and resolving alternate: no episode was fired twice by two processes.
     for (let n = 0; n < 20; n++) {
-      const kinds = events.filter((e) => e.alertId === `unreachable:node-${n}`).map((e) => e.kind);
+      const kinds = events.filter((e) => e.alertId === `node-unreachable:node-${n}`).map((e) => e.kind);
       expect(kinds.length).toBeGreaterThan(1);
       kinds.forEach((k, i) => expect(k).toBe(i % 2 === 0 ? 'fire' : 'resolve'));
     }
