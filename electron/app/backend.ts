@@ -157,6 +157,10 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
         ep && alerts.list().find((a) => a.rule === 'slo-burn' && a.node === node && a.endpoint === ep.name && a.state === 'firing');
       return alert?.message;
     },
+    watchNodes: (nodes) => {
+      const stops = nodes.map((n) => telemetry.watch(n, () => undefined));
+      return () => stops.forEach((stop) => stop());
+    },
   });
   await deploy.recoverInterrupted();
   const commission = new CommissionService(

@@ -56,7 +56,15 @@ export class DeployService {
     this.state = new RolloutState(this.store);
     this.planner = new DeployPlanner(deps.pool, deps.inventory, this.store, deps.secrets, this.env);
     const secretsOf = (spec: DeploymentSpec) => this.planner.secretsOf(spec);
-    this.engine = new RolloutEngine(deps.pool, deps.inventory, deps.audit, this.state, secretsOf, deps.sloBreach ?? (() => undefined));
+    this.engine = new RolloutEngine({
+      pool: deps.pool,
+      inventory: deps.inventory,
+      audit: deps.audit,
+      state: this.state,
+      secretsOf,
+      sloBreach: deps.sloBreach ?? (() => undefined),
+      watchNodes: deps.watchNodes ?? (() => () => undefined),
+    });
     this.driftService = new DriftService(deps.pool, deps.audit, this.store, secretsOf);
   }
 

@@ -16,4 +16,6 @@ export interface DeployDeps {
   env?: NodeJS.ProcessEnv;
   /** A firing SLO burn-rate alert for the endpoint on this node and host port, in words (telemetry). */
   sloBreach?: (node: string, hostPort: number) => string | undefined;
+  /** Keeps telemetry running for these nodes until the returned function is called (the soak's SLO gate). */
+  watchNodes?: (nodes: string[]) => () => void;
 }

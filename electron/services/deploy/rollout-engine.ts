@@ -41,15 +41,36 @@ interface NodeRun {
  * soak, automatic rollback. Each step of each node goes through the audit pipeline (its intent
  * before it acts, its outcome after), and the rollout's state is saved at every change.
  */
+export interface RolloutEngineDeps {
+  pool: SshPool;
+  inventory: Inventory;
+  audit: AuditLog;
+  state: RolloutState;
+  secretsOf: (spec: DeploymentSpec) => Record<string, string>;
+  /** A firing SLO burn-rate alert for the endpoint on this node and host port, in words. */
+  sloBreach: (node: string, hostPort: number) => string | undefined;
+  /** Keeps telemetry (and with it the SLO alerts) running for these nodes while the rollout runs. */
+  watchNodes: (nodes: string[]) => () => void;
+}
+
 export class RolloutEngine {
-  constructor(
-    private readonly pool: SshPool,
-    private readonly inventory: Inventory,
-    private readonly audit: AuditLog,
-    private readonly state: RolloutState,
-    private readonly secretsOf: (spec: DeploymentSpec) => Record<string, string>,
-    private readonly sloBreach: (node: string, hostPort: number) => string | undefined,
-  ) {}
+  private readonly pool: SshPool;
+  private readonly inventory: Inventory;
+  private readonly audit: AuditLog;
+  private readonly state: RolloutState;
+  private readonly secretsOf: RolloutEngineDeps['secretsOf'];
+  private readonly sloBreach: RolloutEngineDeps['sloBreach'];
+  private readonly watchNodes: RolloutEngineDeps['watchNodes'];
+
+  constructor(deps: RolloutEngineDeps) {
+    this.pool = deps.pool;
+    this.inventory = deps.inventory;
+    this.audit = deps.audit;
+    this.state = deps.state;
+    this.secretsOf = deps.secretsOf;
+    this.sloBreach = deps.sloBreach;
+    this.watchNodes = deps.watchNodes;
+  }
 
   private get store() {
     return this.state.store;
@@ -69,6 +90,9 @@ export class RolloutEngine {
     // The lease: renewed at every step (save) and at least this often while a soak or a pull waits.
     const renew = setInterval(() => update((r) => r), LEASE_MS / 6);
     renew.unref();
+    // The SLO gate reads alerts, and alerts need telemetry: watched for the whole rollout, from
+    // whichever process runs it (the CLI starts none otherwise).
+    const unwatch = this.watchNodes(Object.keys(this.store.rollout(name)!.nodes));
     try {
       const r0 = this.store.rollout(name)!;
       const secrets = this.secretsOf(spec);
@@ -135,6 +159,7 @@ export class RolloutEngine {
       }));
     } finally {
       clearInterval(renew);
+      unwatch();
       this.state.active.delete(name);
     }
   }
