@@ -11,6 +11,7 @@ import { benchCommission } from './commission.bench.js';
 import { benchTelemetryMemory } from './telemetry-memory.bench.js';
 import { benchAgentCpu, benchTelemetryLive } from './telemetry-live.bench.js';
 import { benchSshConfigImport } from './import.bench.js';
+import { benchPipeline } from './pipeline.bench.js';
 
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
@@ -37,6 +38,18 @@ for (const f of audit.filters) {
     `  view filter on ${fmt(audit.filterRecords)}: ${f.name.padEnd(17)} p50 ${fmt(f.p50Ms, 1)} ms, p95 ${fmt(f.p95Ms, 1)} ms   (${fmt(f.hits)} hits)`,
   );
 }
+
+const pipeline = await benchPipeline();
+console.log('\nAction pipeline (validate → durable intent → act → durable outcome):');
+console.log(
+  `  one settings change, direct         p50 ${fmt(pipeline.direct.p50Ms, 2)} ms, p99 ${fmt(pipeline.direct.p99Ms, 2)} ms (the write alone, unaudited)`,
+);
+console.log(
+  `  the same through the pipeline       p50 ${fmt(pipeline.pipeline.p50Ms, 2)} ms, p99 ${fmt(pipeline.pipeline.p99Ms, 2)} ms (adds p50 ${fmt(pipeline.pipeline.p50Ms - pipeline.direct.p50Ms, 2)} ms: two fsynced records)`,
+);
+console.log(
+  `  inventory changes, ${pipeline.processes} processes at once  ${fmt(pipeline.editsPerS, 0)} /s through the router (${fmt(pipeline.kept)} kept, ${fmt(pipeline.refused)} refused as contended; start-up included)`,
+);
 
 console.log('\nssh_config import (Host blocks, wildcard defaults, a Match), median of 5:');
 for (const r of await benchSshConfigImport())
