@@ -5,6 +5,7 @@ import { AppErrorException } from '../../shared/errors.js';
 import { lineSanitizer, reportError, type CliOutput } from './output.js';
 import type { CliIo } from './fleet-commands.js';
 import { formatTable } from './table.js';
+import { invoke } from './through-router.js';
 
 export interface DeployCliOptions {
   yes?: boolean;
@@ -40,31 +41,53 @@ function printRollout(r: Rollout, out: CliOutput): void {
   for (const x of r.refused) out.print(`refused ${x.node}: ${x.reason}`);
 }
 
-/** Follows a rollout to its end, one line per change of a node's step; exit 0 only when it succeeded. */
-async function follow(backend: Backend, name: string, done: Promise<Rollout>, out: CliOutput): Promise<number> {
+const ENDED = new Set(['succeeded', 'failed', 'rolled-back', 'aborted', 'halted', 'interrupted']);
+const CLI = { transport: 'cli' as const, clientId: 'cli' };
+
+/**
+ * Follows a rollout to its end on the router's deploy.rollout topic (what the window follows), one
+ * line per change of a node's step; exit 0 only when it succeeded. Ctrl+C aborts it through the
+ * router, audited like the Abort button.
+ */
+async function follow(backend: Backend, started: Rollout, out: CliOutput): Promise<number> {
+  const name = started.deployment;
   const last = new Map<string, string>();
-  const stop = backend.deploy.watch(name, (r) => {
-    for (const s of Object.values(r.nodes)) {
-      const line = `${s.node}: ${s.state} ${s.detail}`;
-      if (last.get(s.node) === `${s.state}`) continue;
-      last.set(s.node, s.state);
-      if (out.json) out.print(JSON.stringify({ node: s.node, state: s.state, detail: s.detail, at: s.updatedAt }));
-      else out.print(line);
-    }
+  let stop: () => void = () => undefined;
+  const final = new Promise<Rollout>((resolve, reject) => {
+    const sub = backend.router.subscribe(
+      'deploy.rollout',
+      { name },
+      (frame) => {
+        const r = frame as Rollout;
+        if (r.id !== started.id) return;
+        for (const s of Object.values(r.nodes)) {
+          if (last.get(s.node) === s.state) continue;
+          last.set(s.node, s.state);
+          if (out.json) out.print(JSON.stringify({ node: s.node, state: s.state, detail: s.detail, at: s.updatedAt }));
+          else out.print(`${s.node}: ${s.state} ${s.detail}`);
+        }
+        if (ENDED.has(r.status)) resolve(r);
+      },
+      CLI,
+    );
+    if (sub.ok) stop = sub.value;
+    else reject(new AppErrorException(sub.error));
   });
   const onSigint = () => {
     out.error(`\nStopping: the rollout of ${name} is aborted; nodes keep what runs on them now.`);
-    void backend.deploy.abort(name).catch(() => undefined);
+    void invoke(backend, 'deploy.control', { name, action: 'abort' }).catch(() => undefined);
   };
   process.once('SIGINT', onSigint);
   try {
-    const final = await done;
-    if (out.json) out.print(JSON.stringify(final));
+    const r = await final;
+    // The outcome is on record before the command says how it ended.
+    await backend.deploy.settled(name);
+    if (out.json) out.print(JSON.stringify(r));
     else {
       out.print('');
-      printRollout(final, out);
+      printRollout(r, out);
     }
-    return final.status === 'succeeded' ? 0 : 1;
+    return r.status === 'succeeded' ? 0 : 1;
   } finally {
     stop();
     process.removeListener('SIGINT', onSigint);
@@ -100,7 +123,7 @@ export async function runDeployCommand(
   try {
     switch (sub) {
       case 'validate': {
-        const problems = backend.deploy.validate(readSpec());
+        const { problems } = await invoke(backend, 'deploy.validate', { text: readSpec() });
         if (out.json) out.print(JSON.stringify({ problems }));
         else if (problems.length === 0) out.print(`${target}: valid`);
         else for (const p of problems) out.print(`${target}:${p.line}:${p.column}: ${p.path ? `${p.path}: ` : ''}${p.message}`);
@@ -108,28 +131,27 @@ export async function runDeployCommand(
       }
       case 'apply': {
         const text = readSpec();
-        const problems = backend.deploy.validate(text);
+        const { problems } = await invoke(backend, 'deploy.validate', { text });
         if (problems.length) {
           for (const p of problems) out.error(`${target}:${p.line}:${p.column}: ${p.path ? `${p.path}: ` : ''}${p.message}`);
           return 2;
         }
-        const plan = await backend.deploy.plan(text);
+        const plan = await invoke(backend, 'deploy.plan', { text });
         if (!out.json) {
           out.print(
-            `${plan.spec.name}: ${plan.accepted.length} node(s) can take it${plan.refused.length ? `, ${plan.refused.length} refused` : ''}`,
+            `${plan.name}: ${plan.accepted.length} node(s) can take it${plan.refused.length ? `, ${plan.refused.length} refused` : ''}`,
           );
           for (const a of plan.accepted)
             out.print(`  ${a.node} (${a.runtime}${a.gpuIndices.length ? `, GPU ${a.gpuIndices.join(',')}` : ''})`);
           for (const r of plan.refused) out.print(`  refused ${r.node}: ${r.reason}`);
         }
         const go =
-          opts.yes || (io.isTty && /^y(es)?$/i.test(await io.ask(`Roll out ${plan.spec.name} to ${plan.accepted.length} node(s)? [y/N] `)));
+          opts.yes || (io.isTty && /^y(es)?$/i.test(await io.ask(`Roll out ${plan.name} to ${plan.accepted.length} node(s)? [y/N] `)));
         if (!go) {
           out.error('Not applied. Run again with --yes to apply without asking.');
           return 1;
         }
-        const { done } = await backend.deploy.apply(text);
-        return follow(backend, plan.spec.name, done, out);
+        return follow(backend, await invoke(backend, 'deploy.apply', { text }), out);
       }
       case 'status': {
         const s = backend.deploy.status(target);
@@ -155,7 +177,7 @@ export async function runDeployCommand(
         return 0;
       }
       case 'drift': {
-        const d = await backend.deploy.drift(target);
+        const { nodes: d } = await invoke(backend, 'deploy.drift', { name: target });
         if (out.json) out.print(JSON.stringify(d));
         else
           out.print(
@@ -172,22 +194,18 @@ export async function runDeployCommand(
         return d.every((x) => x.ok) ? 0 : 1;
       }
       case 'reconcile': {
-        const results = await backend.deploy.reconcile(target);
+        const { nodes: results } = await invoke(backend, 'deploy.reconcile', { name: target });
         if (out.json) out.print(JSON.stringify(results));
         else if (results.length === 0) out.print('no drift: every node runs what it should');
         else for (const r of results) out.print(`${r.node}: ${r.ok ? 'repaired' : 'FAILED'} — ${r.detail}`);
         return results.every((r) => r.ok) ? 0 : 1;
       }
-      case 'rollback': {
-        const { done } = await backend.deploy.rollback(target);
-        return follow(backend, target, done, out);
-      }
-      case 'resume': {
-        const { done } = await backend.deploy.resume(target);
-        return done ? follow(backend, target, done, out) : 0;
-      }
+      case 'rollback':
+        return follow(backend, await invoke(backend, 'deploy.control', { name: target, action: 'rollback' }), out);
+      case 'resume':
+        return follow(backend, await invoke(backend, 'deploy.control', { name: target, action: 'resume' }), out);
       case 'halt': {
-        const r = await backend.deploy.halt(target);
+        const r = await invoke(backend, 'deploy.control', { name: target, action: 'halt' });
         out.print(out.json ? JSON.stringify(r) : progressLine(r));
         return 0;
       }

@@ -304,4 +304,23 @@ strategy:
     expect(final.nodes[canary]!.detail).toMatch(/SLO breached during the soak: cxr: error budget burning .* against p95 < 100 ms/);
     for (const n of nodes) expect(containers(n)).toContain('ew-cxr-r4 running');
   }, 180_000);
+
+  it('from the CLI, through the router: apply follows the rollout to its end and exits 0, its outcome already on record', async () => {
+    const file = path.join(h.dataDir, 'cxr-v7.yaml');
+    fs.writeFileSync(file, spec({ version: '7', soakS: 1 }));
+    const out = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
+      const cli = spawn(process.execPath, cliArgv(h.dataDir, 'deploy', 'apply', file, '--yes'), { stdio: ['ignore', 'pipe', 'inherit'] });
+      let stdout = '';
+      cli.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      cli.once('exit', (code) => resolve({ code, stdout }));
+    });
+    expect(out.code, out.stdout).toBe(0);
+    expect(out.stdout).toMatch(/cxr revision \d+ \(apply\) succeeded/);
+    for (const n of nodes) expect(out.stdout).toContain(`${n.name}: done`);
+    // Written by the CLI process before it exited: the intent and the outcome that closes it.
+    h.backend.audit.index.refresh();
+    const [outcome, intent] = h.backend.audit.index.query({ action: 'deploy.apply' }, 0, 2).records;
+    expect(intent).toMatchObject({ outcome: 'intent' });
+    expect(outcome).toMatchObject({ outcome: 'ok', intent: intent!.seq });
+  }, 180_000);
 });

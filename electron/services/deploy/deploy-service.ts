@@ -417,6 +417,11 @@ export class DeployService {
     return this.driftService.reconcile(name, this.state.active.has(name));
   }
 
+  /** Resolves once the rollout of `name` this process runs (if any) has ended and its outcome is on record. */
+  async settled(name: string): Promise<void> {
+    await this.runs.get(name)?.catch(() => undefined);
+  }
+
   /** Waits for every running rollout (for shutdown and tests). */
   async idle(): Promise<void> {
     while (this.state.active.size) await sleep(100);
