@@ -1,4 +1,6 @@
 import { Router } from '../ipc/router.js';
+import { checkFramesFromEnv, recordFrameViolation } from '../ipc/frame-check.js';
+import { coalescePerKey } from '../services/common/coalesce-per-key.js';
 import { SettingsService } from '../services/settings/settings-service.js';
 import { Heartbeat } from '../services/heartbeat/heartbeat.js';
 import { startBurst } from '../services/diagnostics/burst.js';
@@ -171,7 +173,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     options.dataDir,
     () => settings.get().operatorName || os.userInfo().username,
   );
-  const router = new Router();
+  const router = new Router(checkFramesFromEnv() ? recordFrameViolation : undefined);
 
   router
     .handle('app.info', () => ({
@@ -304,7 +306,15 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     .handle('fleet.prompt.answer', ({ id, answers }) => ({ delivered: prompts.answer(id, answers) }))
     .topic('heartbeat', (_params, emit) => heartbeat.subscribe(emit))
     .topic('diagnostics.burst', (params, emit) => startBurst(params.count, params.payloadBytes, emit))
-    .topic('fleet.status', (_params, emit) => pool.onStatus(emit))
+    .topic('fleet.status', (_params, emit) => {
+      // Per node: a flapping node's burst merges into its latest state; other nodes are never held back.
+      const out = coalescePerKey(emit, 100, (s) => s.name);
+      const stop = pool.onStatus(out.push);
+      return () => {
+        stop();
+        out.cancel();
+      };
+    })
     .topic('fleet.run', ({ runId }, emit) => runner.follow(runId, emit))
     .topic('fleet.prompt', (_params, emit) => prompts.onPrompt(emit))
     .topic('telemetry.node', ({ node }, emit) => telemetry.watch(node, emit))

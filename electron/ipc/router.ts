@@ -51,6 +51,11 @@ export class Router {
   private readonly handlers = new Map<ChannelName, Handler<ChannelName>>();
   private readonly sources = new Map<TopicName, TopicSource<TopicName>>();
 
+  constructor(
+    /** Checks every frame against its topic's schema and reports the ones that do not match (tests). */
+    private readonly onBadFrame?: (topic: TopicName, problem: string) => void,
+  ) {}
+
   handle<C extends ChannelName>(channel: C, handler: Handler<C>): this {
     if (this.handlers.has(channel)) throw new Error(`channel ${channel} already has a handler`);
     this.handlers.set(channel, handler as unknown as Handler<ChannelName>);
@@ -117,7 +122,18 @@ export class Router {
     try {
       const parsed = topics[topic].params.safeParse(params ?? {});
       if (!parsed.success) return fail(validationError(`parameters for ${topic}`, parsed.error));
-      return ok(source(parsed.data, emit as (frame: FrameOf<TopicName>) => void, ctx));
+      const report = this.onBadFrame;
+      const out = report
+        ? (frame: unknown) => {
+            const checked = topics[topic].frame.safeParse(frame);
+            if (!checked.success) {
+              const first = zodDetails(checked.error)[0];
+              report(topic, `${first?.path}: ${first?.message}`);
+            }
+            emit(frame);
+          }
+        : emit;
+      return ok(source(parsed.data, out as (frame: FrameOf<TopicName>) => void, ctx));
     } catch (err) {
       return fail(toAppError(err, topic));
     }

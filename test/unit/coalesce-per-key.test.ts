@@ -6,7 +6,11 @@ describe('coalescing per node', () => {
     vi.useFakeTimers();
     try {
       const out: string[] = [];
-      const c = coalescePerKey((v: { name: string; status: string }) => out.push(`${v.name}:${v.status}`), 100, (v) => v.name);
+      const c = coalescePerKey(
+        (v: { name: string; status: string }) => out.push(`${v.name}:${v.status}`),
+        100,
+        (v) => v.name,
+      );
       c.push({ name: 'a', status: 'connecting' });
       c.push({ name: 'a', status: 'auth' });
       c.push({ name: 'b', status: 'connecting' });
