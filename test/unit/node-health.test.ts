@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import type { Alert } from '../../shared/alerts.js';
+import { HEALTH_RANK, nodeHealth, type HealthInput } from '../../shared/node-health.js';
+
+const NOW = Date.parse('2026-12-01T08:00:00Z');
+const alert = (over: Partial<Alert>): Alert => ({
+  id: 'x',
+  rule: 'gpu-temperature',
+  node: 'rad-01',
+  severity: 'critical',
+  state: 'firing',
+  since: NOW - 30_000,
+  updatedAt: NOW,
+  message: 'GPU 0 at 95 °C',
+  ...over,
+});
+const base = (over: Partial<HealthInput> = {}): HealthInput => ({
+  node: 'rad-01',
+  enabled: true,
+  connection: { name: 'rad-01', status: 'connected', since: new Date(NOW - 600_000).toISOString() },
+  telemetry: { session: 'live', at: NOW - 1000, hottestC: 60 },
+  alerts: [],
+  now: NOW,
+  ...over,
+});
+
+describe('the node health model', () => {
+  it('reads every scripted state as one level with one plain reason', () => {
+    const states: [string, HealthInput, string, RegExp][] = [
+      ['live and quiet', base(), 'ok', /^All signals normal$/],
+      [
+        'trusted, session starting',
+        base({
+          connection: { name: 'rad-01', status: 'idle', since: new Date(NOW).toISOString() },
+          telemetry: { session: 'starting', at: null },
+        }),
+        'unknown',
+        /Connecting to its telemetry/,
+      ],
+      [
+        'not trusted yet',
+        base({ connection: { name: 'rad-01', status: 'hostkey-unknown', since: new Date(NOW).toISOString() }, telemetry: undefined }),
+        'unknown',
+        /not trusted yet/,
+      ],
+      ['hot GPU', base({ alerts: [alert({})] }), 'critical', /^GPU 0 at 95 °C$/],
+      [
+        'hot GPU and an Xid',
+        base({ alerts: [alert({}), alert({ id: 'y', rule: 'gpu-xid', message: 'Xid 48 on GPU 0', since: NOW - 5000 })] }),
+        'critical',
+        /^GPU 0 at 95 °C \(\+1 more\)$/,
+      ],
+      ['a warm GPU', base({ alerts: [alert({ severity: 'warning', message: 'GPU 0 at 86 °C' })] }), 'warning', /86 °C/],
+      [
+        'cut',
+        base({
+          connection: {
+            name: 'rad-01',
+            status: 'unreachable',
+            detail: 'connect EHOSTUNREACH 10.0.0.5:22',
+            since: new Date(NOW - 8000).toISOString(),
+          },
+          telemetry: { session: 'lost', at: NOW - 64_000, hottestC: 64 },
+        }),
+        'unreachable',
+        /^Link lost 8 s ago: no route to the node; last sample 64 s ago at 64 °C$/,
+      ],
+      ['restored', base({ telemetry: { session: 'live', at: NOW - 500, hottestC: 61 } }), 'ok', /normal/],
+      ['disabled for maintenance', base({ enabled: false, disabledReason: 'fan replaced' }), 'disabled', /^Disabled: fan replaced$/],
+    ];
+    for (const [name, input, level, reason] of states) {
+      const h = nodeHealth(input);
+      expect(h.level, name).toBe(level);
+      expect(h.reason, name).toMatch(reason);
+      // Never a raw socket error in the reason; it is kept one click away.
+      expect(h.reason, name).not.toMatch(/E[A-Z]{4,}/);
+    }
+    const cut = nodeHealth(states[6]![1]);
+    expect(cut.raw).toBe('connect EHOSTUNREACH 10.0.0.5:22');
+  });
+
+  it('sorts worst first: critical, unreachable, warning, unknown, ok, disabled', () => {
+    const levels = Object.entries(HEALTH_RANK)
+      .sort((a, b) => a[1] - b[1])
+      .map(([l]) => l);
+    expect(levels).toEqual(['critical', 'unreachable', 'warning', 'unknown', 'ok', 'disabled']);
+  });
+});
