@@ -22,7 +22,7 @@ import { execOnNode } from '../ssh/exec.js';
 import type { SshPool } from '../ssh/pool.js';
 import { shellCommand } from '../ssh/shell-quote.js';
 import { loadAgent } from '../agents/agent-script.js';
-import { writeAtomic } from '../common/write-atomic.js';
+import { diskError, writeAtomic } from '../common/write-atomic.js';
 import type { Intent } from '../audit/intent.js';
 import type { OpenIntent } from '../audit/audit-log.js';
 
@@ -137,7 +137,11 @@ export class CommissionService {
     const controller = new AbortController();
     const node = stored.session.node;
     // Claimed before anything is written: a run refused here leaves no trace.
-    this.claim(node);
+    try {
+      this.claim(node);
+    } catch (err) {
+      throw diskError(this.claimFile(node), err);
+    }
     this.running.set(node, controller);
     let open: OpenIntent;
     try {
@@ -153,7 +157,16 @@ export class CommissionService {
       fs.rmSync(this.claimFile(node), { force: true });
       throw err;
     }
-    this.save(stored, open.intent);
+    try {
+      this.save(stored, open.intent);
+    } catch (err) {
+      // Nothing ran on the node yet: the run is refused, and its intent says so.
+      this.running.delete(node);
+      fs.rmSync(this.claimFile(node), { force: true });
+      const why = err instanceof AppErrorException ? err.appError.message : (err as Error).message;
+      await open.finish({ outcome: 'failed', error: `${why} (no check ran)` }).catch(() => undefined);
+      throw err;
+    }
     const done = this.runSections(stored, profile, ids, controller, open, outer);
     this.inFlight.add(done);
     void done.catch(() => undefined).finally(() => this.inFlight.delete(done));

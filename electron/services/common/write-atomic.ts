@@ -1,5 +1,24 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { AppErrorException, appError } from '../../../shared/errors.js';
+
+/** A full disk or a read-only one, said in words, naming the file that could not be written. */
+export function diskError(file: string, err: unknown): unknown {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOSPC' || code === 'EDQUOT')
+    return new AppErrorException(
+      appError('UNAVAILABLE', `The disk holding ${file} is full: it was left as it was`, 'Free space on that disk, then try again.'),
+    );
+  if (code === 'EROFS' || code === 'EACCES' || code === 'EPERM')
+    return new AppErrorException(
+      appError(
+        'UNAVAILABLE',
+        `${file} cannot be written (${code}): it was left as it was`,
+        'Check the permissions and the mount of the data directory.',
+      ),
+    );
+  return err;
+}
 
 /** Writes every byte or throws: write(2) may write less than asked (a full disk shows that way first). */
 export function writeFully(fd: number, data: Buffer): void {
@@ -18,9 +37,14 @@ export function writeFully(fd: number, data: Buffer): void {
  * or the new, never half; on any error the temp file is removed and the target left as it was.
  */
 export function writeAtomic(file: string, text: string): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   const tmp = `${file}.tmp-${process.pid}`;
-  const fd = fs.openSync(tmp, 'w', 0o600);
+  let fd: number;
+  try {
+    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    fd = fs.openSync(tmp, 'w', 0o600);
+  } catch (err) {
+    throw diskError(file, err);
+  }
   try {
     try {
       writeFully(fd, Buffer.from(text, 'utf8'));
@@ -31,7 +55,7 @@ export function writeAtomic(file: string, text: string): void {
     fs.renameSync(tmp, file);
   } catch (err) {
     fs.rmSync(tmp, { force: true });
-    throw err;
+    throw diskError(file, err);
   }
   const dirFd = fs.openSync(path.dirname(file), 'r');
   try {

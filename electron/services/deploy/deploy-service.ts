@@ -186,11 +186,24 @@ export class DeployService {
     const last = this.store.revisions(spec.name).at(-1);
     const revision = last && last.specHash === specHash ? last.revision : (last?.revision ?? 0) + 1;
     const open = await this.beginRollout('deploy.apply', spec, specHash, revision, pin.pinnedImage, plan);
-    if (!last || last.specHash !== specHash) {
-      this.store.saveRevision(spec.name, { revision, spec, specHash, pinnedImage: pin.pinnedImage, createdAt: Date.now() }, open.intent);
+    return this.orFail(open, () => {
+      if (!last || last.specHash !== specHash) {
+        this.store.saveRevision(spec.name, { revision, spec, specHash, pinnedImage: pin.pinnedImage, createdAt: Date.now() }, open.intent);
+      }
+      const previousRevision = last && last.revision !== revision ? last.revision : (this.previousOf(spec.name, revision) ?? null);
+      return this.start(spec, specHash, revision, previousRevision, pin.pinnedImage, plan, 'apply', open);
+    });
+  }
+
+  /** What follows an intent and fails before any node acts (a full disk under the store) closes it as failed. */
+  private async orFail<T>(open: OpenIntent, f: () => T): Promise<T> {
+    try {
+      return f();
+    } catch (err) {
+      const why = err instanceof AppErrorException ? err.appError.message : (err as Error).message;
+      await open.finish({ outcome: 'failed', error: `${why} (no node was touched)` }).catch(() => undefined);
+      throw err;
     }
-    const previousRevision = last && last.revision !== revision ? last.revision : (this.previousOf(spec.name, revision) ?? null);
-    return this.start(spec, specHash, revision, previousRevision, pin.pinnedImage, plan, 'apply', open);
   }
 
   private beginRollout(
@@ -237,7 +250,9 @@ export class DeployService {
     const plan = await this.planner.plan(JSON.stringify(target.spec));
     const pinned = target.pinnedImage ?? target.spec.image;
     const open = await this.beginRollout('deploy.rollback', target.spec, target.specHash, target.revision, pinned, plan);
-    return this.start(target.spec, target.specHash, target.revision, current.revision, pinned, plan, 'rollback', open);
+    return this.orFail(open, () =>
+      this.start(target.spec, target.specHash, target.revision, current.revision, pinned, plan, 'rollback', open),
+    );
   }
 
   private start(
@@ -353,11 +368,13 @@ export class DeployService {
       target: { deployment: name },
       params: { revision: r.revision, specHash: r.specHash },
     });
-    const rollout = this.state.save(
-      { ...r, status: 'running', message: 'Resumed after an interruption: each node is checked before it continues' },
-      open.intent,
-    );
-    return { rollout, done: this.runToEnd(rev.spec, open) };
+    return this.orFail(open, () => {
+      const rollout = this.state.save(
+        { ...r, status: 'running', message: 'Resumed after an interruption: each node is checked before it continues' },
+        open.intent,
+      );
+      return { rollout, done: this.runToEnd(rev.spec, open) };
+    });
   }
 
   /** Leaves an interrupted rollout as it is (nodes keep what runs on them now). */
