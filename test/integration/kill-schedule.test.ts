@@ -76,7 +76,10 @@ describe('kill -9 at random points of a seeded schedule', () => {
       for (const n of nodes) expect(running(n).length, `${n.name} after kill ${kills}`).toBeLessThanOrEqual(1);
     }
     // A rollout may be refused only because the previous one's process was just killed mid-run.
-    expect(refusals.filter((r) => !/CONFLICT/.test(r)), refusals.join('\n')).toEqual([]);
+    expect(
+      refusals.filter((r) => !/CONFLICT/.test(r)),
+      refusals.join('\n'),
+    ).toEqual([]);
     expect(edits).toBeGreaterThanOrEqual(50);
     expect(rollouts).toBeGreaterThanOrEqual(50);
 
