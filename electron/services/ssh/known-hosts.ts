@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { fingerprintOf } from './host-key.js';
 import { writeAtomic } from '../common/write-atomic.js';
+import { withFileLockSync } from '../common/file-lock-sync.js';
 import type { Intent } from '../audit/intent.js';
 
 export interface KnownKey {
@@ -170,16 +171,25 @@ export class KnownHostsStore {
     return { keyType, key, fingerprint: fingerprintOf(Buffer.from(key, 'base64')) };
   }
 
+  /** The app and a CLI may pin at the same moment: each change re-reads the file under a lock. */
+  private change(f: () => void): void {
+    withFileLockSync(`${this.file}.lock`, 'the host key pins', f);
+  }
+
   pin(node: string, keyType: string, key: string, _intent: Intent): void {
-    const kept = this.entries().filter((e) => e.name.toLowerCase() !== node.toLowerCase());
-    this.write([...kept.map((e) => e.line), `${node} ${keyType} ${key}`]);
+    this.change(() => {
+      const kept = this.entries().filter((e) => e.name.toLowerCase() !== node.toLowerCase());
+      this.write([...kept.map((e) => e.line), `${node} ${keyType} ${key}`]);
+    });
   }
 
   forget(node: string, _intent: Intent): void {
-    this.write(
-      this.entries()
-        .filter((e) => e.name.toLowerCase() !== node.toLowerCase())
-        .map((e) => e.line),
+    this.change(() =>
+      this.write(
+        this.entries()
+          .filter((e) => e.name.toLowerCase() !== node.toLowerCase())
+          .map((e) => e.line),
+      ),
     );
   }
 
@@ -203,8 +213,10 @@ export class KnownHostsStore {
 
   /** Writes a planned migration; the old file is kept beside it. */
   applyMigration(plan: MigrationPlan, _intent: Intent): void {
-    fs.copyFileSync(this.file, plan.keptAs);
-    this.write(plan.moved.map((m) => m.line));
+    this.change(() => {
+      fs.copyFileSync(this.file, plan.keptAs);
+      this.write(plan.moved.map((m) => m.line));
+    });
   }
 }
 
