@@ -1,24 +1,22 @@
 import { Router } from '../ipc/router.js';
+import { registerCore } from './register/core.js';
+import { registerFleet } from './register/fleet.js';
+import { registerTelemetry } from './register/telemetry.js';
+import { registerDeploy } from './register/deploy.js';
+import { registerCommission } from './register/commission.js';
 import { checkFramesFromEnv, recordFrameViolation } from '../ipc/frame-check.js';
-import { coalescePerKey } from '../services/common/coalesce-per-key.js';
 import { SettingsService } from '../services/settings/settings-service.js';
 import { Heartbeat } from '../services/heartbeat/heartbeat.js';
-import { startBurst } from '../services/diagnostics/burst.js';
 import { AuditService } from '../services/audit/audit-service.js';
-import { parseAnchor } from '../services/audit/verify.js';
 import { closeAbandonedIntents } from '../services/audit/open-intents.js';
 import type { AuditRecord } from '../../shared/audit.js';
-import { coalesce } from '../services/common/coalesce.js';
 import os from 'node:os';
 import path from 'node:path';
 import { Inventory } from '../services/fleet/inventory.js';
 import { FleetRunner } from '../services/fleet/fleet-runner.js';
-import { testNode } from '../services/fleet/node-test.js';
-import { previewSshConfig } from '../services/fleet/import-ssh-config.js';
-import { previewCsv } from '../services/fleet/import-csv.js';
 import { KnownHostsStore } from '../services/ssh/known-hosts.js';
 import { SshPool, type KeyboardInteractivePrompt, type PoolOptions } from '../services/ssh/pool.js';
-import { MemorySecretStore, passphraseKey, passwordKey, type SecretStore } from '../services/ssh/secrets.js';
+import { MemorySecretStore, type SecretStore } from '../services/ssh/secrets.js';
 import { PromptBroker } from '../services/ssh/prompts.js';
 import { TelemetryService, type TelemetryOptions } from '../services/telemetry/telemetry-service.js';
 import { HistoryStore } from '../services/telemetry/history.js';
@@ -26,13 +24,8 @@ import { AlertEngine } from '../services/telemetry/alerts.js';
 import { AlertStore } from '../services/telemetry/alert-store.js';
 import { AppErrorException } from '../../shared/errors.js';
 import type { Alert, AlertThresholds } from '../../shared/alerts.js';
-import { hottestTemp } from '../../shared/telemetry.js';
-import { historyCsv, historyForChart } from '../services/telemetry/history-view.js';
-import { DeployService, secretKey } from '../services/deploy/deploy-service.js';
-import { profileProblems } from '../../shared/commission/profile.js';
+import { DeployService } from '../services/deploy/deploy-service.js';
 import { CommissionService } from '../services/commission/commission-service.js';
-import { stringify as stringifyYaml } from 'yaml';
-import { APP_VERSION } from './version.js';
 
 export interface BackendOptions {
   dataDir: string;
@@ -175,168 +168,11 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
   );
   const router = new Router(checkFramesFromEnv() ? recordFrameViolation : undefined);
 
-  router
-    .handle('app.info', () => ({
-      name: 'Edgeward',
-      version: APP_VERSION,
-      platform: `${process.platform}-${process.arch}`,
-      transport: options.transport,
-      dataDir: options.dataDir,
-      startedAt,
-    }))
-    .handle('settings.get', () => settings.get())
-    .handle('settings.set', (patch) =>
-      audit.log.perform({ action: 'settings.update', params: patch }, (intent) => settings.set(patch, intent)),
-    )
-    .handle('audit.query', (req) => audit.index.query(req.filter, req.offset, req.limit))
-    .handle('audit.verify', (req) => audit.verify(req.anchor ? parseAnchor(req.anchor) : undefined))
-    .handle('audit.head', () => audit.head())
-    .handle('audit.export', (req) => audit.export(req.format, req.filter))
-    .handle('fleet.list', () => ({ nodes: inventory.list(), statuses: pool.statuses() }))
-    .handle('fleet.node.add', (node) => inventory.add(node))
-    .handle('fleet.node.edit', async ({ name, patch }) => {
-      const node = await inventory.edit(name, patch);
-      await pool.disconnect(name);
-      return node;
-    })
-    .handle('fleet.node.remove', async ({ name }) => {
-      // A later node of the same name is another machine until someone trusts it: its pin goes with it.
-      await inventory.remove(name, (intent) => knownHosts.forget(name, intent));
-      await pool.disconnect(name);
-      return {};
-    })
-    .handle('fleet.node.setEnabled', async ({ name, enabled, reason }) => {
-      const node = await inventory.setEnabled(name, enabled, reason);
-      if (!enabled) await pool.disconnect(name);
-      return node;
-    })
-    .handle('fleet.node.test', ({ name }) => testNode(pool, name))
-    .handle('fleet.node.trust', ({ name, fingerprint }) => pool.trust(name, fingerprint))
-    .handle('fleet.node.setSecret', ({ name, kind, value, persist }) => {
-      const node = inventory.get(name);
-      const key = kind === 'password' ? passwordKey(name) : passphraseKey(node?.keyPath ?? '');
-      // Which secret and whether it was kept, never its value.
-      return audit.log.perform({ action: 'secret.set', target: { node: name }, params: { entry: kind, persist } }, () => {
-        secrets.set(key, value, persist);
-        return { persisted: persist && secrets.canPersist };
-      });
-    })
-    .handle('fleet.import.preview', ({ format, text }) => (format === 'csv' ? previewCsv(text) : previewSshConfig(text)))
-    .handle('fleet.import.commit', async ({ nodes, source }) => ({ count: (await inventory.addMany(nodes, source)).length }))
-    .handle('fleet.run.start', (req) => runner.start(req))
-    .handle('fleet.run.cancel', ({ runId }) => ({ cancelled: runner.cancel(runId) }))
-    .handle('alerts.list', () => ({ alerts: alerts.list() }))
-    .handle('alerts.history', (q) => ({ events: alerts.history(q) }))
-    .handle('telemetry.lastKnown', () => ({
-      nodes: history.lastKnown().map((k) => ({
-        node: k.node,
-        at: k.at,
-        gpuHealth: k.frame.gpuHealth,
-        gpus: k.frame.gpus.length,
-        hottestC: hottestTemp(k.frame),
-      })),
-    }))
-    .handle('telemetry.history', ({ node, range, to, maxPoints }) =>
-      historyForChart(history, inventory.get(node), node, range, maxPoints, settings.get().slo, to),
-    )
-    .handle('telemetry.exportCsv', ({ node, range }) => historyCsv(history, node, range))
-    .handle('deploy.validate', ({ text }) => ({ problems: deploy.validate(text) }))
-    .handle('deploy.plan', async ({ text }) => {
-      const p = await deploy.plan(text);
-      return {
-        name: p.spec.name,
-        specHash: p.specHash,
-        accepted: p.accepted.map((a) => ({ node: a.node, runtime: a.runtime, gpuIndices: a.gpuIndices })),
-        refused: p.refused,
-      };
-    })
-    .handle('deploy.apply', async ({ text }) => (await deploy.apply(text)).rollout)
-    .handle('deploy.list', () => ({ deployments: deploy.list() }))
-    .handle('deploy.status', ({ name }) => {
-      const s = deploy.status(name);
-      return {
-        revisions: s.revisions.map((r) => ({
-          revision: r.revision,
-          image: r.spec.image,
-          pinnedImage: r.pinnedImage,
-          specHash: r.specHash,
-          createdAt: r.createdAt,
-          succeededAt: r.succeededAt ?? null,
-          yaml: stringifyYaml(r.spec),
-        })),
-        rollout: s.rollout,
-      };
-    })
-    .handle('deploy.control', async ({ name, action }) => {
-      switch (action) {
-        case 'pause':
-          return deploy.pause(name);
-        case 'resume':
-          return (await deploy.resume(name)).rollout;
-        case 'abort':
-          return deploy.abort(name);
-        case 'halt':
-          return deploy.halt(name);
-        case 'rollback':
-          return (await deploy.rollback(name)).rollout;
-      }
-    })
-    .handle('deploy.drift', async ({ name }) => ({ nodes: await deploy.drift(name) }))
-    .handle('deploy.reconcile', async ({ name }) => ({ nodes: await deploy.reconcile(name) }))
-    .handle('deploy.secret.set', ({ name, value, persist }) =>
-      audit.log.perform({ action: 'settings.update', params: { entry: name, persist } }, () => {
-        secrets.set(secretKey(name), value, persist);
-        return { persisted: persist && secrets.canPersist };
-      }),
-    )
-    .handle('deploy.logs', async ({ name, node, tail }) => ({ text: await deploy.logs(name, node, { follow: false, tail }) }))
-    // The checks run on after the answer; their progress goes out on the commission.session topic.
-    .handle('commission.start', async ({ node, profile }) => background(await commission.begin(node, profile)))
-    .handle('commission.rerun', async ({ node, which }) => background(await commission.beginRerun(node, which)))
-    .handle('commission.validate', ({ profile }) => ({ problems: profileProblems(profile) }))
-    .handle('commission.cancel', ({ node }) => ({ cancelled: commission.cancel(node) }))
-    .handle('commission.override', ({ node, check, reason }) => commission.override(node, check, reason))
-    .handle('commission.signoff', ({ node }) => commission.signoff(node))
-    .handle('commission.session', ({ node, id }) => ({
-      session: (id ? commission.session(node, id) : commission.current(node)) ?? null,
-      running: commission.isRunning(node),
-    }))
-    .handle('commission.reports', ({ node }) => ({ reports: commission.reports(node) }))
-    .handle('alerts.ack', ({ id }) => alerts.acknowledge(id))
-    .handle('fleet.prompt.answer', ({ id, answers }) => ({ delivered: prompts.answer(id, answers) }))
-    .topic('heartbeat', (_params, emit) => heartbeat.subscribe(emit))
-    .topic('diagnostics.burst', (params, emit) => startBurst(params.count, params.payloadBytes, emit))
-    .topic('fleet.status', (_params, emit) => {
-      // Per node: a flapping node's burst merges into its latest state; other nodes are never held back.
-      const out = coalescePerKey(emit, 100, (s) => s.name);
-      const stop = pool.onStatus(out.push);
-      return () => {
-        stop();
-        out.cancel();
-      };
-    })
-    .topic('fleet.run', ({ runId }, emit) => runner.follow(runId, emit))
-    .topic('fleet.prompt', (_params, emit) => prompts.onPrompt(emit))
-    .topic('telemetry.node', ({ node }, emit) => telemetry.watch(node, emit))
-    .topic('commission.session', ({ node }, emit) => commission.watch(node, emit))
-    .topic('telemetry.fleet', (_params, emit) => telemetry.watchFleet(emit))
-    .topic('deploy.rollout', ({ name }, emit) => {
-      const out = coalesce(emit, 100);
-      const stop = deploy.watch(name, out.push);
-      return () => {
-        stop();
-        out.cancel();
-      };
-    })
-    .topic('alerts', (_params, emit) => alerts.onChange(emit))
-    .topic('audit.appended', (_params, emit) => {
-      const out = coalesce((head: { seq: number; hash: string }) => emit({ head }), 250);
-      const stop = audit.watch(out.push);
-      return () => {
-        stop();
-        out.cancel();
-      };
-    });
+  registerCore(router, { transport: options.transport, dataDir: options.dataDir, startedAt, settings, audit, heartbeat });
+  registerFleet(router, { inventory, pool, knownHosts, audit, secrets, runner, prompts });
+  registerTelemetry(router, { telemetry, history, alerts, inventory, settings });
+  registerDeploy(router, { deploy, audit, secrets });
+  registerCommission(router, { commission });
 
   const stopFleetWatch = options.watchFleet ? telemetry.watchFleet(() => undefined) : undefined;
 
@@ -378,10 +214,4 @@ function openAlertStore(file: string, sqliteBinding?: string): AlertStore {
     );
     return AlertStore.open(':memory:');
   }
-}
-
-/** Answers with the state at once while the work goes on (its outcome lands in that state and in the audit log). */
-function background<T>(started: { session: T; done: Promise<unknown> }): T {
-  started.done.catch((e: unknown) => console.error('Commissioning stopped unexpectedly:', e));
-  return started.session;
 }

@@ -1,0 +1,41 @@
+import type { Router } from '../../ipc/router.js';
+import type { Inventory } from '../../services/fleet/inventory.js';
+import type { SettingsService } from '../../services/settings/settings-service.js';
+import type { AlertEngine } from '../../services/telemetry/alerts.js';
+import type { HistoryStore } from '../../services/telemetry/history.js';
+import { historyCsv, historyForChart } from '../../services/telemetry/history-view.js';
+import type { TelemetryService } from '../../services/telemetry/telemetry-service.js';
+import { hottestTemp } from '../../../shared/telemetry.js';
+
+export interface TelemetryDeps {
+  telemetry: TelemetryService;
+  history: HistoryStore;
+  alerts: AlertEngine;
+  inventory: Inventory;
+  settings: SettingsService;
+}
+
+/** Live telemetry, its history, and the alerts it raises. */
+export function registerTelemetry(router: Router, d: TelemetryDeps): void {
+  const { telemetry, history, alerts, inventory, settings } = d;
+  router
+    .handle('alerts.list', () => ({ alerts: alerts.list() }))
+    .handle('alerts.history', (q) => ({ events: alerts.history(q) }))
+    .handle('telemetry.lastKnown', () => ({
+      nodes: history.lastKnown().map((k) => ({
+        node: k.node,
+        at: k.at,
+        gpuHealth: k.frame.gpuHealth,
+        gpus: k.frame.gpus.length,
+        hottestC: hottestTemp(k.frame),
+      })),
+    }))
+    .handle('telemetry.history', ({ node, range, to, maxPoints }) =>
+      historyForChart(history, inventory.get(node), node, range, maxPoints, settings.get().slo, to),
+    )
+    .handle('telemetry.exportCsv', ({ node, range }) => historyCsv(history, node, range))
+    .handle('alerts.ack', ({ id }) => alerts.acknowledge(id))
+    .topic('telemetry.node', ({ node }, emit) => telemetry.watch(node, emit))
+    .topic('telemetry.fleet', (_params, emit) => telemetry.watchFleet(emit))
+    .topic('alerts', (_params, emit) => alerts.onChange(emit));
+}
