@@ -35,6 +35,8 @@ export interface HealthInput {
   connection?: NodeStatus;
   /** The telemetry session and its last sample, when any. */
   telemetry?: { session: 'starting' | 'live' | 'lost' | 'stopped'; at: number | null; hottestC?: number | null };
+  /** A gateway carries no GPUs: reachable is healthy. */
+  gateway?: boolean;
   /** The node's firing alerts. */
   alerts: Alert[];
   now: number;
@@ -94,6 +96,7 @@ export function nodeHealth(i: HealthInput): NodeHealth {
     const [first] = worst(warning);
     return out('warning', `${first!.message}${warning.length > 1 ? ` (+${warning.length - 1} more)` : ''}`, first!.since);
   }
+  if (i.gateway && c?.status === 'connected') return out('ok', 'Gateway reachable', connSince);
   if (!t || t.at === null) return out('unknown', t?.session === 'starting' ? 'Connecting to its telemetry' : 'No telemetry yet', null);
   if (t.session !== 'live') return out('unknown', `Not watched now${last}`, t.at);
   return out('ok', 'All signals normal', connSince);

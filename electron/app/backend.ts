@@ -170,7 +170,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
 
   registerCore(router, { transport: options.transport, dataDir: options.dataDir, startedAt, settings, audit, heartbeat });
   registerFleet(router, { inventory, pool, knownHosts, audit, secrets, runner, prompts });
-  registerTelemetry(router, { telemetry, history, alerts, inventory, settings });
+  registerTelemetry(router, { pool, telemetry, history, alerts, inventory, settings });
   registerDeploy(router, { deploy, audit, secrets });
   registerCommission(router, { commission });
 

@@ -165,15 +165,18 @@ export async function runFleetCommand(
   }
   if (command === 'nodes' && (sub === 'ls' || sub === 'list') && rest.length === 0) {
     const nodes = inventory.list();
-    if (out.json) out.print(JSON.stringify(nodes));
+    // The same health the Fleet view shows, from the same model.
+    const health = new Map((await invoke(backend, 'fleet.health', {})).nodes.map((h) => [h.node, h]));
+    if (out.json) out.print(JSON.stringify(nodes.map((n) => ({ ...n, health: health.get(n.name) }))));
     else if (nodes.length === 0)
       out.print('No nodes yet. Add one: edgeward nodes add NAME --host H, or import ~/.ssh/config: edgeward nodes import-ssh-config');
     else {
       out.print(
         formatTable(
-          ['NAME', 'HOST', 'USER', 'SITE', 'DEPT', 'ROLE', 'TAGS', 'VIA', 'STATE'],
+          ['NAME', 'HEALTH', 'HOST', 'USER', 'SITE', 'DEPT', 'ROLE', 'TAGS', 'VIA', 'WHY'],
           nodes.map((n) => [
             n.name,
+            health.get(n.name)?.level.toUpperCase() ?? '?',
             `${n.host}:${n.port}`,
             n.user,
             n.site,
@@ -181,7 +184,7 @@ export async function runFleetCommand(
             n.role,
             n.tags.join(','),
             n.via.join(','),
-            n.enabled ? 'enabled' : `disabled: ${n.disabledReason ?? ''}`,
+            health.get(n.name)?.reason ?? '',
           ]),
         ),
       );

@@ -3,6 +3,7 @@ import { hottestTemp, type TelemetryFrame } from '../../shared/telemetry.js';
 import { reportError, type CliOutput } from './output.js';
 import { formatTable } from './table.js';
 import { ageText } from '../../shared/age.js';
+import { fleetHealth } from '../services/fleet/fleet-health.js';
 
 export interface TelemetryCliOptions {
   count?: string;
@@ -56,10 +57,15 @@ export async function watchTelemetry(backend: Backend, node: string, out: CliOut
  */
 export function printStatus(backend: Backend, out: CliOutput, now = Date.now()): number {
   const known = new Map(backend.history.lastKnown().map((k) => [k.node, k]));
+  // The health every view shows (alerts from the state store included, so offline too).
+  const health = new Map(fleetHealth(backend, now).nodes.map((h) => [h.node, h]));
   const rows = backend.inventory.list().map((n) => {
     const k = known.get(n.name);
+    const h = health.get(n.name);
     return {
       node: n.name,
+      health: h?.level ?? 'unknown',
+      why: h?.reason ?? '',
       lastSeen: k ? new Date(k.at).toISOString() : null,
       age: k ? ageText(now - k.at) : 'never seen',
       gpuHealth: k?.frame.gpuHealth ?? 'unknown',
@@ -77,8 +83,16 @@ export function printStatus(backend: Backend, out: CliOutput, now = Date.now()):
   }
   out.print(
     formatTable(
-      ['NODE', 'LAST SEEN', 'GPU', 'GPUS', 'HOTTEST'],
-      rows.map((r) => [r.node, r.age, r.gpuHealth, String(r.gpus), r.hottestC === null ? '—' : `${r.hottestC} °C`]),
+      ['NODE', 'HEALTH', 'LAST SEEN', 'GPU', 'GPUS', 'HOTTEST', 'WHY'],
+      rows.map((r) => [
+        r.node,
+        r.health.toUpperCase(),
+        r.age,
+        r.gpuHealth,
+        String(r.gpus),
+        r.hottestC === null ? '—' : `${r.hottestC} °C`,
+        r.why,
+      ]),
     ),
   );
   return 0;

@@ -5,6 +5,7 @@ import { StatusBar } from './components/StatusBar';
 import { PromptDialog } from './components/PromptDialog';
 import { useQuery } from './hooks/useBridge';
 import { useRoute } from './hooks/useRoute';
+import { useHealth } from './hooks/useHealth';
 import { ROUTES, type RouteId } from './routes';
 import { useApplyTheme } from './theme';
 import { CommissioningView } from './views/CommissioningView';
@@ -20,6 +21,7 @@ export function App() {
   const [route, go, param] = useRoute();
   const loaded = useQuery('settings.get', {});
   const info = useQuery('app.info', {});
+  const health = useHealth();
   const [settings, setSettings] = useState<Settings>();
   useEffect(() => {
     if (loaded.data) setSettings(loaded.data);
@@ -46,7 +48,7 @@ export function App() {
       <a className="skip-link" href="#main" onClick={(e) => (e.preventDefault(), document.getElementById('main')?.focus())}>
         Skip to content
       </a>
-      <Nav route={route} go={go} />
+      <Nav route={route} go={go} firing={health?.firing} />
       <main id="main" tabIndex={-1} aria-label={label}>
         <ErrorBoundary where={`The ${label} view`} resetKey={`${route}/${param ?? ''}`}>
           {renderView(route, param, settings, setSettings)}

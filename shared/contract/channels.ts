@@ -6,6 +6,7 @@ import { Settings, SettingsPatch } from '../settings.js';
 import { FleetNode, NodeName, NodePatch, NodeStatus } from '../fleet.js';
 import { FleetRunRequest } from '../fleet-commands.js';
 import { Alert, AlertEvent } from '../alerts.js';
+import { NodeHealth } from '../node-health.js';
 import { HistoryRange } from '../telemetry.js';
 import { DeploymentSummary, Rollout } from '../deploy/rollout.js';
 
@@ -270,6 +271,14 @@ export const channels = {
     }),
   },
   'alerts.list': { request: Empty, response: z.strictObject({ alerts: z.array(Alert) }) },
+  /** Every node's health (level, reason in words, since) and the fleet's firing alerts by severity: what every view shows. */
+  'fleet.health': {
+    request: Empty,
+    response: z.strictObject({
+      nodes: z.array(NodeHealth),
+      firing: z.strictObject({ critical: z.number().int(), warning: z.number().int() }),
+    }),
+  },
   'alerts.history': {
     request: z.strictObject({
       node: z.string().max(200).optional(),

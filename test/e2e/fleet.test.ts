@@ -87,6 +87,18 @@ describe('Fleet in Chromium against the simulated fleet', () => {
       .click();
     const row = page.locator('.data-table tbody tr', { hasText: 'gpu-temperature' }).first();
     await expect.poll(() => row.textContent(), { timeout: 10_000 }).toMatch(/Critical.*e2e-01.*GPU \d at \d+ °C/);
+    // One truth: the nav counts it from every view, and the Fleet table's health says the same as the alert.
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    await expect
+      .poll(() => page.getByTestId('nav-alert-count').getAttribute('aria-label'), { timeout: 10_000 })
+      .toMatch(/^[1-9]\d* critical/);
+    await nav.getByRole('link', { name: /^Fleet/ }).click();
+    const fleetRow = page.locator('.data-table tbody tr', { hasText: 'e2e-01' });
+    await expect.poll(() => fleetRow.locator('.health').getAttribute('data-level'), { timeout: 10_000 }).toBe('critical');
+    expect(await fleetRow.locator('.health').textContent()).toMatch(/Critical.*GPU \d at \d+ °C/);
+    // Worst first: the critical node heads the table.
+    expect(await page.locator('.data-table tbody tr').first().textContent()).toContain('e2e-01');
+    await nav.getByRole('link', { name: /^Alerts/ }).click();
     await row.getByRole('button', { name: 'Acknowledge' }).click();
     await expect.poll(() => row.textContent()).not.toContain('Acknowledge');
     await keepScreenshot(page, 'alerts-acknowledged');

@@ -6,8 +6,11 @@ import type { HistoryStore } from '../../services/telemetry/history.js';
 import { historyCsv, historyForChart } from '../../services/telemetry/history-view.js';
 import type { TelemetryService } from '../../services/telemetry/telemetry-service.js';
 import { hottestTemp } from '../../../shared/telemetry.js';
+import { fleetHealth } from '../../services/fleet/fleet-health.js';
+import type { SshPool } from '../../services/ssh/pool.js';
 
 export interface TelemetryDeps {
+  pool: SshPool;
   telemetry: TelemetryService;
   history: HistoryStore;
   alerts: AlertEngine;
@@ -15,10 +18,11 @@ export interface TelemetryDeps {
   settings: SettingsService;
 }
 
-/** Live telemetry, its history, and the alerts it raises. */
+/** Live telemetry, its history, the alerts it raises, and the health of every node computed from them. */
 export function registerTelemetry(router: Router, d: TelemetryDeps): void {
   const { telemetry, history, alerts, inventory, settings } = d;
   router
+    .handle('fleet.health', () => fleetHealth(d))
     .handle('alerts.list', () => ({ alerts: alerts.list() }))
     .handle('alerts.history', (q) => ({ events: alerts.history(q) }))
     .handle('telemetry.lastKnown', () => ({

@@ -472,6 +472,19 @@ export class TelemetryService {
     await run(this.agent, n);
   }
 
+  /** A running session's state and its newest sample (time, hottest GPU), for the health model. */
+  sampleState(node: string): { session: TelemetryFrame['session']; at: number | null; hottestC: number | null } | undefined {
+    const s = this.sessions.get(node);
+    if (!s) return undefined;
+    const gpus = [...s.gpus.values()];
+    const temps = gpus.map((g) => g.tempC).filter((t): t is number => t !== null);
+    return {
+      session: s.state,
+      at: gpus.length ? Math.max(...gpus.map((g) => g.at)) : null,
+      hottestC: temps.length ? Math.max(...temps) : null,
+    };
+  }
+
   stopAll(): void {
     for (const s of this.sessions.values()) s.stop();
     this.sessions.clear();

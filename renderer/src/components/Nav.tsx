@@ -5,7 +5,16 @@ import { ROUTES, type RouteId } from '../routes';
  * Main navigation. Arrow keys move between entries, Home/End jump to the ends; Alt+1…7 works from
  * anywhere (see App). Each entry shows its shortcut so it can be learned.
  */
-export function Nav({ route, go }: { route: RouteId; go: (id: RouteId) => void }) {
+export function Nav({
+  route,
+  go,
+  firing,
+}: {
+  route: RouteId;
+  go: (id: RouteId) => void;
+  /** Firing alerts by severity, live: shown on the Alerts entry from every view. */
+  firing?: { critical: number; warning: number } | undefined;
+}) {
   const refs = useRef<(HTMLAnchorElement | null)[]>([]);
   const onKeyDown = (event: KeyboardEvent, index: number) => {
     const last = ROUTES.length - 1;
@@ -46,6 +55,17 @@ export function Nav({ route, go }: { route: RouteId; go: (id: RouteId) => void }
               }}
             >
               <span>{r.label}</span>
+              {r.id === 'alerts' && firing && firing.critical + firing.warning > 0 ? (
+                <span
+                  className={`nav-count ${firing.critical ? 'nav-count-critical' : 'nav-count-warning'}`}
+                  data-testid="nav-alert-count"
+                  aria-label={`${firing.critical} critical, ${firing.warning} warning alerts firing`}
+                >
+                  {firing.critical ? `${firing.critical}` : ''}
+                  {firing.critical && firing.warning ? ' · ' : ''}
+                  {firing.warning ? `${firing.warning}` : ''}
+                </span>
+              ) : null}
               <kbd aria-label={`Alt ${r.key}`}>Alt+{r.key}</kbd>
             </a>
           </li>

@@ -7,6 +7,9 @@ import { EmptyState } from '../../components/EmptyState';
 import { StatusBadge } from '../../components/StatusBadge';
 import { nodeBadge } from '../../components/nodeStatus';
 import { useFleet } from '../../hooks/useFleet';
+import { useHealth } from '../../hooks/useHealth';
+import { HealthBadge } from '../../components/HealthBadge';
+import { HEALTH_RANK } from '../../../../shared/node-health.js';
 import { navigate } from '../../hooks/useRoute';
 import type { FleetNode, NodeStatus, Selection } from '../../../../shared/fleet.js';
 import { AddNodeWizard } from './AddNodeWizard';
@@ -18,6 +21,7 @@ type TreeSel = { site?: string; department?: string };
 
 export function FleetView({ sub }: { sub: string | undefined }) {
   const fleet = useFleet();
+  const health = useHealth();
   const [tree, setTree] = useState<TreeSel>({});
   const [query, setQuery] = useState('');
   const [statusFilter, setStatusFilter] = useState('');
@@ -93,8 +97,15 @@ export function FleetView({ sub }: { sub: string | undefined }) {
       ),
     },
     {
+      // Worst first by default: the one column that says what needs attention, from the shared model.
+      key: 'health',
+      header: 'Health',
+      value: (n) => HEALTH_RANK[health?.byNode[n.name]?.level ?? 'unknown'],
+      render: (n) => <HealthBadge health={health?.byNode[n.name]} />,
+    },
+    {
       key: 'status',
-      header: 'Status',
+      header: 'Connection',
       value: (n) => nodeBadge(n, fleet.statuses[n.name]).label,
       render: (n) => {
         const b = nodeBadge(n, fleet.statuses[n.name]);
@@ -210,7 +221,7 @@ export function FleetView({ sub }: { sub: string | undefined }) {
               columns={columns}
               rows={visible}
               rowKey={(n) => n.name}
-              initialSort={{ key: 'name', direction: 'asc' }}
+              initialSort={{ key: 'health', direction: 'asc' }}
               empty="No node matches the filter."
             />
           </section>

@@ -1,0 +1,57 @@
+import { nodeHealth, type NodeHealth } from '../../../shared/node-health.js';
+import { hottestTemp } from '../../../shared/telemetry.js';
+import type { SshPool } from '../ssh/pool.js';
+import type { AlertEngine } from '../telemetry/alerts.js';
+import type { HistoryStore } from '../telemetry/history.js';
+import type { TelemetryService } from '../telemetry/telemetry-service.js';
+import type { Inventory } from './inventory.js';
+
+export interface FleetHealthDeps {
+  inventory: Inventory;
+  pool: SshPool;
+  telemetry: TelemetryService;
+  history: HistoryStore;
+  alerts: AlertEngine;
+}
+
+export interface FleetHealth {
+  nodes: NodeHealth[];
+  /** Firing alerts by severity, fleet-wide (the nav's count). */
+  firing: { critical: number; warning: number };
+}
+
+/**
+ * Every node's health, computed here once from the inventory, its connection, its telemetry (the
+ * running session, else the last known sample) and its firing alerts; the views and the CLI show it.
+ */
+export function fleetHealth(d: FleetHealthDeps, now = Date.now()): FleetHealth {
+  const alerts = d.alerts.list().filter((a) => a.state === 'firing');
+  const known = new Map(d.history.lastKnown().map((k) => [k.node, k]));
+  const nodes = d.inventory.list().map((n) => {
+    const live = d.telemetry.sampleState(n.name);
+    const last = known.get(n.name);
+    const telemetry =
+      live && (live.at !== null || !last)
+        ? live
+        : last
+          ? { session: live?.session ?? ('stopped' as const), at: last.at, hottestC: hottestTemp(last.frame) }
+          : live;
+    return nodeHealth({
+      node: n.name,
+      enabled: n.enabled,
+      ...(n.disabledReason ? { disabledReason: n.disabledReason } : {}),
+      ...(d.pool.statusOf(n.name) ? { connection: d.pool.statusOf(n.name)! } : {}),
+      ...(telemetry ? { telemetry } : {}),
+      gateway: n.role === 'gateway',
+      alerts: alerts.filter((a) => a.node === n.name),
+      now,
+    });
+  });
+  return {
+    nodes,
+    firing: {
+      critical: alerts.filter((a) => a.severity === 'critical').length,
+      warning: alerts.filter((a) => a.severity === 'warning').length,
+    },
+  };
+}
