@@ -3,6 +3,8 @@ import { ErrorNote } from '../../components/ErrorNote';
 import { bridge } from '../../bridge';
 import { EmptyState } from '../../components/EmptyState';
 import { StatusBadge } from '../../components/StatusBadge';
+import { HealthBadge } from '../../components/HealthBadge';
+import { useHealth } from '../../hooks/useHealth';
 import { nodeBadge } from '../../components/nodeStatus';
 import { useFleet } from '../../hooks/useFleet';
 import { navigate } from '../../hooks/useRoute';
@@ -15,6 +17,7 @@ import { TelemetryPanel } from './TelemetryPanel';
 /** One node: how it is reached, its host key, its last problem, and what can be done about it. */
 export function NodeView({ name }: { name: string | undefined }) {
   const fleet = useFleet();
+  const health = useHealth();
   const [test, setTest] = useState<NodeTestResult>();
   const [error, setError] = useState<AppError>();
   const [reason, setReason] = useState('');
@@ -56,7 +59,9 @@ export function NodeView({ name }: { name: string | undefined }) {
     <div className="view">
       <header className="view-header">
         <h1>{node.name}</h1>
-        <StatusBadge kind={badge.kind} label={badge.label} {...(badge.title ? { title: badge.title } : {})} />
+        <span data-testid="node-health">
+          <HealthBadge health={health?.byNode[node.name]} />
+        </span>
         <span className="spacer" />
         <button type="button" onClick={() => void runTest()} disabled={!node.enabled}>
           Test connection
@@ -87,7 +92,11 @@ export function NodeView({ name }: { name: string | undefined }) {
           <dd>
             <code data-testid="node-fingerprint">{status?.fingerprint ?? 'not seen yet: run Test connection'}</code>
           </dd>
-          <dt>Last problem</dt>
+          <dt>Connection</dt>
+          <dd>
+            <StatusBadge kind={badge.kind} label={badge.label} {...(badge.title ? { title: badge.title } : {})} />
+          </dd>
+          <dt>Last connection error</dt>
           <dd data-testid="node-last-error">{status?.detail ?? (node.enabled ? 'none' : `disabled: ${node.disabledReason ?? ''}`)}</dd>
           {node.notes ? (
             <>
