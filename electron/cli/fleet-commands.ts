@@ -7,7 +7,6 @@ import { AppErrorException } from '../../shared/errors.js';
 import type { FleetNodeInput, Selection } from '../../shared/fleet.js';
 import type { FleetRunSummary, NodeRunResult } from '../../shared/fleet-commands.js';
 import { FINGERPRINT } from '../services/ssh/host-key.js';
-import { passphraseKey, passwordKey } from '../services/ssh/secrets.js';
 import { redactCommand } from '../../shared/command-redaction.js';
 import { invoke } from './through-router.js';
 import { previewCsv } from '../services/fleet/import-csv.js';
@@ -132,7 +131,7 @@ export async function runFleetCommand(
   usageError: (m: string) => number,
 ): Promise<number | undefined> {
   const [command, sub, ...rest] = args;
-  const { inventory, pool, runner, secrets } = backend;
+  const { inventory, pool, runner } = backend;
 
   if (command === 'nodes' && sub === 'add' && rest.length === 1) {
     return guarded(out, async () => {
@@ -153,8 +152,10 @@ export async function runFleetCommand(
         ...(opts.role ? { role: opts.role as FleetNodeInput['role'] } : {}),
       };
       const node = await invoke(backend, 'fleet.node.add', input);
-      // The CLI never stores a password: it is used for this run only (e.g. the test below).
-      if (opts['password-stdin']) secrets.set(passwordKey(node.name), await io.readStdin(), false);
+      // The CLI never stores a password: it is used for this run only (e.g. the test below), set
+      // through the same channel as the window's, so which secret was set is audited the same way.
+      if (opts['password-stdin'])
+        await invoke(backend, 'fleet.node.setSecret', { name: node.name, kind: 'password', value: await io.readStdin(), persist: false });
       if (out.json) out.print(JSON.stringify(node));
       else
         out.print(
@@ -306,8 +307,16 @@ export async function runFleetCommand(
           `The audit log records this command as: ${recorded.text}\n  (${recorded.redactions.length} secret(s) redacted: ${[...new Set(recorded.redactions.map((r) => r.shape))].join(', ')})`,
         );
       if (opts['passphrase-stdin']) {
-        const pass = await io.readStdin();
-        for (const n of inventory.list()) if (n.keyPath) secrets.set(passphraseKey(n.keyPath), pass, false);
+        const value = await io.readStdin();
+        // One per key file (the passphrase belongs to the key, not to the node), for this run only.
+        const byKey = new Map(
+          inventory
+            .list()
+            .filter((n) => n.keyPath)
+            .map((n) => [n.keyPath!, n.name]),
+        );
+        for (const name of byKey.values())
+          await invoke(backend, 'fleet.node.setSecret', { name, kind: 'passphrase', value, persist: false });
       }
       const ac = new AbortController();
       const onSigint = () => ac.abort();
