@@ -85,8 +85,8 @@ describe('edgeward status (offline)', () => {
     backend.history.flush(T0);
     const lines: string[] = [];
     expect(printStatus(backend, { json: false, print: (t) => lines.push(t), error: () => undefined }, T0 + 3 * 3600_000)).toBe(0);
-    expect(lines.join('\n')).toMatch(/rad-01\s+3 h ago\s+ok\s+2\s+71 °C/);
-    expect(lines.join('\n')).toMatch(/rad-02\s+never seen\s+unknown\s+0\s+—/);
+    expect(lines.join('\n')).toMatch(/rad-01\s+UNKNOWN\s+3 h ago\s+ok\s+2\s+71 °C\s+Not watched now; last sample 3 h ago at 71 °C/);
+    expect(lines.join('\n')).toMatch(/rad-02\s+UNKNOWN\s+never seen\s+unknown\s+0\s+—\s+No telemetry yet/);
     await backend.close();
     tmp.cleanup();
   });
