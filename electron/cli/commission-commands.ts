@@ -4,6 +4,9 @@ import { AppErrorException } from '../../shared/errors.js';
 import { sessionResults, type CommissionSession } from '../../shared/commission/session.js';
 import { reportError, type CliOutput } from './output.js';
 import { formatTable } from './table.js';
+import { invoke } from './through-router.js';
+
+const CLI = { transport: 'cli' as const, clientId: 'cli' };
 
 /**
  * `edgeward commission NODE --profile FILE [--report OUT.html]`: runs every check, then signs off as
@@ -45,7 +48,8 @@ export async function runCommission(
         );
       return 0;
     }
-    if (sub === 'resume' && rest.length === 1) return await follow(backend, rest[0]!, () => c.beginRerun(rest[0]!, 'remaining'), out, opts);
+    if (sub === 'resume' && rest.length === 1)
+      return await follow(backend, rest[0]!, () => invoke(backend, 'commission.rerun', { node: rest[0]!, which: 'remaining' }), out, opts);
     if (!sub || rest.length) return usageError('commission needs a node name (or resume NODE, reports NODE, verify REPORT)');
     if (!opts.profile) return usageError('commission needs --profile FILE (a YAML hardware profile)');
     let text: string;
@@ -61,18 +65,22 @@ export async function runCommission(
         out,
       );
     }
-    return await follow(backend, sub, () => c.begin(sub, text), out, opts);
+    return await follow(backend, sub, () => invoke(backend, 'commission.start', { node: sub, profile: text }), out, opts);
   } catch (e) {
     if (e instanceof AppErrorException) return reportError(e.appError, out);
     throw e;
   }
 }
 
-/** Runs the sections with progress on stderr (Ctrl-C stops between checks), then signs off when all ran. */
+/**
+ * Starts the run through the router (as the window does), shows its progress from the router's
+ * commission.session topic on stderr (Ctrl-C cancels through the router too), then signs off when
+ * every check ran.
+ */
 async function follow(
   backend: Backend,
   node: string,
-  begin: () => Promise<{ session: CommissionSession; done: Promise<CommissionSession> }>,
+  begin: () => Promise<CommissionSession>,
   out: CliOutput,
   opts: { report?: string },
 ): Promise<number> {
@@ -80,26 +88,33 @@ async function follow(
   // Started first, so the progress below is this run's (a bad profile or a busy node throws here).
   const started = await begin();
   const shown = new Map<string, string>();
-  const stopWatch = c.watch(node, (s) => {
-    for (const x of s.sections) {
-      if (shown.get(x.id) === x.status || x.status === 'pending') continue;
-      shown.set(x.id, x.status);
-      const worst = x.results.find((r) => r.verdict === 'fail') ?? x.results.find((r) => r.verdict === 'warn');
-      out.error(
-        `  ${x.status.padEnd(9)} ${x.title}${x.status === 'done' ? `: ${worst ? worst.verdict.toUpperCase() : 'PASS'}` : ''}${x.error ? ` (${x.error})` : ''}`,
-      );
-    }
-  });
+  const sub = backend.router.subscribe(
+    'commission.session',
+    { node },
+    (frame) => {
+      const s = frame as CommissionSession;
+      if (s.id !== started.id) return;
+      for (const x of s.sections) {
+        if (shown.get(x.id) === x.status || x.status === 'pending') continue;
+        shown.set(x.id, x.status);
+        const worst = x.results.find((r) => r.verdict === 'fail') ?? x.results.find((r) => r.verdict === 'warn');
+        out.error(
+          `  ${x.status.padEnd(9)} ${x.title}${x.status === 'done' ? `: ${worst ? worst.verdict.toUpperCase() : 'PASS'}` : ''}${x.error ? ` (${x.error})` : ''}`,
+        );
+      }
+    },
+    CLI,
+  );
   const onSigint = () => {
     out.error(`\nStopping the checks on ${node}; resume later with: edgeward commission resume ${node}`);
-    c.cancel(node);
+    void invoke(backend, 'commission.cancel', { node }).catch(() => undefined);
   };
   process.once('SIGINT', onSigint);
   let s: CommissionSession;
   try {
-    s = await started.done;
+    s = (await c.settled(node)) ?? started;
   } finally {
-    stopWatch();
+    if (sub.ok) sub.value();
     process.removeListener('SIGINT', onSigint);
   }
   const unfinished = s.sections.filter((x) => x.status !== 'done');
@@ -112,7 +127,7 @@ async function follow(
     }
     return 3;
   }
-  s = await c.signoff(node);
+  s = await invoke(backend, 'commission.signoff', { node });
   const signoff = s.signoff!;
   if (opts.report) fs.copyFileSync(signoff.reportFile, opts.report);
   if (out.json) out.print(JSON.stringify({ ...s, verdict: signoff.verdict, results: sessionResults(s) }));

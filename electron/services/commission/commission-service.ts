@@ -57,6 +57,7 @@ export class CommissionService {
   private readonly agent = loadAgent('commission.sh');
   private readonly running = new Map<string, AbortController>();
   private readonly inFlight = new Set<Promise<CommissionSession>>();
+  private readonly inFlightByNode = new Map<string, Promise<CommissionSession>>();
   private readonly listeners = new Map<string, Set<(s: CommissionSession) => void>>();
 
   constructor(
@@ -169,7 +170,13 @@ export class CommissionService {
     }
     const done = this.runSections(stored, profile, ids, controller, open, outer);
     this.inFlight.add(done);
-    void done.catch(() => undefined).finally(() => this.inFlight.delete(done));
+    this.inFlightByNode.set(node, done);
+    void done
+      .catch(() => undefined)
+      .finally(() => {
+        this.inFlight.delete(done);
+        if (this.inFlightByNode.get(node) === done) this.inFlightByNode.delete(node);
+      });
     return { session: structuredClone(stored.session), done };
   }
 
@@ -186,6 +193,12 @@ export class CommissionService {
     const pending = [...this.inFlight];
     if (pending.length === 0) return;
     await Promise.race([Promise.allSettled(pending), new Promise((r) => setTimeout(r, 5000).unref())]);
+  }
+
+  /** Resolves with the node's commissioning once the run this process started has ended and its outcome is on record. */
+  async settled(node: string): Promise<CommissionSession | undefined> {
+    await this.inFlightByNode.get(node)?.catch(() => undefined);
+    return this.current(node);
   }
 
   /** Checks run on NODE now, from this process or another (the app and the CLI share the data directory). */
