@@ -152,6 +152,14 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
         ep && alerts.list().find((a) => a.rule === 'slo-burn' && a.node === node && a.endpoint === ep.name && a.state === 'firing');
       return alert?.message;
     },
+    unfitNodes: () => {
+      // Critical hardware, not a burning SLO: a new revision may be the fix for that.
+      const out = new Map<string, string>();
+      for (const a of alerts.list())
+        if (a.state === 'firing' && a.severity === 'critical' && a.rule !== 'slo-burn' && a.rule !== 'node-unreachable' && !out.has(a.node))
+          out.set(a.node, a.message);
+      return out;
+    },
     watchNodes: (nodes) => {
       const stops = nodes.map((n) => telemetry.watch(n, () => undefined));
       return () => stops.forEach((stop) => stop());

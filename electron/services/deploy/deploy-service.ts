@@ -54,7 +54,7 @@ export class DeployService {
     this.env = deps.env ?? process.env;
     this.store = new DeployStore(path.join(deps.dataDir, 'deployments'));
     this.state = new RolloutState(this.store);
-    this.planner = new DeployPlanner(deps.pool, deps.inventory, this.store, deps.secrets, this.env);
+    this.planner = new DeployPlanner(deps.pool, deps.inventory, this.store, deps.secrets, this.env, deps.unfitNodes);
     const secretsOf = (spec: DeploymentSpec) => this.planner.secretsOf(spec);
     this.engine = new RolloutEngine({
       pool: deps.pool,
@@ -170,19 +170,20 @@ export class DeployService {
     const plan = await this.planner.plan(text);
     const { spec, specHash } = plan;
     this.refuseIfBusy(spec.name, 'Pause, abort or wait for it first.');
-    // Pin the image before any node acts: the registry's digest, never one node's report.
-    const pin = await pinImage(spec.image, plan.accepted, this.registryOptions());
-    plan.accepted = plan.accepted.filter((a) => !pin.refused.some((r) => r.node === a.node));
-    plan.refused.push(...pin.refused);
-    if (plan.accepted.length === 0) {
-      throw new AppErrorException(
+    const noNode = () =>
+      new AppErrorException(
         appError(
           'VALIDATION',
           `No target node can run ${spec.name}: ${plan.refused.map((r) => `${r.node}: ${r.reason}`).join('; ')}`,
           'Fix the nodes or the spec (GPU request, image) and apply again.',
         ),
       );
-    }
+    if (plan.accepted.length === 0) throw noNode();
+    // Pin the image before any node acts: the registry's digest, never one node's report.
+    const pin = await pinImage(spec.image, plan.accepted, this.registryOptions());
+    plan.accepted = plan.accepted.filter((a) => !pin.refused.some((r) => r.node === a.node));
+    plan.refused.push(...pin.refused);
+    if (plan.accepted.length === 0) throw noNode();
     const last = this.store.revisions(spec.name).at(-1);
     const revision = last && last.specHash === specHash ? last.revision : (last?.revision ?? 0) + 1;
     const open = await this.beginRollout('deploy.apply', spec, specHash, revision, pin.pinnedImage, plan);
@@ -247,7 +248,7 @@ export class DeployService {
         appError('NOT_FOUND', `${name} has no earlier revision that ran successfully`, 'Apply the spec you want instead.'),
       );
     }
-    const plan = await this.planner.plan(JSON.stringify(target.spec));
+    const plan = await this.planner.plan(JSON.stringify(target.spec), undefined, false);
     const pinned = target.pinnedImage ?? target.spec.image;
     const open = await this.beginRollout('deploy.rollback', target.spec, target.specHash, target.revision, pinned, plan);
     return this.orFail(open, () =>

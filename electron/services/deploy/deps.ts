@@ -18,4 +18,6 @@ export interface DeployDeps {
   sloBreach?: (node: string, hostPort: number) => string | undefined;
   /** Keeps telemetry running for these nodes until the returned function is called (the soak's SLO gate). */
   watchNodes?: (nodes: string[]) => () => void;
+  /** Nodes that must not take new work now (a critical GPU alert), with why, in words. */
+  unfitNodes?: () => Map<string, string>;
 }

@@ -36,6 +36,7 @@ export class DeployPlanner {
     private readonly store: DeployStore,
     private readonly secrets: SecretStore,
     private readonly env: NodeJS.ProcessEnv,
+    private readonly unfitNodes: () => Map<string, string> = () => new Map(),
   ) {}
 
   validate(text: string): SpecProblem[] {
@@ -93,8 +94,12 @@ export class DeployPlanner {
     return parseSpec(text).spec!;
   }
 
-  /** Where the spec would go: targets resolved, each node probed (runtime, GPUs, image), refusals with reasons. */
-  async plan(text: string, signal?: AbortSignal): Promise<PlanResult> {
+  /**
+   * Where the spec would go: targets resolved, each node probed (runtime, GPUs, image), refusals
+   * with reasons. A node whose health is critical takes no new work (`fitOnly`); a rollback still
+   * goes to it, since putting the old revision back may be what it needs.
+   */
+  async plan(text: string, signal?: AbortSignal, fitOnly = true): Promise<PlanResult> {
     const spec = this.parseOrThrow(text);
     const specHash = specHashOf(spec);
     const nodes = targetNodes(this.inventory.list(), spec.targets);
@@ -104,8 +109,14 @@ export class DeployPlanner {
     const accepted: PlanResult['accepted'] = [];
     const refused: PlanResult['refused'] = [];
     const previous = this.store.revisions(spec.name).at(-1);
+    const unfit = fitOnly ? this.unfitNodes() : new Map<string, string>();
     await Promise.all(
       nodes.map(async (n) => {
+        const why = unfit.get(n.name);
+        if (why) {
+          refused.push({ node: n.name, reason: `its health is critical (${why}): fix it or leave it out of the targets` });
+          return;
+        }
         try {
           const r = await execOnNode(this.pool, n.name, `sh -s -- ${shellQuote(spec.image)}`, {
             stdin: this.placementAgent.text,
