@@ -192,7 +192,12 @@ export const channels = {
     }),
   },
   'deploy.control': {
-    request: z.strictObject({ name: DeploymentName, action: z.enum(['pause', 'resume', 'abort', 'halt', 'rollback']) }),
+    request: z.strictObject({
+      name: DeploymentName,
+      action: z.enum(['pause', 'resume', 'abort', 'halt', 'rollback']),
+      /** For rollback: the revision to go back to (one that ran everywhere); the newest such by default. */
+      revision: z.number().int().positive().optional(),
+    }),
     response: Rollout,
   },
   /** What runs on each node against what should, and the repair of any difference. */

@@ -63,7 +63,12 @@ describe('Deployments in Chromium against the simulated fleet', () => {
     await page.getByRole('button', { name: 'Check placement' }).click();
     await expect.poll(() => page.getByTestId('plan').textContent(), { timeout: 20_000 }).toMatch(/2 node\(s\) can take cxr/);
     expect(await page.getByTestId('plan').textContent()).toMatch(/dep-01.*docker, GPU 0/);
-    await page.getByRole('button', { name: 'Apply to 2 node(s)' }).click();
+    await page.getByRole('button', { name: 'Apply to 2 node(s)…' }).click();
+    // Nothing starts before the summary is confirmed: which nodes, in which order, what stops.
+    const confirm = page.getByRole('alertdialog', { name: 'Confirm apply' });
+    expect(await confirm.textContent()).toMatch(/cxr .*goes to dep-01, dep-02: the canary first, then wave by wave/);
+    expect(await page.getByTestId('rollout-timeline').count()).toBe(0);
+    await confirm.getByRole('button', { name: 'Roll out to 2 node(s)' }).click();
     const timeline = page.getByTestId('rollout-timeline');
     await expect.poll(() => timeline.getAttribute('data-status'), { timeout: 10_000 }).toBe('running');
     // While the canary runs, the other node waits for its wave.
@@ -84,16 +89,27 @@ describe('Deployments in Chromium against the simulated fleet', () => {
     await page.getByRole('button', { name: 'Edit spec' }).click();
     await editor().fill(spec('2'));
     await page.getByRole('button', { name: 'Check placement' }).click();
-    await page.getByRole('button', { name: 'Apply to 2 node(s)' }).click();
+    await page.getByRole('button', { name: 'Apply to 2 node(s)…' }).click();
+    await page.getByRole('alertdialog', { name: 'Confirm apply' }).getByRole('button', { name: 'Roll out to 2 node(s)' }).click();
     const timeline = page.getByTestId('rollout-timeline');
     await expect.poll(() => timeline.textContent(), { timeout: 10_000 }).toContain('Revision 2 (apply)');
     await expect.poll(() => timeline.getAttribute('data-status'), { timeout: 90_000 }).toBe('succeeded');
-    await page.getByRole('button', { name: 'Roll back' }).click();
+    // Once it ended, no row still says the old revision is kept stopped "until the rollout ends".
+    expect(await timeline.textContent()).not.toContain('kept stopped');
+    expect(await timeline.textContent()).toContain('revision 1 replaced');
+    // The rollback says where it goes and lets the revision be chosen (only those that ran everywhere).
+    await page.getByRole('button', { name: 'Roll back…' }).click();
+    const back = page.getByRole('alertdialog', { name: 'Confirm rollback' });
+    expect(await back.getByRole('combobox').locator('option').allTextContents()).toEqual([expect.stringMatching(/^r1: /)]);
+    expect(await back.textContent()).toMatch(/cxr goes from r2 to r1 on 2 node\(s\)/);
+    await back.getByRole('button', { name: 'Roll back to r1' }).click();
     await expect.poll(() => timeline.textContent(), { timeout: 20_000 }).toContain('Revision 1 (rollback)');
     await expect.poll(() => timeline.getAttribute('data-status'), { timeout: 90_000 }).toBe('succeeded');
     await keepScreenshot(page, 'deploy-rolled-back');
     await page.getByRole('button', { name: 'Check drift' }).click();
     await expect.poll(() => page.getByTestId('drift').textContent(), { timeout: 20_000 }).toBe('No drift: every node runs what it should.');
     expect(await page.getByRole('table', { name: 'Revisions' }).textContent()).toMatch(/2.*1/);
+    // The list says what runs: r1, rolled back (not the newest revision, r2).
+    await expect.poll(() => page.getByRole('navigation', { name: 'Deployments' }).textContent()).toMatch(/cxr r1 \(rolled back\)/);
   }, 200_000);
 });

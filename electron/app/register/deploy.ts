@@ -42,7 +42,7 @@ export function registerDeploy(router: Router, d: DeployRegisterDeps): void {
         rollout: s.rollout,
       };
     })
-    .handle('deploy.control', async ({ name, action }) => {
+    .handle('deploy.control', async ({ name, action, revision }) => {
       switch (action) {
         case 'pause':
           return deploy.pause(name);
@@ -53,7 +53,7 @@ export function registerDeploy(router: Router, d: DeployRegisterDeps): void {
         case 'halt':
           return deploy.halt(name);
         case 'rollback':
-          return (await deploy.rollback(name)).rollout;
+          return (await deploy.rollback(name, revision)).rollout;
       }
     })
     .handle('deploy.drift', async ({ name }) => ({ nodes: await deploy.drift(name) }))

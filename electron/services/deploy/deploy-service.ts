@@ -236,16 +236,27 @@ export class DeployService {
       .at(-1)?.revision;
   }
 
-  /** Rolls back to the previous revision (its spec and pinned image) as a new rollout. */
-  async rollback(name: string): Promise<{ rollout: Rollout; done: Promise<Rollout> }> {
+  /**
+   * Rolls back to an earlier revision that once ran everywhere (its spec and pinned image), as a new
+   * rollout: `toRevision`, or the newest such by default (one that never ran everywhere is no way back).
+   */
+  async rollback(name: string, toRevision?: number): Promise<{ rollout: Rollout; done: Promise<Rollout> }> {
     this.refuseIfBusy(name, 'Abort it first, then roll back.');
     const current = this.store.rollout(name);
-    const revisions = this.store.revisions(name);
-    // The newest earlier revision that once ran everywhere (one that never did is no way back).
-    const target = current ? revisions.filter((r) => r.revision < current.revision && r.succeededAt).at(-1) : undefined;
+    const ways = current ? this.store.revisions(name).filter((r) => r.revision !== current.revision && r.succeededAt) : [];
+    const target =
+      toRevision === undefined
+        ? ways.filter((r) => r.revision < (current?.revision ?? 0)).at(-1)
+        : ways.find((r) => r.revision === toRevision);
     if (!current || !target) {
       throw new AppErrorException(
-        appError('NOT_FOUND', `${name} has no earlier revision that ran successfully`, 'Apply the spec you want instead.'),
+        appError(
+          'NOT_FOUND',
+          toRevision === undefined
+            ? `${name} has no earlier revision that ran successfully`
+            : `Revision ${toRevision} of ${name} is not one to go back to: ${ways.length ? `revisions that ran everywhere are ${ways.map((r) => r.revision).join(', ')}` : 'no other revision ran everywhere'}`,
+          'Apply the spec you want instead.',
+        ),
       );
     }
     const plan = await this.planner.plan(JSON.stringify(target.spec), undefined, false);

@@ -152,10 +152,19 @@ export class RolloutEngine {
       void this.cleanupPrevious(name);
       const rev = this.store.revision(name, r0.revision);
       if (rev) this.store.saveRevision(name, { ...rev, succeededAt: Date.now() }, intent);
+      // Every row says what is true now: the replaced revision is no longer "kept stopped until the rollout ends".
       return update((r) => ({
         ...r,
         status: 'succeeded',
         message: `Revision ${r.revision} runs on ${Object.keys(r.nodes).length} node(s)`,
+        nodes: Object.fromEntries(
+          Object.entries(r.nodes).map(([n, step]) => [
+            n,
+            step.state === 'done'
+              ? { ...step, detail: `revision ${r.revision} running${step.previous ? `; revision ${step.previous.revision} replaced` : ''}` }
+              : step,
+          ]),
+        ),
       }));
     } finally {
       clearInterval(renew);
