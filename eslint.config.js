@@ -24,6 +24,14 @@ const NODE_BUILTINS = [
   'worker_threads',
 ];
 
+// Shared by the main-side blocks: a later block's no-restricted-imports replaces an earlier one's.
+const ELECTRON_FREE = {
+  name: 'electron',
+  message: 'Business logic stays Electron-free; put Electron calls in electron/adapters/.',
+  allowTypeImports: true,
+};
+const NOT_THE_RENDERER = { group: ['**/renderer/**'], message: 'The main side does not import the renderer.' };
+
 export default tseslint.config(
   { ignores: ['dist/**', 'release/**', 'node_modules/**', 'test-results/**', 'coverage/**'] },
   js.configs.recommended,
@@ -80,14 +88,8 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          paths: [
-            {
-              name: 'electron',
-              message: 'Business logic stays Electron-free; put Electron calls in electron/adapters/.',
-              allowTypeImports: true,
-            },
-          ],
-          patterns: [{ group: ['**/renderer/**'], message: 'The main side does not import the renderer.' }],
+          paths: [ELECTRON_FREE],
+          patterns: [NOT_THE_RENDERER],
         },
       ],
     },
@@ -100,15 +102,9 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          paths: [
-            {
-              name: 'electron',
-              message: 'Business logic stays Electron-free; put Electron calls in electron/adapters/.',
-              allowTypeImports: true,
-            },
-          ],
+          paths: [ELECTRON_FREE],
           patterns: [
-            { group: ['**/renderer/**'], message: 'The main side does not import the renderer.' },
+            NOT_THE_RENDERER,
             {
               group: ['**/ipc/*', '**/app/*', '**/cli/*', '**/adapters/*', '../ipc/**', '../app/**', '../cli/**', '../adapters/**'],
               message: 'Services never import ipc/, app/, cli/ or adapters/: those compose services, not the other way round.',

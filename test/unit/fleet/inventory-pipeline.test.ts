@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createBackend } from '../../../electron/app/backend.js';
@@ -6,24 +5,13 @@ import { verifyLog } from '../../../electron/services/audit/verify.js';
 import type { AuditRecord } from '../../../shared/audit.js';
 import { replayInventory } from '../../helpers/inventory-replay.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
+import { runChildJson } from '../../helpers/run-child.js';
 
 const writer = path.resolve(import.meta.dirname, '..', '..', 'helpers', 'inventory-router-writer.ts');
 type Change = { op: string; name: string; ok: boolean; code?: string; message?: string };
 
-function run(dataDir: string, prefix: string, count: number, seed: number): Promise<Change[]> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', writer, dataDir, prefix, String(count), String(seed)], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('exit', (code) =>
-      code === 0 ? resolve(JSON.parse(out) as Change[]) : reject(new Error(`writer ${prefix} exited ${code}: ${err}`)),
-    );
-  });
-}
+const run = (dataDir: string, prefix: string, count: number, seed: number) =>
+  runChildJson<Change[]>(writer, [dataDir, prefix, String(count), String(seed)]);
 
 const ACTION: Record<string, string> = {
   add: 'node.add',

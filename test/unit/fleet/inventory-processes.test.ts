@@ -1,26 +1,13 @@
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createBackend } from '../../../electron/app/backend.js';
 import { verifyLog } from '../../../electron/services/audit/verify.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
+import { runChildJson } from '../../helpers/run-child.js';
 
 const writer = path.resolve(import.meta.dirname, '..', '..', 'helpers', 'inventory-writer.ts');
 
-function run(dataDir: string, prefix: string, count: number): Promise<string[]> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', writer, dataDir, prefix, String(count)], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('exit', (code) =>
-      code === 0 ? resolve(JSON.parse(out) as string[]) : reject(new Error(`writer ${prefix} exited ${code}: ${err}`)),
-    );
-  });
-}
+const run = (dataDir: string, prefix: string, count: number) => runChildJson<string[]>(writer, [dataDir, prefix, String(count)]);
 
 describe('the inventory with several processes writing at once', () => {
   const tmp = makeTempDir('edgeward-inv-procs-');
