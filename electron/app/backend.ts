@@ -26,6 +26,7 @@ import { AppErrorException } from '../../shared/errors.js';
 import type { Alert, AlertThresholds } from '../../shared/alerts.js';
 import { DeployService } from '../services/deploy/deploy-service.js';
 import { CommissionService } from '../services/commission/commission-service.js';
+import { Claims } from '../services/store/claims.js';
 
 export interface BackendOptions {
   dataDir: string;
@@ -79,7 +80,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
   const unknownOutcomes = await closeAbandonedIntents(audit.log);
   for (const r of unknownOutcomes) process.stderr.write(`edgeward: outcome unknown (audit #${r.intent}): ${r.error}\n`);
   const heartbeat = new Heartbeat(options.heartbeatIntervalMs);
-  const inventory = Inventory.open(options.dataDir, audit.log);
+  const inventory = Inventory.open(options.dataDir, audit.log, options.sqliteBinding);
   const secrets = options.secrets ?? new MemorySecretStore();
   // Keyboard-interactive questions go to the window (the CLI passes its own terminal prompt).
   const prompts = new PromptBroker();
@@ -173,6 +174,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     audit.index,
     options.dataDir,
     () => settings.get().operatorName || os.userInfo().username,
+    Claims.open(path.join(options.dataDir, 'state.db'), options.sqliteBinding),
   );
   const router = new Router(checkFramesFromEnv() ? recordFrameViolation : undefined);
 
@@ -203,10 +205,12 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
       stopFleetWatch?.();
       await deploy.stopAll();
       await commission.stopAll();
+      commission.close();
       telemetry.stopAll();
       history.close();
       alerts.close();
       await pool.closeAll();
+      inventory.close();
       await audit.close();
     },
   };

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -22,7 +23,8 @@ import { execOnNode } from '../ssh/exec.js';
 import type { SshPool } from '../ssh/pool.js';
 import { shellCommand } from '../ssh/shell-quote.js';
 import { loadAgent } from '../agents/agent-script.js';
-import { diskError, writeAtomic } from '../common/write-atomic.js';
+import { writeAtomic } from '../common/write-atomic.js';
+import { Claims, type ClaimHolder } from '../store/claims.js';
 import type { Intent } from '../audit/intent.js';
 import type { OpenIntent } from '../audit/audit-log.js';
 
@@ -53,6 +55,9 @@ const fail = (code: 'VALIDATION' | 'NOT_FOUND' | 'CONFLICT', message: string, ac
  * acceptance report whose SHA-256 goes into the audit log, so anyone can later prove a report is
  * the one the console produced.
  */
+/** The claim a node's commissioning run holds. */
+const claimOf = (node: string) => `commission:${node}`;
+
 export class CommissionService {
   private readonly agent = loadAgent('commission.sh');
   private readonly running = new Map<string, AbortController>();
@@ -67,6 +72,8 @@ export class CommissionService {
     private readonly index: AuditIndex,
     private readonly dataDir: string,
     private readonly technician: () => string,
+    /** One process at a time runs a node's checks (the state store's claims). */
+    private readonly claims: Claims = Claims.open(path.join(dataDir, 'state.db')),
   ) {}
 
   /** A new commissioning of NODE against the profile; resolves once every section has run (or the run was stopped). */
@@ -138,11 +145,7 @@ export class CommissionService {
     const controller = new AbortController();
     const node = stored.session.node;
     // Claimed before anything is written: a run refused here leaves no trace.
-    try {
-      this.claim(node);
-    } catch (err) {
-      throw diskError(this.claimFile(node), err);
-    }
+    this.claim(node);
     this.running.set(node, controller);
     let open: OpenIntent;
     try {
@@ -155,7 +158,7 @@ export class CommissionService {
       });
     } catch (err) {
       this.running.delete(node);
-      fs.rmSync(this.claimFile(node), { force: true });
+      this.claims.release(claimOf(node));
       throw err;
     }
     try {
@@ -163,7 +166,7 @@ export class CommissionService {
     } catch (err) {
       // Nothing ran on the node yet: the run is refused, and its intent says so.
       this.running.delete(node);
-      fs.rmSync(this.claimFile(node), { force: true });
+      this.claims.release(claimOf(node));
       const why = err instanceof AppErrorException ? err.appError.message : (err as Error).message;
       await open.finish({ outcome: 'failed', error: `${why} (no check ran)` }).catch(() => undefined);
       throw err;
@@ -188,6 +191,10 @@ export class CommissionService {
   }
 
   /** Stops every run of this process and waits (5 s at most) until each has recorded how far it got. */
+  close(): void {
+    this.claims.close();
+  }
+
   async stopAll(): Promise<void> {
     for (const c of this.running.values()) c.abort();
     const pending = [...this.inFlight];
@@ -203,7 +210,7 @@ export class CommissionService {
 
   /** Checks run on NODE now, from this process or another (the app and the CLI share the data directory). */
   isRunning(node: string): boolean {
-    return this.running.has(node) || this.claimedElsewhere(node) !== undefined;
+    return this.running.has(node) || this.claims.heldElsewhere(claimOf(node)) !== undefined;
   }
 
   /** Accepts a failed check with a reason (audited); the verdict counts it as a warning. */
@@ -364,7 +371,7 @@ export class CommissionService {
       }
     } finally {
       this.running.delete(node);
-      fs.rmSync(this.claimFile(node), { force: true });
+      this.claims.release(claimOf(node));
       outer?.removeEventListener('abort', onOuter);
     }
     const results = s.sections.filter((x) => ran.includes(x.id));
@@ -443,55 +450,21 @@ export class CommissionService {
 
   private requireIdle(node: string): void {
     if (this.running.has(node)) throw fail('CONFLICT', `Checks are already running on ${node}`, 'Wait for them to finish, or stop them.');
-    const pid = this.claimedElsewhere(node);
-    if (pid !== undefined) {
-      throw fail(
-        'CONFLICT',
-        `Checks are already running on ${node} from another Edgeward process (pid ${pid})`,
-        'Wait for it to finish, or stop it there (Ctrl-C in the CLI).',
-      );
-    }
+    this.refuseHeld(node, this.claims.heldElsewhere(claimOf(node)));
   }
 
-  /**
-   * One process at a time runs a node's checks: a file holding the pid, created exclusively. A
-   * claim whose process is gone (killed mid-run) is stale and taken over.
-   */
+  private refuseHeld(node: string, holder: ClaimHolder | undefined): void {
+    if (!holder) return;
+    throw fail(
+      'CONFLICT',
+      `Checks are already running on ${node} from another Edgeward process (pid ${holder.pid}${holder.host === os.hostname() ? '' : ` on ${holder.host}`})`,
+      'Wait for it to finish, or stop it there (Ctrl-C in the CLI).',
+    );
+  }
+
+  /** Taken in one transaction: of two processes starting the same node's checks, one gets it. */
   private claim(node: string): void {
-    const file = this.claimFile(node);
-    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-    for (let attempt = 0; attempt < 2; attempt++) {
-      try {
-        fs.writeFileSync(file, String(process.pid), { flag: 'wx', mode: 0o600 });
-        return;
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-        this.requireIdle(node);
-        fs.rmSync(file, { force: true });
-      }
-    }
-    this.requireIdle(node);
-  }
-
-  private claimFile(node: string): string {
-    return path.join(this.nodeDir(node), '.running');
-  }
-
-  /** The pid of another live process running this node's checks, if any. */
-  private claimedElsewhere(node: string): number | undefined {
-    let pid: number;
-    try {
-      pid = Number(fs.readFileSync(this.claimFile(node), 'utf8'));
-    } catch {
-      return undefined;
-    }
-    if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return undefined;
-    try {
-      process.kill(pid, 0);
-      return pid;
-    } catch (err) {
-      return (err as NodeJS.ErrnoException).code === 'EPERM' ? pid : undefined;
-    }
+    this.refuseHeld(node, this.claims.take(claimOf(node)));
   }
 
   private requireOpen(node: string): StoredSession {

@@ -1,15 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { FleetNode, NodePatch, type FleetNodeInput } from '../../../shared/fleet.js';
 import { AppErrorException, appError } from '../../../shared/errors.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { zodDetails } from '../../../shared/zod-details.js';
-import { writeAtomic } from '../common/write-atomic.js';
+import { InventoryStore } from './inventory-store.js';
 import { DirLock } from '../audit/lock.js';
 import type { Intent } from '../audit/intent.js';
-
-const InventoryFile = z.strictObject({ version: z.literal(1), nodes: z.array(FleetNode) });
 
 function invalid(what: string, error: z.ZodError): AppErrorException {
   const details = zodDetails(error);
@@ -24,31 +22,30 @@ function invalid(what: string, error: z.ZodError): AppErrorException {
 }
 
 /**
- * The node inventory in `inventory.json` (written atomically). Every change goes through the audit
- * log first; a change that cannot be recorded does not happen.
+ * The node inventory, kept in the state store (inventory-store.ts). Every change goes through the
+ * audit log first; a change that cannot be recorded does not happen.
  */
 export class Inventory {
   private nodes = new Map<string, FleetNode>();
   private readonly listeners = new Set<() => void>();
-
-  /** mtime and size of the file as last read or written, to notice edits by another process (the CLI). */
-  private seen = '';
-
+  /** The store's change counter as last read: another process's change shows as a new value. */
+  private seen = -1;
   private readonly lock: DirLock;
 
   constructor(
-    private readonly file: string,
+    private readonly store: InventoryStore,
+    lockDir: string,
     private readonly audit: AuditLog,
   ) {
-    const lockDir = path.join(path.dirname(file), 'locks', 'inventory');
     fs.mkdirSync(lockDir, { recursive: true, mode: 0o700 });
     this.lock = new DirLock(lockDir, 'the inventory');
     this.load();
   }
 
   /**
-   * Every change is a read-modify-write of the whole file, and the app and CLIs change it at the
-   * same time: under a lock shared by processes, on what is on disk now, so no one's write is lost.
+   * A change is checked against the inventory as it is now and then made, and the app and CLIs
+   * change it at the same time: under a lock shared by processes (the check, the intent and the
+   * write span an await, which no SQLite transaction here can), so no one's change is lost.
    */
   private async locked<T>(change: () => Promise<T>): Promise<T> {
     try {
@@ -66,40 +63,17 @@ export class Inventory {
     }
   }
 
-  private stamp(): string {
-    try {
-      const st = fs.statSync(this.file);
-      return `${st.mtimeMs}:${st.size}`;
-    } catch {
-      return '';
-    }
-  }
-
-  /** Reads the file when it changed since; `force` reads it whatever the stamp says (under the lock). */
+  /** Reads the store when another process changed it; `force` reads it anyway (under the lock). */
   private load(force = false): void {
-    const stamp = this.stamp();
-    if (stamp === this.seen && !force) return;
-    const nodes = new Map<string, FleetNode>();
-    if (stamp) {
-      const parsed = InventoryFile.safeParse(JSON.parse(fs.readFileSync(this.file, 'utf8')));
-      if (!parsed.success) {
-        // Keep the user's file; refuse to silently start empty over it.
-        throw new AppErrorException(
-          appError(
-            'INTERNAL',
-            `The inventory file ${this.file} is damaged: ${parsed.error.issues[0]?.message}`,
-            `Restore it from a backup, or move it aside to start with an empty inventory.`,
-          ),
-        );
-      }
-      for (const n of parsed.data.nodes) nodes.set(n.name, n);
-    }
-    this.nodes = nodes;
-    this.seen = stamp;
+    if (!force && this.store.version() === this.seen) return;
+    const { nodes, version } = this.store.all();
+    this.nodes = new Map(nodes.map((n) => [n.name, n]));
+    this.seen = version;
   }
 
-  static open(dataDir: string, audit: AuditLog): Inventory {
-    return new Inventory(path.join(dataDir, 'inventory.json'), audit);
+  static open(dataDir: string, audit: AuditLog, sqliteBinding?: string): Inventory {
+    const store = InventoryStore.open(path.join(dataDir, 'state.db'), path.join(dataDir, 'inventory.json'), sqliteBinding);
+    return new Inventory(store, path.join(dataDir, 'locks', 'inventory'), audit);
   }
 
   list(): FleetNode[] {
@@ -117,10 +91,20 @@ export class Inventory {
     return () => this.listeners.delete(listener);
   }
 
-  private save(_intent: Intent): void {
-    writeAtomic(this.file, JSON.stringify({ version: 1, nodes: this.list() }, null, 2));
-    this.seen = this.stamp();
+  /** Writes what changed (in this.nodes already) to the store, in one transaction. */
+  private save(intent: Intent, put: FleetNode[], remove: string[] = []): void {
+    try {
+      this.seen = this.store.write(intent, put, remove);
+    } catch (err) {
+      // Not written (a full disk): what this process holds in memory is read again before use.
+      this.seen = -1;
+      throw err;
+    }
     for (const l of this.listeners) l();
+  }
+
+  close(): void {
+    this.store.close();
   }
 
   private checkGateways(node: FleetNode, pending: Map<string, FleetNode> = this.nodes): void {
@@ -146,7 +130,7 @@ export class Inventory {
       this.checkGateways(node);
       return this.audit.perform({ action: 'node.add', target: { site: node.site, node: node.name }, params: { ...node } }, (intent) => {
         this.nodes.set(node.name, node);
-        this.save(intent);
+        this.save(intent, [node]);
         return node;
       });
     });
@@ -176,7 +160,7 @@ export class Inventory {
         { action: 'nodes.import', params: { source, count: nodes.length, name: nodes.map((n) => n.name).join(',') } },
         (intent) => {
           for (const n of nodes) this.nodes.set(n.name, n);
-          this.save(intent);
+          this.save(intent, nodes);
           return nodes;
         },
       );
@@ -192,7 +176,7 @@ export class Inventory {
       this.checkGateways(next);
       return this.audit.perform({ action: 'node.edit', target: { site: next.site, node: name }, params: { changes: p.data } }, (intent) => {
         this.nodes.set(name, next);
-        this.save(intent);
+        this.save(intent, [next]);
         return next;
       });
     });
@@ -216,7 +200,7 @@ export class Inventory {
         { action: 'node.remove', target: { site: node.site, node: name }, params: { host: node.host } },
         (intent) => {
           this.nodes.delete(name);
-          this.save(intent);
+          this.save(intent, [], [name]);
           alsoForget(intent);
         },
       );
@@ -240,7 +224,7 @@ export class Inventory {
         { action: enabled ? 'node.enable' : 'node.disable', target: { site: node.site, node: name }, reason: reason?.trim() },
         (intent) => {
           this.nodes.set(name, next);
-          this.save(intent);
+          this.save(intent, [next]);
           return next;
         },
       );

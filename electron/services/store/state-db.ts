@@ -33,6 +33,22 @@ export const MIGRATIONS: readonly Migration[] = [
         CREATE INDEX alert_events_node ON alert_events (node, seq);
       `),
   },
+  {
+    version: 2,
+    what: 'the node inventory (one row per node), a change counter other processes read, and which files were imported',
+    up: (db) =>
+      db.exec(`
+        CREATE TABLE nodes (name TEXT PRIMARY KEY, body TEXT NOT NULL);
+        CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+        INSERT INTO counters (name, value) VALUES ('inventory', 0);
+        CREATE TABLE imports (what TEXT PRIMARY KEY, at INTEGER NOT NULL, source TEXT NOT NULL, rows INTEGER NOT NULL);
+      `),
+  },
+  {
+    version: 3,
+    what: 'claims on long work (a commissioning run per node): which process holds each',
+    up: (db) => db.exec('CREATE TABLE claims (what TEXT PRIMARY KEY, pid INTEGER NOT NULL, host TEXT NOT NULL, at INTEGER NOT NULL);'),
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;
