@@ -27,6 +27,7 @@ import type { Alert, AlertThresholds } from '../../shared/alerts.js';
 import { DeployService } from '../services/deploy/deploy-service.js';
 import { CommissionService } from '../services/commission/commission-service.js';
 import { Claims } from '../services/store/claims.js';
+import { stateDbFile } from '../services/store/state-db.js';
 
 export interface BackendOptions {
   dataDir: string;
@@ -135,7 +136,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     options.alertThresholds,
     options.notify,
     () => settings.get().operatorName || 'operator',
-    openAlertStore(path.join(options.dataDir, 'state.db'), options.sqliteBinding),
+    openAlertStore(stateDbFile(options.dataDir), options.sqliteBinding),
   );
   const telemetry = new TelemetryService(pool, inventory, audit.log, options.telemetry, history, alerts, () => settings.get().slo);
   const deploy = new DeployService({
@@ -146,6 +147,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     dataDir: options.dataDir,
     who: () => settings.get().operatorName || 'operator',
     env: process.env,
+    ...(options.sqliteBinding ? { sqliteBinding: options.sqliteBinding } : {}),
     sloBreach: (node, hostPort) => {
       // The node's endpoint on that port, and a burn-rate alert firing for it now.
       const ep = inventory.get(node)?.endpoints.find((e) => e.port === hostPort);
@@ -174,7 +176,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     audit.index,
     options.dataDir,
     () => settings.get().operatorName || os.userInfo().username,
-    Claims.open(path.join(options.dataDir, 'state.db'), options.sqliteBinding),
+    Claims.open(stateDbFile(options.dataDir), options.sqliteBinding),
   );
   const router = new Router(checkFramesFromEnv() ? recordFrameViolation : undefined);
 
@@ -204,6 +206,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
       heartbeat.stop();
       stopFleetWatch?.();
       await deploy.stopAll();
+      deploy.close();
       await commission.stopAll();
       commission.close();
       telemetry.stopAll();

@@ -12,7 +12,8 @@ describe('audit log on a full disk (a tiny tmpfs)', () => {
   let tmp: ReturnType<typeof makeTempDir>;
   beforeEach(() => {
     tmp = makeTempDir('edgeward-full-');
-    run('mount', ['-t', 'tmpfs', '-o', 'size=512k', 'tmpfs', tmp.dir]);
+    // Room for the state store's journal too: it shares this volume here.
+    run('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', tmp.dir]);
   });
   afterEach(() => {
     run('umount', [tmp.dir]);

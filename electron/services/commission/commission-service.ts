@@ -25,6 +25,8 @@ import { shellCommand } from '../ssh/shell-quote.js';
 import { loadAgent } from '../agents/agent-script.js';
 import { writeAtomic } from '../common/write-atomic.js';
 import { Claims, type ClaimHolder } from '../store/claims.js';
+import { stateDbFile } from '../store/state-db.js';
+import { requireRoom } from '../common/disk-room.js';
 import type { Intent } from '../audit/intent.js';
 import type { OpenIntent } from '../audit/audit-log.js';
 
@@ -73,7 +75,7 @@ export class CommissionService {
     private readonly dataDir: string,
     private readonly technician: () => string,
     /** One process at a time runs a node's checks (the state store's claims). */
-    private readonly claims: Claims = Claims.open(path.join(dataDir, 'state.db')),
+    private readonly claims: Claims = Claims.open(stateDbFile(dataDir)),
   ) {}
 
   /** A new commissioning of NODE against the profile; resolves once every section has run (or the run was stopped). */
@@ -144,7 +146,9 @@ export class CommissionService {
   ): Promise<{ session: CommissionSession; done: Promise<CommissionSession> }> {
     const controller = new AbortController();
     const node = stored.session.node;
-    // Claimed before anything is written: a run refused here leaves no trace.
+    // Room for the run's record first, then the claim: a run refused here leaves no trace.
+    requireRoom(path.dirname(stateDbFile(this.dataDir)));
+    requireRoom(this.nodeDirRoot());
     this.claim(node);
     this.running.set(node, controller);
     let open: OpenIntent;
@@ -475,6 +479,12 @@ export class CommissionService {
       throw fail('NOT_FOUND', `No open commissioning for ${node}`, 'Start one: choose the profile and run the checks.');
     }
     return stored;
+  }
+
+  private nodeDirRoot(): string {
+    const root = path.join(this.dataDir, 'commissioning');
+    fs.mkdirSync(root, { recursive: true, mode: 0o700 });
+    return root;
   }
 
   private nodeDir(node: string): string {

@@ -8,10 +8,12 @@ import { execOnNode } from '../ssh/exec.js';
 import type { SshPool } from '../ssh/pool.js';
 import type { DeployDeps } from './deps.js';
 import { DeployStore, type Revision } from './deploy-store.js';
+import { stateDbFile } from '../store/state-db.js';
 import { DriftService, type DriftRow } from './drift.js';
 import { pinImage } from './image-pin.js';
 import { RUNNING, refuseIfRunningElsewhere, runningElsewhere } from './lease.js';
 import { sleep } from './node-exec.js';
+import { requireRoom } from '../common/disk-room.js';
 import { DeployPlanner, type PlanResult } from './planning.js';
 import { RolloutEngine } from './rollout-engine.js';
 import { RolloutState } from './rollout-state.js';
@@ -46,13 +48,15 @@ export class DeployService {
   private readonly audit: AuditLog;
   private readonly who: () => string;
   private readonly env: NodeJS.ProcessEnv;
+  private readonly stateDir: string;
 
   constructor(deps: DeployDeps) {
     this.pool = deps.pool;
     this.audit = deps.audit;
     this.who = deps.who ?? (() => 'operator');
     this.env = deps.env ?? process.env;
-    this.store = new DeployStore(path.join(deps.dataDir, 'deployments'));
+    this.stateDir = path.dirname(stateDbFile(deps.dataDir));
+    this.store = DeployStore.open(stateDbFile(deps.dataDir), path.join(deps.dataDir, 'deployments'), deps.sqliteBinding);
     this.state = new RolloutState(this.store);
     this.planner = new DeployPlanner(deps.pool, deps.inventory, this.store, deps.secrets, this.env, deps.unfitNodes);
     const secretsOf = (spec: DeploymentSpec) => this.planner.secretsOf(spec);
@@ -165,6 +169,7 @@ export class DeployService {
 
   /** Starts a rollout of the spec; returns at once with its initial state (follow it with watch). */
   async apply(text: string): Promise<{ rollout: Rollout; done: Promise<Rollout> }> {
+    requireRoom(this.stateDir);
     const named = parseSpec(text).spec?.name;
     if (named) refuseIfRunningElsewhere(named, this.store.rollout(named));
     const plan = await this.planner.plan(text);
@@ -241,6 +246,7 @@ export class DeployService {
    * rollout: `toRevision`, or the newest such by default (one that never ran everywhere is no way back).
    */
   async rollback(name: string, toRevision?: number): Promise<{ rollout: Rollout; done: Promise<Rollout> }> {
+    requireRoom(this.stateDir);
     this.refuseIfBusy(name, 'Abort it first, then roll back.');
     const current = this.store.rollout(name);
     const ways = current ? this.store.revisions(name).filter((r) => r.revision !== current.revision && r.succeededAt) : [];
@@ -368,6 +374,7 @@ export class DeployService {
       });
       return { rollout };
     }
+    requireRoom(this.stateDir);
     refuseIfRunningElsewhere(name, this.store.rollout(name));
     const r = this.store.rollout(name);
     if (!r || (r.status !== 'interrupted' && r.status !== 'halted')) {
@@ -460,5 +467,9 @@ export class DeployService {
   async stopAll(): Promise<void> {
     for (const a of this.state.active.values()) a.abort.abort();
     await Promise.allSettled([...this.runs.values()]);
+  }
+
+  close(): void {
+    this.store.close();
   }
 }

@@ -20,4 +20,6 @@ export interface DeployDeps {
   watchNodes?: (nodes: string[]) => () => void;
   /** Nodes that must not take new work now (a critical GPU alert), with why, in words. */
   unfitNodes?: () => Map<string, string>;
+  /** The better-sqlite3 addon built for this runtime (the desktop app's own). */
+  sqliteBinding?: string;
 }

@@ -6,6 +6,7 @@ import { AppErrorException, appError } from '../../../shared/errors.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { zodDetails } from '../../../shared/zod-details.js';
 import { InventoryStore } from './inventory-store.js';
+import { stateDbFile } from '../store/state-db.js';
 import { DirLock } from '../audit/lock.js';
 import type { Intent } from '../audit/intent.js';
 
@@ -72,7 +73,7 @@ export class Inventory {
   }
 
   static open(dataDir: string, audit: AuditLog, sqliteBinding?: string): Inventory {
-    const store = InventoryStore.open(path.join(dataDir, 'state.db'), path.join(dataDir, 'inventory.json'), sqliteBinding);
+    const store = InventoryStore.open(stateDbFile(dataDir), path.join(dataDir, 'inventory.json'), sqliteBinding);
     return new Inventory(store, path.join(dataDir, 'locks', 'inventory'), audit);
   }
 

@@ -49,7 +49,19 @@ export const MIGRATIONS: readonly Migration[] = [
     what: 'claims on long work (a commissioning run per node): which process holds each',
     up: (db) => db.exec('CREATE TABLE claims (what TEXT PRIMARY KEY, pid INTEGER NOT NULL, host TEXT NOT NULL, at INTEGER NOT NULL);'),
   },
+  {
+    version: 4,
+    what: 'deployments: each revision (spec, hash, pinned image) and the current or last rollout',
+    up: (db) =>
+      db.exec(`
+        CREATE TABLE revisions (name TEXT NOT NULL, revision INTEGER NOT NULL, body TEXT NOT NULL, PRIMARY KEY (name, revision));
+        CREATE TABLE rollouts (name TEXT PRIMARY KEY, body TEXT NOT NULL);
+      `),
+  },
 ];
+
+/** Where the state store lives: a folder of its own, so it can sit on a volume of its own. */
+export const stateDbFile = (dataDir: string) => path.join(dataDir, 'state', 'state.db');
 
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;
 

@@ -1,11 +1,10 @@
-import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createBackend } from '../../../electron/app/backend.js';
-import { DeployStore } from '../../../electron/services/deploy/deploy-store.js';
 import { DeploymentSpec } from '../../../shared/deploy/spec.js';
 import { fixtureIntent } from '../../helpers/intent.js';
 import { rolloutFixture } from '../../helpers/rollout-fixture.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
+import { openDeployStore } from '../../helpers/deploy-store.js';
 
 const spec = DeploymentSpec.parse({
   name: 'cxr',
@@ -20,7 +19,7 @@ describe('rolling back to a chosen revision', () => {
   afterAll(() => tmp.cleanup());
 
   it('goes only to a revision that once ran everywhere, and says which ones those are', async () => {
-    const store = new DeployStore(path.join(tmp.dir, 'deployments'));
+    const store = openDeployStore(tmp.dir);
     const rev = (revision: number, succeededAt?: number) =>
       store.saveRevision(
         'cxr',
@@ -31,6 +30,7 @@ describe('rolling back to a chosen revision', () => {
     rev(2);
     rev(3, 30);
     store.saveRollout(rolloutFixture({ revision: 3, status: 'succeeded' }), fixtureIntent());
+    store.close();
     const b = await createBackend({ dataDir: tmp.dir, transport: 'cli' });
     try {
       const ctx = { transport: 'cli' as const, clientId: 't' };

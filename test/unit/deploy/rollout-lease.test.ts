@@ -4,11 +4,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createBackend } from '../../../electron/app/backend.js';
-import { DeployStore } from '../../../electron/services/deploy/deploy-store.js';
 import type { Rollout } from '../../../shared/deploy/rollout.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
 import { rolloutFixture } from '../../helpers/rollout-fixture.js';
 import { fixtureIntent } from '../../helpers/intent.js';
+import { openDeployStore, readRawRollout } from '../../helpers/deploy-store.js';
 
 const rollout = (owner: Rollout['owner']): Rollout =>
   rolloutFixture({
@@ -20,6 +20,13 @@ const rollout = (owner: Rollout['owner']): Rollout =>
     ...(owner ? { owner } : {}),
   });
 
+/** A rollout in the store, as a process that ran it left it. */
+function seedRollout(dataDir: string, r: Rollout): void {
+  const store = openDeployStore(dataDir);
+  store.saveRollout(r, fixtureIntent());
+  store.close();
+}
+
 describe('a rollout another process runs', () => {
   const tmp = makeTempDir('edgeward-lease-');
   afterAll(() => tmp.cleanup());
@@ -27,10 +34,7 @@ describe('a rollout another process runs', () => {
   it('is left running by a second process (a CLI starting up), which refuses to resume or halt it and says who holds it', async () => {
     const app = spawn('sleep', ['60']); // stands for the app process holding the lease
     try {
-      new DeployStore(path.join(tmp.dir, 'deployments')).saveRollout(
-        rollout({ pid: app.pid!, host: os.hostname(), renewedAt: Date.now() }),
-        fixtureIntent(),
-      );
+      seedRollout(tmp.dir, rollout({ pid: app.pid!, host: os.hostname(), renewedAt: Date.now() }));
       const cli = await createBackend({ dataDir: tmp.dir, transport: 'cli' });
       try {
         expect(cli.deploy.store.rollout('cxr')?.status).toBe('running');
@@ -61,10 +65,7 @@ describe('a rollout another process runs', () => {
   it('whose lease was not renewed for a minute is taken to be stopped, even if its pid is alive', async () => {
     const dir = makeTempDir('edgeward-lease-stale-');
     try {
-      new DeployStore(path.join(dir.dir, 'deployments')).saveRollout(
-        rollout({ pid: process.ppid, host: os.hostname(), renewedAt: Date.now() - 120_000 }),
-        fixtureIntent(),
-      );
+      seedRollout(dir.dir, rollout({ pid: process.ppid, host: os.hostname(), renewedAt: Date.now() - 120_000 }));
       const b = await createBackend({ dataDir: dir.dir, transport: 'cli' });
       expect(b.deploy.store.rollout('cxr')?.status).toBe('interrupted');
       await b.close();
@@ -73,18 +74,21 @@ describe('a rollout another process runs', () => {
     }
   });
 
-  it('a deployment whose files were damaged does not stop the console: it is listed with the reason and left alone', async () => {
+  it('a deployment damaged on disk (here in the files of an earlier version, imported on first start) is listed with the reason and left alone', async () => {
     const dir = makeTempDir('edgeward-damaged-');
     try {
-      const store = new DeployStore(path.join(dir.dir, 'deployments'));
-      store.saveRollout(rollout(undefined), fixtureIntent());
+      fs.mkdirSync(path.join(dir.dir, 'deployments', 'cxr'), { recursive: true });
       fs.writeFileSync(path.join(dir.dir, 'deployments', 'cxr', 'rollout.json'), '{"status": "running", "nodes": 7}');
       const b = await createBackend({ dataDir: dir.dir, transport: 'cli' });
       try {
         expect(b.deploy.list()).toEqual([
-          expect.objectContaining({ name: 'cxr', damaged: expect.stringMatching(/rollout\.json is not a valid rollout/) }),
+          expect.objectContaining({
+            name: 'cxr',
+            damaged: expect.stringMatching(/the rollout of cxr in .*state\.db is not a valid rollout/),
+          }),
         ]);
-        expect(fs.readFileSync(path.join(dir.dir, 'deployments', 'cxr', 'rollout.json'), 'utf8')).toBe('{"status": "running", "nodes": 7}');
+        expect(readRawRollout(dir.dir, 'cxr')).toBe('{"status": "running", "nodes": 7}');
+        expect(fs.existsSync(path.join(dir.dir, 'deployments.imported', 'cxr', 'rollout.json'))).toBe(true);
       } finally {
         await b.close();
       }

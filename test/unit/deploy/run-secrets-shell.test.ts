@@ -4,10 +4,10 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DeploymentSpec } from '../../../shared/deploy/spec.js';
 import { runCommand } from '../../../electron/services/runtime/runtime-commands.js';
-import { DeployStore } from '../../../electron/services/deploy/deploy-store.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
 import { rolloutFixture } from '../../helpers/rollout-fixture.js';
 import { fixtureIntent } from '../../helpers/intent.js';
+import { openDeployStore, writeRawRollout } from '../../helpers/deploy-store.js';
 
 const SECRET = 'pacs-Tr0ub4dor-and-3';
 const tmp = makeTempDir('edgeward-runsecret-');
@@ -89,7 +89,7 @@ describe('secret env values on the node', () => {
 
 describe('deployment state read back from disk', () => {
   it('is refused, naming the field, when a value that reaches a node command was changed by hand', () => {
-    const store = new DeployStore(path.join(tmp.dir, 'deployments'));
+    const store = openDeployStore(tmp.dir);
     // Typed loosely on purpose: the test writes values no schema would accept.
     const rollout = rolloutFixture() as unknown as { nodes: { n1: { runtime: string } }; pinnedImage: string; waves: string[][] };
     store.saveRollout(rolloutFixture(), fixtureIntent());
@@ -102,10 +102,11 @@ describe('deployment state read back from disk', () => {
     for (const [field, edit] of hostile) {
       const bad = structuredClone(rollout);
       edit(bad);
-      fs.writeFileSync(path.join(tmp.dir, 'deployments', 'cxr', 'rollout.json'), JSON.stringify(bad));
+      writeRawRollout(tmp.dir, 'cxr', JSON.stringify(bad));
       expect(() => store.rollout('cxr'), field).toThrow(new RegExp(`not a valid rollout \\(${field.replace(/\./g, '\\.')}`));
     }
     store.saveRevision('cxr', { revision: 1, spec, specHash: '', pinnedImage: 'x@sha256:1 `id`', createdAt: 1 }, fixtureIntent());
     expect(() => store.revisions('cxr')).toThrow(/not a valid revision \(pinnedImage/);
+    store.close();
   });
 });
