@@ -34,7 +34,7 @@ export interface HealthInput {
   disabledReason?: string;
   connection?: NodeStatus;
   /** The telemetry session and its last sample, when any. */
-  telemetry?: { session: 'starting' | 'live' | 'lost' | 'stopped'; at: number | null; hottestC?: number | null };
+  telemetry?: { session: 'starting' | 'live' | 'lost' | 'stopped'; at: number | null; hottestC?: number | null; parked?: string };
   /** A gateway carries no GPUs: reachable is healthy. */
   gateway?: boolean;
   /** The node's firing alerts. */
@@ -77,6 +77,8 @@ export function nodeHealth(i: HealthInput): NodeHealth {
   const last = t?.at
     ? `; last sample ${ageText(i.now - t.at)}${t.hottestC != null ? ` at ${Math.round(t.hottestC)} °C` : ''}`
     : '; never seen';
+  // Waiting for a person (a key to trust, a login to fix) is not an outage.
+  if (t?.parked && c?.status !== 'unreachable') return out('unknown', `Waiting: ${t.parked}`, t.at, t.parked);
   const lostAlert = i.alerts.find((a) => a.state === 'firing' && a.rule === 'node-unreachable');
   if (c?.status === 'unreachable' || t?.session === 'lost' || lostAlert) {
     const since = lostAlert?.since ?? connSince;

@@ -139,6 +139,8 @@ export const TelemetryFrame = z.strictObject({
   session: z.enum(['starting', 'live', 'lost', 'stopped']),
   gpuHealth: GpuHealth,
   gpuMessage: z.string().optional(),
+  /** Set when the session waits for a person (a key to trust, a login to fix, a node to enable): not an outage. */
+  parked: z.string().max(500).optional(),
   gpus: z.array(GpuSample),
   host: HostSample.optional(),
   /** Lines the decoder refused since the session started (oversized, not JSON, wrong shape). */

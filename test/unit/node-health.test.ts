@@ -66,6 +66,12 @@ describe('the node health model', () => {
         /^Link lost 8 s ago: no route to the node; last sample 64 s ago at 64 °C$/,
       ],
       ['restored', base({ telemetry: { session: 'live', at: NOW - 500, hottestC: 61 } }), 'ok', /normal/],
+      [
+        'session waiting for a key to be trusted',
+        base({ connection: undefined, telemetry: { session: 'lost', at: null, parked: 'Host key of rad-01 is not trusted yet' } }),
+        'unknown',
+        /^Waiting: Host key of rad-01 is not trusted yet$/,
+      ],
       ['disabled for maintenance', base({ enabled: false, disabledReason: 'fan replaced' }), 'disabled', /^Disabled: fan replaced$/],
     ];
     for (const [name, input, level, reason] of states) {

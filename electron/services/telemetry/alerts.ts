@@ -35,6 +35,12 @@ export class AlertEngine {
   }
 
   evaluate(frame: TelemetryFrame): void {
+    // A session that waits for a person (a key to trust, a login to fix) is not an outage: the
+    // console caused it and says so on the node; no "unreachable" alert counts from it.
+    if (frame.parked) {
+      this.lostSince.delete(frame.node);
+      return;
+    }
     if (frame.session === 'lost') {
       if (!this.lostSince.has(frame.node)) this.lostSince.set(frame.node, frame.at);
     } else if (frame.session === 'live') this.lostSince.delete(frame.node);

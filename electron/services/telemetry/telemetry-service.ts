@@ -281,6 +281,7 @@ class Session {
       session: this.state,
       gpuHealth: this.gpuHealth,
       ...(this.gpuMessage ? { gpuMessage: this.gpuMessage } : {}),
+      ...(this.parked ? { parked: (this.gpuMessage ?? 'waiting for a person').slice(0, 500) } : {}),
       gpus: this.state === 'live' ? fresh : [],
       ...(this.host && this.state === 'live' ? { host: this.host } : {}),
       rejected: this.decoder.rejected,
@@ -473,15 +474,19 @@ export class TelemetryService {
   }
 
   /** A running session's state and its newest sample (time, hottest GPU), for the health model. */
-  sampleState(node: string): { session: TelemetryFrame['session']; at: number | null; hottestC: number | null } | undefined {
+  sampleState(
+    node: string,
+  ): { session: TelemetryFrame['session']; at: number | null; hottestC: number | null; parked?: string } | undefined {
     const s = this.sessions.get(node);
     if (!s) return undefined;
     const gpus = [...s.gpus.values()];
     const temps = gpus.map((g) => g.tempC).filter((t): t is number => t !== null);
+    const parked = s.frame().parked;
     return {
       session: s.state,
       at: gpus.length ? Math.max(...gpus.map((g) => g.at)) : null,
       hottestC: temps.length ? Math.max(...temps) : null,
+      ...(parked ? { parked } : {}),
     };
   }
 

@@ -98,3 +98,19 @@ describe('alert engine', () => {
     await expect.poll(() => engine.list()[0]?.unrecorded ?? '').toMatch(/^alert\.fire not recorded in the audit log: /);
   });
 });
+
+describe('alerts and states the console caused', () => {
+  it('raise no "node unreachable" while the session waits for a key to be trusted, and count from the first real loss after', async () => {
+    const engine = new AlertEngine(await openLog(makeTempDir().dir));
+    const parked = { session: 'lost' as const, parked: 'Host key of rad-01 is not trusted yet. Compare its fingerprint, then trust it' };
+    for (const at of [0, 20_000, 40_000, 90_000]) engine.evaluate(f(at, [], parked));
+    expect(engine.list()).toEqual([]);
+    // Trusted; then the link really goes: 30 s from then, not from the first refusal.
+    engine.evaluate(f(100_000, [g(0, 40)]));
+    engine.evaluate(f(110_000, [], { session: 'lost' }));
+    engine.evaluate(f(130_000, [], { session: 'lost' }));
+    expect(engine.list()).toEqual([]);
+    engine.evaluate(f(141_000, [], { session: 'lost' }));
+    expect(engine.list()[0]).toMatchObject({ rule: 'node-unreachable', state: 'firing' });
+  });
+});
