@@ -34,7 +34,14 @@ export interface HealthInput {
   disabledReason?: string;
   connection?: NodeStatus;
   /** The telemetry session and its last sample, when any. */
-  telemetry?: { session: 'starting' | 'live' | 'lost' | 'stopped'; at: number | null; hottestC?: number | null; parked?: string };
+  telemetry?: {
+    session: 'starting' | 'live' | 'lost' | 'stopped';
+    at: number | null;
+    hottestC?: number | null;
+    parked?: string;
+    /** A GPU whose clocks heat or power delivery hold back, in words. */
+    throttled?: string;
+  };
   /** A gateway carries no GPUs: reachable is healthy. */
   gateway?: boolean;
   /** The node's firing alerts. */
@@ -99,6 +106,7 @@ export function nodeHealth(i: HealthInput): NodeHealth {
     return out('warning', `${first!.message}${warning.length > 1 ? ` (+${warning.length - 1} more)` : ''}`, first!.since);
   }
   if (i.gateway && c?.status === 'connected') return out('ok', 'Gateway reachable', connSince);
+  if (t?.session === 'live' && t.throttled) return out('warning', t.throttled, t.at);
   if (!t || t.at === null) return out('unknown', t?.session === 'starting' ? 'Connecting to its telemetry' : 'No telemetry yet', null);
   if (t.session !== 'live') return out('unknown', `Not watched now${last}`, t.at);
   return out('ok', 'All signals normal', connSince);

@@ -1,5 +1,6 @@
 import { cellNumber as num } from '../nvidia-smi-cells.js';
 import { compareVersions, type HardwareProfile } from './profile.js';
+import { clockEventReasons } from '../throttle.js';
 
 export type Verdict = 'pass' | 'warn' | 'fail';
 
@@ -214,14 +215,6 @@ function decodeBase64(b64: string): string {
   }
 }
 
-/** NVML's clock event (throttle) reasons that mean the server cannot hold its clocks: heat or power delivery. */
-const HARD_THROTTLE: [number, string][] = [
-  [0x8, 'HW slowdown'],
-  [0x20, 'SW thermal slowdown'],
-  [0x40, 'HW thermal slowdown'],
-  [0x80, 'HW power brake slowdown'],
-];
-
 /** When the section ran, on the console's clock: the node's clock reading must fall between. */
 export interface SectionTiming {
   sentAt: number;
@@ -401,7 +394,7 @@ function loadCheck(p: HardwareProfile, f: CommissionFacts, add: Add): void {
     const maxUtil = maxOf('utilPct');
     const maxPower = maxOf('powerW');
     const reasons = new Set<string>();
-    samples.forEach((s) => HARD_THROTTLE.forEach(([bit, name]) => s.throttle !== null && s.throttle & bit && reasons.add(name)));
+    samples.forEach((s) => clockEventReasons(s.throttle, 'hard').forEach((name) => reasons.add(name)));
     const shown = (n: number, unit: string) => (Number.isFinite(n) ? `${Math.round(n)} ${unit}` : '?');
     per.push(
       `GPU ${index}: max ${shown(maxTemp, '°C')}, max ${shown(maxUtil, '%')} busy, max ${shown(maxPower, 'W')}, throttling: ${[...reasons].join(', ') || 'none'}`,

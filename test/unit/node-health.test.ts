@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Alert } from '../../shared/alerts.js';
 import { HEALTH_RANK, nodeHealth, type HealthInput } from '../../shared/node-health.js';
+import { clockEventReasons } from '../../shared/throttle.js';
 
 const NOW = Date.parse('2026-12-01T08:00:00Z');
 const alert = (over: Partial<Alert>): Alert => ({
@@ -90,5 +91,23 @@ describe('the node health model', () => {
       .sort((a, b) => a[1] - b[1])
       .map(([l]) => l);
     expect(levels).toEqual(['critical', 'unreachable', 'warning', 'unknown', 'ok', 'disabled']);
+  });
+});
+
+describe('clock event (throttle) reasons', () => {
+  it('reads the masks nvidia-smi prints, in words, and picks out heat and power delivery', () => {
+    // As in the idle captures (GPU idle) and a hot, power-braked GPU.
+    expect(clockEventReasons('0x0000000000000001')).toEqual(['GPU idle']);
+    expect(clockEventReasons('0x0000000000000000')).toEqual([]);
+    expect(clockEventReasons('0x00000000000000C4')).toEqual(['SW power cap', 'HW thermal slowdown', 'HW power brake slowdown']);
+    expect(clockEventReasons('0x00000000000000C4', 'hard')).toEqual(['HW thermal slowdown', 'HW power brake slowdown']);
+    for (const junk of ['[N/A]', '[Not Supported]', '', null, '0xZZ', '0x1; reboot']) expect(clockEventReasons(junk)).toEqual([]);
+  });
+
+  it('make a live node with held-back clocks a warning in the health model', () => {
+    const h = nodeHealth(
+      base({ telemetry: { session: 'live', at: NOW - 1000, hottestC: 88, throttled: 'GPU 1 clocks held back: HW thermal slowdown' } }),
+    );
+    expect(h).toMatchObject({ level: 'warning', reason: 'GPU 1 clocks held back: HW thermal slowdown' });
   });
 });

@@ -3,6 +3,7 @@ import { useStream } from '../../hooks/useBridge';
 import { LiveCharts } from './LiveCharts';
 import { NodeSignals } from './NodeSignals';
 import type { Layout } from './TimeChart';
+import { clockEventReasons } from '../../../../shared/throttle.js';
 
 const v = (x: number | null, unit = '') => (x === null ? '—' : `${x}${unit}`);
 
@@ -38,8 +39,11 @@ export function LiveTelemetry({ node, layout }: { node: string; layout: Layout }
             <th className="num">Memory</th>
             <th className="num">Temp</th>
             <th className="num">Power</th>
-            <th className="num">ECC uncorr.</th>
+            <th className="num">SM clock</th>
+            <th>P-state</th>
+            <th className="num">ECC corr. / uncorr.</th>
             <th>PCIe</th>
+            <th>Clocks held back by</th>
           </tr>
         </thead>
         <tbody>
@@ -55,15 +59,20 @@ export function LiveTelemetry({ node, layout }: { node: string; layout: Layout }
                 {v(g.tempC, ' °C')}
               </td>
               <td className="num">{v(g.powerW, ' W')}</td>
-              <td className="num">{v(g.eccUncorrected)}</td>
+              <td className="num">{v(g.smClockMHz, ' MHz')}</td>
+              <td>{g.pstate ?? '—'}</td>
+              <td className="num">
+                {v(g.eccCorrected)} / {v(g.eccUncorrected)}
+              </td>
               <td>
                 Gen{v(g.pcieGen)} x{v(g.pcieWidth)}
               </td>
+              <td data-testid={`throttle-${g.index}`}>{clockEventReasons(g.throttleReasons).join(', ') || 'nothing'}</td>
             </tr>
           ))}
           {frame && frame.gpus.length === 0 ? (
             <tr>
-              <td colSpan={8} className="table-empty">
+              <td colSpan={11} className="table-empty">
                 {session === 'live' ? 'No GPU samples right now.' : 'No current data; nothing shown is invented.'}
               </td>
             </tr>
