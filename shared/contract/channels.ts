@@ -7,7 +7,7 @@ import { FleetNode, NodeName, NodePatch, NodeStatus } from '../fleet.js';
 import { FleetRunRequest } from '../fleet-commands.js';
 import { Alert, AlertEvent } from '../alerts.js';
 import { NodeHealth } from '../node-health.js';
-import { HistoryRange } from '../telemetry.js';
+import { HistoryRange, TelemetryFrame } from '../telemetry.js';
 import { DeploymentSummary, Rollout } from '../deploy/rollout.js';
 
 const SpecText = z.string().max(256 * 1024);
@@ -112,6 +112,11 @@ export const channels = {
     response: z.strictObject({ delivered: z.boolean() }),
   },
   /** From local history, no network: what each node looked like when last seen, and when. */
+  /** A node's last known frame (GPUs, containers, endpoints) and when it was measured: what an unreachable node's page shows. */
+  'telemetry.lastFrame': {
+    request: z.strictObject({ node: NodeName }),
+    response: z.strictObject({ known: z.strictObject({ at: z.number(), frame: TelemetryFrame }).nullable() }),
+  },
   'telemetry.lastKnown': {
     request: Empty,
     response: z.strictObject({

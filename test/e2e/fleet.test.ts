@@ -125,6 +125,12 @@ describe('Fleet in Chromium against the simulated fleet', () => {
       .toBe(true);
     await keepScreenshot(page, 'fleet-tiles');
     await tile.click();
+    // The node page of an unreachable node: its last known GPUs with their age, greyed, never an empty table.
+    const live = page.getByTestId('live-telemetry');
+    await expect
+      .poll(() => page.getByTestId('last-known').textContent(), { timeout: 20_000 })
+      .toMatch(/^Last known, .* ago \(.*\): not current\.$/);
+    expect(await live.locator('table.stale tbody tr[data-gpu]').count()).toBeGreaterThan(0);
     await page.getByRole('button', { name: '1 h' }).click();
     const history = page.getByTestId('history-charts');
     await expect.poll(async () => Number(await history.getAttribute('data-points')), { timeout: 15_000 }).toBeGreaterThan(0);
@@ -212,6 +218,12 @@ describe('Fleet in Chromium against the simulated fleet', () => {
       .poll(() => tile.getByTestId('tile-age').textContent(), { timeout: 10_000 })
       .toMatch(/last seen (just now|\d+ s ago|\d+ min ago) · was \d+ °C/);
     await tile.click();
+    // The node page of an unreachable node: its last known GPUs with their age, greyed, never an empty table.
+    const live = page.getByTestId('live-telemetry');
+    await expect
+      .poll(() => page.getByTestId('last-known').textContent(), { timeout: 20_000 })
+      .toMatch(/^Last known, .* ago \(.*\): not current\.$/);
+    expect(await live.locator('table.stale tbody tr[data-gpu]').count()).toBeGreaterThan(0);
     await page.getByRole('button', { name: '1 h' }).click();
     await expect
       .poll(async () => Number(await page.getByTestId('history-charts').getAttribute('data-points')), { timeout: 15_000 })

@@ -25,6 +25,10 @@ export function registerTelemetry(router: Router, d: TelemetryDeps): void {
     .handle('fleet.health', () => fleetHealth(d))
     .handle('alerts.list', () => ({ alerts: alerts.list() }))
     .handle('alerts.history', (q) => ({ events: alerts.history(q) }))
+    .handle('telemetry.lastFrame', ({ node }) => {
+      const k = history.lastKnown().find((x) => x.node === node);
+      return { known: k ? { at: k.at, frame: k.frame } : null };
+    })
     .handle('telemetry.lastKnown', () => ({
       nodes: history.lastKnown().map((k) => ({
         node: k.node,

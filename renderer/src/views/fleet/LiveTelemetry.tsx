@@ -4,14 +4,37 @@ import { LiveCharts } from './LiveCharts';
 import { NodeSignals } from './NodeSignals';
 import type { Layout } from './TimeChart';
 import { clockEventReasons } from '../../../../shared/throttle.js';
+import { ageText } from '../../../../shared/age.js';
+import type { TelemetryFrame } from '../../../../shared/telemetry.js';
+import { useEffect, useState } from 'react';
+import { bridge } from '../../bridge';
+import { formatTime } from '../../time';
+
+/** The node's last known frame from the local history, fetched when it is needed (not live). */
+function useLastFrame(node: string, wanted: boolean): { at: number; frame: TelemetryFrame } | undefined {
+  const [known, setKnown] = useState<{ at: number; frame: TelemetryFrame }>();
+  useEffect(() => {
+    if (!wanted) return;
+    let alive = true;
+    void bridge.invoke('telemetry.lastFrame', { node }).then((r) => alive && r.ok && setKnown(r.value.known ?? undefined));
+    return () => {
+      alive = false;
+    };
+  }, [node, wanted]);
+  return known;
+}
 
 const v = (x: number | null, unit = '') => (x === null ? '—' : `${x}${unit}`);
 
 /** The node's GPUs as they are now; watching this panel keeps the node's agent session running. */
 export function LiveTelemetry({ node, layout }: { node: string; layout: Layout }) {
-  const { frame, error } = useStream('telemetry.node', { node });
+  const { frame: live, error } = useStream('telemetry.node', { node });
+  const session = live?.session ?? 'starting';
+  // Not live: the last known state, with its age, greyed; never an empty page.
+  const last = useLastFrame(node, session !== 'live');
   if (error) return <p role="alert">{error.message}</p>;
-  const session = frame?.session ?? 'starting';
+  const stale = session !== 'live' && last !== undefined && (live?.gpus.length ?? 0) === 0;
+  const frame = stale ? { ...last.frame, session } : live;
   return (
     <section className="card" aria-label="Live telemetry" data-testid="live-telemetry" data-session={session}>
       <div className="row">
@@ -29,8 +52,13 @@ export function LiveTelemetry({ node, layout }: { node: string; layout: Layout }
           </span>
         ) : null}
       </div>
-      {frame?.gpuMessage ? <p className="small">{frame.gpuMessage}</p> : null}
-      <table className="data-table">
+      {live?.gpuMessage ? <p className="small">{live.gpuMessage}</p> : null}
+      {stale ? (
+        <p className="small" data-testid="last-known">
+          Last known, {ageText(Date.now() - last.at)} ({formatTime(last.at)}): not current.
+        </p>
+      ) : null}
+      <table className={stale ? 'data-table stale' : 'data-table'}>
         <thead>
           <tr>
             <th>GPU</th>
@@ -80,7 +108,7 @@ export function LiveTelemetry({ node, layout }: { node: string; layout: Layout }
         </tbody>
       </table>
       <NodeSignals frame={frame} />
-      <LiveCharts frame={frame} layout={layout} />
+      <LiveCharts frame={live} layout={layout} />
     </section>
   );
 }
