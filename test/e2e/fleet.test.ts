@@ -125,12 +125,6 @@ describe('Fleet in Chromium against the simulated fleet', () => {
       .toBe(true);
     await keepScreenshot(page, 'fleet-tiles');
     await tile.click();
-    // The node page of an unreachable node: its last known GPUs with their age, greyed, never an empty table.
-    const live = page.getByTestId('live-telemetry');
-    await expect
-      .poll(() => page.getByTestId('last-known').textContent(), { timeout: 20_000 })
-      .toMatch(/^Last known, .* ago \(.*\): not current\.$/);
-    expect(await live.locator('table.stale tbody tr[data-gpu]').count()).toBeGreaterThan(0);
     await page.getByRole('button', { name: '1 h' }).click();
     const history = page.getByTestId('history-charts');
     await expect.poll(async () => Number(await history.getAttribute('data-points')), { timeout: 15_000 }).toBeGreaterThan(0);
