@@ -101,6 +101,13 @@ describe('Fleet in Chromium against the simulated fleet', () => {
     await nav.getByRole('link', { name: /^Alerts/ }).click();
     await row.getByRole('button', { name: 'Acknowledge' }).click();
     await expect.poll(() => row.textContent()).not.toContain('Acknowledge');
+    // Firing / resolved / all: the firing alert is under Firing and All, not under Resolved.
+    const show = page.getByRole('group', { name: 'Show' });
+    await show.getByRole('button', { name: 'Resolved' }).click();
+    await expect.poll(() => page.locator('.data-table tbody tr', { hasText: 'gpu-temperature' }).count()).toBe(0);
+    await show.getByRole('button', { name: 'Firing' }).click();
+    await expect.poll(() => row.textContent()).toMatch(/Critical.*e2e-01/);
+    await show.getByRole('button', { name: 'All' }).click();
     await keepScreenshot(page, 'alerts-acknowledged');
     setScenario(bed.nodes[0]!, {});
     await page

@@ -21,6 +21,7 @@ export function AlertsView() {
   const [events, setEvents] = useState<AlertEvent[]>([]);
   const [more, setMore] = useState(false);
   const [error, setError] = useState<AppError>();
+  const [show, setShow] = useState<'firing' | 'resolved' | 'all'>('all');
   const load = useCallback(async () => {
     const [r, h] = await Promise.all([bridge.invoke('alerts.list', {}), bridge.invoke('alerts.history', { limit: HISTORY_PAGE })]);
     if (r.ok) setAlerts(r.value.alerts);
@@ -71,6 +72,12 @@ export function AlertsView() {
       render: (a) => formatTime(a.lastSeen ?? a.updatedAt),
     },
     {
+      key: 'resolvedAt',
+      header: 'Resolved',
+      value: (a) => (a.state === 'resolved' ? a.updatedAt : 0),
+      render: (a) => (a.state === 'resolved' ? formatTime(a.updatedAt) : '—'),
+    },
+    {
       key: 'ack',
       header: 'Acknowledged',
       value: (a) => a.acknowledged?.at ?? 0,
@@ -85,6 +92,7 @@ export function AlertsView() {
     },
   ];
   const firing = alerts?.filter((a) => a.state === 'firing').length ?? 0;
+  const shown = (alerts ?? []).filter((a) => show === 'all' || a.state === show);
   return (
     <div className="view">
       <header className="view-header">
@@ -92,6 +100,20 @@ export function AlertsView() {
         <span className="small" data-testid="alerts-count">
           {alerts ? `${firing} firing` : 'Loading…'}
         </span>
+        <span className="spacer" />
+        <div role="group" aria-label="Show" className="row">
+          {(['firing', 'resolved', 'all'] as const).map((k) => (
+            <button
+              key={k}
+              type="button"
+              className={show === k ? undefined : 'secondary'}
+              aria-pressed={show === k}
+              onClick={() => setShow(k)}
+            >
+              {k === 'firing' ? 'Firing' : k === 'resolved' ? 'Resolved' : 'All'}
+            </button>
+          ))}
+        </div>
       </header>
       <ErrorNote error={error} />
       {alerts && alerts.length === 0 ? (
@@ -106,7 +128,8 @@ export function AlertsView() {
         <DataTable
           caption="Alerts"
           columns={columns}
-          rows={alerts ?? []}
+          rows={shown}
+          empty={show === 'firing' ? 'Nothing is firing.' : 'No resolved alert on record.'}
           rowKey={(a) => a.id}
           initialSort={{ key: 'severity', direction: 'asc' }}
         />
