@@ -9,11 +9,16 @@ import {
   sectionsFor,
   sectionTimeoutMs,
   type SectionId,
-  type Verdict,
 } from '../../../shared/commission/checks.js';
 import { parseProfile, type HardwareProfile } from '../../../shared/commission/profile.js';
 import { renderReport } from '../../../shared/commission/report.js';
-import { CommissionSession, newSectionState, sectionsToRun, sessionResults, sessionVerdict } from '../../../shared/commission/session.js';
+import {
+  type CommissionSession,
+  newSectionState,
+  sectionsToRun,
+  sessionResults,
+  sessionVerdict,
+} from '../../../shared/commission/session.js';
 import { AppErrorException, appError } from '../../../shared/errors.js';
 import { sanitizeBytes } from '../../../shared/sanitize.js';
 import type { AuditLog } from '../audit/audit-log.js';
@@ -24,6 +29,10 @@ import type { SshPool } from '../ssh/pool.js';
 import { shellCommand } from '../ssh/shell-quote.js';
 import { loadAgent } from '../agents/agent-script.js';
 import { writeAtomic } from '../common/write-atomic.js';
+import { signedReports, verifyReport, type ReportEntry, type ReportVerdict } from './reports.js';
+
+export type { ReportEntry } from './reports.js';
+import { commissionDir, readSession, sessionFileNames, type StoredSession } from './session-files.js';
 import { Claims, type ClaimHolder } from '../store/claims.js';
 import { stateDbFile } from '../store/state-db.js';
 import { requireRoom } from '../common/disk-room.js';
@@ -31,21 +40,6 @@ import type { Intent } from '../audit/intent.js';
 import type { OpenIntent } from '../audit/audit-log.js';
 
 /** What is kept per commissioning on disk: the state the UI shows, and each section's raw agent output (the evidence). */
-interface StoredSession {
-  session: CommissionSession;
-  outputs: Partial<Record<SectionId, string>>;
-  timings: Partial<Record<SectionId, { sentAt: number; receivedAt: number }>>;
-  hostKey: string;
-}
-
-export interface ReportEntry {
-  sessionId: string;
-  file: string;
-  signedAt: number;
-  by: string;
-  verdict: Verdict;
-  sha256: string;
-}
 
 const fail = (code: 'VALIDATION' | 'NOT_FOUND' | 'CONFLICT', message: string, action: string) =>
   new AppErrorException(appError(code, message, action));
@@ -309,18 +303,7 @@ export class CommissionService {
 
   /** Signed-off commissionings of the node, newest first. */
   reports(node: string): ReportEntry[] {
-    return this.sessionFiles(node)
-      .map((f) => this.load(node, f).session)
-      .filter((s) => s.signoff !== null)
-      .map((s) => ({
-        sessionId: s.id,
-        file: s.signoff!.reportFile,
-        signedAt: s.signoff!.at,
-        by: s.signoff!.by,
-        verdict: s.signoff!.verdict,
-        sha256: s.signoff!.reportSha256,
-      }))
-      .reverse();
+    return signedReports(this.sessionFiles(node).map((f) => this.load(node, f).session));
   }
 
   session(node: string, id: string): CommissionSession | undefined {
@@ -337,14 +320,8 @@ export class CommissionService {
   }
 
   /** A report file against the audit log: its hash must be the one recorded when it was signed off. */
-  verify(file: string): { ok: boolean; sha256: string; record?: { seq: number; ts: string; node: string | undefined; verdict: unknown } } {
-    const sha256 = crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
-    const hit = this.index
-      .query({ text: sha256 }, 0, 20)
-      .records.find((x) => (x.action === 'commission.signoff' || x.action === 'commission.run') && x.params.reportSha256 === sha256);
-    return hit
-      ? { ok: true, sha256, record: { seq: hit.seq, ts: hit.ts, node: hit.target.node, verdict: hit.params.verdict } }
-      : { ok: false, sha256 };
+  verify(file: string): ReportVerdict {
+    return verifyReport(this.index, file);
   }
 
   private async runSections(
@@ -482,35 +459,21 @@ export class CommissionService {
   }
 
   private nodeDirRoot(): string {
-    const root = path.join(this.dataDir, 'commissioning');
+    const root = commissionDir(this.dataDir);
     fs.mkdirSync(root, { recursive: true, mode: 0o700 });
     return root;
   }
 
   private nodeDir(node: string): string {
-    return path.join(this.dataDir, 'commissioning', node);
+    return commissionDir(this.dataDir, node);
   }
 
   private sessionFiles(node: string): string[] {
-    const dir = this.nodeDir(node);
-    return fs.existsSync(dir)
-      ? fs
-          .readdirSync(dir)
-          .filter((f) => f.endsWith('.json'))
-          .sort()
-      : [];
+    return sessionFileNames(this.dataDir, node);
   }
 
   private load(node: string, file: string): StoredSession {
-    const raw = JSON.parse(fs.readFileSync(path.join(this.nodeDir(node), file), 'utf8')) as StoredSession;
-    const stored = { ...raw, session: CommissionSession.parse(raw.session) };
-    // Written while a section ran, and nobody runs it now: the console stopped mid-check.
-    if (!this.isRunning(node)) {
-      for (const x of stored.session.sections) {
-        if (x.status === 'running') Object.assign(x, { status: 'cancelled', error: 'interrupted: the console stopped during this check' });
-      }
-    }
-    return stored;
+    return readSession(this.dataDir, node, file, this.isRunning(node));
   }
 
   private save(stored: StoredSession, _intent: Intent): void {

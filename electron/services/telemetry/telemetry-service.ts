@@ -26,7 +26,7 @@ import { parseGpuRow } from './gpu-row.js';
 import { NumberRing } from './compact-rings.js';
 import type { HistoryStore } from './history.js';
 import type { AlertEngine } from './alerts.js';
-import { clockEventReasons } from '../../../shared/throttle.js';
+import { sampleStateOf, type SampleState } from './sample-state.js';
 
 export interface TelemetryOptions {
   intervalMs: number;
@@ -474,27 +474,10 @@ export class TelemetryService {
     await run(this.agent, n);
   }
 
-  /** A running session's state and its newest sample (time, hottest GPU), for the health model. */
-  sampleState(
-    node: string,
-  ): { session: TelemetryFrame['session']; at: number | null; hottestC: number | null; parked?: string; throttled?: string } | undefined {
+  /** A running session's state and its newest sample (time, hottest GPU, held-back clocks), for the health model. */
+  sampleState(node: string): SampleState | undefined {
     const s = this.sessions.get(node);
-    if (!s) return undefined;
-    const gpus = [...s.gpus.values()];
-    const temps = gpus.map((g) => g.tempC).filter((t): t is number => t !== null);
-    const frame = s.frame();
-    // Heat or power delivery holding a GPU's clocks back: what explains a slow model.
-    const throttled = frame.gpus
-      .map((g) => ({ g, why: clockEventReasons(g.throttleReasons, 'hard') }))
-      .filter((x) => x.why.length)
-      .map((x) => `GPU ${x.g.index} clocks held back: ${x.why.join(', ')}`);
-    return {
-      session: s.state,
-      at: gpus.length ? Math.max(...gpus.map((g) => g.at)) : null,
-      hottestC: temps.length ? Math.max(...temps) : null,
-      ...(frame.parked ? { parked: frame.parked } : {}),
-      ...(throttled.length ? { throttled: throttled.join('; ') } : {}),
-    };
+    return s ? sampleStateOf(s.state, [...s.gpus.values()], s.frame()) : undefined;
   }
 
   stopAll(): void {
