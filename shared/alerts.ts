@@ -27,7 +27,11 @@ export const Alert = z.strictObject({
   since: z.number(),
   updatedAt: z.number(),
   message: z.string(),
-  acknowledged: z.strictObject({ by: z.string(), at: z.number() }).optional(),
+  acknowledged: z.strictObject({ by: z.string(), at: z.number(), note: z.string().optional() }).optional(),
+  /** For an Xid alert, the code its runbook text is for (the gravest of its recent events). */
+  xid: z.number().int().optional(),
+  /** A silence covers it: it still fires and is recorded, but notifies no one and leaves the nav count. */
+  silenced: z.strictObject({ id: z.string(), until: z.number(), reason: z.string(), by: z.string() }).optional(),
   /** Set when the audit log could not record this alert's firing or resolving: why. */
   unrecorded: z.string().max(500).optional(),
   /** When this alert first fired, in any episode (it is kept across restarts). */
@@ -49,6 +53,8 @@ export const AlertEvent = z.strictObject({
   message: z.string(),
   /** Who acknowledged. */
   by: z.string().optional(),
+  /** What the person who acknowledged wrote. */
+  note: z.string().optional(),
 });
 export type AlertEvent = z.infer<typeof AlertEvent>;
 
@@ -74,7 +80,35 @@ export interface Condition {
   endpoint?: string;
   severity: Severity;
   message: string;
+  xid?: number;
 }
+
+/** The shortest and longest a silence may last: long enough for a repair, never forever. */
+export const SILENCE_MIN_MS = 5 * 60_000;
+export const SILENCE_MAX_MS = 7 * 24 * 3_600_000;
+
+/**
+ * A silence: for a time and with a reason, alerts that match it notify no one and leave the nav
+ * count (they still fire, show and are recorded). It matches one alert, or a node and/or a rule.
+ */
+export const Silence = z.strictObject({
+  id: z.string(),
+  alertId: z.string().optional(),
+  node: z.string().optional(),
+  rule: AlertRuleKind.optional(),
+  reason: z.string(),
+  by: z.string(),
+  createdAt: z.number(),
+  endsAt: z.number(),
+  /** Ended early, by whom. */
+  ended: z.strictObject({ at: z.number(), by: z.string() }).optional(),
+});
+export type Silence = z.infer<typeof Silence>;
+
+export const silenceMatches = (s: Pick<Silence, 'alertId' | 'node' | 'rule'>, a: Pick<Alert, 'id' | 'node' | 'rule'>): boolean =>
+  (s.alertId === undefined || s.alertId === a.id) &&
+  (s.node === undefined || s.node === a.node) &&
+  (s.rule === undefined || s.rule === a.rule);
 
 /**
  * What is wrong in one frame, as conditions. Pure: the same frame and history always give the same
@@ -108,13 +142,15 @@ export function conditionsOf(frame: TelemetryFrame, t: AlertThresholds, lostSinc
   }
   for (const [key, events] of xidsByGpu) {
     const latest = events[events.length - 1]!;
-    const critical = events.some((e) => CRITICAL_XIDS.has(e.code));
+    const gravest = events.filter((e) => CRITICAL_XIDS.has(e.code)).at(-1) ?? latest;
+    const critical = CRITICAL_XIDS.has(gravest.code);
     const who = latest.gpu !== null ? `GPU ${latest.gpu}` : `GPU at PCI ${latest.pci}`;
     out.push({
       rule: 'gpu-xid',
       ...(latest.gpu !== null ? { gpu: latest.gpu } : { endpoint: key }),
       severity: critical ? 'critical' : 'warning',
       message: `${who}: Xid ${latest.code} (${latest.text})${events.length > 1 ? `; ${events.length} Xid events in 10 min` : ''}`,
+      xid: gravest.code,
     });
   }
   for (const ep of frame.endpoints ?? []) {

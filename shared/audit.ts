@@ -25,6 +25,8 @@ export const AUDIT_ACTIONS = [
   'alert.fire',
   'alert.resolve',
   'alert.acknowledge',
+  'alert.silence',
+  'alert.unsilence',
   'deploy.apply',
   'deploy.pause',
   'deploy.resume',

@@ -44,7 +44,11 @@ Commands:
   deploy logs NAME --node NODE [--follow]     the deployment's container log on a node
   alerts [--all] [--node N]                   what fires now, since when, who acknowledged (--all: resolved too)
   alerts history [--node N] [--limit N]       every firing, resolving and acknowledgement, newest first
-  alerts ack ID                               acknowledge an alert (audited, as in the Alerts view)
+  alerts ack ID [--note TEXT]                 acknowledge an alert, with a note (audited, as in the Alerts view)
+  alerts silence (ID | --node N [--rule R]) --for 2h --reason TEXT
+                                              silence matching alerts for 5m..7d: no notification, out of the count (audited)
+  alerts silences                             silences in force and recent ones
+  alerts unsilence SILENCE-ID                 end a silence now (audited)
   commission NODE --profile FILE [--report OUT.html]   check a new GPU server against a hardware profile and sign off
                                               (exit 1 on fail, 3 when checks could not run: resume later)
   commission resume NODE [--report OUT.html]  run the checks a cut-short commissioning did not finish, then sign off
@@ -97,7 +101,7 @@ export async function runCommand(
   backend: Backend,
   args: string[],
   out: CliOutput,
-  opts: FleetCliOptions = {},
+  opts: FleetCliOptions & AlertCliOptions = {},
   io: CliIo = processIo,
 ): Promise<number> {
   const ctx = { transport: 'cli' as const, clientId: 'cli' };
@@ -160,7 +164,7 @@ export async function runCommand(
   if (command === 'telemetry' && sub === 'watch' && rest.length === 1) return watchTelemetry(backend, rest[0]!, out, opts);
   if (command === 'status' && sub === undefined) return printStatus(backend, out);
   if (command === 'status' && sub !== undefined && rest.length === 0) return printNodeStatus(backend, sub, out);
-  if (command === 'alerts') return runAlertsCommand(backend, args.slice(1), out, opts as AlertCliOptions, (m) => usageError(m, out));
+  if (command === 'alerts') return runAlertsCommand(backend, args.slice(1), out, opts, (m) => usageError(m, out));
   if (command === 'commission')
     return runCommission(backend, sub, rest, out, opts as { profile?: string; report?: string }, (m) => usageError(m, out));
   const deploy = await runDeployCommand(backend, args, out, opts as DeployCliOptions, io, (m) => usageError(m, out));

@@ -56,6 +56,9 @@ async function main(argv: string[]): Promise<number> {
         report: { type: 'string' },
         // alerts
         limit: { type: 'string' },
+        note: { type: 'string' },
+        for: { type: 'string' },
+        rule: { type: 'string' },
       },
     });
   } catch (err) {

@@ -10,7 +10,7 @@ import { ROUTES, type RouteId } from './routes';
 import { useApplyTheme } from './theme';
 import { CommissioningView } from './views/CommissioningView';
 import { DeploymentsView } from './views/DeploymentsView';
-import { AlertsView } from './views/AlertsView';
+import { AlertsView } from './views/alerts/AlertsView';
 import { FleetView } from './views/fleet/FleetView';
 import { NodeView } from './views/fleet/NodeView';
 import { AuditView } from './views/AuditView';

@@ -5,7 +5,7 @@ import { AuditFilter, AuditRecord, VerifyResult } from '../audit.js';
 import { Settings, SettingsPatch } from '../settings.js';
 import { FleetNode, NodeName, NodePatch, NodeStatus } from '../fleet.js';
 import { FleetRunRequest } from '../fleet-commands.js';
-import { Alert, AlertEvent } from '../alerts.js';
+import { Alert, AlertEvent, AlertRuleKind, SILENCE_MAX_MS, SILENCE_MIN_MS, Silence } from '../alerts.js';
 import { NodeHealth } from '../node-health.js';
 import { HistoryRange, TelemetryFrame } from '../telemetry.js';
 import { DeploymentSummary, Rollout } from '../deploy/rollout.js';
@@ -294,10 +294,28 @@ export const channels = {
       node: z.string().max(200).optional(),
       limit: z.number().int().min(1).max(1000).default(100),
       before: z.number().int().positive().optional(),
+      /** Only events at or after this time (ms): the view's time range. */
+      since: z.number().int().nonnegative().optional(),
     }),
     response: z.strictObject({ events: z.array(AlertEvent) }),
   },
-  'alerts.ack': { request: z.strictObject({ id: z.string().max(300) }), response: Alert },
+  'alerts.ack': {
+    request: z.strictObject({ id: z.string().max(300), note: z.string().max(500).optional() }),
+    response: Alert,
+  },
+  /** Silence matching alerts for a time, with a reason (audited): one alert, or a node and/or a rule. */
+  'alerts.silence': {
+    request: z.strictObject({
+      alertId: z.string().max(300).optional(),
+      node: z.string().max(200).optional(),
+      rule: AlertRuleKind.optional(),
+      forMs: z.number().int().min(SILENCE_MIN_MS).max(SILENCE_MAX_MS),
+      reason: z.string().trim().min(3).max(500),
+    }),
+    response: Silence,
+  },
+  'alerts.unsilence': { request: z.strictObject({ id: z.string().max(100) }), response: Silence },
+  'alerts.silences': { request: Empty, response: z.strictObject({ silences: z.array(Silence) }) },
   'fleet.run.cancel': { request: z.strictObject({ runId: z.string().uuid() }), response: z.strictObject({ cancelled: z.boolean() }) },
 } as const satisfies Record<string, { request: z.ZodType; response: z.ZodType }>;
 

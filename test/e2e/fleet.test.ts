@@ -99,8 +99,38 @@ describe('Fleet in Chromium against the simulated fleet', () => {
     // Worst first: the critical node heads the table.
     expect(await page.locator('.data-table tbody tr').first().textContent()).toContain('e2e-01');
     await nav.getByRole('link', { name: /^Alerts/ }).click();
-    await row.getByRole('button', { name: 'Acknowledge' }).click();
-    await expect.poll(() => row.textContent()).not.toContain('Acknowledge');
+    // Acknowledge with a note: the note shows on the alert and in its history.
+    await row.getByRole('button', { name: 'Acknowledge…' }).click();
+    const ackDialog = page.getByRole('dialog', { name: /^Acknowledge gpu-temperature:e2e-01/ });
+    await ackDialog.getByLabel(/^Note/).fill('facilities checking the chiller');
+    await ackDialog.getByRole('button', { name: 'Acknowledge' }).click();
+    await expect.poll(() => row.textContent()).toContain('“facilities checking the chiller”');
+    expect(await row.getByRole('button', { name: 'Acknowledge…' }).count()).toBe(0);
+    await expect
+      .poll(() => page.getByTestId('alert-history').locator('tr[data-kind="acknowledge"]').first().textContent())
+      .toContain('facilities checking the chiller');
+    // Silence the node's temperature alerts for an hour, with a reason: the nav count drops, the alert stays shown.
+    const navCount = async () => {
+      const badge = page.getByTestId('nav-alert-count');
+      return (await badge.count()) ? badge.getAttribute('aria-label') : 'none';
+    };
+    const before = await navCount();
+    await row.getByRole('button', { name: 'Silence…' }).click();
+    const silenceDialog = page.getByRole('dialog', { name: /^Silence gpu-temperature:e2e-01/ });
+    await expect.poll(() => silenceDialog.getByRole('button', { name: 'Silence' }).isDisabled()).toBe(true);
+    await silenceDialog.getByLabel(/every gpu-temperature alert on e2e-01/).check();
+    await silenceDialog.getByLabel('For').selectOption({ label: '1 hour' });
+    await silenceDialog.getByLabel(/^Reason/).fill('fan swap, INC-4411');
+    await silenceDialog.getByRole('button', { name: 'Silence' }).click();
+    await expect.poll(() => row.getByTestId('silenced').textContent()).toMatch(/^silenced until .*: fan swap, INC-4411/);
+    await expect
+      .poll(() => page.getByTestId('silences').locator('tr[data-active="true"]').textContent())
+      .toContain('gpu-temperature alerts on e2e-01');
+    await expect.poll(navCount, { timeout: 10_000 }).not.toBe(before);
+    await keepScreenshot(page, 'alerts-silenced');
+    await page.getByTestId('silences').getByRole('button', { name: 'End now' }).click();
+    await expect.poll(() => row.getByTestId('silenced').count()).toBe(0);
+    await expect.poll(navCount, { timeout: 10_000 }).toBe(before);
     // Firing / resolved / all: the firing alert is under Firing and All, not under Resolved.
     const show = page.getByRole('group', { name: 'Show' });
     await show.getByRole('button', { name: 'Resolved' }).click();
@@ -109,6 +139,27 @@ describe('Fleet in Chromium against the simulated fleet', () => {
     await expect.poll(() => row.textContent()).toMatch(/Critical.*e2e-01/);
     await show.getByRole('button', { name: 'All' }).click();
     await keepScreenshot(page, 'alerts-acknowledged');
+    // An Xid 48 (double-bit ECC) shows NVIDIA's runbook text under the alert.
+    setScenario(bed.nodes[0]!, {
+      model: 'l40s',
+      count: 2,
+      load: 'load',
+      xids: [{ afterS: 1, index: 0, code: 48 }],
+    });
+    // Telemetry runs while a view watches the node: its page, until the Xid shows there.
+    await page.getByRole('link', { name: 'e2e-01' }).first().click();
+    await expect.poll(() => page.getByTestId('node-health').textContent(), { timeout: 30_000 }).toMatch(/Xid 48/);
+    await page
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: /^Alerts/ })
+      .click();
+    const xidRow = page.locator('.data-table tbody tr', { hasText: 'gpu-xid' }).first();
+    await expect.poll(() => xidRow.textContent(), { timeout: 10_000 }).toMatch(/Critical.*e2e-01.*Xid 48/);
+    await xidRow.getByText('Runbook: Xid 48').click();
+    expect(await xidRow.getByTestId('runbook-48').textContent()).toMatch(/Double Bit ECC Error.*Do now.*drain the node and reset the GPU/);
+    // The time range narrows the history; a firing alert shows whatever its age.
+    await page.getByTestId('alerts-range').selectOption('1h');
+    await expect.poll(() => xidRow.count()).toBe(1);
     setScenario(bed.nodes[0]!, {});
     await page
       .getByRole('navigation', { name: 'Main' })

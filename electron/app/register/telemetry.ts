@@ -42,7 +42,10 @@ export function registerTelemetry(router: Router, d: TelemetryDeps): void {
       historyForChart(history, inventory.get(node), node, range, maxPoints, settings.get().slo, to),
     )
     .handle('telemetry.exportCsv', ({ node, range }) => historyCsv(history, node, range))
-    .handle('alerts.ack', ({ id }) => alerts.acknowledge(id))
+    .handle('alerts.ack', ({ id, note }) => alerts.acknowledge(id, note))
+    .handle('alerts.silence', (m) => alerts.silence(m))
+    .handle('alerts.unsilence', ({ id }) => alerts.unsilence(id))
+    .handle('alerts.silences', () => ({ silences: alerts.silences() }))
     .topic('telemetry.node', ({ node }, emit) => telemetry.watch(node, emit))
     .topic('telemetry.fleet', (_params, emit) => telemetry.watchFleet(emit))
     .topic('alerts', (_params, emit) => alerts.onChange(emit));

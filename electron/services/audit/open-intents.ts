@@ -50,6 +50,8 @@ export function whatToCheck(action: AuditAction, target: { node?: string; deploy
   if (action.startsWith('commission.')) return `check the commissioning of ${node} (Commission view) and run it again if it is incomplete`;
   if (action === 'audit.export') return 'the export file may be incomplete: export again';
   if (action === 'alert.acknowledge') return 'check the alert in the Alerts view and acknowledge it again if needed';
+  if (action === 'alert.silence' || action === 'alert.unsilence')
+    return 'check the silences in the Alerts view and set or end it again if needed';
   return 'check Settings';
 }
 

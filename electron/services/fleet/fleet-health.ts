@@ -16,7 +16,7 @@ export interface FleetHealthDeps {
 
 export interface FleetHealth {
   nodes: NodeHealth[];
-  /** Firing alerts by severity, fleet-wide (the nav's count). */
+  /** Firing alerts by severity, fleet-wide, silenced ones left out (the nav's count). */
   firing: { critical: number; warning: number };
 }
 
@@ -50,8 +50,8 @@ export function fleetHealth(d: FleetHealthDeps, now = Date.now()): FleetHealth {
   return {
     nodes,
     firing: {
-      critical: alerts.filter((a) => a.severity === 'critical').length,
-      warning: alerts.filter((a) => a.severity === 'warning').length,
+      critical: alerts.filter((a) => a.severity === 'critical' && !a.silenced).length,
+      warning: alerts.filter((a) => a.severity === 'warning' && !a.silenced).length,
     },
   };
 }

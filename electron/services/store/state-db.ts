@@ -58,6 +58,19 @@ export const MIGRATIONS: readonly Migration[] = [
         CREATE TABLE rollouts (name TEXT PRIMARY KEY, body TEXT NOT NULL);
       `),
   },
+  {
+    version: 5,
+    what: 'alerts: an acknowledgement note, the Xid code of an Xid alert, and silences',
+    up: (db) =>
+      db.exec(`
+        ALTER TABLE alerts ADD COLUMN ack_note TEXT;
+        ALTER TABLE alerts ADD COLUMN xid INTEGER;
+        ALTER TABLE alert_events ADD COLUMN note TEXT;
+        CREATE TABLE silences (
+          id TEXT PRIMARY KEY, alert_id TEXT, node TEXT, rule TEXT, reason TEXT NOT NULL, by TEXT NOT NULL,
+          created_at INTEGER NOT NULL, ends_at INTEGER NOT NULL, ended_at INTEGER, ended_by TEXT);
+      `),
+  },
 ];
 
 /** Where the state store lives: a folder of its own, so it can sit on a volume of its own. */

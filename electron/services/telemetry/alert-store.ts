@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { Alert, AlertEvent } from '../../../shared/alerts.js';
 import { openStateDb, storeError } from '../store/state-db.js';
+import { SilenceStore } from './silence-store.js';
 
 interface AlertRow {
   id: string;
@@ -17,6 +18,8 @@ interface AlertRow {
   last_seen: number;
   acked_by: string | null;
   acked_at: number | null;
+  ack_note: string | null;
+  xid: number | null;
   unrecorded: string | null;
 }
 
@@ -33,7 +36,10 @@ const toAlert = (r: AlertRow): Alert => ({
   message: r.message,
   firstSeen: r.first_seen,
   lastSeen: r.last_seen,
-  ...(r.acked_by !== null && r.acked_at !== null ? { acknowledged: { by: r.acked_by, at: r.acked_at } } : {}),
+  ...(r.acked_by !== null && r.acked_at !== null
+    ? { acknowledged: { by: r.acked_by, at: r.acked_at, ...(r.ack_note !== null ? { note: r.ack_note } : {}) } }
+    : {}),
+  ...(r.xid !== null ? { xid: r.xid } : {}),
   ...(r.unrecorded !== null ? { unrecorded: r.unrecorded } : {}),
 });
 
@@ -47,10 +53,14 @@ const LAST_SEEN_EVERY_MS = 30_000;
  * alert once, not twice.
  */
 export class AlertStore {
+  readonly silences: SilenceStore;
+
   constructor(
     private readonly db: Database.Database,
     private readonly file = 'the alert store',
-  ) {}
+  ) {
+    this.silences = new SilenceStore(db, file);
+  }
 
   static open(file: string, nativeBinding?: string): AlertStore {
     return new AlertStore(openStateDb(file, nativeBinding), file);
@@ -68,10 +78,10 @@ export class AlertStore {
     return this.db.prepare('SELECT * FROM alerts WHERE id = ?').get(id) as AlertRow | undefined;
   }
 
-  private event(a: Alert, kind: AlertEvent['kind'], at: number, by?: string): void {
+  private event(a: Alert, kind: AlertEvent['kind'], at: number, by?: string, note?: string): void {
     this.db
-      .prepare('INSERT INTO alert_events (alert_id, rule, node, kind, at, severity, message, by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(a.id, a.rule, a.node, kind, at, a.severity, a.message, by ?? null);
+      .prepare('INSERT INTO alert_events (alert_id, rule, node, kind, at, severity, message, by, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(a.id, a.rule, a.node, kind, at, a.severity, a.message, by ?? null, note ?? null);
   }
 
   all(): Alert[] {
@@ -107,26 +117,27 @@ export class AlertStore {
       now?.state === 'firing' &&
       now.message === seen.message &&
       now.severity === seen.severity &&
+      now.xid === (seen.xid ?? null) &&
       at - now.last_seen < LAST_SEEN_EVERY_MS
     )
       return { alert: toAlert(now), fired: false, changed: false };
     return this.tx(() => {
       const r = this.row(seen.id);
       if (r?.state === 'firing') {
-        const changed = r.message !== seen.message || r.severity !== seen.severity;
+        const changed = r.message !== seen.message || r.severity !== seen.severity || r.xid !== (seen.xid ?? null);
         if (changed || at - r.last_seen >= LAST_SEEN_EVERY_MS) {
           this.db
-            .prepare('UPDATE alerts SET message = ?, severity = ?, updated_at = ?, last_seen = ? WHERE id = ?')
-            .run(seen.message, seen.severity, changed ? at : r.updated_at, at, seen.id);
+            .prepare('UPDATE alerts SET message = ?, severity = ?, xid = ?, updated_at = ?, last_seen = ? WHERE id = ?')
+            .run(seen.message, seen.severity, seen.xid ?? null, changed ? at : r.updated_at, at, seen.id);
         }
         return { alert: toAlert(this.row(seen.id)!), fired: false, changed };
       }
       this.db
         .prepare(
-          `INSERT INTO alerts (id, rule, node, gpu, endpoint, severity, state, since, updated_at, message, first_seen, last_seen)
-           VALUES (@id, @rule, @node, @gpu, @endpoint, @severity, 'firing', @at, @at, @message, @at, @at)
+          `INSERT INTO alerts (id, rule, node, gpu, endpoint, severity, state, since, updated_at, message, first_seen, last_seen, xid)
+           VALUES (@id, @rule, @node, @gpu, @endpoint, @severity, 'firing', @at, @at, @message, @at, @at, @xid)
            ON CONFLICT (id) DO UPDATE SET severity = @severity, state = 'firing', since = @at, updated_at = @at,
-             message = @message, last_seen = @at, acked_by = NULL, acked_at = NULL, unrecorded = NULL`,
+             message = @message, last_seen = @at, xid = @xid, acked_by = NULL, acked_at = NULL, ack_note = NULL, unrecorded = NULL`,
         )
         .run({
           id: seen.id,
@@ -136,6 +147,7 @@ export class AlertStore {
           endpoint: seen.endpoint ?? null,
           severity: seen.severity,
           message: seen.message,
+          xid: seen.xid ?? null,
           at,
         });
       const alert = toAlert(this.row(seen.id)!);
@@ -157,12 +169,12 @@ export class AlertStore {
     });
   }
 
-  acknowledge(id: string, by: string, at: number): Alert | undefined {
+  acknowledge(id: string, by: string, at: number, note?: string): Alert | undefined {
     return this.tx(() => {
-      const done = this.db.prepare('UPDATE alerts SET acked_by = ?, acked_at = ? WHERE id = ?').run(by, at, id);
+      const done = this.db.prepare('UPDATE alerts SET acked_by = ?, acked_at = ?, ack_note = ? WHERE id = ?').run(by, at, note ?? null, id);
       if (done.changes === 0) return undefined;
       const alert = toAlert(this.row(id)!);
-      this.event(alert, 'acknowledge', at, by);
+      this.event(alert, 'acknowledge', at, by, note);
       return alert;
     });
   }
@@ -176,15 +188,16 @@ export class AlertStore {
     });
   }
 
-  /** Newest first; `before` pages back through older events. */
-  history(q: { node?: string; limit: number; before?: number }): AlertEvent[] {
+  /** Newest first; `before` pages back through older events, `since` (ms) keeps a time range. */
+  history(q: { node?: string; limit: number; before?: number; since?: number }): AlertEvent[] {
     try {
       const rows = this.db
         .prepare(
           `SELECT * FROM alert_events WHERE (@node IS NULL OR node = @node) AND (@before IS NULL OR seq < @before)
+             AND (@since IS NULL OR at >= @since)
            ORDER BY seq DESC LIMIT @limit`,
         )
-        .all({ node: q.node ?? null, before: q.before ?? null, limit: q.limit }) as {
+        .all({ node: q.node ?? null, before: q.before ?? null, since: q.since ?? null, limit: q.limit }) as {
         seq: number;
         alert_id: string;
         rule: AlertEvent['rule'];
@@ -194,6 +207,7 @@ export class AlertStore {
         severity: AlertEvent['severity'];
         message: string;
         by: string | null;
+        note: string | null;
       }[];
       return rows.map((r) => ({
         seq: r.seq,
@@ -205,6 +219,7 @@ export class AlertStore {
         severity: r.severity,
         message: r.message,
         ...(r.by !== null ? { by: r.by } : {}),
+        ...(r.note !== null ? { note: r.note } : {}),
       }));
     } catch (err) {
       throw storeError(this.file, err);

@@ -1,4 +1,15 @@
-import { conditionsOf, DEFAULT_THRESHOLDS, type Alert, type AlertEvent, type AlertThresholds } from '../../../shared/alerts.js';
+import {
+  conditionsOf,
+  DEFAULT_THRESHOLDS,
+  SILENCE_MAX_MS,
+  SILENCE_MIN_MS,
+  silenceMatches,
+  type Alert,
+  type AlertEvent,
+  type AlertRuleKind,
+  type AlertThresholds,
+  type Silence,
+} from '../../../shared/alerts.js';
 import type { TelemetryFrame } from '../../../shared/telemetry.js';
 import { AppErrorException, appError } from '../../../shared/errors.js';
 import type { AuditLog } from '../audit/audit-log.js';
@@ -6,8 +17,10 @@ import { AlertStore } from './alert-store.js';
 
 /**
  * Turns telemetry frames into alerts: a condition that appears fires an alert (and a desktop
- * notification where there is a desktop), one that goes away resolves it. Acknowledging is an
- * audited action; it does not silence a condition that comes back after resolving. Alerts live in
+ * notification where there is a desktop), one that goes away resolves it. Acknowledging (with a
+ * note) is an audited action; it does not silence a condition that comes back after resolving. A
+ * silence, for a time and with a reason, also audited, keeps matching alerts from notifying and out
+ * of the nav count; they still fire, show and are recorded. Alerts live in
  * the state store, so they, their history and their acknowledgements survive a restart and are the
  * same for the app and the CLI.
  */
@@ -25,8 +38,18 @@ export class AlertEngine {
     readonly store: AlertStore = AlertStore.open(':memory:'),
   ) {}
 
-  list(): Alert[] {
-    return this.store.all().sort((a, b) => (a.state === b.state ? b.since - a.since : a.state === 'firing' ? -1 : 1));
+  list(now = Date.now()): Alert[] {
+    const active = this.store.silences.active(now);
+    return this.store
+      .all()
+      .map((a) => this.withSilence(a, now, active))
+      .sort((a, b) => (a.state === b.state ? b.since - a.since : a.state === 'firing' ? -1 : 1));
+  }
+
+  private withSilence(a: Alert, now: number, active?: Silence[]): Alert {
+    if (a.state !== 'firing') return a;
+    const s = this.store.silences.covering(a, now, active);
+    return s ? { ...a, silenced: { id: s.id, until: s.endsAt, reason: s.reason, by: s.by } } : a;
   }
 
   onChange(listener: (a: Alert) => void): () => void {
@@ -60,6 +83,7 @@ export class AlertEngine {
         since: frame.at,
         updatedAt: frame.at,
         message: c.message,
+        ...(c.xid !== undefined ? { xid: c.xid } : {}),
       };
       // The store decides whether this is news: another process may have fired it already.
       let observed: ReturnType<AlertStore['observe']>;
@@ -73,11 +97,12 @@ export class AlertEngine {
         this.notify?.(unsaved);
         continue;
       }
-      const { alert, fired, changed } = observed;
+      const { fired, changed } = observed;
+      const alert = changed ? this.withSilence(observed.alert, frame.at) : observed.alert;
       if (changed) this.emit(alert);
       if (fired) {
         this.record('alert.fire', alert);
-        this.notify?.(alert);
+        if (!alert.silenced) this.notify?.(alert);
       }
     }
     for (const a of this.store.firingOn(frame.node)) {
@@ -107,6 +132,7 @@ export class AlertEngine {
           message: a.message,
           ...(a.gpu !== undefined ? { gpu: a.gpu } : {}),
           ...(a.endpoint !== undefined ? { endpoint: a.endpoint } : {}),
+          ...(a.silenced ? { silence: a.silenced.id } : {}),
         },
         outcome: 'ok',
         durationMs: 0,
@@ -118,22 +144,93 @@ export class AlertEngine {
       });
   }
 
-  async acknowledge(id: string): Promise<Alert> {
+  async acknowledge(id: string, note?: string): Promise<Alert> {
     const alert = this.store.get(id);
     if (!alert) throw new AppErrorException(appError('NOT_FOUND', `No alert ${id}`, 'It may have been cleared; refresh the Alerts view.'));
+    const text = note?.trim() || undefined;
     return this.audit.perform(
-      { action: 'alert.acknowledge', target: { node: alert.node }, params: { rule: alert.rule, alertId: id } },
+      {
+        action: 'alert.acknowledge',
+        target: { node: alert.node },
+        params: { rule: alert.rule, alertId: id, ...(text ? { note: text } : {}) },
+      },
       () => {
-        const acked = this.store.acknowledge(id, this.who(), Date.now());
+        const acked = this.store.acknowledge(id, this.who(), Date.now(), text);
         if (!acked) throw new AppErrorException(appError('NOT_FOUND', `No alert ${id}`, 'Refresh the Alerts view.'));
-        this.emit(acked);
-        return acked;
+        const shown = this.withSilence(acked, Date.now());
+        this.emit(shown);
+        return shown;
       },
     );
   }
 
+  /** Silences matching alerts for `forMs` with a reason; audited. At least one of alertId, node, rule. */
+  async silence(m: { alertId?: string; node?: string; rule?: AlertRuleKind; forMs: number; reason: string }): Promise<Silence> {
+    const reason = m.reason.trim();
+    if (!m.alertId && !m.node && !m.rule)
+      throw new AppErrorException(
+        appError('VALIDATION', 'A silence needs an alert, a node or a rule to match', 'Pick the alert, or a node and/or a rule.'),
+      );
+    if (reason.length < 3)
+      throw new AppErrorException(
+        appError('VALIDATION', 'A silence needs a reason', 'Say why (a ticket, the repair under way), for the audit trail.'),
+      );
+    if (!(m.forMs >= SILENCE_MIN_MS && m.forMs <= SILENCE_MAX_MS))
+      throw new AppErrorException(appError('VALIDATION', 'A silence lasts from 5 minutes to 7 days', 'Pick a duration in that range.'));
+    const alert = m.alertId ? this.store.get(m.alertId) : undefined;
+    if (m.alertId && !alert)
+      throw new AppErrorException(appError('NOT_FOUND', `No alert ${m.alertId}`, 'It may have been cleared; refresh the Alerts view.'));
+    const now = Date.now();
+    const match = {
+      ...(m.alertId ? { alertId: m.alertId } : {}),
+      ...((m.node ?? alert?.node) ? { node: m.node ?? alert!.node } : {}),
+      ...((m.rule ?? alert?.rule) ? { rule: m.rule ?? alert!.rule } : {}),
+    };
+    return this.audit.perform(
+      {
+        action: 'alert.silence',
+        target: match.node ? { node: match.node } : {},
+        params: { ...match, reason, until: new Date(now + m.forMs).toISOString() },
+      },
+      () => {
+        const s = this.store.silences.add({ ...match, reason, by: this.who(), createdAt: now, endsAt: now + m.forMs });
+        this.emitCovered(s);
+        return s;
+      },
+    );
+  }
+
+  /** Ends a silence before its time; audited. */
+  async unsilence(id: string): Promise<Silence> {
+    const s = this.store.silences.get(id);
+    if (!s || s.ended || s.endsAt <= Date.now())
+      throw new AppErrorException(
+        appError('NOT_FOUND', `No silence ${id} in force`, 'It may have ended already; refresh the Alerts view.'),
+      );
+    return this.audit.perform(
+      { action: 'alert.unsilence', target: s.node ? { node: s.node } : {}, params: { silence: id, reason: s.reason } },
+      () => {
+        const ended = this.store.silences.end(id, this.who(), Date.now());
+        if (!ended) throw new AppErrorException(appError('NOT_FOUND', `No silence ${id} in force`, 'Refresh the Alerts view.'));
+        this.emitCovered(ended);
+        return ended;
+      },
+    );
+  }
+
+  /** Silences in force now and the recent ones (ended or expired), newest first. */
+  silences(limit = 50): Silence[] {
+    return this.store.silences.recent(limit);
+  }
+
+  /** The firing alerts a silence covers (or covered), shown again with their new state. */
+  private emitCovered(s: Silence): void {
+    const now = Date.now();
+    for (const a of this.store.all()) if (a.state === 'firing' && silenceMatches(s, a)) this.emit(this.withSilence(a, now));
+  }
+
   /** Every firing, resolving and acknowledgement, newest first. */
-  history(q: { node?: string; limit: number; before?: number }): AlertEvent[] {
+  history(q: { node?: string; limit: number; before?: number; since?: number }): AlertEvent[] {
     return this.store.history(q);
   }
 

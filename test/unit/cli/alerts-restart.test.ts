@@ -61,4 +61,45 @@ describe('alerts across a restart', () => {
       await again.close();
     }
   });
+
+  it('silence from the CLI with a duration and a reason; the app sees it and it ends from either side', async () => {
+    const cli = await createBackend({ dataDir: tmp.dir, transport: 'cli' });
+    try {
+      cli.alerts.evaluate({ ...frame(Date.now(), 95), node: 'rad-02' });
+      const bad = capture();
+      expect(await runCommand(cli, ['alerts', 'silence'], bad.io, { node: 'rad-02', for: '2 hours', reason: 'x' })).toBe(2);
+      expect(await runCommand(cli, ['alerts', 'silence'], capture().io, { node: 'rad-02', for: '2h' })).toBe(2);
+      expect(await runCommand(cli, ['alerts', 'silence'], capture().io, { node: 'rad-02', rule: 'hot', for: '2h', reason: 'fan' })).toBe(2);
+      // Longer than 7 days: refused, saying the range.
+      const long = capture();
+      expect(await runCommand(cli, ['alerts', 'silence'], long.io, { node: 'rad-02', for: '30d', reason: 'forever' })).toBe(2);
+      expect([...long.lines, ...long.errors].join('\n')).toMatch(/5 minutes to 7 days/);
+      const ok = capture();
+      expect(
+        await runCommand(cli, ['alerts', 'silence'], ok.io, {
+          node: 'rad-02',
+          rule: 'gpu-temperature',
+          for: '2h',
+          reason: 'chiller repair INC-7',
+        }),
+      ).toBe(0);
+      const s = JSON.parse(ok.lines[0]!) as { id: string; endsAt: number };
+      expect(s.endsAt - Date.now()).toBeGreaterThan(2 * 3_600_000 - 60_000);
+      const listed = capture();
+      await runCommand(cli, ['alerts'], listed.io);
+      const a = (JSON.parse(listed.lines[0]!) as { alerts: Alert[] }).alerts.find((x) => x.node === 'rad-02');
+      expect(a?.silenced).toMatchObject({ id: s.id, reason: 'chiller repair INC-7' });
+      const health = await cli.router.invoke('fleet.health', {}, { transport: 'cli', clientId: 'cli' });
+      expect(health.ok && health.value).toMatchObject({ firing: { critical: 1 } }); // rad-01's, not the silenced rad-02's
+      expect(await runCommand(cli, ['alerts', 'unsilence', s.id], capture().io)).toBe(0);
+      expect(await runCommand(cli, ['alerts', 'unsilence', s.id], capture().io)).toBe(2);
+      const silences = capture();
+      await runCommand(cli, ['alerts', 'silences'], silences.io);
+      expect(JSON.parse(silences.lines[0]!).silences[0]).toMatchObject({ id: s.id, ended: {} });
+      expect(cli.audit.index.query({ action: 'alert.silence' }, 0, 10).records.map((x) => x.outcome)).toEqual(['ok', 'intent']);
+      expect(cli.audit.index.query({ action: 'alert.unsilence' }, 0, 10).records.map((x) => x.outcome)).toEqual(['ok', 'intent']);
+    } finally {
+      await cli.close();
+    }
+  });
 });

@@ -1,5 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { xidRunbook } from '../../../shared/xid-runbook.js';
+import { XID_ROWS } from '../../../shared/xid-catalog-data.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EndpointTracker, probeOf } from '../../../electron/services/telemetry/endpoint-probes.js';
 import { agentCommand } from '../../../electron/services/telemetry/agent-transport.js';
@@ -46,6 +48,38 @@ describe('Xid events from the kernel log', () => {
     expect([...CRITICAL_XIDS].sort((a, b) => a - b)).toEqual(fromCatalog.sort((a, b) => a - b));
   });
 
+  it("carries NVIDIA's catalog into the app whole, and says each resolution in words", () => {
+    const rows = fs.readFileSync(path.join(KERNEL, 'xid-catalog.tsv'), 'utf8').trim().split('\n').slice(1);
+    for (const r of rows) {
+      const [code, , description, immediate, investigatory] = r.split('\t');
+      const book = xidRunbook(Number(code));
+      expect(book?.description).toBe(description);
+      expect(book?.immediate.code).toBe(immediate || 'CONTACT_SUPPORT');
+      expect(book?.investigate?.code).toBe(investigatory || undefined);
+    }
+    expect(rows).toHaveLength(XID_ROWS.length);
+    expect(xidRunbook(48)?.immediate.action).toMatch(/drain the node and reset the GPU/);
+    expect(xidRunbook(79)?.immediate.action).toMatch(/restart the machine/);
+    expect(xidRunbook(13)?.immediate.action).toMatch(/^Restart the application/);
+    expect(xidRunbook(99_999)).toBeUndefined();
+    // Every immediate code that decides what a person does now has words, not the catalog's token.
+    const immediates = new Set(XID_ROWS.map((r) => r[2]).filter(Boolean));
+    for (const c of immediates) expect(xidRunbook(XID_ROWS.find((r) => r[2] === c)![0])!.immediate.action).not.toBe(c);
+  });
+
+  it('points an Xid alert at the gravest recent code, for its runbook', () => {
+    const recent = [
+      { at: 1, code: 48, pci: '0000:01:00', gpu: 0, text: 'Double Bit ECC Error' },
+      { at: 2, code: 13, pci: '0000:01:00', gpu: 0, text: 'Graphics SM Warp Exception' },
+    ];
+    const c = conditionsOf(frame({ xid: { available: true, recent } }), DEFAULT_THRESHOLDS, undefined).find((x) => x.rule === 'gpu-xid');
+    expect(c).toMatchObject({
+      severity: 'critical',
+      xid: 48,
+      message: 'GPU 0: Xid 13 (Graphics SM Warp Exception); 2 Xid events in 10 min',
+    });
+  });
+
   it('raises one alert per GPU, critical for a fatal code, warning for an application fault', () => {
     const recent = [
       { at: 1, code: 13, pci: '0000:01:00', gpu: 0, text: 'Graphics SM Warp Exception' },
@@ -54,8 +88,8 @@ describe('Xid events from the kernel log', () => {
     ];
     const c = conditionsOf(frame({ xid: { available: true, recent } }), DEFAULT_THRESHOLDS, undefined).filter((x) => x.rule === 'gpu-xid');
     expect(c).toEqual([
-      { rule: 'gpu-xid', gpu: 0, severity: 'warning', message: 'GPU 0: Xid 31 (MMU Fault); 2 Xid events in 10 min' },
-      { rule: 'gpu-xid', gpu: 1, severity: 'critical', message: 'GPU 1: Xid 79 (GPU has fallen off the bus.)' },
+      { rule: 'gpu-xid', gpu: 0, severity: 'warning', message: 'GPU 0: Xid 31 (MMU Fault); 2 Xid events in 10 min', xid: 31 },
+      { rule: 'gpu-xid', gpu: 1, severity: 'critical', message: 'GPU 1: Xid 79 (GPU has fallen off the bus.)', xid: 79 },
     ]);
   });
 });
