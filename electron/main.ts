@@ -7,6 +7,7 @@ import { attachIpc } from './adapters/ipc.js';
 import { createMainWindow } from './adapters/window.js';
 import { SafeStorageSecretStore } from './adapters/safe-storage-secrets.js';
 import { notifyAlert } from './adapters/notifications.js';
+import { printReportPdf } from './adapters/report-pdf.js';
 
 // Thin on purpose: everything that can run without Electron lives in app/, ipc/ and services/.
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -24,6 +25,7 @@ void app.whenReady().then(async () => {
     transport: 'electron',
     secrets: new SafeStorageSecretStore(dataDir),
     notify: notifyAlert,
+    printPdf: printReportPdf,
     watchFleet: true,
     // `npm start` builds better-sqlite3 for Electron beside Node's; a packaged app has only Electron's.
     ...(process.env.EDGEWARD_SQLITE_BINDING ? { sqliteBinding: process.env.EDGEWARD_SQLITE_BINDING } : {}),

@@ -29,7 +29,7 @@ async function main(): Promise<void> {
   // Watching the whole fleet is what the app does; EDGEWARD_WATCH_FLEET=0 turns it off (tests with
   // hundreds of made-up nodes).
   const backend = await createBackend({ dataDir, transport: 'loopback', watchFleet: process.env.EDGEWARD_WATCH_FLEET !== '0' });
-  const server = await startLoopbackServer({ router: backend.router, staticDir, port });
+  const server = await startLoopbackServer({ router: backend.router, staticDir, port, documents: backend.documents });
   if (values.json) console.log(JSON.stringify({ url: server.url, port: server.port, dataDir }));
   else {
     console.log(`Edgeward is serving its UI on the loopback bridge.`);

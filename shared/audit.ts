@@ -37,6 +37,7 @@ export const AUDIT_ACTIONS = [
   'commission.run',
   'commission.override',
   'commission.signoff',
+  'commission.report_pdf',
 ] as const;
 export const AuditAction = z.enum(AUDIT_ACTIONS);
 export type AuditAction = z.infer<typeof AuditAction>;

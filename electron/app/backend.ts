@@ -4,6 +4,7 @@ import { registerFleet } from './register/fleet.js';
 import { registerTelemetry } from './register/telemetry.js';
 import { registerDeploy } from './register/deploy.js';
 import { registerCommission } from './register/commission.js';
+import { DocumentShelf } from '../ipc/document-shelf.js';
 import { checkFramesFromEnv, recordFrameViolation } from '../ipc/frame-check.js';
 import { SettingsService } from '../services/settings/settings-service.js';
 import { Heartbeat } from '../services/heartbeat/heartbeat.js';
@@ -49,6 +50,8 @@ export interface BackendOptions {
   prompt?: KeyboardInteractivePrompt;
   /** The better-sqlite3 addon built for this runtime (the desktop app under `npm start` passes Electron's). */
   sqliteBinding?: string;
+  /** Prints HTML to PDF: the desktop app's printToPDF, for signed reports. */
+  printPdf?: (html: string) => Promise<Buffer>;
 }
 
 export interface Backend {
@@ -64,6 +67,8 @@ export interface Backend {
   deploy: DeployService;
   commission: CommissionService;
   secrets: SecretStore;
+  /** One-time documents for the loopback server (reports opened in a new tab). */
+  documents: DocumentShelf;
   /** The "outcome unknown" records this start wrote. */
   unknownOutcomes: AuditRecord[];
   close(): Promise<void>;
@@ -184,7 +189,8 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
   registerFleet(router, { inventory, pool, knownHosts, audit, secrets, runner, prompts });
   registerTelemetry(router, { pool, telemetry, history, alerts, inventory, settings });
   registerDeploy(router, { deploy, audit, secrets });
-  registerCommission(router, { commission });
+  const documents = new DocumentShelf();
+  registerCommission(router, { commission, documents, ...(options.printPdf ? { printPdf: options.printPdf } : {}) });
 
   const stopFleetWatch = options.watchFleet ? telemetry.watchFleet(() => undefined) : undefined;
 
@@ -201,6 +207,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     deploy,
     commission,
     secrets,
+    documents,
     unknownOutcomes,
     close: async () => {
       heartbeat.stop();

@@ -49,9 +49,11 @@ Commands:
                                               silence matching alerts for 5m..7d: no notification, out of the count (audited)
   alerts silences                             silences in force and recent ones
   alerts unsilence SILENCE-ID                 end a silence now (audited)
-  commission NODE --profile FILE [--report OUT.html]   check a new GPU server against a hardware profile and sign off
+  commission NODE --profile FILE --signer NAME --role ROLE [--report OUT.html]
+                                              check a new GPU server against a hardware profile and sign off as NAME (ROLE)
                                               (exit 1 on fail, 3 when checks could not run: resume later)
-  commission resume NODE [--report OUT.html]  run the checks a cut-short commissioning did not finish, then sign off
+  commission resume NODE --signer NAME --role ROLE [--report OUT.html]
+                                              run the checks a cut-short commissioning did not finish, then sign off
   commission reports NODE                     signed-off commissionings of a node
   commission verify REPORT                    is this report the one Edgeward produced? (its hash in the audit log)
 
@@ -166,7 +168,9 @@ export async function runCommand(
   if (command === 'status' && sub !== undefined && rest.length === 0) return printNodeStatus(backend, sub, out);
   if (command === 'alerts') return runAlertsCommand(backend, args.slice(1), out, opts, (m) => usageError(m, out));
   if (command === 'commission')
-    return runCommission(backend, sub, rest, out, opts as { profile?: string; report?: string }, (m) => usageError(m, out));
+    return runCommission(backend, sub, rest, out, opts as { profile?: string; report?: string; signer?: string; role?: string }, (m) =>
+      usageError(m, out),
+    );
   const deploy = await runDeployCommand(backend, args, out, opts as DeployCliOptions, io, (m) => usageError(m, out));
   if (deploy !== undefined) return deploy;
   const fleet = await runFleetCommand(backend, args, out, opts, io, (m) => usageError(m, out));

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import type { Backend } from '../app/backend.js';
 import { AppErrorException } from '../../shared/errors.js';
-import { sessionResults, type CommissionSession } from '../../shared/commission/session.js';
+import { sessionResults, Signer, type CommissionSession } from '../../shared/commission/session.js';
 import { reportError, type CliOutput } from './output.js';
 import { formatTable } from './table.js';
 import { invoke } from './through-router.js';
@@ -19,7 +19,7 @@ export async function runCommission(
   sub: string | undefined,
   rest: string[],
   out: CliOutput,
-  opts: { profile?: string; report?: string },
+  opts: { profile?: string; report?: string; signer?: string; role?: string },
   usageError: (m: string) => number,
 ): Promise<number> {
   const c = backend.commission;
@@ -48,8 +48,20 @@ export async function runCommission(
         );
       return 0;
     }
+    // Who signs off is asked before anything runs, so a long run never ends unsigned for want of it.
+    const signer = Signer.safeParse({ name: opts.signer ?? '', role: opts.role ?? '' });
+    const needsSigner = sub !== 'verify' && sub !== 'reports';
+    if (needsSigner && !signer.success)
+      return usageError('commission signs off at the end: say who signs with --signer "NAME" --role "ROLE" (2 to 100 characters each)');
+    const signing = { ...opts, signer: signer.data! };
     if (sub === 'resume' && rest.length === 1)
-      return await follow(backend, rest[0]!, () => invoke(backend, 'commission.rerun', { node: rest[0]!, which: 'remaining' }), out, opts);
+      return await follow(
+        backend,
+        rest[0]!,
+        () => invoke(backend, 'commission.rerun', { node: rest[0]!, which: 'remaining' }),
+        out,
+        signing,
+      );
     if (!sub || rest.length) return usageError('commission needs a node name (or resume NODE, reports NODE, verify REPORT)');
     if (!opts.profile) return usageError('commission needs --profile FILE (a YAML hardware profile)');
     let text: string;
@@ -65,7 +77,7 @@ export async function runCommission(
         out,
       );
     }
-    return await follow(backend, sub, () => invoke(backend, 'commission.start', { node: sub, profile: text }), out, opts);
+    return await follow(backend, sub, () => invoke(backend, 'commission.start', { node: sub, profile: text }), out, signing);
   } catch (e) {
     if (e instanceof AppErrorException) return reportError(e.appError, out);
     throw e;
@@ -82,7 +94,7 @@ async function follow(
   node: string,
   begin: () => Promise<CommissionSession>,
   out: CliOutput,
-  opts: { report?: string },
+  opts: { report?: string; signer: Signer },
 ): Promise<number> {
   const c = backend.commission;
   // Started first, so the progress below is this run's (a bad profile or a busy node throws here).
@@ -127,7 +139,7 @@ async function follow(
     }
     return 3;
   }
-  s = await invoke(backend, 'commission.signoff', { node });
+  s = await invoke(backend, 'commission.signoff', { node, signer: opts.signer });
   const signoff = s.signoff!;
   if (opts.report) fs.copyFileSync(signoff.reportFile, opts.report);
   if (out.json) out.print(JSON.stringify({ ...s, verdict: signoff.verdict, results: sessionResults(s) }));

@@ -54,6 +54,7 @@ async function main(argv: string[]): Promise<number> {
         follow: { type: 'boolean', short: 'f' },
         profile: { type: 'string' },
         report: { type: 'string' },
+        signer: { type: 'string' },
         // alerts
         limit: { type: 'string' },
         note: { type: 'string' },

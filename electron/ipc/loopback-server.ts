@@ -14,6 +14,7 @@ import {
 } from '../../shared/contract/index.js';
 import type { Router } from './router.js';
 import { CONTENT_SECURITY_POLICY } from './csp.js';
+import type { DocumentShelf } from './document-shelf.js';
 
 export interface LoopbackServerOptions {
   router: Router;
@@ -24,6 +25,8 @@ export interface LoopbackServerOptions {
   token?: string;
   /** Frames queued beyond this many bytes for one socket are dropped, not buffered without bound. */
   maxBufferedBytes?: number;
+  /** One-time documents (signed reports opened in a new tab), served at /doc/…. */
+  documents?: DocumentShelf;
 }
 
 export interface LoopbackServer {
@@ -86,6 +89,26 @@ export async function startLoopbackServer(options: LoopbackServerOptions): Promi
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
+      return;
+    }
+    const pathname = (req.url ?? '/').split('?')[0]!;
+    if (pathname.startsWith('/doc/')) {
+      const doc = options.documents?.take(pathname);
+      if (!doc) {
+        res
+          .writeHead(404, { 'content-type': 'text/plain; charset=utf-8' })
+          .end('This link has been used or has expired: open the report again from Edgeward.\n');
+        return;
+      }
+      res
+        .writeHead(200, {
+          'content-type': 'text/html; charset=utf-8',
+          'content-security-policy': doc.csp,
+          'x-content-type-options': 'nosniff',
+          'cache-control': 'no-store',
+          'referrer-policy': 'no-referrer',
+        })
+        .end(req.method === 'HEAD' ? undefined : doc.body);
       return;
     }
     if (!options.staticDir) {

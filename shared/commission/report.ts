@@ -6,6 +6,7 @@ export interface ReportInput {
   address: string;
   hostKey: string;
   technician: string;
+  role?: string;
   /** The sign-off time; the checks ran between startedAt and it. */
   at: string;
   startedAt: string;
@@ -52,7 +53,7 @@ td,th{border:1px solid #bbb;padding:4px 6px;text-align:left;vertical-align:top}t
 <table><tr><th>Node</th><td>${esc(r.node)} (${esc(r.facts.hostname)}), ${esc(r.address)}</td></tr>
 <tr><th>Host key</th><td>${esc(r.hostKey)}</td></tr>
 <tr><th>Profile</th><td>${esc(r.profile.name)}: ${esc(r.profile.gpu.count)} × ${esc(r.profile.gpu.model)}${r.profile.driverMin ? `, driver ≥ ${esc(r.profile.driverMin)}` : ''}${r.profile.cudaMin ? `, CUDA ≥ ${esc(r.profile.cudaMin)}` : ''}${r.profile.pcie ? `, PCIe Gen${esc(r.profile.pcie.gen)} x${esc(r.profile.pcie.width)}` : ''}</td></tr>
-<tr><th>Signed off by</th><td>${esc(r.technician)}, ${esc(r.at)}</td></tr>
+<tr><th>Signed off by</th><td>${esc(r.technician)}${r.role ? ` (${esc(r.role)})` : ''}, ${esc(r.at)}</td></tr>
 <tr><th>Checks started</th><td>${esc(r.startedAt)} (commissioning ${esc(r.sessionId)})</td></tr>
 <tr><th>Driver / CUDA</th><td>${esc(r.facts.gpus[0]?.driver ?? 'unknown')} / ${esc(r.facts.cuda ?? 'unknown')}</td></tr></table>
 <h2>GPUs</h2>

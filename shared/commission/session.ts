@@ -37,7 +37,17 @@ export const CommissionSession = z.strictObject({
   sections: z.array(SectionState),
   overrides: z.array(z.strictObject({ id: z.string(), reason: z.string(), by: z.string(), at: z.number() })),
   signoff: z
-    .strictObject({ by: z.string(), at: z.number(), verdict: VerdictSchema, reportFile: z.string(), reportSha256: z.string() })
+    .strictObject({
+      by: z.string(),
+      /** The signer's role (biomedical engineer, site IT lead); absent on sign-offs from before it was asked. */
+      role: z.string().optional(),
+      at: z.number(),
+      verdict: VerdictSchema,
+      reportFile: z.string(),
+      reportSha256: z.string(),
+      /** A PDF printed from the report in the desktop app, and its hash (recorded in the audit log too). */
+      pdf: z.strictObject({ file: z.string(), sha256: z.string(), at: z.number() }).optional(),
+    })
     .nullable(),
 });
 export type CommissionSession = z.infer<typeof CommissionSession>;
@@ -62,3 +72,10 @@ export function sectionsToRun(s: CommissionSession, which: 'remaining' | 'failed
     .filter((x) => x.status !== 'done' || (which === 'failed' && x.results.some((r) => r.verdict === 'fail')))
     .map((x) => x.id);
 }
+
+/** Who signs a commissioning off: asked at sign-off, never taken from a setting. */
+export const Signer = z.strictObject({
+  name: z.string().trim().min(2).max(100),
+  role: z.string().trim().min(2).max(100),
+});
+export type Signer = z.infer<typeof Signer>;

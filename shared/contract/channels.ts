@@ -1,4 +1,4 @@
-import { CommissionSession } from '../commission/session.js';
+import { CommissionSession, Signer } from '../commission/session.js';
 import { z } from 'zod';
 import { MAX_IMPORT_TEXT_CHARS } from './wire.js';
 import { AuditFilter, AuditRecord, VerifyResult } from '../audit.js';
@@ -259,7 +259,20 @@ export const channels = {
     request: z.strictObject({ node: NodeName, check: z.string().max(64), reason: z.string().trim().min(10).max(1000) }),
     response: CommissionSession,
   },
-  'commission.signoff': { request: z.strictObject({ node: NodeName }), response: CommissionSession },
+  /** Sign off, saying who signs (name and role): asked each time, not taken from the operator setting. */
+  'commission.signoff': { request: z.strictObject({ node: NodeName, signer: Signer }), response: CommissionSession },
+  /**
+   * Open a signed report: in the browser a one-time link to a new tab; in the desktop app a PDF printed
+   * from it (its hash recorded in the audit log too). Says whether the report still matches its hash.
+   */
+  'commission.report.open': {
+    request: z.strictObject({ node: NodeName, id: z.string().regex(/^[\w.-]{1,100}$/) }),
+    response: z.strictObject({
+      intact: z.boolean(),
+      url: z.string().optional(),
+      pdf: z.strictObject({ file: z.string(), sha256: z.string() }).optional(),
+    }),
+  },
   /** The node's latest commissioning, or a given one (reviewable offline). */
   'commission.session': {
     request: z.strictObject({ node: NodeName, id: z.string().max(100).optional() }),

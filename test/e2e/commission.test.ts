@@ -62,6 +62,10 @@ load: {seconds: 8, command: [/usr/bin/node, -e, "setTimeout(() => {}, 60000)"], 
     await page.getByRole('button', { name: 'Resume (2 left)' }).click();
     await expect.poll(() => section('host').getAttribute('data-status'), { timeout: 40_000 }).toBe('done');
     expect(await section('load').getAttribute('data-status')).toBe('done');
+    // A finished section's badge is its verdict: the GPU section with the x8 link says FAIL, never a green "done".
+    await expect.poll(() => section('gpu').getAttribute('data-verdict')).toBe('FAIL');
+    expect(await section('gpu').locator('.badge').textContent()).toMatch(/FAIL$/);
+    expect(await section('gpu').locator('.badge').getAttribute('class')).toMatch(/error/);
   }, 90_000);
 
   it('accepts the failed check only with a reason, then signs off with the report hash', async () => {
@@ -74,13 +78,36 @@ load: {seconds: 8, command: [/usr/bin/node, -e, "setTimeout(() => {}, 60000)"], 
     await row.getByRole('textbox').fill('Riser replaced next week, ticket 5120');
     await accept.click();
     await expect.poll(() => row.textContent()).toContain('Riser replaced next week, ticket 5120');
-    await page.getByRole('button', { name: 'Sign off as WARN' }).click();
+    await expect.poll(() => section('gpu').getAttribute('data-verdict')).toBe('FAIL, accepted');
+    // Sign-off asks who signs, then confirms what is signed.
+    const form = page.getByRole('form', { name: 'Sign off' });
+    await form.getByLabel('Signed by').fill('Kim Field');
+    const sign = form.getByRole('button', { name: 'Sign off as WARN…' });
+    expect(await sign.isDisabled()).toBe(true); // no role yet
+    await form.getByLabel('Role').fill('biomedical engineer');
+    await sign.click();
+    const confirm = page.getByRole('alertdialog', { name: 'Confirm sign-off' });
+    expect(await confirm.textContent()).toMatch(
+      /Kim Field \(biomedical engineer\) signs off clinic-new .* as WARN.*1 failed check\(s\) accepted with a reason: gpu\.pcie/,
+    );
+    await keepScreenshot(page, 'commission-confirm-signoff');
+    await confirm.getByRole('button', { name: 'Sign off as WARN' }).click();
     const report = page.getByTestId('commission-report');
     await expect.poll(() => report.textContent(), { timeout: 10_000 }).toMatch(/SHA-256 [0-9a-f]{64}, recorded in the audit log/);
+    expect(await report.textContent()).toContain('Signed off by Kim Field (biomedical engineer)');
     const file = /Report: (\S+\.html)/.exec((await report.textContent())!)![1]!;
     expect(fs.readFileSync(file, 'utf8')).toContain('Verdict: WARN');
+    expect(fs.readFileSync(file, 'utf8')).toContain('Kim Field (biomedical engineer)');
     await keepScreenshot(page, 'commission-signed-off');
-  }, 30_000);
+    // Open report: a new tab from a one-time link, showing the report as written.
+    const [tab] = await Promise.all([page.context().waitForEvent('page'), report.getByRole('button', { name: 'Open report' }).click()]);
+    await tab.waitForLoadState();
+    expect(await tab.textContent('body')).toContain('Verdict: WARN');
+    expect(tab.url()).toMatch(/\/doc\/[A-Za-z0-9_-]{32}$/);
+    const again = await tab.reload();
+    expect(again?.status()).toBe(404);
+    await tab.close();
+  }, 60_000);
 
   it('shows the signed-off commissioning after a restart with the node unreachable', async () => {
     cut(bed.nodes[0]!);

@@ -15,6 +15,9 @@ import { addTrusted, fleetBackend, type FleetHarness } from './helpers/fleet.js'
 import { cliArgv } from '../helpers/cli.js';
 
 const DICOM_PORT = 11112;
+/** Who signs off in these tests: asked each time (name and role), shown in the report. */
+const SIGNER = { name: 'Kim Field', role: 'biomedical engineer' };
+const SIGNER_ARGS = ['--signer', SIGNER.name, '--role', SIGNER.role];
 /** A PACS that checks the called AE title, as real ones do (storescp answers any title). */
 const QR_PORT = 11113;
 
@@ -142,14 +145,17 @@ fhir: {baseUrl: "${hubUrl}/fhir"}
     // The load container is gone afterwards.
     expect(loadContainers()).toBe('');
 
-    const signed = await h.backend.commission.signoff(node().name);
+    const signed = await h.backend.commission.signoff(node().name, SIGNER);
     const { reportFile, reportSha256, verdict } = signed.signoff!;
     expect(verdict).toBe('pass');
     const html = fs.readFileSync(reportFile, 'utf8');
     expect(html).toMatch(/GPU-[0-9a-f-]{36}/);
     expect(html).toContain('Verdict: PASS');
+    expect(html).toContain('Kim Field (biomedical engineer)');
     const rec = h.backend.audit.index.query({ action: 'commission.signoff', node: node().name }, 0, 1).records[0];
-    expect(rec).toMatchObject({ params: { reportSha256, verdict: 'pass', commissioning: s.id } });
+    expect(rec).toMatchObject({
+      params: { reportSha256, verdict: 'pass', commissioning: s.id, signer: 'Kim Field', role: 'biomedical engineer' },
+    });
     const run = h.backend.audit.index.query({ action: 'commission.run', node: node().name }, 0, 1).records[0];
     expect(run).toMatchObject({ scriptHash: expect.stringMatching(/^sha256:/), hostKey: expect.stringMatching(/^SHA256:/) });
     expect(h.backend.commission.verify(reportFile)).toMatchObject({ ok: true, sha256: reportSha256 });
@@ -234,7 +240,7 @@ fhir: {baseUrl: "${hubUrl}/fhir"}
     const count = results(s)['gpu.count']!;
     expect(count.evidence).not.toMatch(/\u001b|\u0007/);
     expect(count.evidence).toContain('NVIDIA L40S<img src=x onerror=alert(1)>');
-    const signed = await h.backend.commission.signoff(node().name);
+    const signed = await h.backend.commission.signoff(node().name, SIGNER);
     const html = fs.readFileSync(signed.signoff!.reportFile, 'utf8');
     expect(html).not.toContain('<img src=x');
     expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');
@@ -246,7 +252,7 @@ fhir: {baseUrl: "${hubUrl}/fhir"}
     setScenario(node(), { ...good, overrides: { ...good.overrides, 'pcie.link.width.max': '8' } });
     const s = await h.backend.commission.start(node().name, profile());
     expect(results(s)['gpu.pcie']!.verdict).toBe('fail');
-    await expect(h.backend.commission.signoff(node().name).then((x) => x.signoff!.verdict)).resolves.toBe('fail');
+    await expect(h.backend.commission.signoff(node().name, SIGNER).then((x) => x.signoff!.verdict)).resolves.toBe('fail');
     // A new one: fix the link and re-run only what failed.
     const second = await h.backend.commission.start(node().name, profile());
     setScenario(node(), good);
@@ -263,7 +269,7 @@ fhir: {baseUrl: "${hubUrl}/fhir"}
     await expect(h.backend.commission.override(node().name, 'gpu.ecc', 'short')).rejects.toThrow(/needs a reason/);
     await expect(h.backend.commission.override(node().name, 'gpu.count', 'the count is fine anyway')).rejects.toThrow(/did not fail/);
     await h.backend.commission.override(node().name, 'gpu.ecc', 'ECC is enabled at the next maintenance window, ticket 4711');
-    const signed = await h.backend.commission.signoff(node().name);
+    const signed = await h.backend.commission.signoff(node().name, SIGNER);
     expect(signed.signoff!.verdict).toBe('warn');
     expect(fs.readFileSync(signed.signoff!.reportFile, 'utf8')).toContain(
       'Override: ECC is enabled at the next maintenance window, ticket 4711',
@@ -284,7 +290,9 @@ fhir: {baseUrl: "${hubUrl}/fhir"}
     expect(stopped.sections.find((x) => x.id === 'load')).toMatchObject({ status: 'cancelled', error: 'stopped by the technician' });
     expect(stopped.sections.find((x) => x.id === 'host')!.status).toBe('pending');
     expect(loadContainers()).toBe('');
-    await expect(h.backend.commission.signoff(node().name)).rejects.toThrow(/Not every check has run: GPUs under a short load, Clock/);
+    await expect(h.backend.commission.signoff(node().name, SIGNER)).rejects.toThrow(
+      /Not every check has run: GPUs under a short load, Clock/,
+    );
 
     // The link goes down during the load; the section fails with what to do, the rest waits.
     const { done: cutRun } = await h.backend.commission.beginRerun(node().name, 'remaining');
@@ -307,7 +315,7 @@ fhir: {baseUrl: "${hubUrl}/fhir"}
     stored.session.profileText = stored.session.profileText.replace('seconds: 60', 'seconds: 5');
     fs.writeFileSync(file, JSON.stringify(stored));
     setScenario(node(), busy);
-    const resumed = cli('commission', 'resume', node().name, '--report', out);
+    const resumed = cli('commission', 'resume', node().name, '--report', out, ...SIGNER_ARGS);
     expect(resumed.status, resumed.stderr + resumed.stdout).toBe(0);
     expect(resumed.stderr).toMatch(/running +GPUs under a short load/);
     expect(resumed.stdout).toMatch(/Verdict: PASS/);
@@ -320,7 +328,7 @@ fhir: {baseUrl: "${hubUrl}/fhir"}
     setScenario(node(), good);
     const profileFile = path.join(h.dataDir, 'long-load.yaml');
     fs.writeFileSync(profileFile, profile(withLoad(60)));
-    const child = spawn(process.execPath, cliArgv(h.dataDir, 'commission', node().name, '--profile', profileFile), {
+    const child = spawn(process.execPath, cliArgv(h.dataDir, 'commission', node().name, '--profile', profileFile, ...SIGNER_ARGS), {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';
@@ -347,7 +355,7 @@ fhir: {baseUrl: "${hubUrl}/fhir"}
     const profileFile = path.join(h.dataDir, 'l40s.yaml');
     fs.writeFileSync(profileFile, profile());
     const out = path.join(h.dataDir, 'report.html');
-    const run = cli('commission', node().name, '--profile', profileFile, '--report', out);
+    const run = cli('commission', node().name, '--profile', profileFile, '--report', out, ...SIGNER_ARGS);
     expect(run.status, run.stderr).toBe(1);
     expect(run.stdout).toMatch(/Verdict: FAIL/);
     expect(run.stderr).toMatch(/done +GPUs: count, model, driver, ECC, PCIe, idle: FAIL/);
@@ -358,9 +366,13 @@ fhir: {baseUrl: "${hubUrl}/fhir"}
     const tampered = cli('commission', 'verify', out);
     expect(tampered.status).toBe(1);
     expect(tampered.stdout).toMatch(/^NOT FOUND: no report with sha256 [0-9a-f]{64} was recorded/);
-    const bad = cli('commission', node().name, '--profile', path.join(h.dataDir, 'missing.yaml'));
+    const bad = cli('commission', node().name, '--profile', path.join(h.dataDir, 'missing.yaml'), ...SIGNER_ARGS);
     // A profile that cannot be read is the caller's to fix: exit 2.
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/Cannot read .*missing\.yaml/);
+    // Who signs is asked before anything runs.
+    const unsigned = cli('commission', node().name, '--profile', profileFile);
+    expect(unsigned.status).toBe(2);
+    expect(unsigned.stderr).toMatch(/say who signs with --signer "NAME" --role "ROLE"/);
   }, 120_000);
 });

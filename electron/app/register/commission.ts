@@ -1,10 +1,19 @@
 import type { Router } from '../../ipc/router.js';
 import { profileProblems } from '../../../shared/commission/profile.js';
 import type { CommissionService } from '../../services/commission/commission-service.js';
+import type { DocumentShelf } from '../../ipc/document-shelf.js';
+import { AppErrorException, appError } from '../../../shared/errors.js';
 
 export interface CommissionDeps {
   commission: CommissionService;
+  /** Where one-time report links are kept for the loopback server (absent in the CLI). */
+  documents?: DocumentShelf;
+  /** Prints HTML to PDF (the desktop app's printToPDF); absent elsewhere. */
+  printPdf?: (html: string) => Promise<Buffer>;
 }
+
+/** A report is shown as written, with nothing from outside: its own styles, no script. */
+const REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'";
 
 /** Answers with the state at once while the work goes on (its outcome lands in that state and in the audit log). */
 function background<T>(started: { session: T; done: Promise<unknown> }): T {
@@ -22,7 +31,18 @@ export function registerCommission(router: Router, d: CommissionDeps): void {
     .handle('commission.validate', ({ profile }) => ({ problems: profileProblems(profile) }))
     .handle('commission.cancel', ({ node }) => ({ cancelled: commission.cancel(node) }))
     .handle('commission.override', ({ node, check, reason }) => commission.override(node, check, reason))
-    .handle('commission.signoff', ({ node }) => commission.signoff(node))
+    .handle('commission.signoff', ({ node, signer }) => commission.signoff(node, signer))
+    .handle('commission.report.open', async ({ node, id }, ctx) => {
+      const report = commission.reportHtml(node, id);
+      // The desktop app prints a PDF next to the report; a browser gets a one-time link for a new tab.
+      if (ctx.transport === 'electron' && d.printPdf) {
+        const pdf = await commission.savePdf(node, id, await d.printPdf(report.html));
+        return { intact: report.intact, pdf };
+      }
+      if (!d.documents)
+        throw new AppErrorException(appError('UNAVAILABLE', 'This window cannot open reports', `Open the file itself: ${report.file}`));
+      return { intact: report.intact, url: d.documents.put(report.html, REPORT_CSP) };
+    })
     .handle('commission.session', ({ node, id }) => ({
       session: (id ? commission.session(node, id) : commission.current(node)) ?? null,
       running: commission.isRunning(node),

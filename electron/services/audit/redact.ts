@@ -55,6 +55,10 @@ const COMMISSION_PARAMS = [
   'checks',
   'sections',
   'overrides',
+  'signer',
+  'role',
+  'pdf',
+  'sha256',
 ];
 
 export const PARAM_ALLOW_LIST: Record<AuditAction, readonly string[]> = {
@@ -90,6 +94,7 @@ export const PARAM_ALLOW_LIST: Record<AuditAction, readonly string[]> = {
   'commission.run': COMMISSION_PARAMS,
   'commission.override': COMMISSION_PARAMS,
   'commission.signoff': COMMISSION_PARAMS,
+  'commission.report_pdf': COMMISSION_PARAMS,
 };
 
 const SECRET_KEY = /pass(word|phrase)?|secret|token|private.?key|credential|api.?key|authori[sz]ation|cookie|session/i;

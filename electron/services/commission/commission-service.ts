@@ -14,6 +14,7 @@ import { parseProfile, type HardwareProfile } from '../../../shared/commission/p
 import { renderReport } from '../../../shared/commission/report.js';
 import {
   type CommissionSession,
+  type Signer,
   newSectionState,
   sectionsToRun,
   sessionResults,
@@ -30,6 +31,7 @@ import { shellCommand } from '../ssh/shell-quote.js';
 import { loadAgent } from '../agents/agent-script.js';
 import { writeAtomic } from '../common/write-atomic.js';
 import { signedReports, verifyReport, type ReportEntry, type ReportVerdict } from './reports.js';
+import { readReport, savePdf } from './report-files.js';
 
 export type { ReportEntry } from './reports.js';
 import { commissionDir, readSession, sessionFileNames, type StoredSession } from './session-files.js';
@@ -240,7 +242,7 @@ export class CommissionService {
    * The technician's sign-off: every section must have run. Writes the acceptance report and records
    * its SHA-256 in the audit log; the commissioning is then closed (reviewable, no longer changed).
    */
-  async signoff(node: string): Promise<CommissionSession> {
+  async signoff(node: string, signer: Signer): Promise<CommissionSession> {
     this.requireIdle(node);
     const stored = this.requireOpen(node);
     const s = stored.session;
@@ -251,7 +253,8 @@ export class CommissionService {
     }
     const profile = this.parse(s.profileText);
     const n = this.requireNode(node);
-    const by = this.technician();
+    const by = signer.name.trim();
+    const role = signer.role.trim();
     const at = Date.now();
     const facts = parseCommissionFacts(s.sections.map((x) => stored.outputs[x.id] ?? '').join('\n'));
     const html = renderReport({
@@ -259,6 +262,7 @@ export class CommissionService {
       address: `${n.user}@${n.host}:${n.port}`,
       hostKey: stored.hostKey,
       technician: by,
+      role,
       at: new Date(at).toISOString(),
       startedAt: new Date(s.startedAt).toISOString(),
       sessionId: s.id,
@@ -281,12 +285,14 @@ export class CommissionService {
           reportSha256,
           report: path.basename(reportFile),
           overrides: s.overrides.map((o) => o.id),
+          signer: by,
+          role,
         },
         hostKey: stored.hostKey,
       },
       (intent) => {
         writeAtomic(reportFile, html);
-        s.signoff = { by, at, verdict, reportFile, reportSha256 };
+        s.signoff = { by, role, at, verdict, reportFile, reportSha256 };
         this.save(stored, intent);
         return s;
       },
@@ -307,7 +313,23 @@ export class CommissionService {
   }
 
   session(node: string, id: string): CommissionSession | undefined {
-    return this.sessionFiles(node).includes(`${id}.json`) ? this.load(node, `${id}.json`).session : undefined;
+    return this.stored(node, id)?.session;
+  }
+
+  private stored(node: string, id: string): StoredSession | undefined {
+    return this.sessionFiles(node).includes(`${id}.json`) ? this.load(node, `${id}.json`) : undefined;
+  }
+
+  /** A signed report, to open it; `intact` says whether it still has its recorded hash. */
+  reportHtml(node: string, id: string): { html: string; file: string; intact: boolean } {
+    return readReport(this.stored(node, id));
+  }
+
+  /** Keeps a PDF printed from a signed report (the desktop app) and records its hash. */
+  savePdf(node: string, id: string, pdf: Buffer): Promise<{ file: string; sha256: string }> {
+    const stored = this.stored(node, id);
+    if (!stored?.session.signoff) return Promise.reject(fail('NOT_FOUND', 'That commissioning has no signed report', 'Sign it off first.'));
+    return savePdf({ audit: this.audit, save: (s, intent) => this.save(s, intent) }, stored, pdf);
   }
 
   watch(node: string, emit: (s: CommissionSession) => void): () => void {

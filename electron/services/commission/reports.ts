@@ -39,7 +39,11 @@ export function verifyReport(index: AuditIndex, file: string): ReportVerdict {
   const sha256 = crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
   const hit = index
     .query({ text: sha256 }, 0, 20)
-    .records.find((x) => (x.action === 'commission.signoff' || x.action === 'commission.run') && x.params.reportSha256 === sha256);
+    .records.find(
+      (x) =>
+        ((x.action === 'commission.signoff' || x.action === 'commission.run') && x.params.reportSha256 === sha256) ||
+        (x.action === 'commission.report_pdf' && x.params.sha256 === sha256),
+    );
   return hit
     ? { ok: true, sha256, record: { seq: hit.seq, ts: hit.ts, node: hit.target.node, verdict: hit.params.verdict } }
     : { ok: false, sha256 };

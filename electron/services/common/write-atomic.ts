@@ -36,7 +36,7 @@ export function writeFully(fd: number, data: Buffer): void {
  * target, then the directory fsynced so the rename itself is durable. Readers see the old content
  * or the new, never half; on any error the temp file is removed and the target left as it was.
  */
-export function writeAtomic(file: string, text: string): void {
+export function writeAtomic(file: string, text: string | Buffer): void {
   const tmp = `${file}.tmp-${process.pid}`;
   let fd: number;
   try {
@@ -47,7 +47,7 @@ export function writeAtomic(file: string, text: string): void {
   }
   try {
     try {
-      writeFully(fd, Buffer.from(text, 'utf8'));
+      writeFully(fd, typeof text === 'string' ? Buffer.from(text, 'utf8') : text);
       fs.fsyncSync(fd);
     } finally {
       fs.closeSync(fd);

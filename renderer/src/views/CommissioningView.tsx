@@ -9,6 +9,7 @@ import { StatusBadge } from '../components/StatusBadge';
 import { useYamlProblems, YamlProblemList } from '../components/YamlProblems';
 import { useFleet } from '../hooks/useFleet';
 import { navigate } from '../hooks/useRoute';
+import { SignoffBox } from './commission/SignoffBox';
 
 const EXAMPLE = `name: Radiology 4 x L40S
 gpu: {model: L40S, count: 4, minMemoryMiB: 46000}
@@ -45,6 +46,8 @@ export function CommissioningView() {
   const [reasons, setReasons] = useState<Record<string, string>>({});
   const [error, setError] = useState<AppError>();
   const [reports, setReports] = useState<Reports>([]);
+  const [operatorName, setOperatorName] = useState('');
+  const [opened, setOpened] = useState<string>();
   // Checked as typed, like deployment specs: a bad profile never reaches a node.
   const problems = useYamlProblems(profile, async (text) => {
     const r = await bridge.invoke('commission.validate', { profile: text });
@@ -71,6 +74,24 @@ export function CommissioningView() {
       setRunning(s.sections.some((x) => x.status === 'running'));
     });
   }, [node, refresh]);
+
+  useEffect(() => {
+    void bridge.invoke('settings.get', {}).then((r) => r.ok && setOperatorName(r.value.operatorName));
+  }, []);
+  // A browser gets a one-time link for a new tab; the desktop app prints a PDF and records its hash.
+  const openReport = async (id: string) => {
+    setOpened(undefined);
+    const r = await bridge.invoke('commission.report.open', { node, id });
+    if (!r.ok) return setError(r.error);
+    const warn = r.value.intact ? '' : ' Warning: this report no longer matches the hash recorded at sign-off.';
+    if (r.value.url) {
+      window.open(r.value.url, '_blank', 'noopener');
+      setOpened(`Opened in a new tab.${warn}`);
+    } else if (r.value.pdf) {
+      setOpened(`PDF saved: ${r.value.pdf.file} (SHA-256 ${r.value.pdf.sha256}, recorded in the audit log).${warn}`);
+      void refresh(node, id);
+    }
+  };
 
   const act = async (work: () => Promise<{ ok: true; value: unknown } | { ok: false; error: AppError }>) => {
     setError(undefined);
@@ -227,21 +248,32 @@ export function CommissioningView() {
                 })}
             </tbody>
           </table>
-          {open && !running && verdict !== 'incomplete' ? (
-            <div className="row">
-              <button type="button" onClick={() => void act(() => bridge.invoke('commission.signoff', { node }))}>
-                Sign off as {verdict?.toUpperCase()}
-              </button>
-              <span className="small">
-                Writes the acceptance report; its SHA-256 goes into the audit log. The commissioning is then closed.
-              </span>
-            </div>
+          {open && !running && verdict && verdict !== 'incomplete' ? (
+            <SignoffBox
+              session={session}
+              verdict={verdict}
+              suggestedName={operatorName}
+              onSign={(signer) => void act(() => bridge.invoke('commission.signoff', { node, signer }))}
+            />
           ) : null}
           {session.signoff ? (
-            <p className="small" data-testid="commission-report">
-              Report: <code>{session.signoff.reportFile}</code> · SHA-256 <code>{session.signoff.reportSha256}</code>, recorded in the audit
-              log. Print it to PDF from a browser; check any copy with <code>edgeward commission verify FILE</code>.
-            </p>
+            <div className="small" data-testid="commission-report">
+              <p>
+                Signed off by {session.signoff.by}
+                {session.signoff.role ? ` (${session.signoff.role})` : ''}. Report: <code>{session.signoff.reportFile}</code> · SHA-256{' '}
+                <code>{session.signoff.reportSha256}</code>, recorded in the audit log. Check any copy with{' '}
+                <code>edgeward commission verify FILE</code>.
+              </p>
+              {session.signoff.pdf ? (
+                <p>
+                  PDF: <code>{session.signoff.pdf.file}</code> · SHA-256 <code>{session.signoff.pdf.sha256}</code>, recorded too.
+                </p>
+              ) : null}
+              <button type="button" onClick={() => void openReport(session.id)}>
+                Open report
+              </button>
+              {opened ? <span role="status"> {opened}</span> : null}
+            </div>
           ) : null}
         </section>
       ) : null}
@@ -270,9 +302,12 @@ export function CommissioningView() {
                   <td className="small">
                     <code>{r.file}</code>
                   </td>
-                  <td>
+                  <td className="row">
                     <button type="button" onClick={() => void refresh(node, r.sessionId)}>
                       Review
+                    </button>
+                    <button type="button" className="secondary" onClick={() => void openReport(r.sessionId)}>
+                      Open report
                     </button>
                   </td>
                 </tr>
@@ -294,10 +329,11 @@ function SectionLine({ section: x, accepted }: { section: SectionState; accepted
       : x.results.some((r) => r.verdict === 'warn')
         ? 'WARN'
         : 'PASS';
+  // A finished section's badge is its verdict, so "done" never sits green beside a FAIL.
+  const kind = x.status !== 'done' ? SECTION_BADGE[x.status] : word === 'PASS' ? 'ok' : word === 'FAIL' ? 'error' : 'warn';
   return (
-    <li data-section={x.id} data-status={x.status}>
-      <StatusBadge kind={SECTION_BADGE[x.status]} label={x.status} /> {x.title}
-      {x.status === 'done' ? ` — ${word}` : ''}
+    <li data-section={x.id} data-status={x.status} data-verdict={x.status === 'done' ? word : undefined}>
+      <StatusBadge kind={kind} label={x.status === 'done' ? word : x.status} /> {x.title}
       {x.error ? <span className="small"> — {x.error}</span> : null}
     </li>
   );
