@@ -25,8 +25,25 @@ export const NodeHealth = z.strictObject({
   raw: z.string().optional(),
   /** Firing alerts by severity. */
   alerts: z.strictObject({ critical: z.number().int(), warning: z.number().int() }),
+  /** Out of reach because this gateway (on its path) is: one fact, not one per node behind it. */
+  behind: z.string().optional(),
 });
 export type NodeHealth = z.infer<typeof NodeHealth>;
+
+/**
+ * An unreachable node whose path runs through an unreachable gateway is said to be behind it: the
+ * reason names the gateway first, so a gateway outage reads as one fact. The first gateway on the
+ * path that is out of reach is named: the outermost one, to fix first.
+ */
+export function attributeToGateways(health: NodeHealth[], paths: ReadonlyMap<string, readonly string[]>): NodeHealth[] {
+  const byNode = new Map(health.map((h) => [h.node, h]));
+  return health.map((h) => {
+    if (h.level !== 'unreachable') return h;
+    const down = (paths.get(h.node) ?? []).find((g) => byNode.get(g)?.level === 'unreachable');
+    if (!down) return h;
+    return { ...h, behind: down, reason: `Behind ${down}, which is unreachable: ${h.reason.replace(/^Link lost/, 'link lost')}` };
+  });
+}
 
 export interface HealthInput {
   node: string;

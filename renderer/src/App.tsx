@@ -15,6 +15,7 @@ import { FleetView } from './views/fleet/FleetView';
 import { NodeView } from './views/fleet/NodeView';
 import { AuditView } from './views/AuditView';
 import { SettingsView } from './views/SettingsView';
+import { TopologyView } from './views/TopologyView';
 import type { Settings } from '../../shared/settings.js';
 
 export function App() {
@@ -28,7 +29,7 @@ export function App() {
   }, [loaded.data]);
   useApplyTheme(settings?.theme ?? 'system');
 
-  // Alt+1…7 jumps to a view from anywhere, without fighting text fields' own shortcuts.
+  // Alt+1…8 jumps to a view from anywhere, without fighting text fields' own shortcuts.
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (!e.altKey || e.ctrlKey || e.metaKey) return;
@@ -64,6 +65,8 @@ function renderView(route: RouteId, param: string | undefined, settings: Setting
   switch (route) {
     case 'fleet':
       return <FleetView sub={param} />;
+    case 'topology':
+      return <TopologyView />;
     case 'node':
       return <NodeView name={param} />;
     case 'deployments':

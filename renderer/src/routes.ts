@@ -1,11 +1,12 @@
 export const ROUTES = [
   { id: 'fleet', label: 'Fleet', key: '1' },
-  { id: 'node', label: 'Node', key: '2' },
-  { id: 'deployments', label: 'Deployments', key: '3' },
-  { id: 'alerts', label: 'Alerts', key: '4' },
-  { id: 'audit', label: 'Audit', key: '5' },
-  { id: 'commissioning', label: 'Commissioning', key: '6' },
-  { id: 'settings', label: 'Settings', key: '7' },
+  { id: 'topology', label: 'Topology', key: '2' },
+  { id: 'node', label: 'Node', key: '3' },
+  { id: 'deployments', label: 'Deployments', key: '4' },
+  { id: 'alerts', label: 'Alerts', key: '5' },
+  { id: 'audit', label: 'Audit', key: '6' },
+  { id: 'commissioning', label: 'Commissioning', key: '7' },
+  { id: 'settings', label: 'Settings', key: '8' },
 ] as const;
 
 export type RouteId = (typeof ROUTES)[number]['id'];

@@ -30,6 +30,8 @@ export async function openBedConsole(options: {
   bed: UpOptions;
   view: string;
   seed?: (backend: Backend, bed: BedState) => Promise<void>;
+  /** Keep every node's telemetry running, as the app does (default: only what a view watches). */
+  watchFleet?: boolean;
 }): Promise<BedConsole> {
   const tmp = makeTempDir(options.prefix);
   const world: Partial<BedConsole> & { dataDir: string } = {
@@ -42,7 +44,7 @@ export async function openBedConsole(options: {
     },
   };
   world.reopen = async (view: string) => {
-    const served = await startServe(tmp.dir);
+    const served = await startServe(tmp.dir, { watchFleet: options.watchFleet ?? false });
     world.serve = served.child;
     ({ browser: world.browser, page: world.page } = await openConsole(served.url, view));
   };

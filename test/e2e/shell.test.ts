@@ -48,7 +48,7 @@ describe('renderer shell in Chromium over the loopback bridge', () => {
   });
 
   it('navigates with the keyboard: Alt+digit and arrow keys', async () => {
-    await page.keyboard.press('Alt+5');
+    await page.keyboard.press('Alt+6');
     await expect.poll(() => page.locator('main h1').textContent()).toBe('Audit');
     await page.locator('nav a[aria-current="page"]').focus();
     await page.keyboard.press('ArrowDown');
@@ -59,7 +59,7 @@ describe('renderer shell in Chromium over the loopback bridge', () => {
   it('tells a new user what to do on an empty view, with status shown as icon and text', async () => {
     await page.keyboard.press('Alt+1');
     await expect.poll(() => page.locator('.empty-state').textContent()).toContain('npm run demo');
-    await page.keyboard.press('Alt+3');
+    await page.keyboard.press('Alt+4');
     await expect.poll(() => page.locator('.empty-state').textContent()).toContain('Start from New spec');
     const badge = page.locator('.status-bar .badge').first();
     await expect.poll(() => badge.textContent()).toContain('Connected');
@@ -67,7 +67,7 @@ describe('renderer shell in Chromium over the loopback bridge', () => {
   });
 
   it('saves settings through the bridge and switches to the dark theme', async () => {
-    await page.keyboard.press('Alt+7');
+    await page.keyboard.press('Alt+8');
     await page.getByLabel('Operator name').fill('Night Shift');
     await page.getByLabel('Dark').check();
     await page.getByRole('button', { name: 'Save', exact: true }).click();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Alert } from '../../shared/alerts.js';
-import { HEALTH_RANK, nodeHealth, type HealthInput } from '../../shared/node-health.js';
+import { attributeToGateways, HEALTH_RANK, nodeHealth, type HealthInput } from '../../shared/node-health.js';
 import { clockEventReasons } from '../../shared/throttle.js';
 
 const NOW = Date.parse('2026-12-01T08:00:00Z');
@@ -109,5 +109,37 @@ describe('clock event (throttle) reasons', () => {
       base({ telemetry: { session: 'live', at: NOW - 1000, hottestC: 88, throttled: 'GPU 1 clocks held back: HW thermal slowdown' } }),
     );
     expect(h).toMatchObject({ level: 'warning', reason: 'GPU 1 clocks held back: HW thermal slowdown' });
+  });
+
+  it('names the outermost down gateway for every node behind it, and leaves other outages alone', () => {
+    const lost = (node: string) =>
+      nodeHealth(
+        base({
+          node,
+          connection: { name: node, status: 'unreachable', since: new Date(NOW - 8000).toISOString(), detail: 'connect EHOSTUNREACH' },
+        }),
+      );
+    const fine = (node: string) => nodeHealth(base({ node }));
+    const paths = new Map<string, string[]>([
+      ['gw-north', []],
+      ['gw-inner', ['gw-north']],
+      ['ct-01', ['gw-north']],
+      ['ct-02', ['gw-north', 'gw-inner']],
+      ['rad-01', []],
+      ['ct-09', ['gw-south']],
+    ]);
+    const out = attributeToGateways(
+      [lost('gw-north'), lost('gw-inner'), lost('ct-01'), lost('ct-02'), lost('rad-01'), lost('ct-09'), fine('gw-south')],
+      paths,
+    );
+    const by = Object.fromEntries(out.map((h) => [h.node, h]));
+    expect(by['gw-north']!.behind).toBeUndefined();
+    expect(by['gw-inner']!.behind).toBe('gw-north');
+    expect(by['ct-02']!.behind).toBe('gw-north');
+    expect(by['ct-01']!.reason).toMatch(/^Behind gw-north, which is unreachable: link lost 8 s ago: no route to the node/);
+    // Its own outage (no gateway on its path, or the gateway is fine) stays its own.
+    expect(by['rad-01']!.behind).toBeUndefined();
+    expect(by['ct-09']!.behind).toBeUndefined();
+    expect(by['ct-09']!.reason).toMatch(/^Link lost/);
   });
 });

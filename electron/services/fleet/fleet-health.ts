@@ -1,4 +1,4 @@
-import { nodeHealth, type NodeHealth } from '../../../shared/node-health.js';
+import { attributeToGateways, nodeHealth, type NodeHealth } from '../../../shared/node-health.js';
 import { hottestTemp } from '../../../shared/telemetry.js';
 import type { SshPool } from '../ssh/pool.js';
 import type { AlertEngine } from '../telemetry/alerts.js';
@@ -27,7 +27,8 @@ export interface FleetHealth {
 export function fleetHealth(d: FleetHealthDeps, now = Date.now()): FleetHealth {
   const alerts = d.alerts.list().filter((a) => a.state === 'firing');
   const known = new Map(d.history.lastKnown().map((k) => [k.node, k]));
-  const nodes = d.inventory.list().map((n) => {
+  const inventory = d.inventory.list();
+  const each = inventory.map((n) => {
     const live = d.telemetry.sampleState(n.name);
     const last = known.get(n.name);
     const telemetry =
@@ -47,6 +48,7 @@ export function fleetHealth(d: FleetHealthDeps, now = Date.now()): FleetHealth {
       now,
     });
   });
+  const nodes = attributeToGateways(each, new Map(inventory.map((n) => [n.name, n.via])));
   return {
     nodes,
     firing: {

@@ -10,6 +10,7 @@ import type { AppError } from '../../../../shared/errors.js';
 import { AlertActionDialog, type AlertAction, type SilenceRequest } from './AlertActionDialog';
 import { SilencesPanel } from './SilencesPanel';
 import { XidRunbook } from './XidRunbook';
+import { useHealth } from '../../hooks/useHealth';
 
 const HISTORY_PAGE = 100;
 
@@ -38,6 +39,7 @@ export function AlertsView() {
   const [show, setShow] = useState<'firing' | 'resolved' | 'all'>('all');
   const [range, setRange] = useState<Range>('24h');
   const [action, setAction] = useState<AlertAction>();
+  const health = useHealth();
   const from = useCallback(() => (range === 'all' ? undefined : Date.now() - RANGES[range][1]), [range]);
   const load = useCallback(async () => {
     const since = from();
@@ -147,12 +149,20 @@ export function AlertsView() {
       ),
     },
   ];
+  // Nodes out of reach because a gateway on their path is: one group under that gateway, not N rows.
+  const behind = (a: Alert) => (a.state === 'firing' && a.rule === 'node-unreachable' ? health?.byNode[a.node]?.behind : undefined);
+  const groups = new Map<string, Alert[]>();
+  for (const a of alerts ?? []) {
+    const g = behind(a);
+    if (g) groups.set(g, [...(groups.get(g) ?? []), a]);
+  }
   const cutoff = from();
   const firing = alerts?.filter((a) => a.state === 'firing') ?? [];
   const silencedCount = firing.filter((a) => a.silenced).length;
   const shown = (alerts ?? [])
     .filter((a) => show === 'all' || a.state === show)
-    .filter((a) => a.state === 'firing' || cutoff === undefined || a.updatedAt >= cutoff);
+    .filter((a) => a.state === 'firing' || cutoff === undefined || a.updatedAt >= cutoff)
+    .filter((a) => !behind(a));
   return (
     <div className="view">
       <header className="view-header">
@@ -186,6 +196,24 @@ export function AlertsView() {
         </div>
       </header>
       <ErrorNote error={error} />
+      {[...groups].map(([gateway, held]) => (
+        <section key={gateway} className="card" aria-label={`Behind ${gateway}`} data-testid="gateway-group" data-gateway={gateway}>
+          <h2>
+            <a href={`#/node/${encodeURIComponent(gateway)}`}>{gateway}</a> is unreachable: {held.length} node(s) behind it are out of reach
+          </h2>
+          <p className="small">{health?.byNode[gateway]?.reason}</p>
+          <details>
+            <summary>The {held.length} node-unreachable alert(s) it explains</summary>
+            <ul className="small">
+              {held.map((a) => (
+                <li key={a.id}>
+                  {a.node}: {a.message} (since {formatTime(a.since)})
+                </li>
+              ))}
+            </ul>
+          </details>
+        </section>
+      ))}
       {alerts && alerts.length === 0 ? (
         <EmptyState title="No alerts">
           <p>
