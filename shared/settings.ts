@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PROFILE_SLOS, SloSettings } from './slo.js';
+import { TimeZoneSetting } from './time-format.js';
 
 /** Theme: follow the operating system unless the user picks one (night shifts want dark). */
 export const ThemePreference = z.enum(['system', 'light', 'dark']);
@@ -17,10 +18,12 @@ export const Settings = z.strictObject({
   theme: ThemePreference,
   /** Service-level objectives per workload profile (radiology, clinical decision support, EHR batch). */
   slo: SloSettings,
+  /** The clock every time is written in: the UI, the CLI's text output and reports (local or UTC). */
+  timeZone: TimeZoneSetting,
 });
 export type Settings = z.infer<typeof Settings>;
 
 export const SettingsPatch = Settings.partial();
 export type SettingsPatch = z.infer<typeof SettingsPatch>;
 
-export const DEFAULT_SETTINGS: Settings = { operatorName: '', theme: 'system', slo: PROFILE_SLOS };
+export const DEFAULT_SETTINGS: Settings = { operatorName: '', theme: 'system', slo: PROFILE_SLOS, timeZone: 'local' };

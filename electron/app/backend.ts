@@ -182,6 +182,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     options.dataDir,
     () => settings.get().operatorName || os.userInfo().username,
     Claims.open(stateDbFile(options.dataDir), options.sqliteBinding),
+    () => settings.get().timeZone,
   );
   const router = new Router(checkFramesFromEnv() ? recordFrameViolation : undefined);
 

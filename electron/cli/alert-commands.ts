@@ -3,6 +3,7 @@ import { AlertRuleKind, SILENCE_MAX_MS, SILENCE_MIN_MS, type Alert, type AlertEv
 import { ageText } from '../../shared/age.js';
 import { reportError, type CliOutput } from './output.js';
 import { formatTable } from './table.js';
+import { cliTime } from './time.js';
 
 export interface AlertCliOptions {
   node?: string;
@@ -33,7 +34,7 @@ function silenceRows(silences: Silence[], now: number): string[][] {
   ]);
 }
 
-const iso = (ms: number | undefined) => (ms === undefined ? '' : new Date(ms).toISOString());
+const iso = (ms: number | undefined) => (ms === undefined ? '' : cliTime(ms));
 
 function alertRows(alerts: Alert[], now: number): string[][] {
   return alerts.map((a) => [

@@ -8,6 +8,7 @@ import { printStatus, watchTelemetry } from './telemetry-commands.js';
 import { printNodeStatus } from './node-status.js';
 import { runDeployCommand, type DeployCliOptions } from './deploy-commands.js';
 import { runCommission } from './commission-commands.js';
+import { setCliTimeZone } from './time.js';
 import { runAlertsCommand, type AlertCliOptions } from './alert-commands.js';
 
 export type { CliOutput } from './output.js';
@@ -21,7 +22,7 @@ export function usage(): string {
 Commands:
   info                               version, platform and data directory
   settings get                       current settings
-  settings set KEY VALUE             change one setting (operatorName, theme); audited
+  settings set KEY VALUE             change one setting (operatorName, theme, timeZone local|utc); audited
   audit verify [--anchor SEQ:HASH]   check the whole hash chain; exit 1 when broken
   audit head                         the current head (seq and hash), to anchor in a ticket
   audit export --format csv|jsonl [--since T] [--until T] [--node N] [--actor A] [--action X] [-o FILE]
@@ -109,6 +110,7 @@ export async function runCommand(
   const ctx = { transport: 'cli' as const, clientId: 'cli' };
   const { router } = backend;
   const [command, sub, ...rest] = args;
+  setCliTimeZone(backend.settings.get().timeZone);
 
   if (command === 'info' && sub === undefined) {
     const result = await router.invoke('app.info', {}, ctx);

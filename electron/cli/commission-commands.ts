@@ -5,6 +5,7 @@ import { sessionResults, Signer, type CommissionSession } from '../../shared/com
 import { reportError, type CliOutput } from './output.js';
 import { formatTable } from './table.js';
 import { invoke } from './through-router.js';
+import { cliTime } from './time.js';
 
 const CLI = { transport: 'cli' as const, clientId: 'cli' };
 
@@ -42,7 +43,7 @@ export async function runCommission(
           reports.length
             ? formatTable(
                 ['SIGNED', 'BY', 'VERDICT', 'REPORT'],
-                reports.map((r) => [new Date(r.signedAt).toISOString(), r.by, r.verdict.toUpperCase(), r.file]),
+                reports.map((r) => [cliTime(r.signedAt), r.by, r.verdict.toUpperCase(), r.file]),
               )
             : `No signed-off commissioning for ${rest[0]}.`,
         );

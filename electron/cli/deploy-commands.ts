@@ -6,6 +6,7 @@ import { lineSanitizer, reportError, type CliOutput } from './output.js';
 import type { CliIo } from './fleet-commands.js';
 import { formatTable } from './table.js';
 import { invoke } from './through-router.js';
+import { cliTime } from './time.js';
 
 export interface DeployCliOptions {
   yes?: boolean;
@@ -164,8 +165,8 @@ export async function runDeployCommand(
                 String(r.revision),
                 r.pinnedImage ?? r.spec.image,
                 r.specHash.slice(0, 19),
-                new Date(r.createdAt).toISOString(),
-                r.succeededAt ? new Date(r.succeededAt).toISOString() : 'no',
+                cliTime(r.createdAt),
+                r.succeededAt ? cliTime(r.succeededAt) : 'no',
               ]),
             ),
           );

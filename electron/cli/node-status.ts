@@ -4,6 +4,7 @@ import type { AuditRecord } from '../../shared/audit.js';
 import type { TelemetryFrame } from '../../shared/telemetry.js';
 import { reportError, type CliOutput } from './output.js';
 import { formatTable } from './table.js';
+import { cliTime } from './time.js';
 
 export interface OpenAlert {
   alertId: string;
@@ -50,7 +51,7 @@ const v = (x: number | null | undefined, unit = '') => (x === null || x === unde
 function describe(frame: TelemetryFrame, at: number, alerts: OpenAlert[], now: number): string[] {
   const age = ageText(now - at);
   const lines = [
-    `${frame.node}: last seen ${new Date(at).toISOString()} (${age}) · session ${frame.session} · GPUs ${frame.gpuHealth}${frame.gpuMessage ? ` (${frame.gpuMessage})` : ''}`,
+    `${frame.node}: last seen ${cliTime(at)} (${age}) · session ${frame.session} · GPUs ${frame.gpuHealth}${frame.gpuMessage ? ` (${frame.gpuMessage})` : ''}`,
     '',
     `GPUs, as of ${age}:`,
     frame.gpus.length
@@ -105,7 +106,7 @@ function describe(frame: TelemetryFrame, at: number, alerts: OpenAlert[], now: n
   }
   if (frame.xid?.recent.length) {
     lines.push('', 'Xid events:');
-    for (const x of frame.xid.recent) lines.push(`  ${new Date(x.at).toISOString()} (${ageText(now - x.at)}) Xid ${x.code} on ${x.pci}`);
+    for (const x of frame.xid.recent) lines.push(`  ${cliTime(x.at)} (${ageText(now - x.at)}) Xid ${x.code} on ${x.pci}`);
   } else if (frame.xid?.available === false) lines.push('', `Xid events: ${frame.xid.message ?? 'kernel log not readable'}`);
   if (frame.dropped) lines.push('', `Dropped from this node's output: ${JSON.stringify(frame.dropped)}`);
   lines.push('', alerts.length ? 'Open alerts (from the audit log):' : 'Open alerts: none recorded');

@@ -4,6 +4,7 @@ import { reportError, type CliOutput } from './output.js';
 import { formatTable } from './table.js';
 import { ageText } from '../../shared/age.js';
 import { fleetHealth } from '../services/fleet/fleet-health.js';
+import { cliTime } from './time.js';
 
 export interface TelemetryCliOptions {
   count?: string;
@@ -13,7 +14,7 @@ export interface TelemetryCliOptions {
 const n = (v: number | null, unit = '') => (v === null ? '—' : `${v}${unit}`);
 
 export function formatFrame(f: TelemetryFrame): string[] {
-  const head = `${new Date(f.at).toISOString()} ${f.node} [${f.session}] gpu:${f.gpuHealth}${f.gpuMessage ? ` (${f.gpuMessage})` : ''}`;
+  const head = `${cliTime(f.at)} ${f.node} [${f.session}] gpu:${f.gpuHealth}${f.gpuMessage ? ` (${f.gpuMessage})` : ''}`;
   const host = f.host ? ` load ${f.host.load1} mem ${n(f.host.memUsedPct, '%')} disk free ${f.host.diskFreeGiB} GiB` : '';
   return [
     head + host,

@@ -17,6 +17,7 @@ import { AuditView } from './views/AuditView';
 import { SettingsView } from './views/SettingsView';
 import { TopologyView } from './views/TopologyView';
 import type { Settings } from '../../shared/settings.js';
+import { setDisplayTimeZone } from './time';
 
 export function App() {
   const [route, go, param] = useRoute();
@@ -28,6 +29,8 @@ export function App() {
     if (loaded.data) setSettings(loaded.data);
   }, [loaded.data]);
   useApplyTheme(settings?.theme ?? 'system');
+  // Set before the views render, so the first paint already uses the chosen clock.
+  if (settings) setDisplayTimeZone(settings.timeZone);
 
   // Alt+1…8 jumps to a view from anywhere, without fighting text fields' own shortcuts.
   useEffect(() => {

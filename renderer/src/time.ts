@@ -1,15 +1,21 @@
+import { screenInstant, type TimeZoneSetting } from '../../shared/time-format.js';
+
+// The settings' clock, set by the app as settings load and change; every view reads it here.
+let zone: TimeZoneSetting = 'local';
+
+export function setDisplayTimeZone(z: TimeZoneSetting): void {
+  zone = z;
+}
+
+export function displayTimeZone(): TimeZoneSetting {
+  return zone;
+}
+
 /**
- * Every time on screen is written the same way: local date and time with the zone named, so an
- * on-call reading a screenshot or a shared screen at another site knows which clock it was.
+ * Every time on screen is written the same way: 24-hour date and time with the zone named, in the
+ * clock the settings choose (local or UTC), so an on-call reading a screenshot or a shared screen
+ * at another site knows which clock it was.
  */
 export function formatTime(ms: number): string {
-  return new Date(ms).toLocaleString(undefined, {
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-    timeZoneName: 'short',
-  });
+  return screenInstant(ms, zone);
 }

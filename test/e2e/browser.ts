@@ -32,7 +32,8 @@ export async function keepScreenshot(page: Page, name: string): Promise<string> 
 /** A console window in Chromium at `url`, already on `view` when given. */
 export async function openConsole(url: string, view?: string): Promise<{ browser: Browser; page: Page }> {
   const browser = await launchChromium();
-  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  // A console far from UTC (with a half-hour offset), so a time written in the wrong clock shows.
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 }, timezoneId: 'America/St_Johns' });
   await page.goto(url);
   if (view) await openView(page, view);
   return { browser, page };

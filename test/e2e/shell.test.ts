@@ -13,7 +13,7 @@ describe('renderer shell in Chromium over the loopback bridge', () => {
 
   beforeAll(async () => {
     browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1280, height: 800 }, colorScheme: 'light' });
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 }, colorScheme: 'light', timezoneId: 'America/St_Johns' });
     page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
     page.on('pageerror', (e) => consoleErrors.push(e.message));
     await page.goto(url);
@@ -70,10 +70,16 @@ describe('renderer shell in Chromium over the loopback bridge', () => {
     await page.keyboard.press('Alt+8');
     await page.getByLabel('Operator name').fill('Night Shift');
     await page.getByLabel('Dark').check();
+    expect(await page.getByRole('radio', { name: 'Local time (America/St_Johns)' }).isChecked()).toBe(true);
+    const startedLocal = await page.locator('table code', { hasText: /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d NST$/ }).count();
+    expect(startedLocal).toBe(1);
+    await page.getByRole('radio', { name: 'UTC', exact: true }).check();
     await page.getByRole('button', { name: 'Save', exact: true }).click();
     await expect.poll(() => page.locator('html').getAttribute('data-theme')).toBe('dark');
     const stored = JSON.parse(fs.readFileSync(`${inject('serveDataDir')}/settings.json`, 'utf8')) as Record<string, unknown>;
-    expect(stored).toMatchObject({ operatorName: 'Night Shift', theme: 'dark' });
+    expect(stored).toMatchObject({ operatorName: 'Night Shift', theme: 'dark', timeZone: 'utc' });
+    // Every time on screen now follows the chosen clock, 24-hour with its zone named.
+    await expect.poll(() => page.locator('table code', { hasText: /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/ }).count()).toBe(1);
     await keepScreenshot(page, 'settings-dark');
   });
 

@@ -11,7 +11,6 @@ import {
   type SectionId,
 } from '../../../shared/commission/checks.js';
 import { parseProfile, type HardwareProfile } from '../../../shared/commission/profile.js';
-import { renderReport } from '../../../shared/commission/report.js';
 import {
   type CommissionSession,
   type Signer,
@@ -31,7 +30,8 @@ import { shellCommand } from '../ssh/shell-quote.js';
 import { loadAgent } from '../agents/agent-script.js';
 import { writeAtomic } from '../common/write-atomic.js';
 import { signedReports, verifyReport, type ReportEntry, type ReportVerdict } from './reports.js';
-import { readReport, savePdf } from './report-files.js';
+import { buildReport, readReport, savePdf } from './report-files.js';
+import type { TimeZoneSetting } from '../../../shared/time-format.js';
 
 export type { ReportEntry } from './reports.js';
 import { commissionDir, readSession, sessionFileNames, type StoredSession } from './session-files.js';
@@ -72,6 +72,8 @@ export class CommissionService {
     private readonly technician: () => string,
     /** One process at a time runs a node's checks (the state store's claims). */
     private readonly claims: Claims = Claims.open(stateDbFile(dataDir)),
+    /** The clock the report's times are written in (the settings' choice). */
+    private readonly timeZone: () => TimeZoneSetting = () => 'utc',
   ) {}
 
   /** A new commissioning of NODE against the profile; resolves once every section has run (or the run was stopped). */
@@ -256,23 +258,12 @@ export class CommissionService {
     const by = signer.name.trim();
     const role = signer.role.trim();
     const at = Date.now();
-    const facts = parseCommissionFacts(s.sections.map((x) => stored.outputs[x.id] ?? '').join('\n'));
-    const html = renderReport({
-      node,
+    const { html, reportSha256 } = buildReport(stored, profile, verdict, {
       address: `${n.user}@${n.host}:${n.port}`,
-      hostKey: stored.hostKey,
-      technician: by,
-      role,
-      at: new Date(at).toISOString(),
-      startedAt: new Date(s.startedAt).toISOString(),
-      sessionId: s.id,
-      profile,
-      facts,
-      results: sessionResults(s),
-      overrides: s.overrides,
-      verdict,
+      signer: { name: by, role },
+      at,
+      zone: this.timeZone(),
     });
-    const reportSha256 = crypto.createHash('sha256').update(html).digest('hex');
     const reportFile = path.join(this.nodeDir(node), `${s.id}.html`);
     return this.audit.perform(
       {

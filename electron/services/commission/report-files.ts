@@ -5,8 +5,39 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { Intent } from '../audit/intent.js';
 import { writeAtomic } from '../common/write-atomic.js';
 import type { StoredSession } from './session-files.js';
+import { parseCommissionFacts, type Verdict } from '../../../shared/commission/checks.js';
+import type { HardwareProfile } from '../../../shared/commission/profile.js';
+import { renderReport } from '../../../shared/commission/report.js';
+import { sessionResults, type Signer } from '../../../shared/commission/session.js';
+import { isoInstant, type TimeZoneSetting } from '../../../shared/time-format.js';
 
 const sha256 = (b: Buffer | string) => crypto.createHash('sha256').update(b).digest('hex');
+
+/** The acceptance report of a finished commissioning, with times in the chosen clock, and its hash. */
+export function buildReport(
+  stored: StoredSession,
+  profile: HardwareProfile,
+  verdict: Verdict,
+  o: { address: string; signer: Signer; at: number; zone: TimeZoneSetting },
+): { html: string; reportSha256: string } {
+  const s = stored.session;
+  const html = renderReport({
+    node: s.node,
+    address: o.address,
+    hostKey: stored.hostKey,
+    technician: o.signer.name,
+    role: o.signer.role,
+    at: isoInstant(o.at, o.zone),
+    startedAt: isoInstant(s.startedAt, o.zone),
+    sessionId: s.id,
+    profile,
+    facts: parseCommissionFacts(s.sections.map((x) => stored.outputs[x.id] ?? '').join('\n')),
+    results: sessionResults(s),
+    overrides: s.overrides,
+    verdict,
+  });
+  return { html, reportSha256: sha256(html) };
+}
 
 /** A signed commissioning's report as written, and whether it still has the hash recorded at sign-off. */
 export function readReport(stored: StoredSession | undefined): { html: string; file: string; intact: boolean } {

@@ -7,6 +7,7 @@ import { StatusBadge, type StatusKind } from '../components/StatusBadge';
 import { useAuditPages } from '../hooks/useAuditPages';
 import { AUDIT_ACTIONS, type AuditFilter, type AuditRecord, type VerifyResult } from '../../../shared/audit.js';
 import type { AppError } from '../../../shared/errors.js';
+import { formatTime } from '../time';
 
 const ROW_HEIGHT = 30;
 const OUTCOME_KIND: Record<AuditRecord['outcome'], StatusKind> = {
@@ -172,7 +173,7 @@ export function AuditView() {
                         <>
                           <span role="gridcell">{r.seq}</span>
                           <span role="gridcell" title={r.ts}>
-                            {new Date(r.ts).toLocaleString()}
+                            {formatTime(Date.parse(r.ts))}
                           </span>
                           <span role="gridcell">{r.actor.operator ? `${r.actor.operator} (${r.actor.osUser})` : r.actor.osUser}</span>
                           <span role="gridcell">{r.action}</span>

@@ -10,6 +10,7 @@ import { useYamlProblems, YamlProblemList } from '../components/YamlProblems';
 import { useFleet } from '../hooks/useFleet';
 import { navigate } from '../hooks/useRoute';
 import { SignoffBox } from './commission/SignoffBox';
+import { formatTime } from '../time';
 
 const EXAMPLE = `name: Radiology 4 x L40S
 gpu: {model: L40S, count: 4, minMemoryMiB: 46000}
@@ -175,10 +176,8 @@ export function CommissioningView() {
             )}
           </h2>
           <p className="small">
-            Started {new Date(session.startedAt).toLocaleString()}
-            {session.signoff
-              ? ` · signed off by ${session.signoff.by} ${new Date(session.signoff.at).toLocaleString()}`
-              : ' · not signed off'}
+            Started {formatTime(session.startedAt)}
+            {session.signoff ? ` · signed off by ${session.signoff.by} ${formatTime(session.signoff.at)}` : ' · not signed off'}
           </p>
           {running ? (
             <ProgressTask
@@ -294,7 +293,7 @@ export function CommissioningView() {
             <tbody>
               {reports.map((r) => (
                 <tr key={r.sessionId}>
-                  <td>{new Date(r.signedAt).toLocaleString()}</td>
+                  <td>{formatTime(r.signedAt)}</td>
                   <td>{r.by}</td>
                   <td>
                     <StatusBadge kind={BADGE[r.verdict]} label={r.verdict} />

@@ -7,6 +7,8 @@ import { useQuery } from '../hooks/useBridge';
 import { percentile } from '../../../shared/stats.js';
 import type { Settings, ThemePreference } from '../../../shared/settings.js';
 import type { AppError } from '../../../shared/errors.js';
+import { formatTime } from '../time';
+import type { TimeZoneSetting } from '../../../shared/time-format.js';
 
 export function SettingsView({ settings, onSaved }: { settings: Settings | undefined; onSaved: (s: Settings) => void }) {
   return (
@@ -25,6 +27,7 @@ export function SettingsView({ settings, onSaved }: { settings: Settings | undef
 function SettingsForm({ settings, onSaved }: { settings: Settings; onSaved: (s: Settings) => void }) {
   const [operatorName, setOperatorName] = useState(settings.operatorName);
   const [theme, setTheme] = useState<ThemePreference>(settings.theme);
+  const [timeZone, setTimeZone] = useState<TimeZoneSetting>(settings.timeZone);
   const [error, setError] = useState<AppError>();
   const [saved, setSaved] = useState(false);
   const fieldError = (path: string) => error?.details?.find((d) => d.path === path)?.message;
@@ -32,7 +35,7 @@ function SettingsForm({ settings, onSaved }: { settings: Settings; onSaved: (s: 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     setSaved(false);
-    const result = await bridge.invoke('settings.set', { operatorName, theme });
+    const result = await bridge.invoke('settings.set', { operatorName, theme, timeZone });
     if (result.ok) {
       setError(undefined);
       setSaved(true);
@@ -64,6 +67,16 @@ function SettingsForm({ settings, onSaved }: { settings: Settings; onSaved: (s: 
             {t === 'system' ? 'Follow the system' : t === 'light' ? 'Light' : 'Dark'}
           </label>
         ))}
+      </fieldset>
+      <fieldset>
+        <legend>Times</legend>
+        {(['local', 'utc'] as const).map((z) => (
+          <label key={z} className="inline">
+            <input type="radio" name="timeZone" value={z} checked={timeZone === z} onChange={() => setTimeZone(z)} />
+            {z === 'local' ? `Local time (${Intl.DateTimeFormat().resolvedOptions().timeZone})` : 'UTC'}
+          </label>
+        ))}
+        <small>Every time in the views, the CLI&apos;s output and new reports is written in this clock, with its zone.</small>
       </fieldset>
       <div className="row">
         <button type="submit">Save</button>
@@ -195,7 +208,7 @@ function About() {
         { key: 'Platform', value: info.data.platform },
         { key: 'Transport', value: info.data.transport === 'electron' ? 'Desktop window (IPC)' : 'Browser over the loopback bridge' },
         { key: 'Data directory', value: info.data.dataDir },
-        { key: 'Started', value: new Date(info.data.startedAt).toLocaleString() },
+        { key: 'Started', value: formatTime(Date.parse(info.data.startedAt)) },
       ]
     : [];
   const columns: Column<Row, 'key' | 'value'>[] = [

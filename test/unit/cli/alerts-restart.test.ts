@@ -102,4 +102,29 @@ describe('alerts across a restart', () => {
       await cli.close();
     }
   });
+
+  it('writes times in the clock the settings choose: UTC with Z, local with its offset', async () => {
+    const tz = process.env.TZ;
+    process.env.TZ = 'Asia/Kolkata';
+    const cli = await createBackend({ dataDir: tmp.dir, transport: 'cli' });
+    try {
+      const text = () => {
+        const lines: string[] = [];
+        return { io: { json: false, print: (l: string) => lines.push(l), error: () => undefined } as CliOutput, lines };
+      };
+      expect(await runCommand(cli, ['settings', 'set', 'timeZone', 'utc'], capture().io)).toBe(0);
+      const utc = text();
+      await runCommand(cli, ['alerts'], utc.io);
+      expect(utc.lines.join('\n')).toMatch(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ/);
+      expect(await runCommand(cli, ['settings', 'set', 'timeZone', 'local'], capture().io)).toBe(0);
+      const local = text();
+      await runCommand(cli, ['alerts'], local.io);
+      expect(local.lines.join('\n')).toMatch(/T\d\d:\d\d:\d\d\+05:30/);
+      expect(await runCommand(cli, ['settings', 'set', 'timeZone', 'mars'], capture().io)).toBe(2);
+    } finally {
+      await cli.close();
+      if (tz === undefined) delete process.env.TZ;
+      else process.env.TZ = tz;
+    }
+  });
 });

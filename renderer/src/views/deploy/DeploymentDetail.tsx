@@ -235,8 +235,7 @@ function Timeline({ rollout, onLogs }: { rollout: Rollout; onLogs: (node: string
         Revision {rollout.revision} ({rollout.kind}) · {rollout.message}
       </p>
       <p className="small">
-        Image {rollout.image} pinned as <code>{rollout.pinnedImage}</code> · started {new Date(rollout.startedAt).toLocaleString()} by{' '}
-        {rollout.by}
+        Image {rollout.image} pinned as <code>{rollout.pinnedImage}</code> · started {formatTime(rollout.startedAt)} by {rollout.by}
       </p>
       {rollout.waves.map((wave, w) => (
         <div key={w} className="wave">

@@ -16,6 +16,7 @@ import { AddNodeWizard } from './AddNodeWizard';
 import { CommandRunner } from './CommandRunner';
 import { ImportPanel } from './ImportPanel';
 import { FleetOverview } from './FleetOverview';
+import { formatTime } from '../../time';
 
 type TreeSel = { site?: string; department?: string };
 
@@ -125,7 +126,7 @@ export function FleetView({ sub }: { sub: string | undefined }) {
         const k = seen[n.name];
         return k ? (
           <span
-            title={new Date(k.at).toLocaleString()}
+            title={formatTime(k.at)}
           >{`${ageText(now - k.at)} · GPU ${k.gpuHealth}${k.hottestC !== null ? ` · ${k.hottestC} °C` : ''}`}</span>
         ) : (
           'never'

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import type { TelemetryFrame } from '../../../../shared/telemetry.js';
 import { bridge } from '../../bridge';
 import { StatusBadge } from '../../components/StatusBadge';
+import { formatTime } from '../../time';
 
 const ms = (x: number | null) => (x === null ? '—' : `${Math.round(x)} ms`);
 const rate = (x: number | null) => (x === null ? '—' : `${x.toFixed(1)}×`);
@@ -146,7 +147,7 @@ export function NodeSignals({ frame }: { frame: TelemetryFrame | undefined }) {
             <ul className="small">
               {frame.xid.recent.map((x) => (
                 <li key={`${x.at}-${x.code}-${x.pci}`}>
-                  {new Date(x.at).toLocaleTimeString()} · {x.gpu !== null ? `GPU ${x.gpu}` : x.pci} · Xid {x.code}: {x.text}
+                  {formatTime(x.at)} · {x.gpu !== null ? `GPU ${x.gpu}` : x.pci} · Xid {x.code}: {x.text}
                 </li>
               ))}
             </ul>

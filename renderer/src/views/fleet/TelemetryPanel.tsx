@@ -6,6 +6,7 @@ import { ErrorNote } from '../../components/ErrorNote';
 import { LiveTelemetry } from './LiveTelemetry';
 import { GpuCharts, LATENCY_LINES, TimeChart, type Layout } from './TimeChart';
 import type { AppError } from '../../../../shared/errors.js';
+import { formatTime } from '../../time';
 
 type Range = 'live' | HistoryRange;
 const RANGES: { id: Range; label: string }[] = [
@@ -76,7 +77,7 @@ export function TelemetryPanel({ node }: { node: string }) {
     try {
       download(
         `edgeward-${node}-${range}-${stamp()}.png`,
-        await chartsToPng(charts.current, `${node} · ${range} · ${new Date().toLocaleString()}`),
+        await chartsToPng(charts.current, `${node} · ${range} · ${formatTime(Date.now())}`),
       );
     } catch (err) {
       setError({
@@ -151,7 +152,7 @@ function HistoryCharts({ node, range, layout }: { node: string; range: HistoryRa
   return (
     <div className="charts" data-testid="history-charts" data-points={data.points.length}>
       <p className="small">
-        From local history, {resolution}: {new Date(data.from).toLocaleString()} – {new Date(data.to).toLocaleString()}.{' '}
+        From local history, {resolution}: {formatTime(data.from)} – {formatTime(data.to)}.{' '}
         {data.points.length === 0 ? 'No samples in this range.' : `${data.points.length} points drawn.`}
       </p>
       <GpuCharts data={data.points} gpus={data.gpus} layout={layout} long={long} />

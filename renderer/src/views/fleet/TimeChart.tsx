@@ -1,13 +1,21 @@
 import { memo } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import type { TimeZoneSetting } from '../../../../shared/time-format.js';
+import { displayTimeZone, formatTime } from '../../time';
 
 export const GPU_COLORS = ['#2f7ed8', '#e4572e', '#29a35a', '#9c6ade', '#d4a017', '#17a2b8', '#c2185b', '#6d7b8d'];
 
 // One formatter each, made once: toLocaleTimeString builds a new Intl formatter per call, and 16
 // live charts call it for every tick of every update.
-const TIME = new Intl.DateTimeFormat([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
-const DAY = new Intl.DateTimeFormat([], { month: 'short', day: 'numeric' });
-const FULL = new Intl.DateTimeFormat([], { dateStyle: 'medium', timeStyle: 'medium' });
+// Per clock (local or UTC, as the settings say), 24-hour like every other time on screen.
+const formats = (zone: TimeZoneSetting) => {
+  const tz = zone === 'utc' ? { timeZone: 'UTC' } : {};
+  return {
+    TIME: new Intl.DateTimeFormat([], { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23', ...tz }),
+    DAY: new Intl.DateTimeFormat([], { month: 'short', day: 'numeric', ...tz }),
+  };
+};
+const BY_ZONE = { local: formats('local'), utc: formats('utc') };
 
 export interface ChartLine {
   key: string;
@@ -40,6 +48,7 @@ function TimeChartView({
   /** Ranges over a day label dates, not times. */
   long?: boolean;
 }) {
+  const { TIME, DAY } = BY_ZONE[displayTimeZone()];
   const fmt = (t: number) => (long ? DAY.format(t) : TIME.format(t));
   return (
     <figure className="chart" aria-label={title} data-testid="chart">
@@ -49,7 +58,7 @@ function TimeChartView({
           <CartesianGrid strokeDasharray="3 3" stroke="var(--border)" />
           <XAxis dataKey="ts" type="number" domain={['dataMin', 'dataMax']} tickFormatter={fmt} stroke="var(--text-muted)" fontSize={11} />
           <YAxis domain={domain} stroke="var(--text-muted)" fontSize={11} width={44} />
-          <Tooltip labelFormatter={(t) => FULL.format(Number(t))} />
+          <Tooltip labelFormatter={(t) => formatTime(Number(t))} />
           <Legend />
           {threshold ? (
             <ReferenceLine
