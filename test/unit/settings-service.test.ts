@@ -15,7 +15,12 @@ describe('settings service', () => {
     const a = SettingsService.open(tmp.dir);
     expect(a.get()).toEqual({ operatorName: '', theme: 'system', slo: PROFILE_SLOS, timeZone: 'local' });
     a.set({ operatorName: 'night shift', theme: 'dark' }, fixtureIntent('settings.update'));
-    expect(SettingsService.open(tmp.dir).get()).toEqual({ operatorName: 'night shift', theme: 'dark', slo: PROFILE_SLOS, timeZone: 'local' });
+    expect(SettingsService.open(tmp.dir).get()).toEqual({
+      operatorName: 'night shift',
+      theme: 'dark',
+      slo: PROFILE_SLOS,
+      timeZone: 'local',
+    });
     expect(fs.statSync(path.join(tmp.dir, 'settings.json')).mode & 0o077).toBe(0);
   });
 
