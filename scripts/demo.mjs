@@ -39,6 +39,26 @@ const stop = () => {
   stopping = true;
   serve.kill('SIGTERM');
 };
+// The scenario switcher: one key puts a node into a state, so every state of the console shows in a minute.
+const names = state.nodes.filter((n) => !n.behind).map((n) => n.name);
+const KEYS = {
+  1: [names[0], 'hot-gpu'],
+  2: [names[1] ?? names[0], 'xid'],
+  3: [names[2] ?? names[0], 'cut'],
+  0: null,
+};
+const scenario = (node, name) =>
+  spawnSync(process.execPath, ['--import', 'tsx', 'test/testbed/cli.ts', 'scenario', node, name], { stdio: 'inherit' });
+if (process.stdin.isTTY) {
+  console.log(`Scenarios: [1] hot GPU on ${KEYS[1][0]}  [2] Xid 48 on ${KEYS[2][0]}  [3] cut ${KEYS[3][0]}  [0] all normal  [q] quit`);
+  process.stdin.setRawMode(true);
+  process.stdin.on('data', (b) => {
+    const k = b.toString();
+    if (k === 'q' || k === '\u0003') return stop();
+    if (k === '0') for (const n of names) scenario(n, 'normal');
+    else if (KEYS[k]) scenario(...KEYS[k]);
+  });
+}
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);
 serve.on('exit', () => {

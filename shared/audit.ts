@@ -38,6 +38,7 @@ export const AUDIT_ACTIONS = [
   'commission.override',
   'commission.signoff',
   'commission.report_pdf',
+  'commission.profile_save',
 ] as const;
 export const AuditAction = z.enum(AUDIT_ACTIONS);
 export type AuditAction = z.infer<typeof AuditAction>;

@@ -5,6 +5,7 @@ import { registerTelemetry } from './register/telemetry.js';
 import { registerDeploy } from './register/deploy.js';
 import { registerCommission } from './register/commission.js';
 import { DocumentShelf } from '../ipc/document-shelf.js';
+import { ProfileLibrary } from '../services/commission/profile-library.js';
 import { checkFramesFromEnv, recordFrameViolation } from '../ipc/frame-check.js';
 import { SettingsService } from '../services/settings/settings-service.js';
 import { Heartbeat } from '../services/heartbeat/heartbeat.js';
@@ -191,7 +192,12 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
   registerTelemetry(router, { pool, telemetry, history, alerts, inventory, settings });
   registerDeploy(router, { deploy, audit, secrets });
   const documents = new DocumentShelf();
-  registerCommission(router, { commission, documents, ...(options.printPdf ? { printPdf: options.printPdf } : {}) });
+  registerCommission(router, {
+    commission,
+    profiles: new ProfileLibrary(options.dataDir, audit.log),
+    documents,
+    ...(options.printPdf ? { printPdf: options.printPdf } : {}),
+  });
 
   const stopFleetWatch = options.watchFleet ? telemetry.watchFleet(() => undefined) : undefined;
 

@@ -3,6 +3,7 @@ import { ErrorBoundary } from './components/ErrorBoundary';
 import { Nav } from './components/Nav';
 import { StatusBar } from './components/StatusBar';
 import { PromptDialog } from './components/PromptDialog';
+import { CommandPalette } from './components/CommandPalette';
 import { useQuery } from './hooks/useBridge';
 import { useRoute } from './hooks/useRoute';
 import { useHealth } from './hooks/useHealth';
@@ -58,8 +59,9 @@ export function App() {
           {renderView(route, param, settings, setSettings)}
         </ErrorBoundary>
       </main>
-      <StatusBar version={info.data?.version} />
+      <StatusBar version={info.data?.version} {...(health ? { health } : {})} />
       <PromptDialog />
+      <CommandPalette />
     </div>
   );
 }
@@ -73,7 +75,7 @@ function renderView(route: RouteId, param: string | undefined, settings: Setting
     case 'node':
       return <NodeView name={param} />;
     case 'deployments':
-      return <DeploymentsView />;
+      return <DeploymentsView open={param} />;
     case 'alerts':
       return <AlertsView />;
     case 'audit':

@@ -259,6 +259,16 @@ export const channels = {
     request: z.strictObject({ node: NodeName, check: z.string().max(64), reason: z.string().trim().min(10).max(1000) }),
     response: CommissionSession,
   },
+  /** The saved hardware profiles, by name. */
+  'commission.profiles': {
+    request: Empty,
+    response: z.strictObject({ profiles: z.array(z.strictObject({ name: z.string(), text: z.string(), updatedAt: z.number() })) }),
+  },
+  /** Save (or replace) a named profile; only a valid one is kept. Audited. */
+  'commission.profile.save': {
+    request: z.strictObject({ name: z.string().max(64), text: z.string().max(64 * 1024) }),
+    response: z.strictObject({ name: z.string(), text: z.string(), updatedAt: z.number() }),
+  },
   /** Sign off, saying who signs (name and role): asked each time, not taken from the operator setting. */
   'commission.signoff': { request: z.strictObject({ node: NodeName, signer: Signer }), response: CommissionSession },
   /**

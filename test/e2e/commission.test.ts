@@ -51,6 +51,16 @@ load: {seconds: 8, command: [/usr/bin/node, -e, "setTimeout(() => {}, 60000)"], 
     expect(await run.isDisabled()).toBe(true);
     await editor.fill(profile(bed.image));
     await expect.poll(() => page.getByTestId('profile-problems').textContent()).toBe('');
+    // Line numbers beside the text, as in the spec editor; saved to the library and picked back.
+    expect((await page.locator('.profile-editor .line-numbers').textContent())?.split('\n').length).toBe(
+      profile(bed.image).split('\n').length,
+    );
+    await page.getByLabel('Save as').fill('Clinic 2 x L40S');
+    await page.getByRole('button', { name: 'Save profile' }).click();
+    await expect.poll(() => page.locator('.profile-editor [role="status"]').textContent()).toBe('Saved as “Clinic 2 x L40S”.');
+    await editor.fill('name: scratch');
+    await page.getByRole('combobox', { name: 'Saved profiles' }).selectOption('Clinic 2 x L40S');
+    expect(await editor.inputValue()).toBe(profile(bed.image));
     await run.click();
     await expect.poll(() => section('load').getAttribute('data-status'), { timeout: 30_000 }).toBe('running');
     expect(await page.getByText('Checking: GPUs under a short load').count()).toBe(1);

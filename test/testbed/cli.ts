@@ -1,11 +1,13 @@
 import { parseArgs } from 'node:util';
-import { cut, down, findNode, loadState, restore, setDelay, setLoss, up } from './bed.js';
+import { cut, down, findNode, loadState, restore, setDelay, setLoss, setScenario, up } from './bed.js';
+import { DEMO_SCENARIOS } from './demo-scenarios.js';
 import { BED_DIR } from './layout.js';
 
 /**
  * npm run bed:up -- [--nodes N] [--no-image]   start N simulated edge nodes
  * npm run bed:down                             remove everything the bed made
  * node --import tsx test/testbed/cli.ts status|cut|restore|loss|delay NODE [VALUE]
+ * node --import tsx test/testbed/cli.ts scenario NODE normal|hot-gpu|xid|cut   (the demo's switcher)
  */
 async function main(): Promise<number> {
   const { positionals, values } = parseArgs({
@@ -50,6 +52,22 @@ async function main(): Promise<number> {
       else if (command === 'restore') restore(node);
       else if (command === 'loss') setLoss(node, Number(value));
       else await setDelay(state, node, Number(value));
+      return 0;
+    }
+    case 'scenario': {
+      const state = loadState(dir);
+      const node = findNode(state, nodeName ?? '');
+      const s = DEMO_SCENARIOS[value ?? ''];
+      if (!s) {
+        console.error(`scenario must be one of ${Object.keys(DEMO_SCENARIOS).join(', ')}`);
+        return 2;
+      }
+      if (s.cut) cut(node);
+      else {
+        restore(node);
+        setScenario(node, s.scenario!);
+      }
+      console.log(`${node.name}: ${s.what}`);
       return 0;
     }
     default:

@@ -4,6 +4,9 @@ import { routeFromHash } from '../../renderer/src/routes.js';
 import { resolveTheme } from '../../renderer/src/theme-preference.js';
 import { percentile } from '../../shared/stats.js';
 import { ageText } from '../../shared/age.js';
+import { matches } from '../../renderer/src/components/palette-match.js';
+import { fleetSummary } from '../../renderer/src/components/fleet-summary-text.js';
+import type { NodeHealth } from '../../shared/node-health.js';
 
 describe('table sorting', () => {
   const rows = [
@@ -59,5 +62,28 @@ describe('age of a last known state', () => {
     expect(ageText(5 * 3600_000)).toBe('5 h ago');
     expect(ageText(3 * 86_400_000)).toBe('3 d ago');
     expect(ageText(-5000)).toBe('just now');
+  });
+});
+
+describe('command palette and status bar', () => {
+  it('finds a command by every word typed, in any order and case', () => {
+    expect(matches('Acknowledge rad-01: GPU 0 at 95 °C', 'rad ACK')).toBe(true);
+    expect(matches('Run check on rad-01', 'check 01')).toBe(true);
+    expect(matches('Run check on rad-01', 'check 02')).toBe(false);
+    expect(matches('Go to Fleet', '   ')).toBe(true);
+  });
+
+  it('sums up the fleet by health level, worst first', () => {
+    const h = (node: string, level: NodeHealth['level']): NodeHealth => ({
+      node,
+      level,
+      reason: '',
+      since: null,
+      alerts: { critical: 0, warning: 0 },
+    });
+    const byNode = Object.fromEntries([h('a', 'ok'), h('b', 'critical'), h('c', 'ok'), h('d', 'unreachable')].map((x) => [x.node, x]));
+    expect(fleetSummary({ byNode })).toBe('4 node(s): 1 critical, 1 unreachable, 2 ok');
+    expect(fleetSummary({ byNode: {} })).toBe('No nodes');
+    expect(fleetSummary(undefined)).toBeUndefined();
   });
 });

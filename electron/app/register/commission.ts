@@ -2,10 +2,12 @@ import type { Router } from '../../ipc/router.js';
 import { profileProblems } from '../../../shared/commission/profile.js';
 import type { CommissionService } from '../../services/commission/commission-service.js';
 import type { DocumentShelf } from '../../ipc/document-shelf.js';
+import type { ProfileLibrary } from '../../services/commission/profile-library.js';
 import { AppErrorException, appError } from '../../../shared/errors.js';
 
 export interface CommissionDeps {
   commission: CommissionService;
+  profiles: ProfileLibrary;
   /** Where one-time report links are kept for the loopback server (absent in the CLI). */
   documents?: DocumentShelf;
   /** Prints HTML to PDF (the desktop app's printToPDF); absent elsewhere. */
@@ -48,5 +50,7 @@ export function registerCommission(router: Router, d: CommissionDeps): void {
       running: commission.isRunning(node),
     }))
     .handle('commission.reports', ({ node }) => ({ reports: commission.reports(node) }))
+    .handle('commission.profiles', () => ({ profiles: d.profiles.list() }))
+    .handle('commission.profile.save', ({ name, text }) => d.profiles.save(name, text))
     .topic('commission.session', ({ node }, emit) => commission.watch(node, emit));
 }

@@ -95,6 +95,7 @@ export const PARAM_ALLOW_LIST: Record<AuditAction, readonly string[]> = {
   'commission.override': COMMISSION_PARAMS,
   'commission.signoff': COMMISSION_PARAMS,
   'commission.report_pdf': COMMISSION_PARAMS,
+  'commission.profile_save': COMMISSION_PARAMS,
 };
 
 const SECRET_KEY = /pass(word|phrase)?|secret|token|private.?key|credential|api.?key|authori[sz]ation|cookie|session/i;

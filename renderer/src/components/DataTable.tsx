@@ -3,7 +3,7 @@ import { nextSort, sortRows, type SortState } from './table-sort';
 
 export interface Column<R, K extends string = string> {
   key: K;
-  header: string;
+  header: ReactNode;
   /** Value used for sorting (and shown when no render is given). */
   value: (row: R) => unknown;
   render?: (row: R) => ReactNode;

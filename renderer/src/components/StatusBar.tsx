@@ -1,9 +1,19 @@
 import { useEffect, useState } from 'react';
 import { useConnection, useStream } from '../hooks/useBridge';
 import { StatusBadge } from './StatusBadge';
+import { useRemembered } from '../hooks/useRemembered';
+import type { HealthView } from '../hooks/useHealth';
+import { fleetSummary } from './fleet-summary-text';
 
-/** Bottom bar: is the console talking to its backend, and how fresh is the last heartbeat. */
-export function StatusBar({ version }: { version: string | undefined }) {
+/**
+ * Bottom bar: is the console talking to its backend, how fresh is the last heartbeat, the fleet's
+ * health in one line, and the table density (kept on this machine).
+ */
+export function StatusBar({ version, health }: { version: string | undefined; health?: HealthView }) {
+  const [density, setDensity] = useRemembered('density', ['comfortable', 'compact'] as const, 'comfortable');
+  useEffect(() => {
+    document.documentElement.dataset.density = density;
+  }, [density]);
   const { state, detail } = useConnection();
   const { frame } = useStream('heartbeat', {});
   const [now, setNow] = useState(() => Date.now());
@@ -25,7 +35,16 @@ export function StatusBar({ version }: { version: string | undefined }) {
         Heartbeat {frame ? `#${frame.seq}` : '—'}
         {age !== undefined ? ` · ${age === 0 ? 'just now' : `${age} s ago`}` : ''}
       </span>
+      <span data-testid="fleet-summary">{fleetSummary(health) ?? ''}</span>
       <span className="spacer" />
+      <button
+        type="button"
+        className="secondary"
+        aria-pressed={density === 'compact'}
+        onClick={() => setDensity(density === 'compact' ? 'comfortable' : 'compact')}
+      >
+        Compact rows
+      </button>
       <span>Edgeward {version ?? ''}</span>
     </footer>
   );

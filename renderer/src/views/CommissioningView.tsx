@@ -6,10 +6,11 @@ import { bridge } from '../bridge';
 import { ErrorNote } from '../components/ErrorNote';
 import { ProgressTask } from '../components/ProgressTask';
 import { StatusBadge } from '../components/StatusBadge';
-import { useYamlProblems, YamlProblemList } from '../components/YamlProblems';
+import { useYamlProblems } from '../components/YamlProblems';
 import { useFleet } from '../hooks/useFleet';
 import { navigate } from '../hooks/useRoute';
 import { SignoffBox } from './commission/SignoffBox';
+import { ProfileEditor } from './commission/ProfileEditor';
 import { formatTime } from '../time';
 
 const EXAMPLE = `name: Radiology 4 x L40S
@@ -131,18 +132,7 @@ export function CommissioningView() {
             Add it by address
           </button>
         </p>
-        <label>
-          Expected hardware profile (YAML)
-          <textarea
-            rows={12}
-            spellCheck={false}
-            value={profile}
-            onChange={(e) => setProfile(e.target.value)}
-            aria-label="Hardware profile"
-            aria-invalid={problems.length > 0}
-          />
-        </label>
-        <YamlProblemList problems={problems} testId="profile-problems" />
+        <ProfileEditor profile={profile} setProfile={setProfile} problems={problems} />
         <div className="row">
           <button
             type="button"

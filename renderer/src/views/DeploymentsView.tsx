@@ -37,9 +37,13 @@ strategy:
 type Plan = ResponseOf<'deploy.plan'>;
 
 /** Specs, revisions and live rollouts: edit a spec (checked as you type), see its placement, apply, watch, roll back. */
-export function DeploymentsView() {
+export function DeploymentsView({ open }: { open?: string | undefined } = {}) {
   const list = useQuery('deploy.list', {});
-  const [selected, setSelected] = useState<string>();
+  const [selected, setSelected] = useState<string | undefined>(open);
+  // Opened by name (the command palette, a link): that one, whatever was selected before.
+  useEffect(() => {
+    if (open) setSelected(open);
+  }, [open]);
   const [editing, setEditing] = useState<string>();
   useEffect(() => {
     if (!selected && list.data?.deployments[0]) setSelected(list.data.deployments[0].name);

@@ -11,6 +11,7 @@ import { AlertActionDialog, type AlertAction, type SilenceRequest } from './Aler
 import { SilencesPanel } from './SilencesPanel';
 import { XidRunbook } from './XidRunbook';
 import { useHealth } from '../../hooks/useHealth';
+import { useRemembered } from '../../hooks/useRemembered';
 
 const HISTORY_PAGE = 100;
 
@@ -36,8 +37,8 @@ export function AlertsView() {
   const [silences, setSilences] = useState<Silence[]>([]);
   const [more, setMore] = useState(false);
   const [error, setError] = useState<AppError>();
-  const [show, setShow] = useState<'firing' | 'resolved' | 'all'>('all');
-  const [range, setRange] = useState<Range>('24h');
+  const [show, setShow] = useRemembered('alerts.show', ['firing', 'resolved', 'all'] as const, 'all');
+  const [range, setRange] = useRemembered('alerts.range', Object.keys(RANGES) as Range[], '24h');
   const [action, setAction] = useState<AlertAction>();
   const health = useHealth();
   const from = useCallback(() => (range === 'all' ? undefined : Date.now() - RANGES[range][1]), [range]);

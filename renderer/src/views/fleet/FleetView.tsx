@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { bridge } from '../../bridge';
 import { ageText } from '../../../../shared/age.js';
 import { ErrorNote } from '../../components/ErrorNote';
@@ -16,6 +16,8 @@ import { AddNodeWizard } from './AddNodeWizard';
 import { CommandRunner } from './CommandRunner';
 import { ImportPanel } from './ImportPanel';
 import { FleetOverview } from './FleetOverview';
+import { BulkBar } from './BulkBar';
+import { useRemembered } from '../../hooks/useRemembered';
 import { formatTime } from '../../time';
 
 type TreeSel = { site?: string; department?: string };
@@ -26,6 +28,19 @@ export function FleetView({ sub }: { sub: string | undefined }) {
   const [tree, setTree] = useState<TreeSel>({});
   const [query, setQuery] = useState('');
   const [statusFilter, setStatusFilter] = useState('');
+  // Table or tiles, as last chosen on this machine: a reload or the nav lands on the same one.
+  const [layout, setLayout] = useRemembered('fleet.layout', ['table', 'tiles'] as const, 'table');
+  // On arrival the remembered layout wins; after that the route (the Table / Tiles buttons) decides.
+  const arrived = useRef(false);
+  useEffect(() => {
+    const first = !arrived.current;
+    arrived.current = true;
+    if (first && sub === undefined && layout === 'tiles') navigate('fleet', 'overview');
+    else if (sub === 'overview') setLayout('tiles');
+    else if (sub === undefined) setLayout('table');
+  }, [sub]);
+  // Nodes ticked in the table, for bulk actions; kept while the user runs a command on them.
+  const [picked, setPicked] = useState<string[]>([]);
   const nodes = fleet.nodes;
   // Last known state from local history: on a train, this is all there is, shown with its age.
   const [seen, setSeen] = useState<Record<string, { at: number; gpuHealth: string; hottestC: number | null }>>({});
@@ -67,17 +82,21 @@ export function FleetView({ sub }: { sub: string | undefined }) {
     });
   }, [nodes, tree, query, statusFilter, fleet.statuses]);
 
-  const selection: Selection = tree.department
-    ? { kind: 'department', site: tree.site!, department: tree.department }
-    : tree.site
-      ? { kind: 'site', site: tree.site }
-      : query || statusFilter
-        ? { kind: 'nodes', nodes: visible.map((n) => n.name).slice(0, 1000) }
-        : { kind: 'all' };
+  const selection: Selection = picked.length
+    ? { kind: 'nodes', nodes: picked }
+    : tree.department
+      ? { kind: 'department', site: tree.site!, department: tree.department }
+      : tree.site
+        ? { kind: 'site', site: tree.site }
+        : query || statusFilter
+          ? { kind: 'nodes', nodes: visible.map((n) => n.name).slice(0, 1000) }
+          : { kind: 'all' };
 
   if (sub === 'add') return <AddNodeWizard nodes={nodes ?? []} onDone={() => void fleet.reload()} />;
   if (sub === 'import') return <ImportPanel onDone={() => void fleet.reload()} />;
   if (sub === 'run') return <CommandRunner nodes={nodes ?? []} selection={selection} />;
+  // `#/fleet/run/NODE` (the command palette): the command runner on that one node.
+  if (sub?.startsWith('run/')) return <CommandRunner nodes={nodes ?? []} selection={{ kind: 'nodes', nodes: [sub.slice(4)] }} />;
   const tiles = sub === 'overview';
 
   const counts = new Map<string, number>();
@@ -86,7 +105,28 @@ export function FleetView({ sub }: { sub: string | undefined }) {
     counts.set(b, (counts.get(b) ?? 0) + 1);
   }
 
+  const visibleNames = visible.map((n) => n.name);
+  const allPicked = visibleNames.length > 0 && visibleNames.every((n) => picked.includes(n));
+  const toggle = (name: string) => setPicked((p) => (p.includes(name) ? p.filter((x) => x !== name) : [...p, name]));
   const columns: Column<FleetNode, string>[] = [
+    {
+      key: 'pick',
+      header: (
+        <input
+          type="checkbox"
+          aria-label="Select every node shown"
+          checked={allPicked}
+          onChange={() =>
+            setPicked(allPicked ? picked.filter((p) => !visibleNames.includes(p)) : [...new Set([...picked, ...visibleNames])])
+          }
+        />
+      ),
+      sortable: false,
+      value: (n) => picked.includes(n.name),
+      render: (n) => (
+        <input type="checkbox" aria-label={`Select ${n.name}`} checked={picked.includes(n.name)} onChange={() => toggle(n.name)} />
+      ),
+    },
     {
       key: 'name',
       header: 'Node',
@@ -217,6 +257,16 @@ export function FleetView({ sub }: { sub: string | undefined }) {
                 </select>
               </label>
             </div>
+            {picked.length ? (
+              <BulkBar
+                selected={picked}
+                nodes={nodes ?? []}
+                statuses={fleet.statuses}
+                onRun={() => navigate('fleet', 'run')}
+                onClear={() => setPicked([])}
+                onDone={() => void fleet.reload()}
+              />
+            ) : null}
             <DataTable
               caption={`${visible.length} of ${nodes?.length ?? 0} nodes`}
               columns={columns}

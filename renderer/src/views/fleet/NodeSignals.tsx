@@ -3,6 +3,7 @@ import type { TelemetryFrame } from '../../../../shared/telemetry.js';
 import { bridge } from '../../bridge';
 import { StatusBadge } from '../../components/StatusBadge';
 import { formatTime } from '../../time';
+import { xidRunbook } from '../../../../shared/xid-runbook.js';
 
 const ms = (x: number | null) => (x === null ? '—' : `${Math.round(x)} ms`);
 const rate = (x: number | null) => (x === null ? '—' : `${x.toFixed(1)}×`);
@@ -148,6 +149,7 @@ export function NodeSignals({ frame }: { frame: TelemetryFrame | undefined }) {
               {frame.xid.recent.map((x) => (
                 <li key={`${x.at}-${x.code}-${x.pci}`}>
                   {formatTime(x.at)} · {x.gpu !== null ? `GPU ${x.gpu}` : x.pci} · Xid {x.code}: {x.text}
+                  {xidRunbook(x.code) ? <div>Do now: {xidRunbook(x.code)!.immediate.action}</div> : null}
                 </li>
               ))}
             </ul>

@@ -1,0 +1,92 @@
+import { useState } from 'react';
+import type { FleetNode, NodeStatus } from '../../../../shared/fleet.js';
+import type { AppError } from '../../../../shared/errors.js';
+import { bridge } from '../../bridge';
+import { ConfirmBox } from '../../components/ConfirmBox';
+import { ErrorNote } from '../../components/ErrorNote';
+
+/**
+ * What can be done to several selected nodes at once: trust the host keys of the ones seen for the
+ * first time (each fingerprint listed to compare; a changed key is never trusted in bulk), or run a
+ * command on exactly them.
+ */
+export function BulkBar({
+  selected,
+  nodes,
+  statuses,
+  onRun,
+  onClear,
+  onDone,
+}: {
+  selected: string[];
+  nodes: FleetNode[];
+  statuses: Record<string, NodeStatus>;
+  onRun: () => void;
+  onClear: () => void;
+  onDone: () => void;
+}) {
+  const [confirming, setConfirming] = useState(false);
+  const [errors, setErrors] = useState<{ node: string; error: AppError }[]>([]);
+  const [result, setResult] = useState<string>();
+  const chosen = nodes.filter((n) => selected.includes(n.name));
+  const firstContact = chosen.filter((n) => statuses[n.name]?.status === 'hostkey-unknown' && statuses[n.name]?.fingerprint);
+  const changed = chosen.filter((n) => statuses[n.name]?.status === 'hostkey-changed');
+  const trustAll = async () => {
+    setConfirming(false);
+    const failed: { node: string; error: AppError }[] = [];
+    for (const n of firstContact) {
+      const r = await bridge.invoke('fleet.node.trust', { name: n.name, fingerprint: statuses[n.name]!.fingerprint! });
+      if (!r.ok) failed.push({ node: n.name, error: r.error });
+    }
+    setErrors(failed);
+    setResult(`Trusted ${firstContact.length - failed.length} of ${firstContact.length} key(s).`);
+    onDone();
+  };
+  return (
+    <div className="bulk-bar" role="region" aria-label="Selected nodes">
+      <strong>{selected.length} selected</strong>
+      <button type="button" onClick={onRun}>
+        Run command on them
+      </button>
+      <button type="button" className="secondary" disabled={firstContact.length === 0} onClick={() => setConfirming(true)}>
+        Trust {firstContact.length} new host key(s)…
+      </button>
+      <button type="button" className="secondary" onClick={onClear}>
+        Clear selection
+      </button>
+      {result ? <span role="status">{result}</span> : null}
+      {changed.length ? (
+        <span className="small">
+          {changed.map((n) => n.name).join(', ')}: host key changed; check each on its own page (never in bulk).
+        </span>
+      ) : null}
+      {confirming ? (
+        <ConfirmBox
+          label="Confirm host keys"
+          confirm={`The fingerprints match: trust ${firstContact.length} key(s)`}
+          onConfirm={() => void trustAll()}
+          onCancel={() => setConfirming(false)}
+        >
+          <p>Compare each with the server&apos;s own (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub on its console):</p>
+          <table className="plain" data-testid="bulk-fingerprints">
+            <tbody>
+              {firstContact.map((n) => (
+                <tr key={n.name}>
+                  <td>{n.name}</td>
+                  <td>
+                    <code>{statuses[n.name]!.fingerprint}</code>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </ConfirmBox>
+      ) : null}
+      {errors.map((e) => (
+        <div key={e.node}>
+          {e.node}: <ErrorNote error={e.error} />
+        </div>
+      ))}
+    </div>
+  );
+}
