@@ -14,6 +14,8 @@ export const AUDIT_ACTIONS = [
   'node.remove',
   'node.disable',
   'node.enable',
+  'node.drain',
+  'node.undrain',
   'nodes.import',
   'hostkey.trust',
   'hostkey.retrust',

@@ -68,8 +68,14 @@ export const FleetNode = z.strictObject({
   probeIntervalMs: z.number().int().min(1000).max(300_000).optional(),
   enabled: z.boolean().default(true),
   disabledReason: z.string().max(500).optional(),
+  /** Maintenance: no new placements, alerts recorded but not notified, down for redundancy; ends at `until` or on undrain. */
+  drain: z.strictObject({ reason: z.string().min(1).max(500), at: z.number(), until: z.number().optional() }).optional(),
 });
 export type FleetNode = z.infer<typeof FleetNode>;
+
+/** Drained now: set, and not past its end time. */
+export const isDrained = (n: Pick<FleetNode, 'drain'>, now = Date.now()): boolean =>
+  n.drain !== undefined && (n.drain.until === undefined || n.drain.until > now);
 export type FleetNodeInput = z.input<typeof FleetNode>;
 
 /**

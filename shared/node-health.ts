@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ageText } from './age.js';
+import { ageText, spanText } from './age.js';
 import type { Alert } from './alerts.js';
 import type { NodeStatus } from './fleet.js';
 
@@ -8,11 +8,19 @@ import type { NodeStatus } from './fleet.js';
  * enabled, its connection, its telemetry session and last sample, and its firing alerts. Every view
  * and the CLI show this, so no two places can disagree about a node.
  */
-export const HealthLevel = z.enum(['critical', 'unreachable', 'warning', 'unknown', 'ok', 'disabled']);
+export const HealthLevel = z.enum(['critical', 'unreachable', 'warning', 'unknown', 'drained', 'ok', 'disabled']);
 export type HealthLevel = z.infer<typeof HealthLevel>;
 
 /** Worst first: the order a table sorts by default. */
-export const HEALTH_RANK: Record<HealthLevel, number> = { critical: 0, unreachable: 1, warning: 2, unknown: 3, ok: 4, disabled: 5 };
+export const HEALTH_RANK: Record<HealthLevel, number> = {
+  critical: 0,
+  unreachable: 1,
+  warning: 2,
+  unknown: 3,
+  drained: 4,
+  ok: 5,
+  disabled: 6,
+};
 
 export const NodeHealth = z.strictObject({
   node: z.string(),
@@ -61,6 +69,8 @@ export interface HealthInput {
   };
   /** A gateway carries no GPUs: reachable is healthy. */
   gateway?: boolean;
+  /** In maintenance: the level says so first, with what else is true of it. */
+  drain?: { reason: string; until?: number };
   /** The node's firing alerts. */
   alerts: Alert[];
   now: number;
@@ -92,6 +102,17 @@ export function nodeHealth(i: HealthInput): NodeHealth {
   const c = i.connection;
   const connSince = c ? Date.parse(c.since) : null;
   if (!i.enabled) return out('disabled', `Disabled${i.disabledReason ? `: ${i.disabledReason}` : ''}`, connSince);
+  if (i.drain && (i.drain.until === undefined || i.drain.until > i.now)) {
+    // Drained on purpose: that is the fact to read first; what the node would otherwise show follows.
+    const { drain, ...rest } = i;
+    const underneath = nodeHealth(rest);
+    const left = drain.until !== undefined ? `ends in ${spanText(drain.until - i.now)}` : 'until undrained';
+    return {
+      ...underneath,
+      level: 'drained',
+      reason: `Drained (${left}): ${drain.reason}${underneath.level === 'ok' ? '' : `; ${underneath.level}: ${underneath.reason}`}`,
+    };
+  }
   if (c?.status === 'hostkey-changed')
     return out('critical', 'Host key changed: connections refused until it is checked', connSince, c.detail);
   if (c?.status === 'auth-failed') return out('critical', 'Login refused: check the key or password', connSince, c.detail);

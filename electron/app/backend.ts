@@ -5,6 +5,8 @@ import { registerTelemetry } from './register/telemetry.js';
 import { registerDeploy } from './register/deploy.js';
 import { registerCommission } from './register/commission.js';
 import { DocumentShelf } from '../ipc/document-shelf.js';
+import { startDrainExpiry } from '../services/fleet/drain-expiry.js';
+import { isDrained } from '../../shared/fleet.js';
 import { ProfileLibrary } from '../services/commission/profile-library.js';
 import { checkFramesFromEnv, recordFrameViolation } from '../ipc/frame-check.js';
 import { SettingsService } from '../services/settings/settings-service.js';
@@ -137,10 +139,17 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     );
   });
   await Promise.all(historyTroubles);
+  // A drained node's alerts are recorded and shown, but wake no one: its maintenance raises them.
+  const notify = options.notify;
   const alerts = new AlertEngine(
     audit.log,
     options.alertThresholds,
-    options.notify,
+    notify
+      ? (a) => {
+          const n = inventory.get(a.node);
+          if (!n || !isDrained(n)) notify(a);
+        }
+      : undefined,
     () => settings.get().operatorName || 'operator',
     openAlertStore(stateDbFile(options.dataDir), options.sqliteBinding),
   );
@@ -200,6 +209,9 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
   });
 
   const stopFleetWatch = options.watchFleet ? telemetry.watchFleet(() => undefined) : undefined;
+  // The CLI runs one command and exits; long-running processes end drains at their end time.
+  const stopDrainExpiry =
+    options.transport === 'cli' ? undefined : startDrainExpiry(inventory, 15_000, (e) => console.error('Ending a drain failed:', e));
 
   return {
     router,
@@ -219,6 +231,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     close: async () => {
       heartbeat.stop();
       stopFleetWatch?.();
+      stopDrainExpiry?.();
       await deploy.stopAll();
       deploy.close();
       await commission.stopAll();

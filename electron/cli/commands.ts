@@ -29,6 +29,7 @@ Commands:
   nodes add NAME --host H [--port P] [--user U] [--key PATH | --agent | --password-stdin]
             [--via GATEWAY[,GATEWAY]] [--site S] [--dept D] [--tag T]... [--role hub|gateway|edge]
   nodes ls | show NAME | rm NAME | disable NAME --reason TEXT | enable NAME
+  nodes drain NAME --reason TEXT [--until TIME|4h] | undrain NAME   maintenance: no placements, no notifications (audited)
   nodes import-ssh-config [FILE] [--yes]      (default ~/.ssh/config; previews, imports with --yes)
   nodes import-csv FILE [--yes]
   trust NODE [--fingerprint SHA256:...] [--yes]

@@ -14,6 +14,8 @@ import { previewSshConfigFile, type ImportPreview } from '../services/fleet/impo
 import { formatTable } from './table.js';
 import type { CliOptions } from './options.js';
 import { reportError, type CliOutput } from './output.js';
+import { parseDuration } from './alert-commands.js';
+import { cliTime } from './time.js';
 
 export interface FleetCliOptions extends CliOptions {
   host?: string;
@@ -224,6 +226,27 @@ export async function runFleetCommand(
         ...(opts.reason !== undefined ? { reason: opts.reason } : {}),
       });
       out.print(out.json ? JSON.stringify(n) : `${sub}d ${n.name}`);
+      return 0;
+    });
+  }
+  if (command === 'nodes' && sub === 'drain' && rest.length === 1) {
+    if (!opts.reason?.trim()) return usageError('drain needs --reason TEXT (the repair, the ticket): it is recorded');
+    let until: number | undefined;
+    if (opts.until !== undefined) {
+      const inMs = parseDuration(opts.until);
+      until = inMs !== undefined ? Date.now() + inMs : Date.parse(opts.until);
+      if (!Number.isFinite(until)) return usageError('--until takes a time (2026-12-01T18:00+01:00) or a duration (30m, 4h, 2d)');
+    }
+    return guarded(out, async () => {
+      const n = await invoke(backend, 'fleet.node.drain', { name: rest[0]!, reason: opts.reason!, ...(until !== undefined ? { until } : {}) });
+      out.print(out.json ? JSON.stringify(n) : `drained ${n.name}${n.drain?.until ? ` until ${cliTime(n.drain.until)}` : ' until undrained'}`);
+      return 0;
+    });
+  }
+  if (command === 'nodes' && sub === 'undrain' && rest.length === 1) {
+    return guarded(out, async () => {
+      const n = await invoke(backend, 'fleet.node.undrain', { name: rest[0]! });
+      out.print(out.json ? JSON.stringify(n) : `undrained ${n.name}`);
       return 0;
     });
   }

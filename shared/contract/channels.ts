@@ -82,6 +82,12 @@ export const channels = {
     request: z.strictObject({ name: NodeName, enabled: z.boolean(), reason: z.string().max(500).optional() }),
     response: FleetNode,
   },
+  /** Maintenance mode: no new placements, alerts recorded but not notified; ends at `until` (ms) or on undrain. Audited. */
+  'fleet.node.drain': {
+    request: z.strictObject({ name: NodeName, reason: z.string().trim().min(1).max(500), until: z.number().int().positive().optional() }),
+    response: FleetNode,
+  },
+  'fleet.node.undrain': { request: z.strictObject({ name: NodeName }), response: FleetNode },
   'fleet.node.test': { request: z.strictObject({ name: NodeName }), response: NodeTestResult },
   'fleet.node.trust': {
     request: z.strictObject({ name: NodeName, fingerprint: z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}$/, 'a SHA256: fingerprint') }),

@@ -82,7 +82,7 @@ describe('Expert use in Chromium: bulk actions, command palette, every view acce
     await page.getByRole('button', { name: 'Compact rows' }).click();
   }, 60_000);
 
-  it('says the same health in every place for each scripted state: live, hot GPU, cooled, cut, restored, Xid', async () => {
+  it('says the same health in every place for each scripted state: live, hot GPU, cooled, cut, restored, Xid, drained', async () => {
     const node = bed.nodes[0]!;
     // Ages tick between views: compare words, not the numbers in them.
     const norm = (s: string | null) =>
@@ -137,7 +137,18 @@ describe('Expert use in Chromium: bulk actions, command palette, every view acce
     await agreeOn('ok', /All signals normal/);
     setScenario(node, { count: 1, xids: [{ afterS: 1, index: 0, code: 13 }] });
     await agreeOn('warning', /Xid #/);
-  }, 300_000);
+    // Drained for maintenance: said first everywhere, with what is true underneath; then undrained.
+    await page.goto(page.url().replace(/#.*$/, `#/node/${node.name}`));
+    await page.getByRole('button', { name: 'Drain…' }).click();
+    const drain = page.getByRole('form', { name: 'Drain' });
+    await drain.getByLabel('Reason').fill('fan swap INC-4411');
+    await drain.getByLabel('For').selectOption({ label: '4 hours' });
+    await drain.getByRole('button', { name: `Drain ${node.name}` }).click();
+    await agreeOn('drained', /^drained Drained \(ends in # h\): fan swap INC-#; warning: .*Xid #/);
+    await page.goto(page.url().replace(/#.*$/, `#/node/${node.name}`));
+    await page.getByRole('button', { name: 'Undrain' }).click();
+    await agreeOn('warning', /Xid #/);
+  }, 360_000);
 
   it('has no serious accessibility violation on any view, in the light and the dark theme', async () => {
     const views = ['Fleet', 'Topology', 'Deployments', 'Alerts', 'Audit', 'Commissioning', 'Settings'];

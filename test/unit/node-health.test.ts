@@ -86,11 +86,11 @@ describe('the node health model', () => {
     expect(cut.raw).toBe('connect EHOSTUNREACH 10.0.0.5:22');
   });
 
-  it('sorts worst first: critical, unreachable, warning, unknown, ok, disabled', () => {
+  it('sorts worst first: critical, unreachable, warning, unknown, drained, ok, disabled', () => {
     const levels = Object.entries(HEALTH_RANK)
       .sort((a, b) => a[1] - b[1])
       .map(([l]) => l);
-    expect(levels).toEqual(['critical', 'unreachable', 'warning', 'unknown', 'ok', 'disabled']);
+    expect(levels).toEqual(['critical', 'unreachable', 'warning', 'unknown', 'drained', 'ok', 'disabled']);
   });
 });
 

@@ -38,6 +38,8 @@ export function registerFleet(router: Router, d: FleetDeps): void {
       await pool.disconnect(name);
       return {};
     })
+    .handle('fleet.node.drain', ({ name, reason, until }) => inventory.drain(name, reason, until))
+    .handle('fleet.node.undrain', async ({ name }) => (await inventory.undrain(name))!)
     .handle('fleet.node.setEnabled', async ({ name, enabled, reason }) => {
       const node = await inventory.setEnabled(name, enabled, reason);
       if (!enabled) await pool.disconnect(name);

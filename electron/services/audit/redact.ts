@@ -27,6 +27,8 @@ const NODE_PARAMS = [
   'source',
   'count',
   'rows',
+  'until',
+  'ended',
 ];
 const DEPLOY_PARAMS = [
   'spec',
@@ -71,6 +73,8 @@ export const PARAM_ALLOW_LIST: Record<AuditAction, readonly string[]> = {
   'node.remove': NODE_PARAMS,
   'node.disable': NODE_PARAMS,
   'node.enable': NODE_PARAMS,
+  'node.drain': NODE_PARAMS,
+  'node.undrain': NODE_PARAMS,
   'nodes.import': NODE_PARAMS,
   'hostkey.trust': ['fingerprint', 'expected', 'presented', 'source'],
   'hostkey.retrust': ['fingerprint', 'expected', 'presented', 'source'],

@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { isDrained } from '../../../shared/fleet.js';
 import { AppErrorException, appError } from '../../../shared/errors.js';
 import { parseFacts, place, type NodeFacts } from '../../../shared/deploy/placement.js';
 import { groupKey, targetNodes } from '../../../shared/deploy/rollout.js';
@@ -112,6 +113,14 @@ export class DeployPlanner {
     const unfit = fitOnly ? this.unfitNodes() : new Map<string, string>();
     await Promise.all(
       nodes.map(async (n) => {
+        if (fitOnly && isDrained(n)) {
+          const until = n.drain!.until ? ` until ${new Date(n.drain!.until).toISOString()}` : '';
+          refused.push({
+            node: n.name,
+            reason: `it is drained for maintenance${until} (${n.drain!.reason}): undrain it or leave it out of the targets`,
+          });
+          return;
+        }
         const why = unfit.get(n.name);
         if (why) {
           refused.push({ node: n.name, reason: `its health is critical (${why}): fix it or leave it out of the targets` });

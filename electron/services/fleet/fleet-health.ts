@@ -1,5 +1,6 @@
 import { attributeToGateways, nodeHealth, type NodeHealth } from '../../../shared/node-health.js';
 import { hottestTemp } from '../../../shared/telemetry.js';
+import { isDrained } from '../../../shared/fleet.js';
 import type { SshPool } from '../ssh/pool.js';
 import type { AlertEngine } from '../telemetry/alerts.js';
 import type { HistoryStore } from '../telemetry/history.js';
@@ -44,16 +45,20 @@ export function fleetHealth(d: FleetHealthDeps, now = Date.now()): FleetHealth {
       ...(d.pool.statusOf(n.name) ? { connection: d.pool.statusOf(n.name)! } : {}),
       ...(telemetry ? { telemetry } : {}),
       gateway: n.role === 'gateway',
+      ...(n.drain ? { drain: n.drain } : {}),
       alerts: alerts.filter((a) => a.node === n.name),
       now,
     });
   });
   const nodes = attributeToGateways(each, new Map(inventory.map((n) => [n.name, n.via])));
+  // A drained node's alerts are recorded, not counted: its maintenance is expected to raise some.
+  const drained = new Set(inventory.filter((n) => isDrained(n, now)).map((n) => n.name));
+  const counted = alerts.filter((a) => !a.silenced && !drained.has(a.node));
   return {
     nodes,
     firing: {
-      critical: alerts.filter((a) => a.severity === 'critical' && !a.silenced).length,
-      warning: alerts.filter((a) => a.severity === 'warning' && !a.silenced).length,
+      critical: counted.filter((a) => a.severity === 'critical').length,
+      warning: counted.filter((a) => a.severity === 'warning').length,
     },
   };
 }

@@ -232,6 +232,63 @@ export class Inventory {
     });
   }
 
+  /** Maintenance mode with a reason and an optional end; audited. */
+  async drain(name: string, reason: string, until?: number): Promise<FleetNode> {
+    return this.locked(async () => {
+      const node = this.require(name);
+      const why = reason.trim();
+      if (!why)
+        throw new AppErrorException(
+          appError('VALIDATION', 'Draining a node needs a reason', 'Say why (the repair, the ticket): it is recorded.'),
+        );
+      if (until !== undefined && until <= Date.now())
+        throw new AppErrorException(appError('VALIDATION', 'The drain would end in the past', 'Give an end time in the future, or none.'));
+      const next: FleetNode = { ...node, drain: { reason: why.slice(0, 500), at: Date.now(), ...(until !== undefined ? { until } : {}) } };
+      return this.audit.perform(
+        {
+          action: 'node.drain',
+          target: { site: node.site, node: name },
+          reason: why,
+          params: until !== undefined ? { until: new Date(until).toISOString() } : {},
+        },
+        (intent) => {
+          this.nodes.set(name, next);
+          this.save(intent, [next]);
+          return next;
+        },
+      );
+    });
+  }
+
+  /**
+   * Ends a drain: asked for, or because its end time passed (`ended`). Undefined when the node was
+   * not drained (another process undrained it first), so an expiry is recorded once.
+   */
+  async undrain(name: string, ended?: 'ended'): Promise<FleetNode | undefined> {
+    return this.locked(async () => {
+      const node = this.require(name);
+      if (!node.drain) {
+        if (ended) return undefined;
+        throw new AppErrorException(appError('CONFLICT', `${name} is not drained`, 'Nothing to undo.'));
+      }
+      const { drain: _ended, ...rest } = node;
+      const next = rest as FleetNode;
+      return this.audit.perform(
+        {
+          action: 'node.undrain',
+          target: { site: node.site, node: name },
+          ...(ended ? { reason: `the drain ended at ${new Date(node.drain.until ?? Date.now()).toISOString()}` } : {}),
+          params: ended ? { ended: true } : {},
+        },
+        (intent) => {
+          this.nodes.set(name, next);
+          this.save(intent, [next]);
+          return next;
+        },
+      );
+    });
+  }
+
   private require(name: string): FleetNode {
     const n = this.nodes.get(name);
     if (!n) throw new AppErrorException(appError('NOT_FOUND', `No node named ${name}`, 'Check the name in the Fleet view.'));

@@ -1,4 +1,5 @@
-import { useMemo, useState, type ReactNode } from 'react';
+import { useMemo, useRef, useState, type ReactNode } from 'react';
+import { useVirtualizer } from '@tanstack/react-virtual';
 import { nextSort, sortRows, type SortState } from './table-sort';
 
 export interface Column<R, K extends string = string> {
@@ -11,7 +12,15 @@ export interface Column<R, K extends string = string> {
   sortable?: boolean;
 }
 
-/** Dense, sortable table. Headers are buttons, so sorting works from the keyboard too. */
+/** Above this many rows only the ones in view (and a margin) are in the DOM: 2,000 nodes stay quick to filter. */
+export const WINDOW_ABOVE = 150;
+const ROW_ESTIMATE = 34;
+
+/**
+ * Dense, sortable table. Headers are buttons, so sorting works from the keyboard too. A long table
+ * scrolls in its own box and renders only the rows in view, each measured as drawn (a row whose
+ * reason wraps is taller); spacer rows keep the scroll height, so it still reads as one table.
+ */
 export function DataTable<R, K extends string>({
   columns,
   rows,
@@ -32,9 +41,31 @@ export function DataTable<R, K extends string>({
     const byKey = new Map(columns.map((c) => [c.key, c]));
     return sortRows(rows, sort, (row, key) => byKey.get(key)?.value(row));
   }, [rows, sort, columns]);
+  const windowed = sorted.length > WINDOW_ABOVE;
+  const scroller = useRef<HTMLDivElement>(null);
+  const virtual = useVirtualizer({
+    count: windowed ? sorted.length : 0,
+    getScrollElement: () => scroller.current,
+    estimateSize: () => ROW_ESTIMATE,
+    overscan: 12,
+    getItemKey: (i) => rowKey(sorted[i]!),
+  });
+  const items = windowed ? virtual.getVirtualItems() : [];
+  const top = items[0]?.start ?? 0;
+  const bottom = windowed ? virtual.getTotalSize() - (items.at(-1)?.end ?? 0) : 0;
 
-  return (
-    <table className="data-table">
+  const row = (r: R, index?: number) => (
+    <tr key={rowKey(r)} {...(index !== undefined ? { 'data-index': index, ref: virtual.measureElement } : {})}>
+      {columns.map((col) => (
+        <td key={col.key} className={col.align === 'right' ? 'num' : undefined}>
+          {col.render ? col.render(r) : String(col.value(r) ?? '—')}
+        </td>
+      ))}
+    </tr>
+  );
+
+  const table = (
+    <table className="data-table" aria-rowcount={windowed ? sorted.length + 1 : undefined}>
       <caption>{caption}</caption>
       <thead>
         <tr>
@@ -65,18 +96,22 @@ export function DataTable<R, K extends string>({
               {empty ?? 'Nothing to show.'}
             </td>
           </tr>
+        ) : windowed ? (
+          <>
+            {top > 0 ? <tr aria-hidden="true" className="spacer-row" style={{ height: top }} /> : null}
+            {items.map((it) => row(sorted[it.index]!, it.index))}
+            {bottom > 0 ? <tr aria-hidden="true" className="spacer-row" style={{ height: bottom }} /> : null}
+          </>
         ) : (
-          sorted.map((row) => (
-            <tr key={rowKey(row)}>
-              {columns.map((col) => (
-                <td key={col.key} className={col.align === 'right' ? 'num' : undefined}>
-                  {col.render ? col.render(row) : String(col.value(row) ?? '—')}
-                </td>
-              ))}
-            </tr>
-          ))
+          sorted.map((r) => row(r))
         )}
       </tbody>
     </table>
+  );
+  // Always the same wrapper, so a filter that crosses the threshold keeps the same table element.
+  return (
+    <div ref={scroller} className={windowed ? 'table-window' : 'table-box'} {...(windowed ? { 'data-testid': 'table-window' } : {})}>
+      {table}
+    </div>
   );
 }

@@ -6,6 +6,7 @@ const KIND: Record<HealthLevel, StatusKind> = {
   unreachable: 'offline',
   warning: 'warn',
   unknown: 'unknown',
+  drained: 'pending',
   ok: 'ok',
   disabled: 'pending',
 };
@@ -15,6 +16,7 @@ const WORD: Record<HealthLevel, string> = {
   unreachable: 'Unreachable',
   warning: 'Warning',
   unknown: 'Unknown',
+  drained: 'Drained',
   ok: 'OK',
   disabled: 'Disabled',
 };

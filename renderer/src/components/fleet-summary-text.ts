@@ -5,6 +5,7 @@ const LEVEL_WORD: Record<HealthLevel, string> = {
   unreachable: 'unreachable',
   warning: 'warning',
   unknown: 'unknown',
+  drained: 'drained',
   ok: 'ok',
   disabled: 'disabled',
 };

@@ -46,4 +46,27 @@ describe('placement and node health', () => {
       await b.close();
     }
   });
+
+  it('refuses a drained node, saying until when and why, and takes it again once undrained', async () => {
+    const b = await createBackend({ dataDir: tmp.dir, transport: 'cli' });
+    try {
+      const ctx = { transport: 'cli' as const, clientId: 't' };
+      await b.inventory.add({ name: 'rad-02', host: '127.0.0.1', port: 9 });
+      await b.inventory.drain('rad-02', 'PSU swap INC-9', Date.now() + 3_600_000);
+      const spec = SPEC.replace('cxr', 'cxr2').replace('[rad-01]', '[rad-02]');
+      const plan = await b.router.invoke('deploy.plan', { text: spec }, ctx);
+      expect(plan.ok && (plan.value as { refused: unknown[] }).refused).toEqual([
+        {
+          node: 'rad-02',
+          reason: expect.stringMatching(/^it is drained for maintenance until \d{4}-.* \(PSU swap INC-9\): undrain it or leave it out/),
+        },
+      ]);
+      await b.inventory.undrain('rad-02');
+      const again = await b.router.invoke('deploy.plan', { text: spec }, ctx);
+      // Undrained, it is probed again (and nothing answers on port 9: another reason).
+      expect(again.ok && (again.value as { refused: { reason: string }[] }).refused[0]!.reason).not.toMatch(/drained/);
+    } finally {
+      await b.close();
+    }
+  });
 });

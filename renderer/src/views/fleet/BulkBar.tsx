@@ -4,6 +4,7 @@ import type { AppError } from '../../../../shared/errors.js';
 import { bridge } from '../../bridge';
 import { ConfirmBox } from '../../components/ConfirmBox';
 import { ErrorNote } from '../../components/ErrorNote';
+import { DrainBox } from './DrainBox';
 
 /**
  * What can be done to several selected nodes at once: trust the host keys of the ones seen for the
@@ -26,6 +27,7 @@ export function BulkBar({
   onDone: () => void;
 }) {
   const [confirming, setConfirming] = useState(false);
+  const [draining, setDraining] = useState(false);
   const [errors, setErrors] = useState<{ node: string; error: AppError }[]>([]);
   const [result, setResult] = useState<string>();
   const chosen = nodes.filter((n) => selected.includes(n.name));
@@ -42,6 +44,17 @@ export function BulkBar({
     setResult(`Trusted ${firstContact.length - failed.length} of ${firstContact.length} key(s).`);
     onDone();
   };
+  const drainAll = async (reason: string, until: number | undefined) => {
+    setDraining(false);
+    const failed: { node: string; error: AppError }[] = [];
+    for (const n of chosen) {
+      const r = await bridge.invoke('fleet.node.drain', { name: n.name, reason, ...(until !== undefined ? { until } : {}) });
+      if (!r.ok) failed.push({ node: n.name, error: r.error });
+    }
+    setErrors(failed);
+    setResult(`Drained ${chosen.length - failed.length} of ${chosen.length} node(s).`);
+    onDone();
+  };
   return (
     <div className="bulk-bar" role="region" aria-label="Selected nodes">
       <strong>{selected.length} selected</strong>
@@ -51,6 +64,9 @@ export function BulkBar({
       <button type="button" className="secondary" disabled={firstContact.length === 0} onClick={() => setConfirming(true)}>
         Trust {firstContact.length} new host key(s)…
       </button>
+      <button type="button" className="secondary" onClick={() => setDraining(true)}>
+        Drain…
+      </button>
       <button type="button" className="secondary" onClick={onClear}>
         Clear selection
       </button>
@@ -59,6 +75,9 @@ export function BulkBar({
         <span className="small">
           {changed.map((n) => n.name).join(', ')}: host key changed; check each on its own page (never in bulk).
         </span>
+      ) : null}
+      {draining ? (
+        <DrainBox nodes={chosen.map((n) => n.name)} onDrain={(r, u) => void drainAll(r, u)} onCancel={() => setDraining(false)} />
       ) : null}
       {confirming ? (
         <ConfirmBox

@@ -18,6 +18,7 @@ const LEVEL_BADGE = {
   critical: 'error',
   unknown: 'unknown',
   unreachable: 'offline',
+  drained: 'pending',
   disabled: 'pending',
 } as const;
 const levelOf = (h: NodeHealth | undefined): HealthLevel => h?.level ?? 'unknown';
@@ -70,7 +71,7 @@ export function FleetOverview() {
   }, []);
   const rows = Math.ceil(nodes.length / perRow);
   const virtual = useVirtualizer({ count: rows, getScrollElement: () => scroller.current, estimateSize: () => ROW_H, overscan: 2 });
-  const counts: Record<HealthLevel, number> = { critical: 0, unreachable: 0, warning: 0, unknown: 0, ok: 0, disabled: 0 };
+  const counts: Record<HealthLevel, number> = { critical: 0, unreachable: 0, warning: 0, unknown: 0, drained: 0, ok: 0, disabled: 0 };
   for (const n of nodes) counts[levelOf(health?.[n.node])]++;
 
   return (
@@ -79,7 +80,7 @@ export function FleetOverview() {
         <h2>Overview</h2>
         <span className="small" data-testid="overview-counts">
           {frame
-            ? `${counts.critical} critical · ${counts.unreachable} unreachable · ${counts.warning} warning · ${counts.unknown} unknown · ${counts.ok} ok`
+            ? `${counts.critical} critical · ${counts.unreachable} unreachable · ${counts.warning} warning · ${counts.unknown} unknown · ${counts.drained} drained · ${counts.ok} ok`
             : 'Connecting to the fleet…'}
         </span>
         <span className="spacer" />

@@ -13,6 +13,7 @@ import type { AppError } from '../../../../shared/errors.js';
 import { TrustPrompt } from './TrustPrompt';
 import { NodeEditor } from './NodeEditor';
 import { TelemetryPanel } from './TelemetryPanel';
+import { DrainBox } from './DrainBox';
 
 /** One node: how it is reached, its host key, its last problem, and what can be done about it. */
 export function NodeView({ name }: { name: string | undefined }) {
@@ -21,6 +22,7 @@ export function NodeView({ name }: { name: string | undefined }) {
   const [test, setTest] = useState<NodeTestResult>();
   const [error, setError] = useState<AppError>();
   const [reason, setReason] = useState('');
+  const [draining, setDraining] = useState(false);
   const node = fleet.nodes?.find((n) => n.name === name);
   const status = name ? fleet.statuses[name] : undefined;
 
@@ -63,10 +65,29 @@ export function NodeView({ name }: { name: string | undefined }) {
           <HealthBadge health={health?.byNode[node.name]} />
         </span>
         <span className="spacer" />
+        {node.drain ? (
+          <button type="button" className="secondary" onClick={() => void act(bridge.invoke('fleet.node.undrain', { name: node.name }))}>
+            Undrain
+          </button>
+        ) : (
+          <button type="button" className="secondary" onClick={() => setDraining(true)} disabled={!node.enabled}>
+            Drain…
+          </button>
+        )}
         <button type="button" onClick={() => void runTest()} disabled={!node.enabled}>
           Test connection
         </button>
       </header>
+      {draining ? (
+        <DrainBox
+          nodes={[node.name]}
+          onCancel={() => setDraining(false)}
+          onDrain={(why, until) => {
+            setDraining(false);
+            void act(bridge.invoke('fleet.node.drain', { name: node.name, reason: why, ...(until !== undefined ? { until } : {}) }));
+          }}
+        />
+      ) : null}
       <section className="card">
         <dl className="details">
           <dt>Address</dt>
