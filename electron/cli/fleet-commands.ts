@@ -238,8 +238,14 @@ export async function runFleetCommand(
       if (!Number.isFinite(until)) return usageError('--until takes a time (2026-12-01T18:00+01:00) or a duration (30m, 4h, 2d)');
     }
     return guarded(out, async () => {
-      const n = await invoke(backend, 'fleet.node.drain', { name: rest[0]!, reason: opts.reason!, ...(until !== undefined ? { until } : {}) });
-      out.print(out.json ? JSON.stringify(n) : `drained ${n.name}${n.drain?.until ? ` until ${cliTime(n.drain.until)}` : ' until undrained'}`);
+      const n = await invoke(backend, 'fleet.node.drain', {
+        name: rest[0]!,
+        reason: opts.reason!,
+        ...(until !== undefined ? { until } : {}),
+      });
+      out.print(
+        out.json ? JSON.stringify(n) : `drained ${n.name}${n.drain?.until ? ` until ${cliTime(n.drain.until)}` : ' until undrained'}`,
+      );
       return 0;
     });
   }
