@@ -56,6 +56,8 @@ describe('Expert use in Chromium: bulk actions, command palette, every view acce
     await expect.poll(() => page.url()).toMatch(/#\/node\/node-02$/);
     await page.keyboard.press('Control+k');
     await palette.getByRole('combobox').fill('check 01');
+    // The nodes arrive from the main side just after the palette opens.
+    await expect.poll(() => palette.getByRole('option').first().textContent()).toContain('Run check on node-01');
     await page.keyboard.press('Enter');
     await expect.poll(() => page.url()).toMatch(/#\/fleet\/run(\/|%2F)node-01$/);
     await page.getByRole('button', { name: 'Run check' }).click();

@@ -21,6 +21,7 @@ export function CommandPalette() {
   const [active, setActive] = useState(0);
   const [commands, setCommands] = useState<Command[]>([]);
   const [note, setNote] = useState<string>();
+  const [loading, setLoading] = useState(false);
   const input = useRef<HTMLInputElement>(null);
   const returnFocus = useRef<Element | null>(null);
 
@@ -50,6 +51,7 @@ export function CommandPalette() {
       run: () => (navigate(r.id), close()),
     }));
     setCommands(views);
+    setLoading(true);
     void Promise.all([bridge.invoke('fleet.list', {}), bridge.invoke('deploy.list', {}), bridge.invoke('alerts.list', {})]).then(
       ([fleet, deploys, alerts]) => {
         const more: Command[] = [];
@@ -89,6 +91,7 @@ export function CommandPalette() {
               },
             });
         setCommands([...views, ...more]);
+        setLoading(false);
       },
     );
   }, [open]);
@@ -145,7 +148,8 @@ export function CommandPalette() {
               <span>{c.label}</span> <span className="small">{c.hint}</span>
             </li>
           ))}
-          {shown.length === 0 ? <li className="small">Nothing matches “{query}”.</li> : null}
+          {loading ? <li className="small">Reading nodes, deployments and alerts…</li> : null}
+          {shown.length === 0 && !loading ? <li className="small">Nothing matches “{query}”.</li> : null}
         </ul>
         {note ? <p role="alert">{note}</p> : null}
       </div>

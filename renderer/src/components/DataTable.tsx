@@ -110,7 +110,12 @@ export function DataTable<R, K extends string>({
   );
   // Always the same wrapper, so a filter that crosses the threshold keeps the same table element.
   return (
-    <div ref={scroller} className={windowed ? 'table-window' : 'table-box'} {...(windowed ? { 'data-testid': 'table-window' } : {})}>
+    <div
+      ref={scroller}
+      className={windowed ? 'table-window' : 'table-box'}
+      // A scrolling box is reachable by keyboard (arrows and Page Down scroll it).
+      {...(windowed ? { 'data-testid': 'table-window', tabIndex: 0, role: 'region', 'aria-label': caption } : {})}
+    >
       {table}
     </div>
   );

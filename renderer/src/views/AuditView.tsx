@@ -147,7 +147,7 @@ export function AuditView() {
                 ms
               </span>
             </div>
-            <div ref={scroller} className="audit-scroll" data-testid="audit-scroll">
+            <div ref={scroller} className="audit-scroll" data-testid="audit-scroll" tabIndex={0} role="rowgroup" aria-label="Audit records">
               <div style={{ height: virtual.getTotalSize(), position: 'relative' }}>
                 {virtual.getVirtualItems().map((item) => {
                   const r = row(item.index);
