@@ -5,9 +5,9 @@ import fs from 'node:fs';
  * addresses are in 198.18.200.0/24 (the test-only range, with no route here), and nothing in this
  * test connects to them.
  */
-export function write500(file: string): void {
+export function write500(file: string, count = 500): void {
   const rows = ['name,host,site,department,tags,role'];
-  for (let i = 0; i < 500; i++) {
+  for (let i = 0; i < count; i++) {
     const site = `site-${i % 5}`;
     rows.push(
       `n${String(i).padStart(3, '0')},198.18.200.${(i % 250) + 1},${site},dept-${i % 4},${i % 10 === 0 ? 'l40s' : 'h100'},${i % 50 === 0 ? 'gateway' : 'edge'}`,
