@@ -15,125 +15,162 @@ import { benchPipeline } from './pipeline.bench.js';
 
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
+// `npm run bench -- --only ui,audit` runs just those, so a change can be measured without the whole set.
+const NAMES = ['bridge', 'audit', 'pipeline', 'import', 'ingest', 'memory', 'ui', 'bed', 'live', 'deploy', 'commission', 'ssh'] as const;
+const onlyArg = process.argv.find((a, i) => a.startsWith('--only=') || process.argv[i - 1] === '--only');
+const only = onlyArg ? new Set((onlyArg.startsWith('--only=') ? onlyArg.slice(7) : onlyArg).split(',')) : undefined;
+for (const n of only ?? []) {
+  if (!(NAMES as readonly string[]).includes(n)) {
+    console.error(`npm run bench -- --only NAME[,NAME]: unknown "${n}"; names: ${NAMES.join(', ')}`);
+    process.exit(2);
+  }
+}
+const want = (name: (typeof NAMES)[number]) => !only || only.has(name);
+
 console.log(`Edgeward benchmarks — ${os.cpus().length} cores, Node ${process.version}, ${new Date().toISOString()}\n`);
 
-const bridge = await benchBridge();
-console.log('Bridge (loopback WebSocket transport, real router):');
-console.log(
-  `  invoke round trips, sequential     ${fmt(bridge.sequentialInvokesPerS)} /s   (p50 ${fmt(bridge.sequentialP50Ms, 3)} ms, p99 ${fmt(bridge.sequentialP99Ms, 3)} ms)`,
-);
-console.log(`  invoke round trips, 64 in flight   ${fmt(bridge.concurrentInvokesPerS)} /s`);
-console.log(`  stream frames (256 B payload)      ${fmt(bridge.framesPerS)} frames/s   (${fmt(bridge.frameMiBPerS, 1)} MiB/s)`);
-
-const audit = await benchAudit();
-console.log('\nAudit log:');
-console.log(
-  `  durable appends, 16 writers        ${fmt(audit.appendsPerS)} /s   (target ≥ 5,000/s; p99 ${fmt(audit.appendP99Ms, 2)} ms to durable)`,
-);
-console.log(
-  `  verify ${fmt(audit.verifyRecords)} records         ${fmt(audit.verifyS, 2)} s   (target < 5 s; ${fmt(audit.verifyMiB)} MiB)`,
-);
-for (const f of audit.filters) {
+if (want('bridge')) {
+  const bridge = await benchBridge();
+  console.log('Bridge (loopback WebSocket transport, real router):');
   console.log(
-    `  view filter on ${fmt(audit.filterRecords)}: ${f.name.padEnd(17)} p50 ${fmt(f.p50Ms, 1)} ms, p95 ${fmt(f.p95Ms, 1)} ms   (${fmt(f.hits)} hits)`,
+    `  invoke round trips, sequential     ${fmt(bridge.sequentialInvokesPerS)} /s   (p50 ${fmt(bridge.sequentialP50Ms, 3)} ms, p99 ${fmt(bridge.sequentialP99Ms, 3)} ms)`,
   );
+  console.log(`  invoke round trips, 64 in flight   ${fmt(bridge.concurrentInvokesPerS)} /s`);
+  console.log(`  stream frames (256 B payload)      ${fmt(bridge.framesPerS)} frames/s   (${fmt(bridge.frameMiBPerS, 1)} MiB/s)`);
 }
 
-const pipeline = await benchPipeline();
-console.log('\nAction pipeline (validate → durable intent → act → durable outcome):');
-console.log(
-  `  one settings change, direct         p50 ${fmt(pipeline.direct.p50Ms, 2)} ms, p99 ${fmt(pipeline.direct.p99Ms, 2)} ms (the write alone, unaudited)`,
-);
-console.log(
-  `  the same through the pipeline       p50 ${fmt(pipeline.pipeline.p50Ms, 2)} ms, p99 ${fmt(pipeline.pipeline.p99Ms, 2)} ms (adds p50 ${fmt(pipeline.pipeline.p50Ms - pipeline.direct.p50Ms, 2)} ms: two fsynced records)`,
-);
-console.log(
-  `  inventory changes, ${pipeline.processes} processes at once  ${fmt(pipeline.editsPerS, 0)} /s through the router (${fmt(pipeline.kept)} kept, ${fmt(pipeline.refused)} refused as contended; start-up included)`,
-);
-
-console.log('\nssh_config import (Host blocks, wildcard defaults, a Match), median of 5:');
-for (const r of await benchSshConfigImport())
+if (want('audit')) {
+  const audit = await benchAudit();
+  console.log('\nAudit log:');
   console.log(
-    `  ${fmt(r.hosts).padStart(5)} hosts                        ${fmt(r.medianMs, 1)} ms   (was 10 s for 1,000 and 35 s for 2,000: quadratic)`,
-  );
-
-const ingest = benchTelemetryIngest();
-console.log('\nTelemetry ingest (decoder → rows → live window → SQLite history), 500 nodes × 8 GPUs:');
-console.log(`  ${fmt(ingest.samples)} GPU samples in ${fmt(ingest.cpuS, 2)} s of CPU → max ${fmt(ingest.maxPerS)} samples/s on one core`);
-console.log(`  at 4,000 samples/s (1 Hz) that is ${fmt(ingest.cpuPctAt4000, 1)} % of one core   (target < 25 %)`);
-
-const mem = await benchTelemetryMemory();
-console.log('\nMain-side memory, 100 nodes × 8 GPUs streaming through the real telemetry service (synthetic agents):');
-console.log(
-  `  ${fmt(mem.samplesPerGpu)} samples per GPU (= ${fmt(mem.equivalentHoursAt1Hz, 1)} h at 1 Hz); heap after GC ${mem.heapMiB.map((m) => fmt(m, 1)).join(' → ')} MiB`,
-);
-console.log(
-  `  growth after warm-up ${fmt(mem.growthMiB, 1)} MiB (flat: within a few MiB); RSS ${mem.rssMiB.map((m) => fmt(m)).join(' → ')} MiB`,
-);
-
-for (const [i, count] of [500, 2000].entries()) {
-  const ui = await benchFleetView(count, i === 0);
-  console.log(`\nFleet view in Chromium, ${fmt(count)} nodes (the table draws only the rows in view):`);
-  console.log(`  first render of the table          ${fmt(ui.loadMs)} ms   (target at 2,000: < 300 ms)`);
-  console.log(
-    `  search keystroke → painted table   p50 ${fmt(ui.p50Ms, 1)} ms, p95 ${fmt(ui.p95Ms, 1)} ms   (target at 2,000: p95 < 50 ms)`,
-  );
-}
-
-if (process.getuid?.() === 0) {
-  const bed = await benchBed(20);
-  console.log('\nTest bed (network namespaces, sshd, podman, test image):');
-  console.log(`  start ${bed.nodes} nodes                     ${fmt(bed.upS, 1)} s   (target < 60 s)`);
-  console.log(`  tear down                          ${fmt(bed.downS, 1)} s   (${bed.leftovers} leftovers)`);
-
-  const live = await benchTelemetryLive();
-  console.log(`\nTelemetry in Chromium over the bridge, bed node with 4 GPUs at ${live.intervalMs} ms:`);
-  console.log(
-    `  node sample → drawn                p50 ${fmt(live.latency.p50Ms)} ms, p95 ${fmt(live.latency.p95Ms)} ms, max ${fmt(live.latency.maxMs)} ms over ${live.latency.n} samples   (target p95 < 250 ms)`,
+    `  durable appends, 16 writers        ${fmt(audit.appendsPerS)} /s   (target ≥ 5,000/s; p99 ${fmt(audit.appendP99Ms, 2)} ms to durable)`,
   );
   console.log(
-    `  node view, ${live.frames.charts} live charts        median frame ${fmt(live.frames.medianMs, 1)} ms, p95 ${fmt(live.frames.p95Ms, 1)} ms, ${live.frames.over50} of ${live.frames.n} frames over 50 ms   (target median < 16 ms at 60 Hz)`,
+    `  verify ${fmt(audit.verifyRecords)} records         ${fmt(audit.verifyS, 2)} s   (target < 5 s; ${fmt(audit.verifyMiB)} MiB)`,
   );
-  const agent = await benchAgentCpu();
-  console.log(
-    'cpuPct' in agent
-      ? `  agent CPU on the node at 1 Hz      ${fmt(agent.cpuPct, 2)} % of one core over ${agent.seconds} s, simulator excluded   (target < 1 %)`
-      : `  agent CPU: skipped (${agent.skipped})`,
-  );
-
-  const dep = await benchDeploy();
-  console.log(`\nRollout of one local image to ${dep.nodes} bed nodes in ${dep.waves} waves of 5 (real podman):`);
-  console.log(
-    `  Edgeward ${fmt(dep.edgewardS, 1)} s against ${fmt(dep.unavoidableS)} s of unavoidable waits (${dep.waves} × (${dep.readyAfterS} s model load + ${dep.soakS} s soak)): overhead ${fmt(dep.overheadPct, 1)} %   (target < 10 %)`,
-  );
-  console.log(
-    `  per node: ${Object.entries(dep.perNodeMs)
-      .map(([k, v]) => `${k} ${fmt(v)} ms`)
-      .join(', ')}`,
-  );
-  console.log(
-    `  plain sequential ssh script, same steps: ${fmt(dep.sequentialS, 1)} s (${fmt(dep.sequentialS / dep.edgewardS, 1)}× Edgeward)`,
-  );
-
-  const com = await benchCommission();
-  console.log(`\nCommissioning of a bed node (2 × L40S, real podman), median of ${com.runs} runs:`);
-  console.log(
-    `  whole run ${fmt(com.totalS, 1)} s, of which the ${com.loadS} s load; per section: ${Object.entries(com.sectionMs)
-      .map(([k, v]) => `${k} ${fmt(v)} ms`)
-      .join(', ')}`,
-  );
-
-  const rows = await benchSsh();
-  console.log('\nFleet command `true` (s; ratios against parallel-ssh and Ansible, same run):');
-  const r = (a?: number, b?: number) => (a !== undefined && b !== undefined ? `${fmt(a / b, 2)}×` : 'n/a');
-  for (const row of rows) {
+  for (const f of audit.filters) {
     console.log(
-      `  ${row.nodes} nodes: Edgeward cold ${fmt(row.edgewardCold, 2)}, warm ${fmt(row.edgewardWarm, 2)} | parallel-ssh cold ${row.psshCold ? fmt(row.psshCold, 2) : 'n/a'}, warm ${row.psshWarm ? fmt(row.psshWarm, 2) : 'n/a'} | Ansible cold ${row.ansibleCold ? fmt(row.ansibleCold, 2) : 'n/a'}, warm ${row.ansibleWarm ? fmt(row.ansibleWarm, 2) : 'n/a'}`,
-    );
-    console.log(
-      `     cold vs pssh cold ${r(row.edgewardCold, row.psshCold)} (target ≤ 0.6×); warm vs pssh warm ${r(row.edgewardWarm, row.psshWarm)} (target ≤ 0.4×); Ansible warm / Edgeward warm ${r(row.ansibleWarm, row.edgewardWarm)} (target ≥ 10×)`,
+      `  view filter on ${fmt(audit.filterRecords)}: ${f.name.padEnd(17)} p50 ${fmt(f.p50Ms, 1)} ms, p95 ${fmt(f.p95Ms, 1)} ms   (${fmt(f.hits)} hits)`,
     );
   }
-} else {
+}
+
+if (want('pipeline')) {
+  const pipeline = await benchPipeline();
+  console.log('\nAction pipeline (validate → durable intent → act → durable outcome):');
+  console.log(
+    `  one settings change, direct         p50 ${fmt(pipeline.direct.p50Ms, 2)} ms, p99 ${fmt(pipeline.direct.p99Ms, 2)} ms (the write alone, unaudited)`,
+  );
+  console.log(
+    `  the same through the pipeline       p50 ${fmt(pipeline.pipeline.p50Ms, 2)} ms, p99 ${fmt(pipeline.pipeline.p99Ms, 2)} ms (adds p50 ${fmt(pipeline.pipeline.p50Ms - pipeline.direct.p50Ms, 2)} ms: two fsynced records)`,
+  );
+  console.log(
+    `  inventory changes, ${pipeline.processes} processes at once  ${fmt(pipeline.editsPerS, 0)} /s through the router (${fmt(pipeline.kept)} kept, ${fmt(pipeline.refused)} refused as contended; start-up included)`,
+  );
+}
+
+if (want('import')) {
+  console.log('\nssh_config import (Host blocks, wildcard defaults, a Match), median of 5:');
+  for (const r of await benchSshConfigImport())
+    console.log(
+      `  ${fmt(r.hosts).padStart(5)} hosts                        ${fmt(r.medianMs, 1)} ms   (was 10 s for 1,000 and 35 s for 2,000: quadratic)`,
+    );
+}
+
+if (want('ingest')) {
+  const ingest = benchTelemetryIngest();
+  console.log('\nTelemetry ingest (decoder → rows → live window → SQLite history), 500 nodes × 8 GPUs:');
+  console.log(`  ${fmt(ingest.samples)} GPU samples in ${fmt(ingest.cpuS, 2)} s of CPU → max ${fmt(ingest.maxPerS)} samples/s on one core`);
+  console.log(`  at 4,000 samples/s (1 Hz) that is ${fmt(ingest.cpuPctAt4000, 1)} % of one core   (target < 25 %)`);
+}
+
+if (want('memory')) {
+  const mem = await benchTelemetryMemory();
+  console.log('\nMain-side memory, 100 nodes × 8 GPUs streaming through the real telemetry service (synthetic agents):');
+  console.log(
+    `  ${fmt(mem.samplesPerGpu)} samples per GPU (= ${fmt(mem.equivalentHoursAt1Hz, 1)} h at 1 Hz); heap after GC ${mem.heapMiB.map((m) => fmt(m, 1)).join(' → ')} MiB`,
+  );
+  console.log(
+    `  growth after warm-up ${fmt(mem.growthMiB, 1)} MiB (flat: within a few MiB); RSS ${mem.rssMiB.map((m) => fmt(m)).join(' → ')} MiB`,
+  );
+}
+
+if (want('ui')) {
+  for (const [i, count] of [500, 2000].entries()) {
+    const ui = await benchFleetView(count, i === 0);
+    console.log(`\nFleet view in Chromium, ${fmt(count)} nodes (the table draws only the rows in view):`);
+    console.log(`  first render of the table          ${fmt(ui.loadMs)} ms   (target at 2,000: < 300 ms)`);
+    console.log(
+      `  search keystroke → painted table   p50 ${fmt(ui.p50Ms, 1)} ms, p95 ${fmt(ui.p95Ms, 1)} ms   (target at 2,000: p95 < 50 ms)`,
+    );
+  }
+}
+
+const bedWanted = (['bed', 'live', 'deploy', 'commission', 'ssh'] as const).some(want);
+if (bedWanted && process.getuid?.() === 0) {
+  if (want('bed')) {
+    const bed = await benchBed(20);
+    console.log('\nTest bed (network namespaces, sshd, podman, test image):');
+    console.log(`  start ${bed.nodes} nodes                     ${fmt(bed.upS, 1)} s   (target < 60 s)`);
+    console.log(`  tear down                          ${fmt(bed.downS, 1)} s   (${bed.leftovers} leftovers)`);
+  }
+
+  if (want('live')) {
+    const live = await benchTelemetryLive();
+    console.log(`\nTelemetry in Chromium over the bridge, bed node with 4 GPUs at ${live.intervalMs} ms:`);
+    console.log(
+      `  node sample → drawn                p50 ${fmt(live.latency.p50Ms)} ms, p95 ${fmt(live.latency.p95Ms)} ms, max ${fmt(live.latency.maxMs)} ms over ${live.latency.n} samples   (target p95 < 250 ms)`,
+    );
+    console.log(
+      `  node view, ${live.frames.charts} live charts        median frame ${fmt(live.frames.medianMs, 1)} ms, p95 ${fmt(live.frames.p95Ms, 1)} ms, ${live.frames.over50} of ${live.frames.n} frames over 50 ms   (target median < 16 ms at 60 Hz)`,
+    );
+    const agent = await benchAgentCpu();
+    console.log(
+      'cpuPct' in agent
+        ? `  agent CPU on the node at 1 Hz      ${fmt(agent.cpuPct, 2)} % of one core over ${agent.seconds} s, simulator excluded   (target < 1 %)`
+        : `  agent CPU: skipped (${agent.skipped})`,
+    );
+  }
+
+  if (want('deploy')) {
+    const dep = await benchDeploy();
+    console.log(`\nRollout of one local image to ${dep.nodes} bed nodes in ${dep.waves} waves of 5 (real podman):`);
+    console.log(
+      `  Edgeward ${fmt(dep.edgewardS, 1)} s against ${fmt(dep.unavoidableS)} s of unavoidable waits (${dep.waves} × (${dep.readyAfterS} s model load + ${dep.soakS} s soak)): overhead ${fmt(dep.overheadPct, 1)} %   (target < 10 %)`,
+    );
+    console.log(
+      `  per node: ${Object.entries(dep.perNodeMs)
+        .map(([k, v]) => `${k} ${fmt(v)} ms`)
+        .join(', ')}`,
+    );
+    console.log(
+      `  plain sequential ssh script, same steps: ${fmt(dep.sequentialS, 1)} s (${fmt(dep.sequentialS / dep.edgewardS, 1)}× Edgeward)`,
+    );
+  }
+
+  if (want('commission')) {
+    const com = await benchCommission();
+    console.log(`\nCommissioning of a bed node (2 × L40S, real podman), median of ${com.runs} runs:`);
+    console.log(
+      `  whole run ${fmt(com.totalS, 1)} s, of which the ${com.loadS} s load; per section: ${Object.entries(com.sectionMs)
+        .map(([k, v]) => `${k} ${fmt(v)} ms`)
+        .join(', ')}`,
+    );
+  }
+
+  if (want('ssh')) {
+    const rows = await benchSsh();
+    console.log('\nFleet command `true` (s; ratios against parallel-ssh and Ansible, same run):');
+    const r = (a?: number, b?: number) => (a !== undefined && b !== undefined ? `${fmt(a / b, 2)}×` : 'n/a');
+    for (const row of rows) {
+      console.log(
+        `  ${row.nodes} nodes: Edgeward cold ${fmt(row.edgewardCold, 2)}, warm ${fmt(row.edgewardWarm, 2)} | parallel-ssh cold ${row.psshCold ? fmt(row.psshCold, 2) : 'n/a'}, warm ${row.psshWarm ? fmt(row.psshWarm, 2) : 'n/a'} | Ansible cold ${row.ansibleCold ? fmt(row.ansibleCold, 2) : 'n/a'}, warm ${row.ansibleWarm ? fmt(row.ansibleWarm, 2) : 'n/a'}`,
+      );
+      console.log(
+        `     cold vs pssh cold ${r(row.edgewardCold, row.psshCold)} (target ≤ 0.6×); warm vs pssh warm ${r(row.edgewardWarm, row.psshWarm)} (target ≤ 0.4×); Ansible warm / Edgeward warm ${r(row.ansibleWarm, row.edgewardWarm)} (target ≥ 10×)`,
+      );
+    }
+  }
+} else if (bedWanted) {
   console.log('\nTest bed: skipped (needs root).');
 }
