@@ -121,7 +121,7 @@ function describe(frame: TelemetryFrame, at: number, alerts: OpenAlert[], now: n
 export function printNodeStatus(backend: Backend, node: string, out: CliOutput, now = Date.now()): number {
   if (!backend.inventory.get(node))
     return reportError({ code: 'NOT_FOUND', message: `No node named ${node}`, action: 'See edgeward nodes ls.' }, out);
-  const known = backend.history.lastKnown().find((k) => k.node === node);
+  const known = backend.history.lastKnownOf(node);
   const alerts = openAlertsOf(backend, node, now);
   if (out.json) {
     out.print(

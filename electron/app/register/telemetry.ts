@@ -26,7 +26,7 @@ export function registerTelemetry(router: Router, d: TelemetryDeps): void {
     .handle('alerts.list', () => ({ alerts: alerts.list() }))
     .handle('alerts.history', (q) => ({ events: alerts.history(q) }))
     .handle('telemetry.lastFrame', ({ node }) => {
-      const k = history.lastKnown().find((x) => x.node === node);
+      const k = history.lastKnownOf(node);
       return { known: k ? { at: k.at, frame: k.frame } : null };
     })
     .handle('telemetry.lastKnown', () => ({

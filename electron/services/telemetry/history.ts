@@ -321,20 +321,53 @@ export class HistoryStore {
     return { resolution, points };
   }
 
+  /** Parsed last-known frames by node and time: a row is read and checked again only when it changed. */
+  private readonly knownCache = new Map<string, LastKnown | { node: string; at: number; damaged: true }>();
+
+  /**
+   * Every node's last known state. Called for every health refresh, so at 2,000 nodes the frames
+   * are not parsed and checked each time: only rows whose time moved (this process's or another's
+   * writes) are read again.
+   */
   lastKnown(): LastKnown[] {
-    return (
-      this.db.prepare('SELECT node, at, frame FROM last_state ORDER BY node').all() as { node: string; at: number; frame: string }[]
-    ).flatMap((r) => {
-      // Read back from disk: checked like any frame, a damaged row is skipped rather than shown.
-      let frame: unknown;
-      try {
-        frame = JSON.parse(r.frame);
-      } catch {
-        return [];
-      }
-      const parsed = TelemetryFrame.safeParse(frame);
-      return parsed.success ? [{ node: r.node, at: r.at, frame: parsed.data }] : [];
-    });
+    const rows = this.db.prepare('SELECT node, at FROM last_state ORDER BY node').all() as { node: string; at: number }[];
+    const present = new Set<string>();
+    const out: LastKnown[] = [];
+    for (const r of rows) {
+      present.add(r.node);
+      const k = this.knownOf(r.node, r.at);
+      if (k) out.push(k);
+    }
+    for (const node of this.knownCache.keys()) if (!present.has(node)) this.knownCache.delete(node);
+    return out;
+  }
+
+  /** One node's last known state, if any (the node view, `status NODE`). */
+  lastKnownOf(node: string): LastKnown | undefined {
+    const r = this.db.prepare('SELECT at FROM last_state WHERE node = ?').get(node) as { at: number } | undefined;
+    return r ? this.knownOf(node, r.at) : undefined;
+  }
+
+  private knownOf(node: string, at: number): LastKnown | undefined {
+    const cached = this.knownCache.get(node);
+    if (cached && cached.at === at) return 'damaged' in cached ? undefined : cached;
+    const r = this.db.prepare('SELECT at, frame FROM last_state WHERE node = ?').get(node) as { at: number; frame: string } | undefined;
+    if (!r) return undefined;
+    // Read back from disk: checked like any frame, a damaged row is skipped rather than shown.
+    let frame: unknown;
+    try {
+      frame = JSON.parse(r.frame);
+    } catch {
+      frame = undefined;
+    }
+    const parsed = TelemetryFrame.safeParse(frame);
+    if (!parsed.success) {
+      this.knownCache.set(node, { node, at: r.at, damaged: true });
+      return undefined;
+    }
+    const known = { node, at: r.at, frame: parsed.data };
+    this.knownCache.set(node, known);
+    return known;
   }
 
   /** Idempotent: shutting down twice (SIGINT then SIGTERM) must not throw. */

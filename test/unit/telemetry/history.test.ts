@@ -73,6 +73,32 @@ describe('telemetry history', () => {
     store.flush(T0 + 10_000);
     expect(store.lastKnown().find((k) => k.node === 'rad-01')).toMatchObject({ at: T0, frame: { gpus: [{ tempC: 71 }] } });
   });
+
+  it("reads a last-known row again when it changed, also from another process's write, and skips a damaged one", () => {
+    store.record(frame('rad-01', T0, [gpu(T0, 0, 10, 71)]));
+    store.record(frame('rad-02', T0, [gpu(T0, 0, 10, 60)]));
+    store.flush(T0 + 1000);
+    expect(store.lastKnown().map((k) => k.frame.gpus[0]?.tempC)).toEqual([71, 60]);
+    // Another process (the app, while this is a CLI) writes newer frames to the same file.
+    const other = new HistoryStore(`${tmp.dir}/telemetry.db`);
+    other.record(frame('rad-01', T0 + 5000, [gpu(T0 + 5000, 0, 90, 88)]));
+    other.flush(T0 + 6000);
+    expect(store.lastKnownOf('rad-01')).toMatchObject({ at: T0 + 5000, frame: { gpus: [{ tempC: 88 }] } });
+    expect(store.lastKnown().map((k) => [k.node, k.frame.gpus[0]?.tempC])).toEqual([
+      ['rad-01', 88],
+      ['rad-02', 60],
+    ]);
+    // A row damaged on disk is left out, not shown, and read again once it is rewritten.
+    const db = (other as unknown as { db: { prepare: (s: string) => { run: (...a: unknown[]) => void } } }).db;
+    db.prepare('UPDATE last_state SET at = ?, frame = ? WHERE node = ?').run(T0 + 7000, '{"not":"a frame"}', 'rad-02');
+    expect(store.lastKnown().map((k) => k.node)).toEqual(['rad-01']);
+    expect(store.lastKnownOf('rad-02')).toBeUndefined();
+    other.record(frame('rad-02', T0 + 8000, [gpu(T0 + 8000, 0, 10, 61)]));
+    other.flush(T0 + 9000);
+    expect(store.lastKnownOf('rad-02')?.frame.gpus[0]?.tempC).toBe(61);
+    expect(store.lastKnownOf('nope')).toBeUndefined();
+    other.close();
+  });
 });
 
 describe('edgeward status (offline)', () => {
