@@ -226,7 +226,9 @@ export class AlertEngine {
   /** The firing alerts a silence covers (or covered), shown again with their new state. */
   private emitCovered(s: Silence): void {
     const now = Date.now();
-    for (const a of this.store.all()) if (a.state === 'firing' && silenceMatches(s, a)) this.emit(this.withSilence(a, now));
+    // The silences in force are read once, not once per alert shown again.
+    const active = this.store.silences.active(now);
+    for (const a of this.store.all()) if (a.state === 'firing' && silenceMatches(s, a)) this.emit(this.withSilence(a, now, active));
   }
 
   /** Every firing, resolving and acknowledgement, newest first. */

@@ -33,27 +33,36 @@ export function BulkBar({
   const chosen = nodes.filter((n) => selected.includes(n.name));
   const firstContact = chosen.filter((n) => statuses[n.name]?.status === 'hostkey-unknown' && statuses[n.name]?.fingerprint);
   const changed = chosen.filter((n) => statuses[n.name]?.status === 'hostkey-changed');
-  const trustAll = async () => {
-    setConfirming(false);
+  // One node after the other (each its own audited action); what failed is listed by node.
+  const eachNode = async (
+    targets: FleetNode[],
+    act: (n: FleetNode) => Promise<{ ok: true } | { ok: false; error: AppError }>,
+    done: (ok: number) => string,
+  ) => {
     const failed: { node: string; error: AppError }[] = [];
-    for (const n of firstContact) {
-      const r = await bridge.invoke('fleet.node.trust', { name: n.name, fingerprint: statuses[n.name]!.fingerprint! });
+    for (const n of targets) {
+      const r = await act(n);
       if (!r.ok) failed.push({ node: n.name, error: r.error });
     }
     setErrors(failed);
-    setResult(`Trusted ${firstContact.length - failed.length} of ${firstContact.length} key(s).`);
+    setResult(done(targets.length - failed.length));
     onDone();
   };
-  const drainAll = async (reason: string, until: number | undefined) => {
+  const trustAll = () => {
+    setConfirming(false);
+    return eachNode(
+      firstContact,
+      (n) => bridge.invoke('fleet.node.trust', { name: n.name, fingerprint: statuses[n.name]!.fingerprint! }),
+      (ok) => `Trusted ${ok} of ${firstContact.length} key(s).`,
+    );
+  };
+  const drainAll = (reason: string, until: number | undefined) => {
     setDraining(false);
-    const failed: { node: string; error: AppError }[] = [];
-    for (const n of chosen) {
-      const r = await bridge.invoke('fleet.node.drain', { name: n.name, reason, ...(until !== undefined ? { until } : {}) });
-      if (!r.ok) failed.push({ node: n.name, error: r.error });
-    }
-    setErrors(failed);
-    setResult(`Drained ${chosen.length - failed.length} of ${chosen.length} node(s).`);
-    onDone();
+    return eachNode(
+      chosen,
+      (n) => bridge.invoke('fleet.node.drain', { name: n.name, reason, ...(until !== undefined ? { until } : {}) }),
+      (ok) => `Drained ${ok} of ${chosen.length} node(s).`,
+    );
   };
   return (
     <div className="bulk-bar" role="region" aria-label="Selected nodes">
