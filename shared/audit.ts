@@ -41,6 +41,10 @@ export const AUDIT_ACTIONS = [
   'commission.signoff',
   'commission.report_pdf',
   'commission.profile_save',
+  'service.apply',
+  'service.remove',
+  'site.windows',
+  'drill.run',
 ] as const;
 export const AuditAction = z.enum(AUDIT_ACTIONS);
 export type AuditAction = z.infer<typeof AuditAction>;
@@ -56,6 +60,7 @@ export const AuditTarget = z.strictObject({
   site: z.string().optional(),
   node: z.string().optional(),
   deployment: z.string().optional(),
+  service: z.string().optional(),
 });
 export type AuditTarget = z.infer<typeof AuditTarget>;
 

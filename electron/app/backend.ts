@@ -4,6 +4,11 @@ import { registerFleet } from './register/fleet.js';
 import { registerTelemetry } from './register/telemetry.js';
 import { registerDeploy } from './register/deploy.js';
 import { registerCommission } from './register/commission.js';
+import { registerServices } from './register/services.js';
+import { ServiceStore } from '../services/service/service-store.js';
+import { ServiceCatalog } from '../services/service/service-catalog.js';
+import { ChangeGuard } from '../services/service/change-guard.js';
+import { readyOfSpec } from '../services/deploy/rollout-gate.js';
 import { DocumentShelf } from '../ipc/document-shelf.js';
 import { startDrainExpiry } from '../services/fleet/drain-expiry.js';
 import { isDrained } from '../../shared/fleet.js';
@@ -69,6 +74,8 @@ export interface Backend {
   alerts: AlertEngine;
   deploy: DeployService;
   commission: CommissionService;
+  services: ServiceCatalog;
+  guard: ChangeGuard;
   secrets: SecretStore;
   /** One-time documents for the loopback server (reports opened in a new tab). */
   documents: DocumentShelf;
@@ -154,7 +161,20 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     openAlertStore(stateDbFile(options.dataDir), options.sqliteBinding),
   );
   const telemetry = new TelemetryService(pool, inventory, audit.log, options.telemetry, history, alerts, () => settings.get().slo);
+  const who = () => settings.get().operatorName || 'operator';
+  const services = new ServiceCatalog(ServiceStore.open(stateDbFile(options.dataDir), options.sqliteBinding), inventory, audit.log, who);
+  // The deployment's own health check is each member's readiness, unless the service names one.
+  const late: { deploy?: DeployService } = {};
+  const guard = new ChangeGuard(services, inventory, pool, (name) => {
+    try {
+      const spec = late.deploy?.store.revisions(name).at(-1)?.spec;
+      return spec ? readyOfSpec(spec) : undefined;
+    } catch {
+      return undefined;
+    }
+  });
   const deploy = new DeployService({
+    guard,
     pool,
     inventory,
     audit: audit.log,
@@ -183,6 +203,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
       return () => stops.forEach((stop) => stop());
     },
   });
+  late.deploy = deploy;
   await deploy.recoverInterrupted();
   const commission = new CommissionService(
     pool,
@@ -200,6 +221,13 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
   registerFleet(router, { inventory, pool, knownHosts, audit, secrets, runner, prompts });
   registerTelemetry(router, { pool, telemetry, history, alerts, inventory, settings });
   registerDeploy(router, { deploy, audit, secrets });
+  registerServices(router, {
+    catalog: services,
+    guard,
+    deployStore: () => deploy.store,
+    audit: audit.index,
+    slo: () => settings.get().slo,
+  });
   const documents = new DocumentShelf();
   registerCommission(router, {
     commission,
@@ -225,6 +253,8 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     alerts,
     deploy,
     commission,
+    services,
+    guard,
     secrets,
     documents,
     unknownOutcomes,
@@ -236,6 +266,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
       deploy.close();
       await commission.stopAll();
       commission.close();
+      services.store.close();
       telemetry.stopAll();
       history.close();
       alerts.close();

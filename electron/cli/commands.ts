@@ -10,6 +10,7 @@ import { runDeployCommand, type DeployCliOptions } from './deploy-commands.js';
 import { runCommission } from './commission-commands.js';
 import { setCliTimeZone } from './time.js';
 import { runAlertsCommand, type AlertCliOptions } from './alert-commands.js';
+import { runServiceCommand, type ServiceCliOptions } from './service-commands.js';
 
 export type { CliOutput } from './output.js';
 import { processIo, runFleetCommand, type CliIo, type FleetCliOptions } from './fleet-commands.js';
@@ -38,12 +39,19 @@ Commands:
   status                                      last known state of every node with its age (works offline)
   status NODE                                 one node in full: GPUs, host, containers, endpoints and SLO, open alerts
   deploy validate SPEC                        check a deployment spec; problems with line and field (exit 2)
-  deploy apply SPEC [--yes]                   placement per node, then canary, waves, health gates (exit 1 unless it succeeded)
+  deploy apply SPEC [--yes] [--emergency REASON]
+                                              placement per node, then canary, waves, health gates (exit 1 unless it succeeded);
+                                              --emergency runs outside maintenance windows (audited as such)
   deploy status NAME                          revisions and the current or last rollout
   deploy rollback NAME                        back to the last revision that ran everywhere
   deploy resume NAME | halt NAME              after an interruption: finish the rollout, or leave the nodes as they are
   deploy drift NAME | reconcile NAME          what runs against what should (exit 1 on drift); repair it
   deploy logs NAME --node NODE [--follow]     the deployment's container log on a node
+  services ls | show NAME                     clinical services: members by redundancy group, front door, window, changes
+  services apply FILE | validate FILE | rm NAME
+                                              define a service in YAML (problems with line and field, exit 2); audited
+  sites windows [SITE --tz ZONE --window "tue,thu 02:00-04:00"... | SITE --clear]
+                                              a site's maintenance windows, in its time zone (audited)
   alerts [--all] [--node N]                   what fires now, since when, who acknowledged (--all: resolved too)
   alerts history [--node N] [--limit N]       every firing, resolving and acknowledgement, newest first
   alerts ack ID [--note TEXT]                 acknowledge an alert, with a note (audited, as in the Alerts view)
@@ -174,6 +182,8 @@ export async function runCommand(
     return runCommission(backend, sub, rest, out, opts as { profile?: string; report?: string; signer?: string; role?: string }, (m) =>
       usageError(m, out),
     );
+  const service = await runServiceCommand(backend, args, out, opts as ServiceCliOptions, (m) => usageError(m, out));
+  if (service !== undefined) return service;
   const deploy = await runDeployCommand(backend, args, out, opts as DeployCliOptions, io, (m) => usageError(m, out));
   if (deploy !== undefined) return deploy;
   const fleet = await runFleetCommand(backend, args, out, opts, io, (m) => usageError(m, out));

@@ -12,6 +12,7 @@ export interface DeployCliOptions {
   yes?: boolean;
   node?: string;
   follow?: boolean;
+  emergency?: string;
 }
 
 const failed = (e: unknown, out: CliOutput): number => {
@@ -145,6 +146,12 @@ export async function runDeployCommand(
           for (const a of plan.accepted)
             out.print(`  ${a.node} (${a.runtime}${a.gpuIndices.length ? `, GPU ${a.gpuIndices.join(',')}` : ''})`);
           for (const r of plan.refused) out.print(`  refused ${r.node}: ${r.reason}`);
+          plan.waves.forEach((w, i) => {
+            if (w.waitsFor.length)
+              out.print(
+                `  wave ${i === 0 ? 'canary' : i} (${w.nodes.join(', ')}) ${w.waitsFor.join('; ')}${opts.emergency ? ' — runs now: emergency' : ''}`,
+              );
+          });
         }
         const go =
           opts.yes || (io.isTty && /^y(es)?$/i.test(await io.ask(`Roll out ${plan.name} to ${plan.accepted.length} node(s)? [y/N] `)));
@@ -152,7 +159,11 @@ export async function runDeployCommand(
           out.error('Not applied. Run again with --yes to apply without asking.');
           return 1;
         }
-        return follow(backend, await invoke(backend, 'deploy.apply', { text }), out);
+        return follow(
+          backend,
+          await invoke(backend, 'deploy.apply', { text, ...(opts.emergency ? { emergency: opts.emergency } : {}) }),
+          out,
+        );
       }
       case 'status': {
         const s = backend.deploy.status(target);

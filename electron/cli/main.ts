@@ -60,6 +60,12 @@ async function main(argv: string[]): Promise<number> {
         note: { type: 'string' },
         for: { type: 'string' },
         rule: { type: 'string' },
+        emergency: { type: 'string' },
+        tz: { type: 'string' },
+        window: { type: 'string', multiple: true },
+        clear: { type: 'boolean' },
+        member: { type: 'string' },
+        seconds: { type: 'string' },
       },
     });
   } catch (err) {

@@ -9,6 +9,7 @@ import { Alert, AlertEvent, AlertRuleKind, SILENCE_MAX_MS, SILENCE_MIN_MS, Silen
 import { NodeHealth } from '../node-health.js';
 import { HistoryRange, TelemetryFrame } from '../telemetry.js';
 import { DeploymentSummary, Rollout } from '../deploy/rollout.js';
+import { serviceChannels } from './service-channels.js';
 
 const SpecText = z.string().max(256 * 1024);
 const DeploymentName = z.string().regex(/^[a-z0-9][a-z0-9-]{0,47}$/, 'a deployment name');
@@ -181,9 +182,15 @@ export const channels = {
       specHash: z.string(),
       accepted: z.array(z.strictObject({ node: z.string(), runtime: z.string(), gpuIndices: z.array(z.number().int()) })),
       refused: z.array(z.strictObject({ node: z.string(), reason: z.string() })),
+      /** Each wave with what it would wait for if it started now (a closed maintenance window). */
+      waves: z.array(z.strictObject({ nodes: z.array(z.string()), waitsFor: z.array(z.string()) })),
     }),
   },
-  'deploy.apply': { request: z.strictObject({ text: SpecText }), response: Rollout },
+  /** `emergency`: why this change may run outside its maintenance windows (audited with the apply). */
+  'deploy.apply': {
+    request: z.strictObject({ text: SpecText, emergency: z.string().trim().min(3).max(500).optional() }),
+    response: Rollout,
+  },
   'deploy.list': { request: Empty, response: z.strictObject({ deployments: z.array(DeploymentSummary) }) },
   'deploy.status': {
     request: z.strictObject({ name: DeploymentName }),
@@ -346,6 +353,7 @@ export const channels = {
   'alerts.unsilence': { request: z.strictObject({ id: z.string().max(100) }), response: Silence },
   'alerts.silences': { request: Empty, response: z.strictObject({ silences: z.array(Silence) }) },
   'fleet.run.cancel': { request: z.strictObject({ runId: z.string().uuid() }), response: z.strictObject({ cancelled: z.boolean() }) },
+  ...serviceChannels,
 } as const satisfies Record<string, { request: z.ZodType; response: z.ZodType }>;
 
 export type Channels = typeof channels;

@@ -122,6 +122,8 @@ export const Rollout = z.strictObject({
   refused: z.array(z.strictObject({ node: z.string(), reason: z.string() })),
   /** The user who started it, as the audit log has it. */
   by: z.string(),
+  /** A change made outside the maintenance windows: why, and who said so (audited with the apply). */
+  emergency: z.strictObject({ reason: z.string().min(1).max(500), by: z.string().max(200) }).optional(),
   /** The process running it, renewed while it runs: a lease no other process breaks while it holds. */
   owner: z.strictObject({ pid: z.number().int().positive(), host: z.string().max(255), renewedAt: z.number() }).optional(),
 });

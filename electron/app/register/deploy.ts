@@ -23,9 +23,10 @@ export function registerDeploy(router: Router, d: DeployRegisterDeps): void {
         specHash: p.specHash,
         accepted: p.accepted.map((a) => ({ node: a.node, runtime: a.runtime, gpuIndices: a.gpuIndices })),
         refused: p.refused,
+        waves: p.waves,
       };
     })
-    .handle('deploy.apply', async ({ text }) => (await deploy.apply(text)).rollout)
+    .handle('deploy.apply', async ({ text, emergency }) => (await deploy.apply(text, emergency ? { emergency } : {})).rollout)
     .handle('deploy.list', () => ({ deployments: deploy.list() }))
     .handle('deploy.status', ({ name }) => {
       const s = deploy.status(name);

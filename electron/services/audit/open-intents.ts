@@ -38,7 +38,7 @@ const Checkpoint = z.strictObject({
 type Checkpoint = z.infer<typeof Checkpoint>;
 
 /** What to look at when an action of this kind may or may not have happened. */
-export function whatToCheck(action: AuditAction, target: { node?: string; deployment?: string }): string {
+export function whatToCheck(action: AuditAction, target: { node?: string; deployment?: string; service?: string }): string {
   const node = target.node ?? '';
   if (action.startsWith('node.') || action === 'nodes.import')
     return `check ${node || 'the inventory'} in the fleet list (edgeward nodes ls)`;
@@ -48,6 +48,11 @@ export function whatToCheck(action: AuditAction, target: { node?: string; deploy
     return `check the rollout of ${target.deployment ?? node} (edgeward deploy status ${target.deployment ?? node}): resume, roll back or reconcile it`;
   if (action === 'fleet.exec') return 'the command may have run on some nodes: check them before running it again';
   if (action.startsWith('commission.')) return `check the commissioning of ${node} (Commission view) and run it again if it is incomplete`;
+  if (action.startsWith('service.'))
+    return `check the service ${target.service ?? ''} (edgeward services show ${target.service ?? 'NAME'}) and apply it again if needed`;
+  if (action === 'site.windows') return "check the site's maintenance windows (edgeward sites windows) and set them again if needed";
+  if (action === 'drill.run')
+    return `a failover drill of ${target.service ?? 'a service'} stopped midway: check that ${node || 'the member it took out'} runs and is ready again`;
   if (action === 'audit.export') return 'the export file may be incomplete: export again';
   if (action === 'alert.acknowledge') return 'check the alert in the Alerts view and acknowledge it again if needed';
   if (action === 'alert.silence' || action === 'alert.unsilence')

@@ -45,7 +45,10 @@ const DEPLOY_PARAMS = [
   'resume',
   'status',
   'owner',
+  'emergency',
+  'held',
 ];
+const SERVICE_PARAMS = ['deployment', 'members', 'groups', 'specHash', 'frontDoor', 'maintenance', 'reason'];
 const COMMISSION_PARAMS = [
   'profile',
   'commissioning',
@@ -100,6 +103,10 @@ export const PARAM_ALLOW_LIST: Record<AuditAction, readonly string[]> = {
   'commission.signoff': COMMISSION_PARAMS,
   'commission.report_pdf': COMMISSION_PARAMS,
   'commission.profile_save': COMMISSION_PARAMS,
+  'service.apply': SERVICE_PARAMS,
+  'service.remove': SERVICE_PARAMS,
+  'site.windows': ['site', 'timeZone', 'windows', 'reason'],
+  'drill.run': ['member', 'mode', 'seconds', 'verdict', 'report', 'sha256', 'p50Ms', 'p99Ms', 'failures', 'probes', 'restored'],
 };
 
 const SECRET_KEY = /pass(word|phrase)?|secret|token|private.?key|credential|api.?key|authori[sz]ation|cookie|session/i;

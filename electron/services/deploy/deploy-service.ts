@@ -14,7 +14,7 @@ import { pinImage } from './image-pin.js';
 import { RUNNING, refuseIfRunningElsewhere, runningElsewhere } from './lease.js';
 import { sleep } from './node-exec.js';
 import { requireRoom } from '../common/disk-room.js';
-import { DeployPlanner, type PlanResult } from './planning.js';
+import { DeployPlanner, type PlanResult, type WavePreview } from './planning.js';
 import { RolloutEngine } from './rollout-engine.js';
 import { RolloutState } from './rollout-state.js';
 import { containerName, logsCommand } from '../runtime/runtime-commands.js';
@@ -58,7 +58,7 @@ export class DeployService {
     this.stateDir = path.dirname(stateDbFile(deps.dataDir));
     this.store = DeployStore.open(stateDbFile(deps.dataDir), path.join(deps.dataDir, 'deployments'), deps.sqliteBinding);
     this.state = new RolloutState(this.store);
-    this.planner = new DeployPlanner(deps.pool, deps.inventory, this.store, deps.secrets, this.env, deps.unfitNodes);
+    this.planner = new DeployPlanner(deps.pool, deps.inventory, this.store, deps.secrets, this.env, deps.unfitNodes, deps.guard);
     const secretsOf = (spec: DeploymentSpec) => this.planner.secretsOf(spec);
     this.engine = new RolloutEngine({
       pool: deps.pool,
@@ -68,6 +68,7 @@ export class DeployService {
       secretsOf,
       sloBreach: deps.sloBreach ?? (() => undefined),
       watchNodes: deps.watchNodes ?? (() => () => undefined),
+      ...(deps.guard ? { guard: deps.guard } : {}),
     });
     this.driftService = new DriftService(deps.pool, deps.audit, this.store, secretsOf);
   }
@@ -119,8 +120,11 @@ export class DeployService {
     return this.planner.validate(text);
   }
 
-  plan(text: string, signal?: AbortSignal): Promise<PlanResult> {
-    return this.planner.plan(text, signal);
+  /** Where it would go, in which waves, and what each wave would wait for (a maintenance window, a redundancy minimum). */
+  async plan(text: string, signal?: AbortSignal): Promise<PlanResult & { waves: WavePreview[] }> {
+    const plan = await this.planner.plan(text, signal);
+    await this.planner.refuseShortages(plan, signal);
+    return { ...plan, waves: this.planner.previewWaves(plan) };
   }
 
   list() {
@@ -167,12 +171,16 @@ export class DeployService {
     if (this.state.active.has(name)) throw new AppErrorException(appError('CONFLICT', `A rollout of ${name} is already running`, what));
   }
 
-  /** Starts a rollout of the spec; returns at once with its initial state (follow it with watch). */
-  async apply(text: string): Promise<{ rollout: Rollout; done: Promise<Rollout> }> {
+  /**
+   * Starts a rollout of the spec; returns at once with its initial state (follow it with watch).
+   * `emergency` (a reason) lets it run outside maintenance windows, and is audited as such.
+   */
+  async apply(text: string, opts: { emergency?: string } = {}): Promise<{ rollout: Rollout; done: Promise<Rollout> }> {
     requireRoom(this.stateDir);
     const named = parseSpec(text).spec?.name;
     if (named) refuseIfRunningElsewhere(named, this.store.rollout(named));
     const plan = await this.planner.plan(text);
+    await this.planner.refuseShortages(plan);
     const { spec, specHash } = plan;
     this.refuseIfBusy(spec.name, 'Pause, abort or wait for it first.');
     const noNode = () =>
@@ -191,13 +199,14 @@ export class DeployService {
     if (plan.accepted.length === 0) throw noNode();
     const last = this.store.revisions(spec.name).at(-1);
     const revision = last && last.specHash === specHash ? last.revision : (last?.revision ?? 0) + 1;
-    const open = await this.beginRollout('deploy.apply', spec, specHash, revision, pin.pinnedImage, plan);
+    const emergency = opts.emergency?.trim() ? { reason: opts.emergency.trim().slice(0, 500), by: this.who() } : undefined;
+    const open = await this.beginRollout('deploy.apply', spec, specHash, revision, pin.pinnedImage, plan, emergency?.reason);
     return this.orFail(open, () => {
       if (!last || last.specHash !== specHash) {
         this.store.saveRevision(spec.name, { revision, spec, specHash, pinnedImage: pin.pinnedImage, createdAt: Date.now() }, open.intent);
       }
       const previousRevision = last && last.revision !== revision ? last.revision : (this.previousOf(spec.name, revision) ?? null);
-      return this.start(spec, specHash, revision, previousRevision, pin.pinnedImage, plan, 'apply', open);
+      return this.start(spec, specHash, revision, previousRevision, pin.pinnedImage, plan, 'apply', open, emergency);
     });
   }
 
@@ -219,11 +228,13 @@ export class DeployService {
     revision: number,
     pinnedImage: string,
     plan: PlanResult,
+    emergency?: string,
   ): Promise<OpenIntent> {
     return this.audit.begin({
       action,
       target: { deployment: spec.name },
       params: {
+        ...(emergency ? { emergency } : {}),
         specHash,
         revision,
         image: spec.image,
@@ -282,6 +293,7 @@ export class DeployService {
     plan: PlanResult,
     kind: 'apply' | 'rollback',
     open: OpenIntent,
+    emergency?: { reason: string; by: string },
   ): { rollout: Rollout; done: Promise<Rollout> } {
     const waves = planWaves(
       plan.accepted.map((a) => ({ name: a.node, group: a.group })),
@@ -322,6 +334,7 @@ export class DeployService {
         nodes,
         refused: plan.refused,
         by: this.who(),
+        ...(emergency ? { emergency } : {}),
       },
       open.intent,
     );

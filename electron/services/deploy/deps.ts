@@ -1,4 +1,5 @@
 import type { AuditLog } from '../audit/audit-log.js';
+import type { ChangeGuard } from '../service/change-guard.js';
 import type { Inventory } from '../fleet/inventory.js';
 import type { SshPool } from '../ssh/pool.js';
 import type { SecretStore } from '../ssh/secrets.js';
@@ -20,6 +21,8 @@ export interface DeployDeps {
   watchNodes?: (nodes: string[]) => () => void;
   /** Nodes that must not take new work now (a critical GPU alert), with why, in words. */
   unfitNodes?: () => Map<string, string>;
+  /** Services' redundancy groups and maintenance windows, which every rollout keeps to. */
+  guard?: ChangeGuard;
   /** The better-sqlite3 addon built for this runtime (the desktop app's own). */
   sqliteBinding?: string;
 }

@@ -2,7 +2,8 @@ import crypto from 'node:crypto';
 import { isDrained } from '../../../shared/fleet.js';
 import { AppErrorException, appError } from '../../../shared/errors.js';
 import { parseFacts, place, type NodeFacts } from '../../../shared/deploy/placement.js';
-import { groupKey, targetNodes } from '../../../shared/deploy/rollout.js';
+import { groupKey, planWaves, targetNodes } from '../../../shared/deploy/rollout.js';
+import { describeShortage, type ChangeGuard } from '../service/change-guard.js';
 import { canonicalSpec, parseSpec, type DeploymentSpec, type SpecProblem } from '../../../shared/deploy/spec.js';
 import type { Inventory } from '../fleet/inventory.js';
 import { execOnNode } from '../ssh/exec.js';
@@ -19,6 +20,12 @@ export interface PlanResult {
   /** Nodes that can take it, with the GPUs chosen and what they already have. */
   accepted: { node: string; group: string; runtime: Runtime; gpuIndices: number[]; facts: NodeFacts }[];
   refused: { node: string; reason: string }[];
+}
+
+/** A wave as the plan shows it: its nodes, and what it would wait for if it started now. */
+export interface WavePreview {
+  nodes: string[];
+  waitsFor: string[];
 }
 
 /** The secret a spec names, kept with safeStorage in the app; `EDGEWARD_SECRET_<NAME>` for the CLI. */
@@ -38,6 +45,7 @@ export class DeployPlanner {
     private readonly secrets: SecretStore,
     private readonly env: NodeJS.ProcessEnv,
     private readonly unfitNodes: () => Map<string, string> = () => new Map(),
+    private readonly guard?: ChangeGuard,
   ) {}
 
   validate(text: string): SpecProblem[] {
@@ -154,5 +162,41 @@ export class DeployPlanner {
     accepted.sort((a, b) => a.node.localeCompare(b.node));
     refused.sort((a, b) => a.node.localeCompare(b.node));
     return { spec, specHash, accepted, refused };
+  }
+
+  /** The waves of a plan, each with what it would wait for now (a maintenance window). */
+  previewWaves(plan: PlanResult): WavePreview[] {
+    return planWaves(
+      plan.accepted.map((a) => ({ name: a.node, group: a.group })),
+      plan.spec.strategy,
+    ).map((nodes) => ({
+      nodes,
+      waitsFor: [
+        ...new Set(
+          nodes.flatMap((n) => {
+            const w = this.guard?.window(plan.spec.name, n);
+            return w && !w.open ? [w.reason] : [];
+          }),
+        ),
+      ],
+    }));
+  }
+
+  /**
+   * Nodes whose update would leave a service's redundancy group below its minimum right now (its
+   * other members down, drained or unreachable) are refused, naming each member and its state.
+   */
+  async refuseShortages(plan: PlanResult, signal?: AbortSignal): Promise<void> {
+    if (!this.guard) return;
+    const guard = this.guard;
+    const blocked = await Promise.all(
+      plan.accepted.map(async (a) => ({ a, short: await guard.shortages(plan.spec.name, a.node, new Set(), signal) })),
+    );
+    for (const { a, short } of blocked) {
+      if (!short.length) continue;
+      plan.accepted = plan.accepted.filter((x) => x !== a);
+      plan.refused.push({ node: a.node, reason: short.map((s) => describeShortage(s, a.node)).join('; ') });
+    }
+    plan.refused.sort((x, y) => x.node.localeCompare(y.node));
   }
 }

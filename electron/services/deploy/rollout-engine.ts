@@ -12,6 +12,8 @@ import { checkNodeDigest, repoDigestsCommand } from './image-pin.js';
 import { LEASE_MS } from './lease.js';
 import { execForDeploy, lastLine, sleep, type NodeExecOptions } from './node-exec.js';
 import type { RolloutState } from './rollout-state.js';
+import { gateNode } from './rollout-gate.js';
+import type { ChangeGuard } from '../service/change-guard.js';
 import {
   containerName,
   healthGateCommand,
@@ -51,6 +53,8 @@ export interface RolloutEngineDeps {
   sloBreach: (node: string, hostPort: number) => string | undefined;
   /** Keeps telemetry (and with it the SLO alerts) running for these nodes while the rollout runs. */
   watchNodes: (nodes: string[]) => () => void;
+  /** Services' redundancy and maintenance windows: what a node must wait for before it goes. */
+  guard?: ChangeGuard;
 }
 
 export class RolloutEngine {
@@ -61,6 +65,7 @@ export class RolloutEngine {
   private readonly secretsOf: RolloutEngineDeps['secretsOf'];
   private readonly sloBreach: RolloutEngineDeps['sloBreach'];
   private readonly watchNodes: RolloutEngineDeps['watchNodes'];
+  private readonly guard: ChangeGuard | undefined;
 
   constructor(deps: RolloutEngineDeps) {
     this.pool = deps.pool;
@@ -70,6 +75,7 @@ export class RolloutEngine {
     this.secretsOf = deps.secretsOf;
     this.sloBreach = deps.sloBreach;
     this.watchNodes = deps.watchNodes;
+    this.guard = deps.guard;
   }
 
   private get store() {
@@ -110,21 +116,34 @@ export class RolloutEngine {
         // Nodes of a wave run together, but never more of a group at once than its limit.
         const queue = [...wave];
         const running = new Set<Promise<void>>();
+        const inFlight = new Set<string>();
         let failed = false;
         while ((queue.length || running.size) && !failed) {
           const i = queue.findIndex(
             (n) => (groups.get(groupOf(n)) ?? 0) < groupLimit(sizes.get(groupOf(n)) ?? 1, spec.strategy.maxUnavailable),
           );
           if (i >= 0 && !active.abort.signal.aborted) {
-            const n = queue.splice(i, 1)[0]!;
+            const n = queue[i]!;
+            if (!(await this.checkpoint(name, active))) break;
+            const gate = this.guard ? await this.gate(name, n, w, inFlight, running, active) : 'go';
+            if (gate === 'aborted') break;
+            if (gate === 'own') {
+              await Promise.race(running);
+              continue;
+            }
+            // A hold said on the rollout is over once its node goes.
+            if (this.store.rollout(name)!.message.startsWith(`Wave ${w + 1}: ${n} `)) update((x) => ({ ...x, message: r0.message }));
+            queue.splice(i, 1);
             const g = groupOf(n);
             groups.set(g, (groups.get(g) ?? 0) + 1);
+            inFlight.add(n);
             const p = this.deployNode(name, n, spec, secrets, active.abort.signal, intent)
               .then((ok) => {
                 if (!ok) failed = true;
               })
               .finally(() => {
                 groups.set(g, (groups.get(g) ?? 1) - 1);
+                inFlight.delete(n);
                 running.delete(p);
               });
             running.add(p);
@@ -171,6 +190,48 @@ export class RolloutEngine {
       unwatch();
       this.state.active.delete(name);
     }
+  }
+
+  /** The node's maintenance window and its services' redundancy, waited for (showing for what). */
+  private gate(
+    name: string,
+    node: string,
+    wave: number,
+    inFlight: ReadonlySet<string>,
+    running: ReadonlySet<Promise<void>>,
+    active: { paused: boolean; abort: AbortController; wake: (() => void) | undefined; intent: Intent },
+  ) {
+    const intent = active.intent;
+    const r = this.store.rollout(name)!;
+    return gateNode({
+      guard: this.guard!,
+      deployment: name,
+      node,
+      inFlight,
+      emergency: r.emergency !== undefined,
+      signal: active.abort.signal,
+      othersRunning: () => running.size > 0,
+      hold: (why) => {
+        const cur = this.store.rollout(name)!;
+        if (cur.nodes[node]?.detail === why && cur.message.endsWith(why)) return;
+        this.state.update(
+          name,
+          (x) => ({
+            ...x,
+            message: `Wave ${wave + 1}: ${node} ${why}`,
+            nodes: { ...x.nodes, [node]: { ...x.nodes[node]!, detail: why, updatedAt: Date.now() } },
+          }),
+          intent,
+        );
+      },
+      pause: async (why) => {
+        await this.audit.perform({ action: 'deploy.pause', target: { deployment: name, node }, params: { held: why } }, (pauseIntent) => {
+          active.paused = true;
+          return this.state.update(name, (x) => ({ ...x, status: 'paused', message: `Paused: ${why}` }), pauseIntent);
+        });
+        return this.checkpoint(name, active);
+      },
+    });
   }
 
   /** Waits while paused; false when aborted. */

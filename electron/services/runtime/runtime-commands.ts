@@ -113,6 +113,12 @@ export function listCommand(runtime: Runtime, deployment: string): string {
  * `threshold` consecutive 200s, or the deadline. Prints one line per check so the console shows
  * progress; exit 0 ready, 1 not ready in time.
  */
+/** One readiness check, now: prints "HTTP_CODE SECONDS" (000 when nothing answered). */
+export function readyProbeCommand(hostPort: number, path: string, timeoutS = 3): string {
+  const url = `http://127.0.0.1:${hostPort}${path}`;
+  return `curl -s -o /dev/null -m ${Math.round(timeoutS)} -w '%{http_code} %{time_total}' ${shellQuote(url)} 2>/dev/null || true`;
+}
+
 export function healthGateCommand(hostPort: number, path: string, timeoutS: number, threshold: number, intervalS: number): string {
   const url = `http://127.0.0.1:${hostPort}${path}`;
   return [

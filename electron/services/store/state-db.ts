@@ -71,6 +71,15 @@ export const MIGRATIONS: readonly Migration[] = [
           created_at INTEGER NOT NULL, ends_at INTEGER NOT NULL, ended_at INTEGER, ended_by TEXT);
       `),
   },
+  {
+    version: 6,
+    what: 'services: each clinical service as applied (its YAML, who, when), and site maintenance windows',
+    up: (db) =>
+      db.exec(`
+        CREATE TABLE services (name TEXT PRIMARY KEY, yaml TEXT NOT NULL, body TEXT NOT NULL, by TEXT NOT NULL, updated_at INTEGER NOT NULL);
+        CREATE TABLE site_windows (site TEXT PRIMARY KEY, body TEXT NOT NULL, by TEXT NOT NULL, updated_at INTEGER NOT NULL);
+      `),
+  },
 ];
 
 /** Where the state store lives: a folder of its own, so it can sit on a volume of its own. */

@@ -1,0 +1,42 @@
+import type { Router } from '../../ipc/router.js';
+import type { ServiceCatalog } from '../../services/service/service-catalog.js';
+import { showService, type ServiceViewDeps } from '../../services/service/service-view.js';
+
+export interface ServiceRegisterDeps extends ServiceViewDeps {
+  catalog: ServiceCatalog;
+}
+
+/** Services and site maintenance windows. */
+export function registerServices(router: Router, d: ServiceRegisterDeps): void {
+  const { catalog } = d;
+  const summary = (name: string) => {
+    const s = catalog.get(name);
+    return { name, deployment: s.spec.deployment, members: s.spec.members, by: s.by, updatedAt: s.updatedAt };
+  };
+  router
+    .handle('service.validate', ({ text }) => ({ problems: catalog.validate(text) }))
+    .handle('service.apply', async ({ text }) => summary((await catalog.apply(text)).spec.name))
+    .handle('service.remove', async ({ name }) => {
+      await catalog.remove(name);
+      return {};
+    })
+    .handle('service.list', () => ({
+      services: catalog.list().map((s) =>
+        s.service
+          ? {
+              name: s.name,
+              deployment: s.service.spec.deployment,
+              members: s.service.spec.members,
+              by: s.service.by,
+              updatedAt: s.service.updatedAt,
+            }
+          : { name: s.name, members: [], damaged: s.damaged! },
+      ),
+    }))
+    .handle('service.show', ({ name }) => showService(d, name))
+    .handle('site.windows.list', () => ({ sites: [...catalog.store.siteWindows()].map(([site, policy]) => ({ site, policy })) }))
+    .handle('site.windows.set', async ({ site, policy }) => {
+      await catalog.setSiteWindows(site, policy);
+      return {};
+    });
+}

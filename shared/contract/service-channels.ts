@@ -1,0 +1,54 @@
+import { z } from 'zod';
+import { AuditRecord } from '../audit.js';
+import { MaintenancePolicy } from '../service/maintenance-window.js';
+import { FrontDoorState, GroupState, ServiceHealth } from '../service/service-health.js';
+import { ServiceSpec } from '../service/service-spec.js';
+
+const ServiceText = z.string().max(128 * 1024);
+const ServiceName = z.string().regex(/^[a-z0-9][a-z0-9-]{0,47}$/, 'a service name');
+const Problem = z.strictObject({ path: z.string(), line: z.number().int(), column: z.number().int(), message: z.string() });
+
+export const ServiceSummary = z.strictObject({
+  name: z.string(),
+  deployment: z.string().optional(),
+  members: z.array(z.string()),
+  by: z.string().optional(),
+  updatedAt: z.number().optional(),
+  /** Set when its row was changed outside Edgeward: why; it is not acted on. */
+  damaged: z.string().optional(),
+});
+
+export const ServiceDetail = z.strictObject({
+  spec: ServiceSpec,
+  yaml: z.string(),
+  by: z.string(),
+  updatedAt: z.number(),
+  health: ServiceHealth,
+  groups: z.array(GroupState),
+  frontDoor: FrontDoorState.optional(),
+  /** "open until …", "next: Tue 2026-12-08 02:00–04:00 Europe/Berlin", or none. */
+  window: z.string().optional(),
+  slo: z.string().nullable(),
+  /** The service's and its deployment's recent audit records, newest first. */
+  changes: z.array(AuditRecord),
+  checkedAt: z.number(),
+});
+export type ServiceDetail = z.infer<typeof ServiceDetail>;
+
+/** Services: clinical workloads with redundancy groups, a front door and maintenance windows. */
+export const serviceChannels = {
+  'service.validate': { request: z.strictObject({ text: ServiceText }), response: z.strictObject({ problems: z.array(Problem) }) },
+  'service.apply': { request: z.strictObject({ text: ServiceText }), response: ServiceSummary },
+  'service.remove': { request: z.strictObject({ name: ServiceName }), response: z.strictObject({}) },
+  'service.list': { request: z.strictObject({}), response: z.strictObject({ services: z.array(ServiceSummary) }) },
+  /** Probes every member (and the front door) now: a few seconds at most. */
+  'service.show': { request: z.strictObject({ name: ServiceName }), response: ServiceDetail },
+  'site.windows.list': {
+    request: z.strictObject({}),
+    response: z.strictObject({ sites: z.array(z.strictObject({ site: z.string(), policy: MaintenancePolicy })) }),
+  },
+  'site.windows.set': {
+    request: z.strictObject({ site: z.string().min(1).max(63), policy: MaintenancePolicy.nullable() }),
+    response: z.strictObject({}),
+  },
+} as const;
