@@ -55,31 +55,7 @@ export function parseYamlWith<S extends z.ZodType>(
   return {
     problems: result.error.issues.map((issue) => {
       const path = issue.path.map(String);
-      // The deepest YAML node that exists on the issue's path: the field itself, or its parent
-      // when the field is missing.
-      let node: YamlNode | null = doc.contents as YamlNode | null;
-      let found = node;
-      // Whether every key of the path is in the text: a wrong type there is not a missing field.
-      let present = true;
-      for (const key of issue.path) {
-        if (!node) {
-          present = false;
-          break;
-        }
-        if (isMap(node)) {
-          const pair = node.items.find((p) => String((p.key as { value?: unknown } | null)?.value ?? p.key) === String(key));
-          node = (pair?.value as YamlNode | null | undefined) ?? null;
-          if (pair) found = (pair.value as YamlNode | null) ?? (pair.key as YamlNode);
-          else present = false;
-        } else if (isSeq(node)) {
-          node = (node.items[Number(key)] as YamlNode | undefined) ?? null;
-          if (node) found = node;
-          else present = false;
-        } else {
-          present = false;
-          break;
-        }
-      }
+      const { found, present } = deepestNode(doc.contents as YamlNode | null, issue.path);
       // zod does not include the input in its issues, so "missing" is judged on the text itself.
       const missing = issue.code === 'invalid_type' && !present;
       // A bad record key (an env name) carries the real reason one level down.
@@ -91,4 +67,43 @@ export function parseYamlWith<S extends z.ZodType>(
       };
     }),
   };
+}
+
+/**
+ * The deepest YAML node that exists on a path: the field itself, or its parent when the field is
+ * missing; `present` says whether every key of the path is in the text.
+ */
+function deepestNode(root: YamlNode | null, keys: readonly PropertyKey[]): { found: YamlNode | null; present: boolean } {
+  let node: YamlNode | null = root;
+  let found = node;
+  let present = true;
+  for (const key of keys) {
+    if (!node) {
+      present = false;
+      break;
+    }
+    if (isMap(node)) {
+      const pair = node.items.find((p) => String((p.key as { value?: unknown } | null)?.value ?? p.key) === String(key));
+      node = (pair?.value as YamlNode | null | undefined) ?? null;
+      if (pair) found = (pair.value as YamlNode | null) ?? (pair.key as YamlNode);
+      else present = false;
+    } else if (isSeq(node)) {
+      node = (node.items[Number(key)] as YamlNode | undefined) ?? null;
+      if (node) found = node;
+      else present = false;
+    } else {
+      present = false;
+      break;
+    }
+  }
+  return { found, present };
+}
+
+/** Where a dotted path ("redundancy.groups.0.minHealthy") is written in YAML text: for checks made after parsing. */
+export function positionOfPath(text: string, path: string): { line: number; column: number } {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  const { found } = deepestNode(doc.contents as YamlNode | null, path ? path.split('.') : []);
+  const p = lines.linePos(found?.range?.[0] ?? 0);
+  return { line: p.line, column: p.col };
 }

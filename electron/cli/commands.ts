@@ -113,7 +113,7 @@ export async function runCommand(
   backend: Backend,
   args: string[],
   out: CliOutput,
-  opts: FleetCliOptions & AlertCliOptions = {},
+  opts: FleetCliOptions & AlertCliOptions & ServiceCliOptions & DeployCliOptions = {},
   io: CliIo = processIo,
 ): Promise<number> {
   const ctx = { transport: 'cli' as const, clientId: 'cli' };

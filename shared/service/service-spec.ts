@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { NodeName, WorkloadProfile } from '../fleet.js';
 import { SloTarget } from '../slo.js';
 import { DEPLOYMENT_NAME } from '../deploy/spec.js';
-import { parseYamlWith, type YamlProblem } from '../yaml-schema.js';
+import { parseYamlWith, positionOfPath, type YamlProblem } from '../yaml-schema.js';
 import { MaintenancePolicy } from './maintenance-window.js';
 
 /**
@@ -76,6 +76,8 @@ export const ServiceSpec = z.strictObject({
 export type ServiceSpec = z.infer<typeof ServiceSpec>;
 
 /** YAML → service, or every problem with line, column and field (group members checked against members). */
+export { locate as locateProblems };
+
 export function parseServiceSpec(text: string): { spec: ServiceSpec; problems: [] } | { spec?: undefined; problems: YamlProblem[] } {
   const r = parseYamlWith(ServiceSpec, text, 128 * 1024, 'service');
   if (!r.value) return { problems: r.problems };
@@ -83,14 +85,15 @@ export function parseServiceSpec(text: string): { spec: ServiceSpec; problems: [
   const s = r.value;
   if ('groups' in s.redundancy) {
     s.redundancy.groups.forEach((g, i) => {
-      for (const m of g.members)
+      g.members.forEach((m, j) => {
         if (!s.members.includes(m))
           problems.push({
-            path: `redundancy.groups.${i}.members`,
+            path: `redundancy.groups.${i}.members.${j}`,
             line: 1,
             column: 1,
             message: `${m} is not one of the service's members`,
           });
+      });
       if (g.minHealthy >= g.members.length)
         problems.push({
           path: `redundancy.groups.${i}.minHealthy`,
@@ -110,18 +113,9 @@ export function parseServiceSpec(text: string): { spec: ServiceSpec; problems: [
   return problems.length ? { problems: locate(text, problems) } : { spec: s, problems: [] };
 }
 
-/** Semantic problems carry a path; their line is found where that key is written. */
+/** Checks made after parsing carry a path; their line and column are where that path is written. */
 function locate(text: string, problems: YamlProblem[]): YamlProblem[] {
-  const lines = text.split('\n');
-  return problems.map((p) => {
-    const key =
-      p.path
-        .split('.')
-        .filter((k) => !/^\d+$/.test(k))
-        .at(-1) ?? '';
-    const i = lines.findIndex((l) => new RegExp(`^\\s*(?:-\\s*)?${key}\\s*:`).test(l));
-    return i >= 0 ? { ...p, line: i + 1, column: lines[i]!.indexOf(key) + 1 } : p;
-  });
+  return problems.map((p) => ({ ...p, ...positionOfPath(text, p.path) }));
 }
 
 /**

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { AppErrorException, appError } from '../../../shared/errors.js';
 import { MaintenancePolicy } from '../../../shared/service/maintenance-window.js';
-import { parseServiceSpec, resolveGroups, type ServiceSpec } from '../../../shared/service/service-spec.js';
+import { locateProblems, parseServiceSpec, resolveGroups, type ServiceSpec } from '../../../shared/service/service-spec.js';
 import type { YamlProblem } from '../../../shared/yaml-schema.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Inventory } from '../fleet/inventory.js';
@@ -34,19 +34,16 @@ export class ServiceCatalog {
     const r = parseServiceSpec(text);
     if (!r.spec) return r.problems;
     const problems: YamlProblem[] = [];
-    const lines = text.split('\n');
     r.spec.members.forEach((m, i) => {
-      if (!this.inventory.get(m)) {
-        const line = lines.findIndex((l) => new RegExp(`(^|[\\s,[-])${m.replace(/[.]/g, '\\.')}([\\s,\\]]|$)`).test(l));
+      if (!this.inventory.get(m))
         problems.push({
           path: `members.${i}`,
-          line: line + 1 || 1,
+          line: 1,
           column: 1,
           message: `${m} is not in the inventory: add the node first, or check the name`,
         });
-      }
     });
-    return problems;
+    return locateProblems(text, problems);
   }
 
   private parseOrThrow(text: string): ServiceSpec {
