@@ -218,7 +218,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
   const router = new Router(checkFramesFromEnv() ? recordFrameViolation : undefined);
 
   registerCore(router, { transport: options.transport, dataDir: options.dataDir, startedAt, settings, audit, heartbeat });
-  registerFleet(router, { inventory, pool, knownHosts, audit, secrets, runner, prompts });
+  registerFleet(router, { inventory, pool, knownHosts, audit, secrets, runner, prompts, guard });
   registerTelemetry(router, { pool, telemetry, history, alerts, inventory, settings });
   registerDeploy(router, { deploy, audit, secrets });
   registerServices(router, {

@@ -167,6 +167,19 @@ ${extra}`;
     }
   }, 120_000);
 
+  it('refuses a drain that would leave the group below its minimum, naming the drained member', async () => {
+    await invoke('fleet.node.drain', { name: a.name, reason: 'fan replacement' });
+    try {
+      await expect(invoke('fleet.node.drain', { name: b.name, reason: 'firmware' })).rejects.toThrow(
+        `CONFLICT: Cannot drain ${b.name}: sepsis-cds (group all): taking ${b.name} down would leave 0 of minimum 1 healthy: ${a.name} drained (fan replacement)`,
+      );
+      await expect(invoke('fleet.node.setEnabled', { name: b.name, enabled: false, reason: 'x' })).rejects.toThrow(/Cannot disable/);
+      expect(h.backend.inventory.get(b.name)!.drain).toBeUndefined();
+    } finally {
+      await invoke('fleet.node.undrain', { name: a.name });
+    }
+  }, 60_000);
+
   it('holds a rollout for a closed maintenance window; an emergency with a reason runs it and is audited as such', async () => {
     // A one-off window ten days from now: closed now, with a next opening to name.
     const date = new Date(Date.now() + 10 * 86_400_000).toISOString().slice(0, 10);

@@ -9,6 +9,7 @@ import { testNode } from '../../services/fleet/node-test.js';
 import type { KnownHostsStore } from '../../services/ssh/known-hosts.js';
 import type { SshPool } from '../../services/ssh/pool.js';
 import type { PromptBroker } from '../../services/ssh/prompts.js';
+import type { ChangeGuard } from '../../services/service/change-guard.js';
 import { passphraseKey, passwordKey, type SecretStore } from '../../services/ssh/secrets.js';
 
 export interface FleetDeps {
@@ -19,6 +20,8 @@ export interface FleetDeps {
   secrets: SecretStore;
   runner: FleetRunner;
   prompts: PromptBroker;
+  /** Services' redundancy: a drain or a disable never leaves a group below its minimum. */
+  guard?: ChangeGuard;
 }
 
 /** The inventory, connections and host keys, secrets for nodes, commands across the fleet. */
@@ -38,9 +41,14 @@ export function registerFleet(router: Router, d: FleetDeps): void {
       await pool.disconnect(name);
       return {};
     })
-    .handle('fleet.node.drain', ({ name, reason, until }) => inventory.drain(name, reason, until))
+    .handle('fleet.node.drain', async ({ name, reason, until }) => {
+      // A drained node counts as down for its services: never below a redundancy minimum.
+      await d.guard?.refuseOut(name, 'drain');
+      return inventory.drain(name, reason, until);
+    })
     .handle('fleet.node.undrain', async ({ name }) => (await inventory.undrain(name))!)
     .handle('fleet.node.setEnabled', async ({ name, enabled, reason }) => {
+      if (!enabled) await d.guard?.refuseOut(name, 'disable');
       const node = await inventory.setEnabled(name, enabled, reason);
       if (!enabled) await pool.disconnect(name);
       return node;

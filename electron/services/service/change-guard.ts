@@ -1,4 +1,4 @@
-import { AppErrorException } from '../../../shared/errors.js';
+import { AppErrorException, appError } from '../../../shared/errors.js';
 import { isDrained } from '../../../shared/fleet.js';
 import { describeOpening, windowAt, type MaintenancePolicy } from '../../../shared/service/maintenance-window.js';
 import type { RedundancyGroup, ServiceSpec } from '../../../shared/service/service-spec.js';
@@ -87,9 +87,31 @@ export class ChangeGuard {
    * has out now; empty when it may go. A member that does not serve now takes nothing away (its
    * first deployment, or the fix it waits for), so it may always go.
    */
-  async shortages(deployment: string, node: string, out: ReadonlySet<string>, signal?: AbortSignal): Promise<Shortage[]> {
+  shortages(deployment: string, node: string, out: ReadonlySet<string>, signal?: AbortSignal): Promise<Shortage[]> {
+    return this.shortagesIn(this.catalog.servicesOf(deployment, node), node, out, signal);
+  }
+
+  /** Taking the node out of every service it serves (a drain, a disable). */
+  shortagesOfNode(node: string, signal?: AbortSignal): Promise<Shortage[]> {
+    return this.shortagesIn(this.catalog.servicesWithMember(node), node, new Set(), signal);
+  }
+
+  /** Refuses taking a serving node out (`what`: "drain") when a group of its services would fall below its minimum. */
+  async refuseOut(node: string, what: string): Promise<void> {
+    const short = await this.shortagesOfNode(node);
+    if (!short.length) return;
+    throw new AppErrorException(
+      appError(
+        'CONFLICT',
+        `Cannot ${what} ${node}: ${short.map((s) => describeShortage(s, node)).join('; ')}`,
+        "Bring the other members back first (or change the service's minimum, an audited change), then try again.",
+      ),
+    );
+  }
+
+  private async shortagesIn(specs: ServiceSpec[], node: string, out: ReadonlySet<string>, signal?: AbortSignal): Promise<Shortage[]> {
     const found: Shortage[] = [];
-    for (const spec of this.catalog.servicesOf(deployment, node)) {
+    for (const spec of specs) {
       const ready = this.readyOf(spec);
       if (!(await this.probe(node, ready, out, signal)).healthy) continue;
       for (const g of this.catalog.groupsOf(spec).filter((x) => x.members.includes(node))) {
