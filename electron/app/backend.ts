@@ -8,6 +8,7 @@ import { registerServices } from './register/services.js';
 import { ServiceStore } from '../services/service/service-store.js';
 import { ServiceCatalog } from '../services/service/service-catalog.js';
 import { ChangeGuard } from '../services/service/change-guard.js';
+import { DrillService } from '../services/service/drill-service.js';
 import { readyOfSpec } from '../services/deploy/rollout-gate.js';
 import { DocumentShelf } from '../ipc/document-shelf.js';
 import { startDrainExpiry } from '../services/fleet/drain-expiry.js';
@@ -76,6 +77,7 @@ export interface Backend {
   commission: CommissionService;
   services: ServiceCatalog;
   guard: ChangeGuard;
+  drills: DrillService;
   secrets: SecretStore;
   /** One-time documents for the loopback server (reports opened in a new tab). */
   documents: DocumentShelf;
@@ -221,9 +223,22 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
   registerFleet(router, { inventory, pool, knownHosts, audit, secrets, runner, prompts, guard });
   registerTelemetry(router, { pool, telemetry, history, alerts, inventory, settings });
   registerDeploy(router, { deploy, audit, secrets });
+  const drills = new DrillService({
+    catalog: services,
+    guard,
+    pool,
+    deployStore: () => deploy.store,
+    audit: audit.log,
+    index: audit.index,
+    dataDir: options.dataDir,
+    who,
+    slo: () => settings.get().slo,
+    zone: () => settings.get().timeZone,
+  });
   registerServices(router, {
     catalog: services,
     guard,
+    drills,
     deployStore: () => deploy.store,
     audit: audit.index,
     slo: () => settings.get().slo,
@@ -255,6 +270,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     commission,
     services,
     guard,
+    drills,
     secrets,
     documents,
     unknownOutcomes,
@@ -262,6 +278,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
       heartbeat.stop();
       stopFleetWatch?.();
       stopDrainExpiry?.();
+      await drills.stopAll();
       await deploy.stopAll();
       deploy.close();
       await commission.stopAll();

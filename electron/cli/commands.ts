@@ -11,6 +11,7 @@ import { runCommission } from './commission-commands.js';
 import { setCliTimeZone } from './time.js';
 import { runAlertsCommand, type AlertCliOptions } from './alert-commands.js';
 import { runServiceCommand, type ServiceCliOptions } from './service-commands.js';
+import { runDrillCommand, type DrillCliOptions } from './drill-commands.js';
 
 export type { CliOutput } from './output.js';
 import { processIo, runFleetCommand, type CliIo, type FleetCliOptions } from './fleet-commands.js';
@@ -52,6 +53,9 @@ Commands:
                                               define a service in YAML (problems with line and field, exit 2); audited
   sites windows [SITE --tz ZONE --window "tue,thu 02:00-04:00"... | SITE --clear]
                                               a site's maintenance windows, in its time zone (audited)
+  drill SERVICE [--member NODE] [--seconds N] [--report FILE]
+                                              failover drill: one member out, the service probed, the member put back (exit 1 on fail)
+  drill verify REPORT                         is this drill report the one Edgeward recorded? (its hash in the audit log)
   alerts [--all] [--node N]                   what fires now, since when, who acknowledged (--all: resolved too)
   alerts history [--node N] [--limit N]       every firing, resolving and acknowledgement, newest first
   alerts ack ID [--note TEXT]                 acknowledge an alert, with a note (audited, as in the Alerts view)
@@ -113,7 +117,7 @@ export async function runCommand(
   backend: Backend,
   args: string[],
   out: CliOutput,
-  opts: FleetCliOptions & AlertCliOptions & ServiceCliOptions & DeployCliOptions = {},
+  opts: FleetCliOptions & AlertCliOptions & ServiceCliOptions & DeployCliOptions & DrillCliOptions = {},
   io: CliIo = processIo,
 ): Promise<number> {
   const ctx = { transport: 'cli' as const, clientId: 'cli' };
@@ -182,6 +186,8 @@ export async function runCommand(
     return runCommission(backend, sub, rest, out, opts as { profile?: string; report?: string; signer?: string; role?: string }, (m) =>
       usageError(m, out),
     );
+  const drill = await runDrillCommand(backend, args, out, opts as DrillCliOptions, (m) => usageError(m, out));
+  if (drill !== undefined) return drill;
   const service = await runServiceCommand(backend, args, out, opts as ServiceCliOptions, (m) => usageError(m, out));
   if (service !== undefined) return service;
   const deploy = await runDeployCommand(backend, args, out, opts as DeployCliOptions, io, (m) => usageError(m, out));

@@ -17,6 +17,7 @@ import { NodeView } from './views/fleet/NodeView';
 import { AuditView } from './views/AuditView';
 import { SettingsView } from './views/SettingsView';
 import { TopologyView } from './views/TopologyView';
+import { ServicesView } from './views/services/ServicesView';
 import type { Settings } from '../../shared/settings.js';
 import { setDisplayTimeZone } from './time';
 
@@ -33,7 +34,7 @@ export function App() {
   // Set before the views render, so the first paint already uses the chosen clock.
   if (settings) setDisplayTimeZone(settings.timeZone);
 
-  // Alt+1…8 jumps to a view from anywhere, without fighting text fields' own shortcuts.
+  // Alt+1…9 jumps to a view from anywhere, without fighting text fields' own shortcuts.
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (!e.altKey || e.ctrlKey || e.metaKey) return;
@@ -76,6 +77,8 @@ function renderView(route: RouteId, param: string | undefined, settings: Setting
       return <NodeView name={param} />;
     case 'deployments':
       return <DeploymentsView open={param} />;
+    case 'services':
+      return <ServicesView open={param} />;
     case 'alerts':
       return <AlertsView />;
     case 'audit':

@@ -3,10 +3,11 @@ export const ROUTES = [
   { id: 'topology', label: 'Topology', key: '2' },
   { id: 'node', label: 'Node', key: '3' },
   { id: 'deployments', label: 'Deployments', key: '4' },
-  { id: 'alerts', label: 'Alerts', key: '5' },
-  { id: 'audit', label: 'Audit', key: '6' },
-  { id: 'commissioning', label: 'Commissioning', key: '7' },
-  { id: 'settings', label: 'Settings', key: '8' },
+  { id: 'services', label: 'Services', key: '5' },
+  { id: 'alerts', label: 'Alerts', key: '6' },
+  { id: 'audit', label: 'Audit', key: '7' },
+  { id: 'commissioning', label: 'Commissioning', key: '8' },
+  { id: 'settings', label: 'Settings', key: '9' },
 ] as const;
 
 export type RouteId = (typeof ROUTES)[number]['id'];

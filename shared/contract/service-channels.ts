@@ -43,6 +43,17 @@ export const serviceChannels = {
   'service.list': { request: z.strictObject({}), response: z.strictObject({ services: z.array(ServiceSummary) }) },
   /** Probes every member (and the front door) now: a few seconds at most. */
   'service.show': { request: z.strictObject({ name: ServiceName }), response: ServiceDetail },
+  /** Starts a failover drill (follow it on the `drill` topic); refused when it would break redundancy. */
+  'drill.start': {
+    request: z.strictObject({
+      service: ServiceName,
+      member: z.string().max(63).optional(),
+      seconds: z.number().int().min(5).max(600).default(30),
+    }),
+    response: z.strictObject({ id: z.string() }),
+  },
+  /** Ends the probing early; the member is put back all the same. */
+  'drill.cancel': { request: z.strictObject({ id: z.string().uuid() }), response: z.strictObject({ cancelled: z.boolean() }) },
   'site.windows.list': {
     request: z.strictObject({}),
     response: z.strictObject({ sites: z.array(z.strictObject({ site: z.string(), policy: MaintenancePolicy })) }),

@@ -5,6 +5,7 @@ import { FleetTelemetryFrame, TelemetryFrame } from '../telemetry.js';
 import { Alert } from '../alerts.js';
 import { Rollout } from '../deploy/rollout.js';
 import { CommissionSession } from '../commission/session.js';
+import { DrillFrame } from '../service/drill.js';
 
 /**
  * Stream topics: name → subscription parameters → frame schema. Frames are produced by main-side
@@ -49,6 +50,8 @@ export const topics = {
   'deploy.rollout': { params: z.strictObject({ name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,47}$/) }), frame: Rollout },
   /** A node's commissioning, a frame per section change (progress of the checks). */
   'commission.session': { params: z.strictObject({ node: NodeName }), frame: CommissionSession },
+  /** A failover drill, a frame per phase and twice a second while it probes; the last carries the result. */
+  drill: { params: z.strictObject({ id: z.string().uuid() }), frame: DrillFrame },
   /** Alerts as they fire, change, resolve or are acknowledged. */
   alerts: { params: NoParams, frame: Alert },
   'fleet.prompt': {

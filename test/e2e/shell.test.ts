@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { keepScreenshot, launchChromium } from './browser.js';
 
-const VIEWS = ['Fleet', 'Node', 'Deployments', 'Alerts', 'Audit', 'Commissioning', 'Settings'];
+const VIEWS = ['Fleet', 'Node', 'Deployments', 'Services', 'Alerts', 'Audit', 'Commissioning', 'Settings'];
 
 describe('renderer shell in Chromium over the loopback bridge', () => {
   let browser: Browser;
@@ -48,7 +48,7 @@ describe('renderer shell in Chromium over the loopback bridge', () => {
   });
 
   it('navigates with the keyboard: Alt+digit and arrow keys', async () => {
-    await page.keyboard.press('Alt+6');
+    await page.keyboard.press('Alt+7');
     await expect.poll(() => page.locator('main h1').textContent()).toBe('Audit');
     await page.locator('nav a[aria-current="page"]').focus();
     await page.keyboard.press('ArrowDown');
@@ -67,7 +67,7 @@ describe('renderer shell in Chromium over the loopback bridge', () => {
   });
 
   it('saves settings through the bridge and switches to the dark theme', async () => {
-    await page.keyboard.press('Alt+8');
+    await page.keyboard.press('Alt+9');
     await page.getByLabel('Operator name').fill('Night Shift');
     await page.getByLabel('Dark').check();
     expect(await page.getByRole('radio', { name: 'Local time (America/St_Johns)' }).isChecked()).toBe(true);

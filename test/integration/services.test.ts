@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Rollout } from '../../shared/deploy/rollout.js';
 import { cut, restore, setScenario, type BedState } from '../testbed/bed.js';
@@ -164,6 +165,12 @@ ${extra}`;
       expect(shown.health.level).toBe('at-risk');
     } finally {
       ssh(bed, b, 'podman start ew-sepsis-r2 >/dev/null');
+      // Ready again (the model loads) before the next test counts on it.
+      await expect
+        .poll(() => ssh(bed, b, `curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:${PORT}/v2/health/ready`).stdout, {
+          timeout: 30_000,
+        })
+        .toBe('200');
     }
   }, 120_000);
 
@@ -207,5 +214,64 @@ ${extra}`;
     expect(h.backend.deploy.status('sepsis').rollout!.status).toBe('succeeded');
     const rec = h.backend.audit.index.query({ action: 'deploy.apply', outcome: 'intent' }, 0, 1).records[0]!;
     expect(rec.params).toMatchObject({ emergency: 'sepsis model recall from the vendor', revision: 3 });
+  }, 120_000);
+
+  it('drills a healthy pair: passes, the member taken out is back and ready, the report verifies against the audit log', async () => {
+    const { done } = await h.backend.drills.start({ service: 'sepsis-cds', member: a.name, seconds: 6 });
+    const r = await done;
+    expect(r.verdict, r.reasons.join('; ')).toBe('pass');
+    expect(r.restored).toBe(true);
+    expect(r.frontDoor!.probes).toBeGreaterThan(10);
+    expect(r.frontDoor!.failures).toBe(0);
+    expect(r.members).toEqual([expect.objectContaining({ target: b.name, failures: 0 })]);
+    expect(revisionOn(a)).toEqual(['ew-sepsis-r3']);
+    const rec = h.backend.audit.index.query({ action: 'drill.run' }, 0, 1).records[0]!;
+    expect(rec).toMatchObject({
+      outcome: 'ok',
+      target: { service: 'sepsis-cds', node: a.name },
+      params: { verdict: 'pass', sha256: r.sha256 },
+    });
+    expect(h.backend.drills.verify(r.report)).toMatchObject({ intact: true, seq: rec.seq, verdict: 'pass' });
+    const copy = `${r.report}.edited.html`;
+    fs.writeFileSync(copy, fs.readFileSync(r.report, 'utf8').replace('PASS', 'PASS '));
+    expect(h.backend.drills.verify(copy).intact).toBe(false);
+  }, 120_000);
+
+  it('fails a drill, with evidence, when the remaining member is too slow on its link; the member is back all the same', async () => {
+    // The front door reaches node b through a 150 ms link: over the 100 ms p99 objective of CDS.
+    door.setDelay(`${b.address}:${PORT}`, 150);
+    try {
+      const { done } = await h.backend.drills.start({ service: 'sepsis-cds', member: a.name, seconds: 5 });
+      const r = await done;
+      expect(r.verdict).toBe('fail');
+      expect(r.reasons).toEqual([expect.stringMatching(/^front door .*: p99 \d+(\.\d)? ms, not below the objective of 100 ms$/)]);
+      expect(r.frontDoor!.p99Ms!).toBeGreaterThanOrEqual(150);
+      expect(r.restored).toBe(true);
+      expect(revisionOn(a)).toEqual(['ew-sepsis-r3']);
+      const rec = h.backend.audit.index.query({ action: 'drill.run' }, 0, 1).records[0]!;
+      expect(rec).toMatchObject({ outcome: 'failed', params: { verdict: 'fail' } });
+      expect(fs.readFileSync(r.report, 'utf8')).toContain('Verdict: FAIL');
+    } finally {
+      door.setDelay(`${b.address}:${PORT}`, 0);
+    }
+  }, 120_000);
+
+  it('cancels a drill midway and still puts the member back; refuses one that would break redundancy', async () => {
+    const { id, done } = await h.backend.drills.start({ service: 'sepsis-cds', member: b.name, seconds: 120 });
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(h.backend.drills.cancel(id)).toBe(true);
+    const r = await done;
+    expect(r.cancelled).toBe(true);
+    expect(r.verdict).toBe('fail');
+    expect(r.restored).toBe(true);
+    expect(revisionOn(b)).toEqual(['ew-sepsis-r3']);
+    await invoke('fleet.node.drain', { name: a.name, reason: 'fan replacement' });
+    try {
+      await expect(h.backend.drills.start({ service: 'sepsis-cds', member: b.name, seconds: 5 })).rejects.toThrow(
+        /A drill now would break redundancy/,
+      );
+    } finally {
+      await invoke('fleet.node.undrain', { name: a.name });
+    }
   }, 120_000);
 });

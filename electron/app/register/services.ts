@@ -1,9 +1,11 @@
 import type { Router } from '../../ipc/router.js';
 import type { ServiceCatalog } from '../../services/service/service-catalog.js';
+import type { DrillService } from '../../services/service/drill-service.js';
 import { showService, type ServiceViewDeps } from '../../services/service/service-view.js';
 
 export interface ServiceRegisterDeps extends ServiceViewDeps {
   catalog: ServiceCatalog;
+  drills: DrillService;
 }
 
 /** Services and site maintenance windows. */
@@ -34,6 +36,13 @@ export function registerServices(router: Router, d: ServiceRegisterDeps): void {
       ),
     }))
     .handle('service.show', ({ name }) => showService(d, name))
+    .handle('drill.start', async ({ service, member, seconds }) => {
+      const { id, done } = await d.drills.start({ service, member, seconds });
+      void done.catch(() => undefined);
+      return { id };
+    })
+    .handle('drill.cancel', ({ id }) => ({ cancelled: d.drills.cancel(id) }))
+    .topic('drill', ({ id }, emit) => d.drills.follow(id, emit))
     .handle('site.windows.list', () => ({ sites: [...catalog.store.siteWindows()].map(([site, policy]) => ({ site, policy })) }))
     .handle('site.windows.set', async ({ site, policy }) => {
       await catalog.setSiteWindows(site, policy);

@@ -2,7 +2,7 @@ import { useRef, type KeyboardEvent } from 'react';
 import { ROUTES, type RouteId } from '../routes';
 
 /**
- * Main navigation. Arrow keys move between entries, Home/End jump to the ends; Alt+1…8 works from
+ * Main navigation. Arrow keys move between entries, Home/End jump to the ends; Alt+1…9 works from
  * anywhere (see App). Each entry shows its shortcut so it can be learned.
  */
 export function Nav({

@@ -151,6 +151,7 @@ function SpecEditor({ initial, onClose, onApplied }: { initial: string; onClose:
   const [error, setError] = useState<AppError>();
   const [busy, setBusy] = useState(false);
   const [confirming, setConfirming] = useState(false);
+  const [emergency, setEmergency] = useState('');
   // Checked as you type: the main side parses with the same schema the rollout uses.
   const problems = useYamlProblems(text, async (t) => {
     const r = await bridge.invoke('deploy.validate', { text: t });
@@ -169,7 +170,7 @@ function SpecEditor({ initial, onClose, onApplied }: { initial: string; onClose:
   const apply = async () => {
     setConfirming(false);
     setBusy(true);
-    const r = await bridge.invoke('deploy.apply', { text });
+    const r = await bridge.invoke('deploy.apply', { text, ...(emergency.trim() ? { emergency: emergency.trim() } : {}) });
     setBusy(false);
     if (r.ok) onApplied(r.value.deployment);
     else setError(r.error);
@@ -213,6 +214,24 @@ function SpecEditor({ initial, onClose, onApplied }: { initial: string; onClose:
               </li>
             ))}
           </ul>
+          {plan.waves.some((w) => w.waitsFor.length) ? (
+            <>
+              <ul className="small" data-testid="plan-waits">
+                {plan.waves.map((w, i) =>
+                  w.waitsFor.length ? (
+                    <li key={i}>
+                      <StatusBadge kind="pending" label={i === 0 ? 'Wave 1' : `Wave ${i + 1}`} /> ({w.nodes.join(', ')}){' '}
+                      {w.waitsFor.join('; ')}
+                    </li>
+                  ) : null,
+                )}
+              </ul>
+              <label>
+                Emergency change: why it cannot wait for the window (audited; leave empty to wait){' '}
+                <input value={emergency} onChange={(e) => setEmergency(e.target.value)} maxLength={500} />
+              </label>
+            </>
+          ) : null}
         </div>
       ) : null}
       {confirming && plan ? (
