@@ -235,7 +235,9 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     slo: () => settings.get().slo,
     zone: () => settings.get().timeZone,
   });
+  const documents = new DocumentShelf();
   registerServices(router, {
+    documents,
     catalog: services,
     guard,
     drills,
@@ -243,7 +245,6 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     audit: audit.index,
     slo: () => settings.get().slo,
   });
-  const documents = new DocumentShelf();
   registerCommission(router, {
     commission,
     profiles: new ProfileLibrary(options.dataDir, audit.log),

@@ -54,6 +54,11 @@ export const serviceChannels = {
   },
   /** Ends the probing early; the member is put back all the same. */
   'drill.cancel': { request: z.strictObject({ id: z.string().uuid() }), response: z.strictObject({ cancelled: z.boolean() }) },
+  /** A finished drill's report: a one-time link for a browser tab, or the file for the desktop app. */
+  'drill.report.open': {
+    request: z.strictObject({ id: z.string().uuid() }),
+    response: z.strictObject({ intact: z.boolean(), file: z.string(), url: z.string().optional() }),
+  },
   'site.windows.list': {
     request: z.strictObject({}),
     response: z.strictObject({ sites: z.array(z.strictObject({ site: z.string(), policy: MaintenancePolicy })) }),

@@ -1,12 +1,17 @@
 import type { Router } from '../../ipc/router.js';
 import type { ServiceCatalog } from '../../services/service/service-catalog.js';
 import type { DrillService } from '../../services/service/drill-service.js';
+import type { DocumentShelf } from '../../ipc/document-shelf.js';
 import { showService, type ServiceViewDeps } from '../../services/service/service-view.js';
 
 export interface ServiceRegisterDeps extends ServiceViewDeps {
   catalog: ServiceCatalog;
   drills: DrillService;
+  /** One-time links for reports opened in a browser tab. */
+  documents?: DocumentShelf;
 }
+
+const REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'";
 
 /** Services and site maintenance windows. */
 export function registerServices(router: Router, d: ServiceRegisterDeps): void {
@@ -40,6 +45,11 @@ export function registerServices(router: Router, d: ServiceRegisterDeps): void {
       const { id, done } = await d.drills.start({ service, member, seconds });
       void done.catch(() => undefined);
       return { id };
+    })
+    .handle('drill.report.open', ({ id }, ctx) => {
+      const r = d.drills.report(id);
+      const url = ctx.transport !== 'electron' && d.documents ? d.documents.put(r.html, REPORT_CSP) : undefined;
+      return { intact: r.intact, file: r.file, ...(url ? { url } : {}) };
     })
     .handle('drill.cancel', ({ id }) => ({ cancelled: d.drills.cancel(id) }))
     .topic('drill', ({ id }, emit) => d.drills.follow(id, emit))

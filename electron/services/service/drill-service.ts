@@ -49,6 +49,8 @@ const MEMBER_EVERY_MS = 1000;
  * one audited action whose outcome carries the verdict and the report's SHA-256.
  */
 export class DrillService {
+  /** This session's finished drills, to open their reports again. */
+  private readonly finished = new Map<string, DrillResult>();
   private readonly running = new Map<string, { abort: AbortController; frame: DrillFrame; listeners: Set<(f: DrillFrame) => void> }>();
 
   constructor(private readonly d: DrillDeps) {}
@@ -162,6 +164,32 @@ export class DrillService {
   async stopAll(): Promise<void> {
     for (const r of this.running.values()) r.abort.abort();
     while (this.running.size) await sleep(50);
+  }
+
+  /** A finished drill's report as written, and whether it still has the hash in the audit log. */
+  report(id: string): { html: string; file: string; intact: boolean } {
+    const r = this.finished.get(id);
+    if (!r)
+      throw new AppErrorException(
+        appError(
+          'NOT_FOUND',
+          'That drill is unknown to this session',
+          'Open the report file from the drills folder of the data directory.',
+        ),
+      );
+    let html: string;
+    try {
+      html = fs.readFileSync(r.report, 'utf8');
+    } catch (err) {
+      throw new AppErrorException(
+        appError(
+          'NOT_FOUND',
+          `The report ${r.report} cannot be read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+          'Its SHA-256 is in the audit log to check a copy.',
+        ),
+      );
+    }
+    return { html, file: r.report, intact: sha256(html) === r.sha256 };
   }
 
   /** Whether a report file is one a drill wrote: its SHA-256 against the drill records of the audit log. */
@@ -346,6 +374,7 @@ export class DrillService {
     writeAtomic(report, html);
     if (x.reportFile) writeAtomic(x.reportFile, html);
     const result: DrillResult = { ...base, report: x.reportFile ?? report, sha256: sha256(html) };
+    this.finished.set(id, result);
     this.emit(id, { phase: verdict === 'pass' ? 'done' : 'failed', detail: reasons.join('; ') || 'passed', progress: 1, result });
     return result;
   }

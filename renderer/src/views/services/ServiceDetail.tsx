@@ -8,6 +8,7 @@ import { ErrorNote } from '../../components/ErrorNote';
 import { StatusBadge, type StatusKind } from '../../components/StatusBadge';
 import { useQuery } from '../../hooks/useBridge';
 import { formatTime } from '../../time';
+import { DrillBox } from './DrillBox';
 
 export const LEVEL_BADGE: Record<ServiceHealthLevel, { kind: StatusKind; word: string }> = {
   healthy: { kind: 'ok', word: 'Healthy' },
@@ -116,6 +117,7 @@ export function ServiceDetail({ name, onEdit, onRemoved }: { name: string; onEdi
               </tbody>
             </table>
           ))}
+          <DrillBox service={name} members={d.spec.members} onEnded={detail.reload} />
           <h3>Recent changes</h3>
           {d.changes.length ? (
             <ul className="small" data-testid="service-changes">

@@ -51,7 +51,7 @@ export function ServicesView({ open }: { open?: string | undefined } = {}) {
         <nav className="deploy-list" aria-label="Services">
           {list.data?.services.map((s) => (
             <button key={s.name} type="button" className={selected === s.name ? 'active' : ''} onClick={() => setSelected(s.name)}>
-              <strong>{s.name}</strong> {s.deployment ? <span className="small">{s.deployment}</span> : null}
+              <strong>{s.name}</strong> {s.deployment ? `· ${s.deployment}` : null}
               {s.damaged ? <StatusBadge kind="error" label="damaged on disk" /> : null}
               {s.damaged ? <span className="small">{s.damaged}</span> : null}
             </button>
