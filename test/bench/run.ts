@@ -7,6 +7,7 @@ import { benchSsh } from './ssh.bench.js';
 import { benchFleetView } from './ui.bench.js';
 import { benchTelemetryIngest } from './telemetry.bench.js';
 import { benchDeploy } from './deploy.bench.js';
+import { benchServiceRollout } from './service.bench.js';
 import { benchCommission } from './commission.bench.js';
 import { benchTelemetryMemory } from './telemetry-memory.bench.js';
 import { benchAgentCpu, benchTelemetryLive } from './telemetry-live.bench.js';
@@ -16,7 +17,21 @@ import { benchPipeline } from './pipeline.bench.js';
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 // `npm run bench -- --only ui,audit` runs just those, so a change can be measured without the whole set.
-const NAMES = ['bridge', 'audit', 'pipeline', 'import', 'ingest', 'memory', 'ui', 'bed', 'live', 'deploy', 'commission', 'ssh'] as const;
+const NAMES = [
+  'bridge',
+  'audit',
+  'pipeline',
+  'import',
+  'ingest',
+  'memory',
+  'ui',
+  'bed',
+  'live',
+  'deploy',
+  'service',
+  'commission',
+  'ssh',
+] as const;
 const onlyArg = process.argv.find((a, i) => a.startsWith('--only=') || process.argv[i - 1] === '--only');
 const only = onlyArg ? new Set((onlyArg.startsWith('--only=') ? onlyArg.slice(7) : onlyArg).split(',')) : undefined;
 for (const n of only ?? []) {
@@ -106,7 +121,7 @@ if (want('ui')) {
   }
 }
 
-const bedWanted = (['bed', 'live', 'deploy', 'commission', 'ssh'] as const).some(want);
+const bedWanted = (['bed', 'live', 'deploy', 'service', 'commission', 'ssh'] as const).some(want);
 if (bedWanted && process.getuid?.() === 0) {
   if (want('bed')) {
     const bed = await benchBed(20);
@@ -145,6 +160,17 @@ if (bedWanted && process.getuid?.() === 0) {
     );
     console.log(
       `  plain sequential ssh script, same steps: ${fmt(dep.sequentialS, 1)} s (${fmt(dep.sequentialS / dep.edgewardS, 1)}× Edgeward)`,
+    );
+  }
+
+  if (want('service')) {
+    const s = await benchServiceRollout();
+    console.log('\nRollout of a two-member service (minimum 1) behind a failover front door, 2 bed nodes (real podman):');
+    console.log(
+      `  Edgeward ${fmt(s.edgewardS, 1)} s against ${fmt(s.unavoidableS)} s of unavoidable waits (one member at a time: 2 × (${s.readyAfterS} s model load + ${s.soakS} s soak)): overhead ${fmt(s.overheadPct, 1)} %   (target < 10 %)`,
+    );
+    console.log(
+      `  front door probed every ${s.probeIntervalMs} ms: ${fmt(s.probes)} probes, ${fmt(s.failures)} failed, longest gap between answers ${fmt(s.longestGapMs)} ms, i.e. ${fmt(Math.max(0, Math.round(s.longestGapMs / s.probeIntervalMs) - 1))} probe(s) missed in a row   (target: none longer than one probe interval, 0 missed)`,
     );
   }
 
