@@ -187,6 +187,36 @@ ${extra}`;
     }
   }, 60_000);
 
+  it('repairs drift one member at a time, never replacing what serves on one while the other is down', async () => {
+    // a serves a wrong revision (its container relabelled by hand as revision 1); b serves nothing.
+    ssh(bed, a, 'podman stop -t 0 ew-sepsis-r2 >/dev/null');
+    const image = ssh(bed, a, "podman inspect --format '{{.ImageName}}' ew-sepsis-r2").stdout.trim();
+    ssh(
+      bed,
+      a,
+      `podman run -d --name ew-sepsis-r1 --label io.edgeward.deployment=sepsis --label io.edgeward.revision=1 -p ${PORT}:8000 ${image} >/dev/null`,
+    );
+    ssh(bed, b, 'podman stop -t 0 ew-sepsis-r2 >/dev/null');
+    await expect
+      .poll(() => ssh(bed, a, `curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:${PORT}/v2/health/ready`).stdout, {
+        timeout: 30_000,
+      })
+      .toBe('200');
+    const first = await invoke<{ nodes: { node: string; ok: boolean; detail: string }[] }>('deploy.reconcile', { name: 'sepsis' });
+    expect(first.nodes).toEqual([
+      {
+        node: a.name,
+        ok: false,
+        detail: expect.stringMatching(new RegExp(`^not repaired now: .*${b.name} not answering on port ${PORT}`)),
+      },
+      { node: b.name, ok: true, detail: 'revision 2 running and ready' },
+    ]);
+    expect(revisionOn(a)).toEqual(['ew-sepsis-r1']);
+    const second = await invoke<{ nodes: { node: string; ok: boolean; detail: string }[] }>('deploy.reconcile', { name: 'sepsis' });
+    expect(second.nodes).toEqual([{ node: a.name, ok: true, detail: 'revision 2 running and ready' }]);
+    expect(revisionOn(a)).toEqual(['ew-sepsis-r2']);
+  }, 120_000);
+
   it('holds a rollout for a closed maintenance window; an emergency with a reason runs it and is audited as such', async () => {
     // A one-off window ten days from now: closed now, with a next opening to name.
     const date = new Date(Date.now() + 10 * 86_400_000).toISOString().slice(0, 10);

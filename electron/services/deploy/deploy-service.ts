@@ -70,7 +70,7 @@ export class DeployService {
       watchNodes: deps.watchNodes ?? (() => () => undefined),
       ...(deps.guard ? { guard: deps.guard } : {}),
     });
-    this.driftService = new DriftService(deps.pool, deps.audit, this.store, secretsOf);
+    this.driftService = new DriftService(deps.pool, deps.audit, this.store, secretsOf, deps.guard);
   }
 
   /**

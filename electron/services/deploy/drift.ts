@@ -2,6 +2,7 @@ import { AppErrorException, appError } from '../../../shared/errors.js';
 import type { NodeStep, Rollout } from '../../../shared/deploy/rollout.js';
 import type { DeploymentSpec } from '../../../shared/deploy/spec.js';
 import type { AuditLog } from '../audit/audit-log.js';
+import { describeShortage, type ChangeGuard } from '../service/change-guard.js';
 import type { SshPool } from '../ssh/pool.js';
 import type { DeployStore } from './deploy-store.js';
 import { execForDeploy, lastLine } from './node-exec.js';
@@ -31,6 +32,7 @@ export class DriftService {
     private readonly audit: AuditLog,
     private readonly store: DeployStore,
     private readonly secretsOf: (spec: DeploymentSpec) => Record<string, string>,
+    private readonly guard?: ChangeGuard,
   ) {}
 
   private lastRollout(name: string): Rollout {
@@ -67,24 +69,33 @@ export class DriftService {
     const r = this.lastRollout(name);
     if (isRunning) throw new AppErrorException(appError('CONFLICT', `A rollout of ${name} is running`, 'Wait for it or abort it first.'));
     const drift = (await this.drift(name)).filter((d) => !d.ok);
-    return Promise.all(
-      drift.map(async (d) => {
-        try {
-          const detail = await this.audit.perform(
-            {
-              action: 'deploy.step',
-              target: { node: d.node, deployment: name },
-              params: { revision: d.expected ?? 0, step: 'reconcile' },
-            },
-            () => this.reconcileNode(name, r.nodes[d.node]!, d),
-          );
-          return { node: d.node, ok: true, detail };
-        } catch (err) {
-          const detail = err instanceof AppErrorException ? err.appError.message : err instanceof Error ? err.message : String(err);
-          return { node: d.node, ok: false, detail };
-        }
-      }),
-    );
+    const one = async (d: DriftRow) => {
+      // Replacing what serves on a member (a wrong revision) takes it out: only if its group keeps its
+      // minimum meanwhile. Removing extras beside the right revision, or starting it, takes nothing out.
+      const takesOut = d.expected !== null && !d.running.includes(d.expected) && d.running.length > 0;
+      const short = this.guard && takesOut ? await this.guard.shortages(name, d.node, new Set()) : [];
+      if (short.length)
+        return { node: d.node, ok: false, detail: `not repaired now: ${short.map((s) => describeShortage(s, d.node)).join('; ')}` };
+      try {
+        const detail = await this.audit.perform(
+          {
+            action: 'deploy.step',
+            target: { node: d.node, deployment: name },
+            params: { revision: d.expected ?? 0, step: 'reconcile' },
+          },
+          () => this.reconcileNode(name, r.nodes[d.node]!, d),
+        );
+        return { node: d.node, ok: true, detail };
+      } catch (err) {
+        const detail = err instanceof AppErrorException ? err.appError.message : err instanceof Error ? err.message : String(err);
+        return { node: d.node, ok: false, detail };
+      }
+    };
+    // With services in play, one node after the other: each repair sees the one before it back.
+    if (!this.guard) return Promise.all(drift.map(one));
+    const out: { node: string; ok: boolean; detail: string }[] = [];
+    for (const d of drift) out.push(await one(d));
+    return out;
   }
 
   private async reconcileNode(name: string, s: NodeStep, d: DriftRow): Promise<string> {
