@@ -9,6 +9,7 @@ import { ServiceStore } from '../services/service/service-store.js';
 import { ServiceCatalog } from '../services/service/service-catalog.js';
 import { ChangeGuard } from '../services/service/change-guard.js';
 import { DrillService } from '../services/service/drill-service.js';
+import { startServiceRecorder } from '../services/service/service-recorder.js';
 import { readyOfSpec } from '../services/deploy/rollout-gate.js';
 import { DocumentShelf } from '../ipc/document-shelf.js';
 import { startDrainExpiry } from '../services/fleet/drain-expiry.js';
@@ -59,6 +60,8 @@ export interface BackendOptions {
   prompt?: KeyboardInteractivePrompt;
   /** The better-sqlite3 addon built for this runtime (the desktop app under `npm start` passes Electron's). */
   sqliteBinding?: string;
+  /** How often long-running processes probe each service for its availability (default 30 s). */
+  serviceProbeEveryMs?: number;
   /** Prints HTML to PDF: the desktop app's printToPDF, for signed reports. */
   printPdf?: (html: string) => Promise<Buffer>;
 }
@@ -244,6 +247,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     deployStore: () => deploy.store,
     audit: audit.index,
     slo: () => settings.get().slo,
+    history,
   });
   registerCommission(router, {
     commission,
@@ -252,6 +256,13 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     ...(options.printPdf ? { printPdf: options.printPdf } : {}),
   });
 
+  // Long-running processes record each service's availability, as clinicians would reach it.
+  const stopServiceRecorder =
+    options.transport === 'cli'
+      ? undefined
+      : startServiceRecorder(services, guard, history, options.serviceProbeEveryMs ?? 30_000, (e) =>
+          console.error('Probing services failed:', e),
+        );
   const stopFleetWatch = options.watchFleet ? telemetry.watchFleet(() => undefined) : undefined;
   // The CLI runs one command and exits; long-running processes end drains at their end time.
   const stopDrainExpiry =
@@ -279,6 +290,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
       heartbeat.stop();
       stopFleetWatch?.();
       stopDrainExpiry?.();
+      stopServiceRecorder?.();
       await drills.stopAll();
       await deploy.stopAll();
       deploy.close();

@@ -108,6 +108,12 @@ export async function runServiceCommand(
         }
         out.print(`${d.spec.name}: ${d.health.level.toUpperCase()} — ${d.health.summary}`);
         out.print(`deployment ${d.spec.deployment}; objective ${d.slo ?? 'none'}${d.window ? `; maintenance window ${d.window}` : ''}`);
+        const av = d.availability;
+        out.print(
+          av.pct === null
+            ? `availability: no probe recorded yet (the app probes every 30 s while it runs)`
+            : `availability ${av.pct.toFixed(3)} % over ${av.days} days (${av.probes} probes since ${cliTime(av.since!)})${av.budgetLeftPct !== null ? `; error budget ${Math.max(0, av.budgetLeftPct).toFixed(0)} % left${av.budgetLeftPct < 0 ? ' (overspent)' : ''} against ${av.targetPct} %` : ''}`,
+        );
         if (d.frontDoor) out.print(`front door ${d.frontDoor.url}: ${d.frontDoor.ok ? 'answers' : 'FAILS'} (${d.frontDoor.detail})`);
         for (const g of d.groups) {
           out.print(`group ${g.name}: ${describeGroup(g)}`);

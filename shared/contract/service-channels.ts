@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { AuditRecord } from '../audit.js';
 import { MaintenancePolicy } from '../service/maintenance-window.js';
-import { FrontDoorState, GroupState, ServiceHealth } from '../service/service-health.js';
+import { Availability, FrontDoorState, GroupState, ServiceHealth } from '../service/service-health.js';
 import { ServiceSpec } from '../service/service-spec.js';
 
 const ServiceText = z.string().max(128 * 1024);
@@ -29,6 +29,8 @@ export const ServiceDetail = z.strictObject({
   /** "open until …", "next: Tue 2026-12-08 02:00–04:00 Europe/Berlin", or none. */
   window: z.string().optional(),
   slo: z.string().nullable(),
+  /** Over the last 30 days, from the recorded probes of the front door (or of any member ready). */
+  availability: Availability,
   /** The service's and its deployment's recent audit records, newest first. */
   changes: z.array(AuditRecord),
   checkedAt: z.number(),

@@ -65,3 +65,23 @@ export function serviceHealth(groups: GroupState[], frontDoor?: FrontDoorState):
   if (ready < members.length) return { level: 'degraded', summary: groupsText };
   return { level: 'healthy', summary: groupsText };
 }
+
+export const Availability = z.strictObject({
+  days: z.number(),
+  /** Share of probes answered over the period; null before the first probe. */
+  pct: z.number().nullable(),
+  probes: z.number().int(),
+  since: z.number().nullable(),
+  targetPct: z.number().nullable(),
+  /** What is left of the error budget (100 − target) over the period: 100 untouched, 0 or less spent. */
+  budgetLeftPct: z.number().nullable(),
+});
+export type Availability = z.infer<typeof Availability>;
+
+/** Availability and error budget from probe counts over a period. */
+export function availabilityOf(probes: number, ok: number, since: number | null, targetPct: number | undefined, days = 30): Availability {
+  const pct = probes ? (100 * ok) / probes : null;
+  const allowed = targetPct !== undefined ? 100 - targetPct : undefined;
+  const budgetLeftPct = pct !== null && allowed ? (1 - (100 - pct) / allowed) * 100 : null;
+  return { days, pct, probes, since, targetPct: targetPct ?? null, budgetLeftPct };
+}

@@ -1,12 +1,14 @@
 import type { ServiceDetail } from '../../../shared/contract/service-channels.js';
 import type { AuditRecord } from '../../../shared/audit.js';
 import { describeOpening, windowAt } from '../../../shared/service/maintenance-window.js';
-import { serviceHealth, type GroupState } from '../../../shared/service/service-health.js';
+import { availabilityOf, serviceHealth, type GroupState } from '../../../shared/service/service-health.js';
 import { describeSlo, type SloSettings, type SloTarget } from '../../../shared/slo.js';
 import type { AuditIndex } from '../audit/audit-index.js';
 import type { DeployStore } from '../deploy/deploy-store.js';
 import type { ChangeGuard } from './change-guard.js';
 import { probeFrontDoor } from './front-door.js';
+import { serviceSeries } from './service-recorder.js';
+import type { HistoryStore } from '../telemetry/history.js';
 import type { ServiceCatalog } from './service-catalog.js';
 
 export interface ServiceViewDeps {
@@ -15,6 +17,7 @@ export interface ServiceViewDeps {
   deployStore: () => DeployStore;
   audit: AuditIndex;
   slo: () => SloSettings;
+  history?: HistoryStore;
 }
 
 /** The service's objective: its own, or its profile's from Settings. */
@@ -63,7 +66,10 @@ export async function showService(d: ServiceViewDeps, name: string, signal?: Abo
         : `next: ${describeOpening(w.opening, spec.maintenance.timeZone)}`;
   }
   const slo = sloOf(spec, d.slo());
+  const series = serviceSeries(spec);
+  const counts = d.history?.probeCounts(series.node, series.endpoint, now - 30 * 86_400_000) ?? { probes: 0, ok: 0, since: null };
   return {
+    availability: availabilityOf(counts.probes, counts.ok, counts.since, slo?.availabilityPct),
     spec,
     yaml: stored.yaml,
     by: stored.by,

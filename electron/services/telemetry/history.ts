@@ -271,6 +271,26 @@ export class HistoryStore {
   }
 
   /** GPU indexes with samples for a node since `from` (in any table that covers that time). */
+  /** Probes and answered probes of one series since `from`: minute roll-ups, then the raw rows after them. */
+  probeCounts(node: string, endpoint: string, from: number): { probes: number; ok: number; since: number | null } {
+    if (this.closed) return { probes: 0, ok: 0, since: null };
+    const rolled = this.db
+      .prepare(
+        'SELECT coalesce(sum(n), 0) AS n, coalesce(sum(ok), 0) AS ok, min(ts) AS since FROM probe_1m WHERE node = ? AND ep = ? AND ts >= ? AND ts < ?',
+      )
+      .get(node, endpoint, from, this.rolledMinute) as { n: number; ok: number; since: number | null };
+    const raw = this.db
+      .prepare('SELECT count(*) AS n, coalesce(sum(ok), 0) AS ok, min(ts) AS since FROM probe_raw WHERE node = ? AND ep = ? AND ts >= ?')
+      .get(node, endpoint, Math.max(from, this.rolledMinute)) as { n: number; ok: number; since: number | null };
+    const pending = this.pendingProbes.filter((p) => p[0] === node && p[1] === endpoint && p[2] >= from);
+    const since = [rolled.since, raw.since, pending[0]?.[2] ?? null].filter((x): x is number => x !== null);
+    return {
+      probes: rolled.n + raw.n + pending.length,
+      ok: rolled.ok + raw.ok + pending.filter((p) => p[3] === 1).length,
+      since: since.length ? Math.min(...since) : null,
+    };
+  }
+
   gpusOf(node: string, from: number): number[] {
     return (
       this.db

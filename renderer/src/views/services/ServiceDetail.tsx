@@ -83,6 +83,15 @@ export function ServiceDetail({ name, onEdit, onRemoved }: { name: string; onEdi
                 'none: health is judged from the members alone'
               )}
             </dd>
+            <dt>Availability (30 days)</dt>
+            <dd data-testid="availability">
+              {d.availability.pct === null
+                ? 'no probe recorded yet: Edgeward probes each service every 30 s while it runs'
+                : `${d.availability.pct.toFixed(3)} % of ${d.availability.probes} probes since ${formatTime(d.availability.since!)}`}
+              {d.availability.budgetLeftPct !== null
+                ? ` · error budget ${Math.max(0, d.availability.budgetLeftPct).toFixed(0)} % left${d.availability.budgetLeftPct < 0 ? ' (overspent)' : ''} against ${d.availability.targetPct} %`
+                : ''}
+            </dd>
             <dt>Maintenance window</dt>
             <dd>{d.window ?? 'none of its own (its sites’ windows apply, if set)'}</dd>
             <dt>Checked</dt>
