@@ -48,6 +48,27 @@ export function planWaves(nodes: readonly { name: string; group: string }[], s: 
   return waves;
 }
 
+/**
+ * The canary tells whether a revision works, with as little of any service at stake as possible:
+ * at most one member of each redundancy group goes in it; the others move to the next wave.
+ */
+export function canaryOnePerGroup(waves: string[][], canary: number, groupsOf: (node: string) => string[]): string[][] {
+  if (canary === 0 || waves.length === 0) return waves;
+  const taken = new Set<string>();
+  const keep: string[] = [];
+  const moved: string[] = [];
+  for (const n of waves[0]!) {
+    const groups = groupsOf(n);
+    if (groups.some((g) => taken.has(g))) moved.push(n);
+    else {
+      keep.push(n);
+      for (const g of groups) taken.add(g);
+    }
+  }
+  if (!moved.length) return waves;
+  return [keep, ...(waves.length > 1 ? [[...moved, ...waves[1]!], ...waves.slice(2)] : [moved])];
+}
+
 /** The group a node counts in for "never take a whole group down": its site, its department, or itself. */
 export function groupKey(node: Pick<FleetNode, 'name' | 'site' | 'department'>, groupBy: Strategy['groupBy']): string {
   return groupBy === 'site' ? node.site : groupBy === 'department' ? `${node.site}/${node.department}` : node.name;

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import path from 'node:path';
 import { AppErrorException, appError } from '../../../shared/errors.js';
-import { planWaves, type NodeStep, type Rollout } from '../../../shared/deploy/rollout.js';
+import type { NodeStep, Rollout } from '../../../shared/deploy/rollout.js';
 import { parseSpec, type DeploymentSpec, type SpecProblem } from '../../../shared/deploy/spec.js';
 import type { ActionOutcome, AuditLog, OpenIntent } from '../audit/audit-log.js';
 import { execOnNode } from '../ssh/exec.js';
@@ -295,10 +295,7 @@ export class DeployService {
     open: OpenIntent,
     emergency?: { reason: string; by: string },
   ): { rollout: Rollout; done: Promise<Rollout> } {
-    const waves = planWaves(
-      plan.accepted.map((a) => ({ name: a.node, group: a.group })),
-      spec.strategy,
-    );
+    const waves = this.planner.waves(plan);
     const now = Date.now();
     const nodes: Record<string, NodeStep> = {};
     waves.forEach((wave, w) => {

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import { isDrained } from '../../../shared/fleet.js';
 import { AppErrorException, appError } from '../../../shared/errors.js';
 import { parseFacts, place, type NodeFacts } from '../../../shared/deploy/placement.js';
-import { groupKey, planWaves, targetNodes } from '../../../shared/deploy/rollout.js';
+import { canaryOnePerGroup, groupKey, planWaves, targetNodes } from '../../../shared/deploy/rollout.js';
 import { describeShortage, type ChangeGuard } from '../service/change-guard.js';
 import { canonicalSpec, parseSpec, type DeploymentSpec, type SpecProblem } from '../../../shared/deploy/spec.js';
 import type { Inventory } from '../fleet/inventory.js';
@@ -164,12 +164,22 @@ export class DeployPlanner {
     return { spec, specHash, accepted, refused };
   }
 
+  /** The waves of a plan: canary, then by size or percent across groups, one member per redundancy group in the canary. */
+  waves(plan: Pick<PlanResult, 'accepted' | 'spec'>): string[][] {
+    const guard = this.guard;
+    return canaryOnePerGroup(
+      planWaves(
+        plan.accepted.map((a) => ({ name: a.node, group: a.group })),
+        plan.spec.strategy,
+      ),
+      plan.spec.strategy.canary,
+      (n) => guard?.groupKeys(plan.spec.name, n) ?? [],
+    );
+  }
+
   /** The waves of a plan, each with what it would wait for now (a maintenance window). */
   previewWaves(plan: PlanResult): WavePreview[] {
-    return planWaves(
-      plan.accepted.map((a) => ({ name: a.node, group: a.group })),
-      plan.spec.strategy,
-    ).map((nodes) => ({
+    return this.waves(plan).map((nodes) => ({
       nodes,
       waitsFor: [
         ...new Set(

@@ -123,6 +123,16 @@ export class ChangeGuard {
     return found;
   }
 
+  /** "service/group" of each redundancy group a node is in for this deployment. */
+  groupKeys(deployment: string, node: string): string[] {
+    return this.catalog.servicesOf(deployment, node).flatMap((s) =>
+      this.catalog
+        .groupsOf(s)
+        .filter((g) => g.members.includes(node))
+        .map((g) => `${s.name}/${g.name}`),
+    );
+  }
+
   /** Every member of the service now, by group. */
   async states(spec: ServiceSpec, signal?: AbortSignal): Promise<{ group: RedundancyGroup; members: MemberState[] }[]> {
     const ready = this.readyOf(spec);

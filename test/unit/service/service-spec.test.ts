@@ -92,3 +92,18 @@ describe('service health', () => {
     expect(serviceHealth(groups)).toEqual({ level: 'degraded', summary: '2 of 3 ready, minimum 1' });
   });
 });
+
+describe('the canary with services', () => {
+  it('takes at most one member of a redundancy group; the others go in the next wave', async () => {
+    const { canaryOnePerGroup } = await import('../../../shared/deploy/rollout.js');
+    const groups: Record<string, string[]> = { a1: ['cds/all'], a2: ['cds/all'], r1: [], r2: ['cxr/north'] };
+    expect(canaryOnePerGroup([['a1', 'a2', 'r1'], ['r2']], 3, (n) => groups[n] ?? [])).toEqual([
+      ['a1', 'r1'],
+      ['a2', 'r2'],
+    ]);
+    expect(canaryOnePerGroup([['a1', 'a2']], 2, (n) => groups[n] ?? [])).toEqual([['a1'], ['a2']]);
+    expect(canaryOnePerGroup([['a1', 'r2']], 2, (n) => groups[n] ?? [])).toEqual([['a1', 'r2']]);
+    // No canary: the waves are as planned.
+    expect(canaryOnePerGroup([['a1', 'a2']], 0, (n) => groups[n] ?? [])).toEqual([['a1', 'a2']]);
+  });
+});
