@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import type { Backend } from '../app/backend.js';
 import { AppErrorException } from '../../shared/errors.js';
 import { describeGroup } from '../../shared/service/service-health.js';
-import { MaintenancePolicy, MaintenanceWindow, WEEKDAYS } from '../../shared/service/maintenance-window.js';
+import { MaintenancePolicy, parseWindowText, windowText, type MaintenanceWindow } from '../../shared/service/maintenance-window.js';
 import { reportError, type CliOutput } from './output.js';
 import { formatTable } from './table.js';
 import { invoke } from './through-router.js';
@@ -29,19 +29,6 @@ function readFile(file: string): string {
       action: 'Give the path of a service YAML.',
     });
   }
-}
-
-/** "tue,thu 02:00-04:00" or "2026-12-24 01:00-03:00" → a window. */
-export function parseWindowArg(arg: string): MaintenanceWindow | string {
-  const m = /^(\S+)\s+(\d{2}:\d{2})-(\d{2}:\d{2})$/.exec(arg.trim());
-  if (!m) return `"${arg}" is not a window: write "tue,thu 02:00-04:00" or "2026-12-24 01:00-03:00"`;
-  const [, when, from, to] = m as unknown as [string, string, string, string];
-  const days = when.toLowerCase().split(',');
-  const candidate = /^\d{4}-\d{2}-\d{2}$/.test(when) ? { date: when, from, to } : { days, from, to };
-  const r = MaintenanceWindow.safeParse(candidate);
-  if (!r.success)
-    return `"${arg}": ${days.some((d) => !(WEEKDAYS as readonly string[]).includes(d)) && !('date' in candidate) ? `days are ${WEEKDAYS.join(', ')}` : r.error.issues[0]!.message}`;
-  return r.data;
 }
 
 /**
@@ -156,11 +143,7 @@ async function sitesCommand(
       const { sites } = await invoke(backend, 'site.windows.list', {});
       if (out.json) out.print(JSON.stringify({ sites }));
       else if (!sites.length) out.print('No site has maintenance windows.');
-      else
-        for (const s of sites)
-          out.print(
-            `${s.site} (${s.policy.timeZone}): ${s.policy.windows.map((w) => ('days' in w ? w.days.join(',') : w.date) + ` ${w.from}-${w.to}`).join('; ')}`,
-          );
+      else for (const s of sites) out.print(`${s.site} (${s.policy.timeZone}): ${s.policy.windows.map(windowText).join('; ')}`);
       return 0;
     }
     if (opts.clear) {
@@ -171,7 +154,7 @@ async function sitesCommand(
     if (!opts.tz || !opts.window?.length) return usageError('give --tz ZONE and at least one --window, or --clear');
     const windows: MaintenanceWindow[] = [];
     for (const w of opts.window) {
-      const parsed = parseWindowArg(w);
+      const parsed = parseWindowText(w);
       if (typeof parsed === 'string') return usageError(parsed);
       windows.push(parsed);
     }

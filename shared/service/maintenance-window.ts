@@ -184,3 +184,21 @@ export function describeOpening(o: Opening, tz: string): string {
   const day = `${s.weekday[0]!.toUpperCase()}${s.weekday.slice(1)} ${s.y}-${String(s.m).padStart(2, '0')}-${String(s.d).padStart(2, '0')}`;
   return `${day} ${hm(s)}–${hm(e)} ${tz}`;
 }
+
+/** "tue,thu 02:00-04:00" or "2026-12-24 01:00-03:00" → a window. */
+export function parseWindowText(arg: string): MaintenanceWindow | string {
+  const m = /^(\S+)\s+(\d{2}:\d{2})-(\d{2}:\d{2})$/.exec(arg.trim());
+  if (!m) return `"${arg}" is not a window: write "tue,thu 02:00-04:00" or "2026-12-24 01:00-03:00"`;
+  const [, when, from, to] = m as unknown as [string, string, string, string];
+  const days = when.toLowerCase().split(',');
+  const candidate = /^\d{4}-\d{2}-\d{2}$/.test(when) ? { date: when, from, to } : { days, from, to };
+  const r = MaintenanceWindow.safeParse(candidate);
+  if (!r.success)
+    return `"${arg}": ${days.some((d) => !(WEEKDAYS as readonly string[]).includes(d)) && !('date' in candidate) ? `days are ${WEEKDAYS.join(', ')}` : r.error.issues[0]!.message}`;
+  return r.data;
+}
+
+/** A window as parseWindowText reads it back: "tue,thu 02:00-04:00". */
+export function windowText(w: MaintenanceWindow): string {
+  return `${'days' in w ? w.days.join(',') : w.date} ${w.from}-${w.to}`;
+}

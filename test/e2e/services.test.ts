@@ -116,4 +116,18 @@ frontDoor:
     await expect.poll(() => page.getByTestId('service-changes').textContent(), { timeout: 10_000 }).toMatch(/drill\.run ok on cds-01/);
     await expect.poll(() => page.getByTestId('service-summary').textContent(), { timeout: 10_000 }).toBe('2 of 2 ready, minimum 1');
   }, 150_000);
+
+  it("sets a site's maintenance windows in its time zone, refusing one it cannot read", async () => {
+    const form = page.getByRole('form', { name: "Set a site's windows" });
+    await form.getByLabel('Site').fill('icu');
+    await form.getByLabel('Time zone').fill('Europe/Berlin');
+    await form.getByLabel(/Windows, one per line/).fill('tuesday 02:00-04:00');
+    await form.getByRole('button', { name: 'Save windows' }).click();
+    await expect.poll(() => page.getByRole('alert').filter({ hasText: 'days are' }).textContent()).toMatch(/days are sun, mon, tue/);
+    await form.getByLabel(/Windows, one per line/).fill('tue,thu 02:00-04:00\n2026-12-24 01:00-03:00');
+    await form.getByRole('button', { name: 'Save windows' }).click();
+    await expect
+      .poll(() => page.getByTestId('site-windows').textContent())
+      .toBe('icu (Europe/Berlin): tue,thu 02:00-04:00; 2026-12-24 01:00-03:00');
+  });
 });

@@ -5,6 +5,7 @@ import { StatusBadge } from '../../components/StatusBadge';
 import { useQuery } from '../../hooks/useBridge';
 import { ServiceDetail } from './ServiceDetail';
 import { SERVICE_EXAMPLE, ServiceEditor } from './ServiceEditor';
+import { SiteWindows } from './SiteWindows';
 
 /** Clinical services: what clinicians rely on, with its redundancy, front door and change windows. */
 export function ServicesView({ open }: { open?: string | undefined } = {}) {
@@ -69,6 +70,7 @@ export function ServicesView({ open }: { open?: string | undefined } = {}) {
           />
         ) : null}
       </div>
+      <SiteWindows />
     </div>
   );
 }
