@@ -30,3 +30,35 @@ export function YamlProblemList({ problems, testId }: { problems: readonly YamlP
     </ul>
   );
 }
+
+/** A YAML text area with line numbers beside it (problems name lines), marked invalid while it has problems. */
+export function YamlTextArea({
+  label,
+  value,
+  onChange,
+  invalid,
+  maxRows = 40,
+}: {
+  label: string;
+  value: string;
+  onChange: (text: string) => void;
+  invalid: boolean;
+  maxRows?: number;
+}) {
+  const lines = value.split('\n').length;
+  return (
+    <div className="spec-edit">
+      <pre className="line-numbers" aria-hidden="true">
+        {Array.from({ length: lines }, (_, i) => i + 1).join('\n')}
+      </pre>
+      <textarea
+        aria-label={label}
+        spellCheck={false}
+        value={value}
+        rows={Math.min(maxRows, Math.max(12, lines + 1))}
+        onChange={(e) => onChange(e.target.value)}
+        aria-invalid={invalid}
+      />
+    </div>
+  );
+}

@@ -8,7 +8,7 @@ import { StatusBadge } from '../components/StatusBadge';
 import { STATUS_BADGE } from './deploy/badges';
 import { ConfirmBox } from '../components/ConfirmBox';
 import { DeploymentDetail } from './deploy/DeploymentDetail';
-import { useYamlProblems, YamlProblemList } from '../components/YamlProblems';
+import { useYamlProblems, YamlProblemList, YamlTextArea } from '../components/YamlProblems';
 import { useQuery } from '../hooks/useBridge';
 
 const EXAMPLE = `name: cxr-triage
@@ -175,23 +175,10 @@ function SpecEditor({ initial, onClose, onApplied }: { initial: string; onClose:
     if (r.ok) onApplied(r.value.deployment);
     else setError(r.error);
   };
-  const lines = text.split('\n').length;
   return (
     <section className="card spec-editor" aria-label="Spec editor">
       <h2>Spec</h2>
-      <div className="spec-edit">
-        <pre className="line-numbers" aria-hidden="true">
-          {Array.from({ length: lines }, (_, i) => i + 1).join('\n')}
-        </pre>
-        <textarea
-          aria-label="Deployment spec (YAML)"
-          spellCheck={false}
-          value={text}
-          rows={Math.min(40, Math.max(12, lines + 1))}
-          onChange={(e) => setText(e.target.value)}
-          aria-invalid={problems.length > 0}
-        />
-      </div>
+      <YamlTextArea label="Deployment spec (YAML)" value={text} onChange={setText} invalid={problems.length > 0} />
       <YamlProblemList problems={problems} testId="spec-problems" />
       {problems.length === 0 ? <p className="small">The spec is valid.</p> : null}
       <ErrorNote error={error} />

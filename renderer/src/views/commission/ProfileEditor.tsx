@@ -3,7 +3,7 @@ import type { AppError } from '../../../../shared/errors.js';
 import type { YamlProblem } from '../../../../shared/yaml-schema.js';
 import { bridge } from '../../bridge';
 import { ErrorNote } from '../../components/ErrorNote';
-import { YamlProblemList } from '../../components/YamlProblems';
+import { YamlProblemList, YamlTextArea } from '../../components/YamlProblems';
 
 type Saved = { name: string; text: string; updatedAt: number };
 
@@ -37,7 +37,6 @@ export function ProfileEditor({
     setNote(`Saved as “${r.value.name}”.`);
     await load();
   };
-  const lines = profile.split('\n').length;
   return (
     <div className="profile-editor">
       <div className="row">
@@ -73,19 +72,7 @@ export function ProfileEditor({
       </div>
       <ErrorNote error={error} />
       <span className="small">Expected hardware profile (YAML)</span>
-      <div className="spec-edit">
-        <pre className="line-numbers" aria-hidden="true">
-          {Array.from({ length: lines }, (_, i) => i + 1).join('\n')}
-        </pre>
-        <textarea
-          rows={Math.min(30, Math.max(12, lines + 1))}
-          spellCheck={false}
-          value={profile}
-          onChange={(e) => setProfile(e.target.value)}
-          aria-label="Hardware profile"
-          aria-invalid={problems.length > 0}
-        />
-      </div>
+      <YamlTextArea label="Hardware profile" value={profile} onChange={setProfile} invalid={problems.length > 0} maxRows={30} />
       <YamlProblemList problems={problems} testId="profile-problems" />
     </div>
   );

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import type { AppError } from '../../../../shared/errors.js';
 import { bridge } from '../../bridge';
 import { ErrorNote } from '../../components/ErrorNote';
-import { useYamlProblems, YamlProblemList } from '../../components/YamlProblems';
+import { useYamlProblems, YamlProblemList, YamlTextArea } from '../../components/YamlProblems';
 
 export const SERVICE_EXAMPLE = `name: sepsis-cds
 description: Sepsis early warning for the ICU (clinical decision support)
@@ -45,23 +45,10 @@ export function ServiceEditor({
     if (r.ok) onApplied(r.value.name);
     else setError(r.error);
   };
-  const lines = text.split('\n').length;
   return (
     <section className="card spec-editor" aria-label="Service editor">
       <h2>Service</h2>
-      <div className="spec-edit">
-        <pre className="line-numbers" aria-hidden="true">
-          {Array.from({ length: lines }, (_, i) => i + 1).join('\n')}
-        </pre>
-        <textarea
-          aria-label="Service (YAML)"
-          spellCheck={false}
-          value={text}
-          rows={Math.min(40, Math.max(12, lines + 1))}
-          onChange={(e) => setText(e.target.value)}
-          aria-invalid={problems.length > 0}
-        />
-      </div>
+      <YamlTextArea label="Service (YAML)" value={text} onChange={setText} invalid={problems.length > 0} />
       <YamlProblemList problems={problems} testId="service-problems" />
       {problems.length === 0 ? <p className="small">The service is valid.</p> : null}
       <ErrorNote error={error} />
