@@ -44,7 +44,7 @@ Commands:
                                               placement per node, then canary, waves, health gates (exit 1 unless it succeeded);
                                               --emergency runs outside maintenance windows (audited as such)
   deploy status NAME                          revisions and the current or last rollout
-  deploy rollback NAME                        back to the last revision that ran everywhere
+  deploy rollback NAME [--emergency REASON]   back to the last revision that ran everywhere
   deploy resume NAME | halt NAME              after an interruption: finish the rollout, or leave the nodes as they are
   deploy drift NAME | reconcile NAME          what runs against what should (exit 1 on drift); repair it
   deploy logs NAME --node NODE [--follow]     the deployment's container log on a node

@@ -213,7 +213,15 @@ export async function runDeployCommand(
         return results.every((r) => r.ok) ? 0 : 1;
       }
       case 'rollback':
-        return follow(backend, await invoke(backend, 'deploy.control', { name: target, action: 'rollback' }), out);
+        return follow(
+          backend,
+          await invoke(backend, 'deploy.control', {
+            name: target,
+            action: 'rollback',
+            ...(opts.emergency ? { emergency: opts.emergency } : {}),
+          }),
+          out,
+        );
       case 'resume':
         return follow(backend, await invoke(backend, 'deploy.control', { name: target, action: 'resume' }), out);
       case 'halt': {

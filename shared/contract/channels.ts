@@ -215,6 +215,8 @@ export const channels = {
       action: z.enum(['pause', 'resume', 'abort', 'halt', 'rollback']),
       /** For rollback: the revision to go back to (one that ran everywhere); the newest such by default. */
       revision: z.number().int().positive().optional(),
+      /** For rollback: why it may run outside the maintenance windows (audited). */
+      emergency: z.string().trim().min(3).max(500).optional(),
     }),
     response: Rollout,
   },

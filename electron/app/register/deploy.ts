@@ -43,7 +43,7 @@ export function registerDeploy(router: Router, d: DeployRegisterDeps): void {
         rollout: s.rollout,
       };
     })
-    .handle('deploy.control', async ({ name, action, revision }) => {
+    .handle('deploy.control', async ({ name, action, revision, emergency }) => {
       switch (action) {
         case 'pause':
           return deploy.pause(name);
@@ -54,7 +54,7 @@ export function registerDeploy(router: Router, d: DeployRegisterDeps): void {
         case 'halt':
           return deploy.halt(name);
         case 'rollback':
-          return (await deploy.rollback(name, revision)).rollout;
+          return (await deploy.rollback(name, revision, emergency ? { emergency } : {})).rollout;
       }
     })
     .handle('deploy.drift', async ({ name }) => ({ nodes: await deploy.drift(name) }))

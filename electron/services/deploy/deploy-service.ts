@@ -199,7 +199,7 @@ export class DeployService {
     if (plan.accepted.length === 0) throw noNode();
     const last = this.store.revisions(spec.name).at(-1);
     const revision = last && last.specHash === specHash ? last.revision : (last?.revision ?? 0) + 1;
-    const emergency = opts.emergency?.trim() ? { reason: opts.emergency.trim().slice(0, 500), by: this.who() } : undefined;
+    const emergency = this.emergencyOf(opts.emergency);
     const open = await this.beginRollout('deploy.apply', spec, specHash, revision, pin.pinnedImage, plan, emergency?.reason);
     return this.orFail(open, () => {
       if (!last || last.specHash !== specHash) {
@@ -208,6 +208,11 @@ export class DeployService {
       const previousRevision = last && last.revision !== revision ? last.revision : (this.previousOf(spec.name, revision) ?? null);
       return this.start(spec, specHash, revision, previousRevision, pin.pinnedImage, plan, 'apply', open, emergency);
     });
+  }
+
+  /** An emergency change: its reason, and who said so. */
+  private emergencyOf(reason: string | undefined): { reason: string; by: string } | undefined {
+    return reason?.trim() ? { reason: reason.trim().slice(0, 500), by: this.who() } : undefined;
   }
 
   /** What follows an intent and fails before any node acts (a full disk under the store) closes it as failed. */
@@ -256,7 +261,11 @@ export class DeployService {
    * Rolls back to an earlier revision that once ran everywhere (its spec and pinned image), as a new
    * rollout: `toRevision`, or the newest such by default (one that never ran everywhere is no way back).
    */
-  async rollback(name: string, toRevision?: number): Promise<{ rollout: Rollout; done: Promise<Rollout> }> {
+  async rollback(
+    name: string,
+    toRevision?: number,
+    opts: { emergency?: string } = {},
+  ): Promise<{ rollout: Rollout; done: Promise<Rollout> }> {
     requireRoom(this.stateDir);
     this.refuseIfBusy(name, 'Abort it first, then roll back.');
     const current = this.store.rollout(name);
@@ -278,9 +287,10 @@ export class DeployService {
     }
     const plan = await this.planner.plan(JSON.stringify(target.spec), undefined, false);
     const pinned = target.pinnedImage ?? target.spec.image;
-    const open = await this.beginRollout('deploy.rollback', target.spec, target.specHash, target.revision, pinned, plan);
+    const emergency = this.emergencyOf(opts.emergency);
+    const open = await this.beginRollout('deploy.rollback', target.spec, target.specHash, target.revision, pinned, plan, emergency?.reason);
     return this.orFail(open, () =>
-      this.start(target.spec, target.specHash, target.revision, current.revision, pinned, plan, 'rollback', open),
+      this.start(target.spec, target.specHash, target.revision, current.revision, pinned, plan, 'rollback', open, emergency),
     );
   }
 

@@ -6,8 +6,8 @@ import { ErrorNote } from '../../components/ErrorNote';
 import { useQuery } from '../../hooks/useBridge';
 
 /**
- * Each site's agreed change windows, in the site's own time zone: changes to service members there
- * run only inside them (unless the service has windows of its own, or the change is an emergency).
+ * Each site's agreed change windows, in the site's own time zone: rollouts to its nodes run only
+ * inside them (a service's own windows take their place for its members; an emergency runs at once).
  */
 export function SiteWindows() {
   const list = useQuery('site.windows.list', {});
