@@ -37,6 +37,7 @@ Commands:
   trust NODE [--fingerprint SHA256:...] [--yes]
   exec (--all | --site S | --tag T | NODE...) [--concurrency N] [--timeout S] [--passphrase-stdin] -- COMMAND...
   telemetry watch NODE [--count N]            live GPU and host frames as they arrive (Ctrl+C stops)
+  collector [--listen 127.0.0.1:9464]         headless: telemetry, alerts, history of the fleet, GET /metrics for Prometheus
   status                                      last known state of every node with its age (works offline)
   status NODE                                 one node in full: GPUs, host, containers, endpoints and SLO, open alerts
   deploy validate SPEC                        check a deployment spec; problems with line and field (exit 2)

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createBackend } from '../app/backend.js';
+import { runCollector } from './collector.js';
 import { defaultDataDir } from '../services/data-dir.js';
 import { runCommand, usage, type CliOutput } from './commands.js';
 import { terminalPrompt } from './terminal-prompt.js';
@@ -61,6 +62,7 @@ async function main(argv: string[]): Promise<number> {
         for: { type: 'string' },
         rule: { type: 'string' },
         emergency: { type: 'string' },
+        listen: { type: 'string' },
         tz: { type: 'string' },
         window: { type: 'string', multiple: true },
         clear: { type: 'boolean' },
@@ -82,6 +84,9 @@ async function main(argv: string[]): Promise<number> {
     return values.help ? 0 : 2;
   }
   const dataDir = path.resolve(values['data-dir'] ?? defaultDataDir());
+  // The collector is the one long-running command: a backend of its own, not the CLI's one-shot one.
+  if (positionals[0] === 'collector' && positionals.length === 1)
+    return runCollector(dataDir, values.listen ?? '127.0.0.1:9464', (l) => process.stdout.write(`${l}\n`));
   // Keyboard-interactive questions are asked on the terminal (never echoed for secret prompts).
   const backend = await createBackend({ dataDir, transport: 'cli', prompt: process.stdin.isTTY ? terminalPrompt : undefined });
   const out: CliOutput = terminalOutput(

@@ -480,6 +480,11 @@ export class TelemetryService {
     return s ? sampleStateOf(s.state, [...s.gpus.values()], s.frame()) : undefined;
   }
 
+  /** The latest frame of every node watched now (the metrics exposition reads these). */
+  frames(): Map<string, TelemetryFrame> {
+    return new Map([...this.sessions].map(([name, s]) => [name, s.frame()]));
+  }
+
   stopAll(): void {
     for (const s of this.sessions.values()) s.stop();
     this.sessions.clear();

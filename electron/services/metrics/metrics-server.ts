@@ -1,0 +1,45 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { CONTENT_TYPE, negotiate, renderExposition } from '../../../shared/metrics/exposition.js';
+import type { Inventory } from '../fleet/inventory.js';
+import type { TelemetryService } from '../telemetry/telemetry-service.js';
+
+export interface MetricsServer {
+  /** host:port it listens on (the port the OS chose when 0 was asked). */
+  address: string;
+  close(): Promise<void>;
+}
+
+/** "127.0.0.1:9464" → host and port; a bare port means loopback. */
+export function parseListen(listen: string): { host: string; port: number } {
+  const m = /^(?:\[?([0-9A-Za-z.:-]+?)\]?:)?(\d{1,5})$/.exec(listen.trim());
+  const port = m ? Number(m[2]) : NaN;
+  if (!m || !(port >= 0 && port <= 65535)) throw new Error(`--listen must be HOST:PORT or PORT, got "${listen}"`);
+  return { host: m[1] ?? '127.0.0.1', port };
+}
+
+/**
+ * `GET /metrics` for Prometheus: the fleet as the telemetry sessions see it at the moment of the
+ * scrape. Nothing else is served (no UI, no actions): a scrape target can read, never act.
+ */
+export async function startMetricsServer(telemetry: TelemetryService, inventory: Inventory, listen: string): Promise<MetricsServer> {
+  const { host, port } = parseListen(listen);
+  const server = http.createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method !== 'GET' && req.method !== 'HEAD') return void res.writeHead(405, { allow: 'GET, HEAD' }).end();
+    if (path !== '/metrics') return void res.writeHead(404, { 'content-type': 'text/plain' }).end('Only /metrics is served here.\n');
+    const format = negotiate(req.headers.accept);
+    const body = renderExposition({ nodes: inventory.list(), frames: telemetry.frames(), now: Date.now() }, format);
+    res.writeHead(200, { 'content-type': CONTENT_TYPE[format], 'cache-control': 'no-store' });
+    res.end(req.method === 'HEAD' ? undefined : body);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const a = server.address() as AddressInfo;
+  return {
+    address: `${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`,
+    close: () => new Promise((r) => server.close(() => r())),
+  };
+}

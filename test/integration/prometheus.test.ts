@@ -1,0 +1,95 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createBackend } from '../../electron/app/backend.js';
+import { cut, restore, setScenario, type BedState } from '../testbed/bed.js';
+import type { BedNode } from '../testbed/layout.js';
+import { cliArgv } from '../helpers/cli.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
+import { ensureBed } from './helpers/bed.js';
+import { hostFingerprint, nodeInput } from './helpers/fleet.js';
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+
+/** The headless collector watching a bed node, scraped by Debian's real Prometheus; PromQL is the oracle. */
+describe('the collector, scraped by Prometheus', () => {
+  let bed: BedState;
+  let node: BedNode;
+  const tmp = makeTempDir('edgeward-prom-');
+  let collector: ChildProcess;
+  let prometheus: ChildProcess;
+  let promUrl: string;
+  let collectorOut = '';
+
+  const query = async (q: string): Promise<string[]> => {
+    const res = await fetch(`${promUrl}/api/v1/query?query=${encodeURIComponent(q)}`).catch(() => undefined);
+    if (!res?.ok) return [];
+    const body = (await res.json()) as { data: { result: { value: [number, string] }[] } };
+    return body.data.result.map((r) => r.value[1]);
+  };
+
+  beforeAll(async () => {
+    bed = await ensureBed();
+    node = bed.nodes[12]!;
+    setScenario(node, { count: 2, gpuOverrides: { '0': { 'temperature.gpu': '67' } } });
+    const dataDir = path.join(tmp.dir, 'data');
+    const seed = await createBackend({ dataDir, transport: 'cli', userKnownHostsFile: path.join(tmp.dir, 'none') });
+    await seed.inventory.add(nodeInput(bed, node, { site: 'north', department: 'radiology' }));
+    await seed.pool.trust(node.name, hostFingerprint(node));
+    await seed.close();
+    collector = spawn('node', cliArgv(dataDir, 'collector', '--listen', '127.0.0.1:0'), { stdio: ['ignore', 'pipe', 'pipe'] });
+    collector.stdout!.on('data', (c: Buffer) => (collectorOut += c.toString()));
+    collector.stderr!.on('data', (c: Buffer) => (collectorOut += c.toString()));
+    await expect.poll(() => /metrics at http:\/\/(\S+)\/metrics/.exec(collectorOut)?.[1], { timeout: 30_000 }).toBeTruthy();
+    const target = /metrics at http:\/\/(\S+)\/metrics/.exec(collectorOut)![1]!;
+    const port = await freePort();
+    promUrl = `http://127.0.0.1:${port}`;
+    const cfg = path.join(tmp.dir, 'prometheus.yml');
+    fs.writeFileSync(
+      cfg,
+      `global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: edgeward\n    static_configs:\n      - targets: ['${target}']\n`,
+    );
+    prometheus = spawn(
+      'prometheus',
+      ['--config.file', cfg, '--storage.tsdb.path', path.join(tmp.dir, 'tsdb'), '--web.listen-address', `127.0.0.1:${port}`],
+      { stdio: 'ignore' },
+    );
+  }, 180_000);
+
+  afterAll(async () => {
+    restore(node);
+    prometheus?.kill('SIGTERM');
+    collector?.kill('SIGKILL');
+    tmp.cleanup();
+  });
+
+  it('answers PromQL with what the node’s GPUs reported, under DCGM names and labels', async () => {
+    await expect.poll(() => query('up{job="edgeward"}'), { timeout: 30_000 }).toEqual(['1']);
+    await expect.poll(() => query(`DCGM_FI_DEV_GPU_TEMP{node="${node.name}",gpu="0"}`), { timeout: 30_000 }).toEqual(['67']);
+    expect(
+      await query(`count(DCGM_FI_DEV_GPU_UTIL{node="${node.name}",site="north",department="radiology",modelName=~"NVIDIA.+"})`),
+    ).toEqual(['2']);
+    expect(await query(`edgeward_node_reachable{node="${node.name}"}`)).toEqual(['1']);
+  }, 60_000);
+
+  it('turns a cut node to 0 in its reachability metric', async () => {
+    cut(node);
+    await expect.poll(() => query(`edgeward_node_reachable{node="${node.name}"}`), { timeout: 60_000, interval: 1000 }).toEqual(['0']);
+    restore(node);
+  }, 90_000);
+
+  it('stops cleanly on SIGTERM', async () => {
+    const exited = new Promise<number | null>((r) => collector.once('exit', (code) => r(code)));
+    collector.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(collectorOut).toContain('edgeward collector: stopping');
+  }, 30_000);
+});
