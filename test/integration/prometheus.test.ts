@@ -48,7 +48,11 @@ describe('the collector, scraped by Prometheus', () => {
     collector = spawn('node', cliArgv(dataDir, 'collector', '--listen', '127.0.0.1:0'), { stdio: ['ignore', 'pipe', 'pipe'] });
     collector.stdout!.on('data', (c: Buffer) => (collectorOut += c.toString()));
     collector.stderr!.on('data', (c: Buffer) => (collectorOut += c.toString()));
-    await expect.poll(() => /metrics at http:\/\/(\S+)\/metrics/.exec(collectorOut)?.[1], { timeout: 30_000 }).toBeTruthy();
+    const deadline = Date.now() + 30_000;
+    while (!/metrics at http:\/\/\S+\/metrics/.test(collectorOut)) {
+      if (Date.now() > deadline || collector.exitCode !== null) throw new Error(`the collector did not start: ${collectorOut}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
     const target = /metrics at http:\/\/(\S+)\/metrics/.exec(collectorOut)![1]!;
     const port = await freePort();
     promUrl = `http://127.0.0.1:${port}`;
