@@ -8,6 +8,7 @@ import { benchFleetView } from './ui.bench.js';
 import { benchTelemetryIngest } from './telemetry.bench.js';
 import { benchDeploy } from './deploy.bench.js';
 import { benchServiceRollout } from './service.bench.js';
+import { benchMetrics } from './metrics.bench.js';
 import { benchCommission } from './commission.bench.js';
 import { benchTelemetryMemory } from './telemetry-memory.bench.js';
 import { benchAgentCpu, benchTelemetryLive } from './telemetry-live.bench.js';
@@ -25,6 +26,7 @@ const NAMES = [
   'ingest',
   'memory',
   'ui',
+  'metrics',
   'bed',
   'live',
   'deploy',
@@ -119,6 +121,14 @@ if (want('ui')) {
       `  search keystroke → painted table   p50 ${fmt(ui.p50Ms, 1)} ms, p95 ${fmt(ui.p95Ms, 1)} ms   (target at 2,000: p95 < 50 ms)`,
     );
   }
+}
+
+if (want('metrics')) {
+  const m = await benchMetrics();
+  console.log(`\nPrometheus scrape of GET /metrics, ${fmt(m.nodes)} nodes × ${m.gpus} GPUs, 2 endpoints each (${fmt(m.scrapes)} scrapes):`);
+  console.log(
+    `  p50 ${fmt(m.p50Ms, 1)} ms, p99 ${fmt(m.p99Ms, 1)} ms, ${fmt(m.bytes / 1024)} KiB, ${fmt(m.series)} series   (target: scrape < 100 ms); at a 15 s interval ${fmt(m.corePctAt15s, 2)} % of one core`,
+  );
 }
 
 const bedWanted = (['bed', 'live', 'deploy', 'service', 'commission', 'ssh'] as const).some(want);
