@@ -20,10 +20,31 @@ export const Settings = z.strictObject({
   slo: SloSettings,
   /** The clock every time is written in: the UI, the CLI's text output and reports (local or UTC). */
   timeZone: TimeZoneSetting,
+  /** Alertmanagers that get every alert (the paging chain); comma-separated when set from the CLI. */
+  alertmanagers: z.preprocess(
+    (v) =>
+      typeof v === 'string'
+        ? v
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean)
+        : v,
+    z
+      .array(
+        z
+          .string()
+          .max(500)
+          .regex(
+            /^https?:\/\/[A-Za-z0-9.[\]:-]+(?::\d{1,5})?(?:\/[A-Za-z0-9._~/-]*)?$/,
+            'an http:// or https:// address of an Alertmanager, no query',
+          ),
+      )
+      .max(8),
+  ),
 });
 export type Settings = z.infer<typeof Settings>;
 
 export const SettingsPatch = Settings.partial();
 export type SettingsPatch = z.infer<typeof SettingsPatch>;
 
-export const DEFAULT_SETTINGS: Settings = { operatorName: '', theme: 'system', slo: PROFILE_SLOS, timeZone: 'local' };
+export const DEFAULT_SETTINGS: Settings = { operatorName: '', theme: 'system', slo: PROFILE_SLOS, timeZone: 'local', alertmanagers: [] };

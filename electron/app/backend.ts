@@ -10,6 +10,7 @@ import { ServiceCatalog } from '../services/service/service-catalog.js';
 import { ChangeGuard } from '../services/service/change-guard.js';
 import { DrillService } from '../services/service/drill-service.js';
 import { startServiceRecorder } from '../services/service/service-recorder.js';
+import { AlertmanagerPusher } from '../services/telemetry/alertmanager.js';
 import { readyOfSpec } from '../services/deploy/rollout-gate.js';
 import { DocumentShelf } from '../ipc/document-shelf.js';
 import { startDrainExpiry } from '../services/fleet/drain-expiry.js';
@@ -60,6 +61,8 @@ export interface BackendOptions {
   prompt?: KeyboardInteractivePrompt;
   /** The better-sqlite3 addon built for this runtime (the desktop app under `npm start` passes Electron's). */
   sqliteBinding?: string;
+  /** How often firing alerts are re-sent to Alertmanager (default 30 s). */
+  alertmanagerResendMs?: number;
   /** How often long-running processes probe each service for its availability (default 30 s). */
   serviceProbeEveryMs?: number;
   /** Prints HTML to PDF: the desktop app's printToPDF, for signed reports. */
@@ -263,6 +266,26 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
       : startServiceRecorder(services, guard, history, options.serviceProbeEveryMs ?? 30_000, (e) =>
           console.error('Probing services failed:', e),
         );
+  // Long-running processes push alerts to the hospital's Alertmanagers, when Settings names any.
+  const pusher =
+    options.transport === 'cli'
+      ? undefined
+      : new AlertmanagerPusher(alerts, {
+          urls: () => settings.get().alertmanagers,
+          context: (node) => {
+            const n = inventory.get(node);
+            const serving = services.servicesWithMember(node).map((s) => s.name);
+            return {
+              ...(n ? { site: n.site, department: n.department } : {}),
+              ...(serving.length ? { service: serving.join(',') } : {}),
+            };
+          },
+          quiet: (a) => a.silenced !== undefined || isDrained(inventory.get(a.node) ?? {}),
+          queueFile: path.join(options.dataDir, 'alertmanager-queue.json'),
+          ...(options.alertmanagerResendMs ? { resendMs: options.alertmanagerResendMs } : {}),
+          onError: (url, message) => process.stderr.write(`edgeward: Alertmanager ${url}: ${message}\n`),
+        });
+  const stopPusher = pusher?.start();
   const stopFleetWatch = options.watchFleet ? telemetry.watchFleet(() => undefined) : undefined;
   // The CLI runs one command and exits; long-running processes end drains at their end time.
   const stopDrainExpiry =
@@ -291,6 +314,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
       stopFleetWatch?.();
       stopDrainExpiry?.();
       stopServiceRecorder?.();
+      await stopPusher?.();
       await drills.stopAll();
       await deploy.stopAll();
       deploy.close();

@@ -1,0 +1,95 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { setScenario, type BedState } from '../testbed/bed.js';
+import type { BedNode } from '../testbed/layout.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
+import { ensureBed } from './helpers/bed.js';
+import { addTrusted, fleetBackend, type FleetHarness } from './helpers/fleet.js';
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+
+interface AmApiAlert {
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  status: { state: string };
+}
+
+/** A temperature ramp on a bed node reaches Debian's real Alertmanager as an alert, and resolves there. */
+describe('alerts pushed to Alertmanager', () => {
+  let bed: BedState;
+  let node: BedNode;
+  let h: FleetHarness;
+  let am: ChildProcess;
+  let amUrl: string;
+  const tmp = makeTempDir('edgeward-am-it-');
+
+  const amAlerts = async (): Promise<AmApiAlert[]> => {
+    const res = await fetch(`${amUrl}/api/v2/alerts?filter=${encodeURIComponent(`node="${node.name}"`)}`).catch(() => undefined);
+    return res?.ok ? ((await res.json()) as AmApiAlert[]) : [];
+  };
+
+  beforeAll(async () => {
+    bed = await ensureBed();
+    node = bed.nodes[12]!;
+    const port = await freePort();
+    amUrl = `http://127.0.0.1:${port}`;
+    const cfg = path.join(tmp.dir, 'alertmanager.yml');
+    fs.writeFileSync(cfg, 'route:\n  receiver: nobody\nreceivers:\n  - name: nobody\n');
+    am = spawn(
+      'prometheus-alertmanager',
+      [
+        '--config.file',
+        cfg,
+        '--storage.path',
+        path.join(tmp.dir, 'data'),
+        '--web.listen-address',
+        `127.0.0.1:${port}`,
+        '--cluster.listen-address=',
+      ],
+      { stdio: 'ignore' },
+    );
+    setScenario(node, { count: 1 });
+    h = await fleetBackend({ transport: 'loopback', alertmanagerResendMs: 1000 });
+    await addTrusted(h, bed, [node], { site: 'north' });
+    const set = await h.backend.router.invoke('settings.set', { alertmanagers: [amUrl] }, { transport: 'cli', clientId: 't' });
+    expect(set.ok).toBe(true);
+  }, 180_000);
+
+  afterAll(async () => {
+    setScenario(node, { count: 1 });
+    await h?.close();
+    am?.kill('SIGTERM');
+    tmp.cleanup();
+  });
+
+  it('shows the alert in Alertmanager with its labels and message, then resolves it', async () => {
+    const stop = h.backend.telemetry.watch(node.name, () => undefined);
+    try {
+      setScenario(node, { count: 1, gpuOverrides: { '0': { 'temperature.gpu': '95' } } });
+      await expect
+        .poll(
+          async () => (await amAlerts()).map((a) => [a.labels.alertname, a.labels.severity, a.labels.site, a.labels.gpu, a.status.state]),
+          {
+            timeout: 45_000,
+            interval: 1000,
+          },
+        )
+        .toEqual([['gpu-temperature', 'critical', 'north', '0', 'active']]);
+      expect((await amAlerts())[0]!.annotations.summary).toMatch(/^GPU 0 at 95 °C \(critical from 92 °C\)$/);
+      // The fan is fixed: Edgeward resolves the alert, and so does Alertmanager.
+      setScenario(node, { count: 1 });
+      await expect.poll(async () => (await amAlerts()).length, { timeout: 60_000, interval: 1000 }).toBe(0);
+    } finally {
+      stop();
+    }
+  }, 120_000);
+});
