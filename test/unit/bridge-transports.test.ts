@@ -25,9 +25,15 @@ describe.each(['electron', 'loopback'] as const)('bridge over %s transport', (na
 
   it('stores settings and reads them back', async () => {
     const set = await bridge.api.invoke('settings.set', { operatorName: 'Dr. Rivera', theme: 'dark' });
-    expect(set).toEqual({ ok: true, value: { operatorName: 'Dr. Rivera', theme: 'dark', slo: PROFILE_SLOS, timeZone: 'local', alertmanagers: [] } });
+    expect(set).toEqual({
+      ok: true,
+      value: { operatorName: 'Dr. Rivera', theme: 'dark', slo: PROFILE_SLOS, timeZone: 'local', alertmanagers: [] },
+    });
     const got = await bridge.api.invoke('settings.get', {});
-    expect(got).toEqual({ ok: true, value: { operatorName: 'Dr. Rivera', theme: 'dark', slo: PROFILE_SLOS, timeZone: 'local', alertmanagers: [] } });
+    expect(got).toEqual({
+      ok: true,
+      value: { operatorName: 'Dr. Rivera', theme: 'dark', slo: PROFILE_SLOS, timeZone: 'local', alertmanagers: [] },
+    });
   });
 
   it('refuses an invalid request with a typed validation error naming the field', async () => {

@@ -29,7 +29,13 @@ describe('edgeward CLI frame', () => {
     expect(await runCommand(backend, ['settings', 'set', 'operatorName', 'J. Doe'], set.io)).toBe(0);
     const get = capture(true);
     expect(await runCommand(backend, ['settings', 'get'], get.io)).toBe(0);
-    expect(JSON.parse(get.out.stdout[0]!)).toEqual({ operatorName: 'J. Doe', theme: 'system', slo: PROFILE_SLOS, timeZone: 'local', alertmanagers: [] });
+    expect(JSON.parse(get.out.stdout[0]!)).toEqual({
+      operatorName: 'J. Doe',
+      theme: 'system',
+      slo: PROFILE_SLOS,
+      timeZone: 'local',
+      alertmanagers: [],
+    });
   });
 
   it('exits 2 with the failing field and the next step on invalid input', async () => {
