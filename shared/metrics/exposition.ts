@@ -42,7 +42,7 @@ interface Family {
   samples: string[];
 }
 
-const GPU_FIELDS: { name: string; help: string; value: (g: GpuSample) => number | null }[] = [
+const GPU_FIELDS: { name: string; help: string; type?: 'counter'; value: (g: GpuSample) => number | null }[] = [
   { name: 'DCGM_FI_DEV_GPU_UTIL', help: 'GPU utilization (in %).', value: (g) => g.utilGpu },
   { name: 'DCGM_FI_DEV_MEM_COPY_UTIL', help: 'Memory utilization (in %).', value: (g) => g.utilMem },
   { name: 'DCGM_FI_DEV_FB_USED', help: 'Framebuffer memory used (in MiB).', value: (g) => g.memUsedMiB },
@@ -54,8 +54,19 @@ const GPU_FIELDS: { name: string; help: string; value: (g: GpuSample) => number 
   { name: 'DCGM_FI_DEV_GPU_TEMP', help: 'GPU temperature (in C).', value: (g) => g.tempC },
   { name: 'DCGM_FI_DEV_POWER_USAGE', help: 'Power draw (in W).', value: (g) => g.powerW },
   { name: 'DCGM_FI_DEV_SM_CLOCK', help: 'SM clock frequency (in MHz).', value: (g) => g.smClockMHz },
-  { name: 'DCGM_FI_DEV_ECC_SBE_VOL_TOTAL', help: 'Total number of single-bit volatile ECC errors.', value: (g) => g.eccCorrected },
-  { name: 'DCGM_FI_DEV_ECC_DBE_VOL_TOTAL', help: 'Total number of double-bit volatile ECC errors.', value: (g) => g.eccUncorrected },
+  // Counters, as dcgm-exporter types them (volatile: they restart with the driver, which rate() handles).
+  {
+    name: 'DCGM_FI_DEV_ECC_SBE_VOL_TOTAL',
+    help: 'Total number of single-bit volatile ECC errors.',
+    type: 'counter',
+    value: (g) => g.eccCorrected,
+  },
+  {
+    name: 'DCGM_FI_DEV_ECC_DBE_VOL_TOTAL',
+    help: 'Total number of double-bit volatile ECC errors.',
+    type: 'counter',
+    value: (g) => g.eccUncorrected,
+  },
   { name: 'DCGM_FI_DEV_PCIE_LINK_GEN', help: 'PCIe link generation in use.', value: (g) => g.pcieGen },
   { name: 'DCGM_FI_DEV_PCIE_LINK_WIDTH', help: 'PCIe link width in use (lanes).', value: (g) => g.pcieWidth },
 ];
@@ -75,11 +86,14 @@ export function renderExposition(input: ExpositionInput, format: ExpositionForma
     if (!f) fams.set(name, (f = { name, type, help, samples: [] }));
     return f;
   };
-  for (const g of GPU_FIELDS) fam(g.name, 'gauge', g.help);
-  fam(
-    'DCGM_FI_DEV_XID_ERRORS',
+  for (const g of GPU_FIELDS) fam(g.name, g.type ?? 'gauge', g.help);
+  // dcgm-exporter's meaning kept (the last code), but only within the window: 0 once it is over,
+  // never a sticky code from last week; the count per code in the window beside it.
+  fam('DCGM_FI_DEV_XID_ERRORS', 'gauge', 'Value of the last XID error encountered.');
+  const xidCount = fam(
+    'DCGM_EXP_XID_ERRORS_COUNT',
     'gauge',
-    'Xid errors reported by the kernel for this GPU in the last 10 minutes (a windowed count, not the last code).',
+    'Xid errors the kernel reported for this GPU in the last 10 minutes, per code.',
   );
   const reach = fam('edgeward_node_reachable', 'gauge', '1 while the telemetry session of the node is live, 0 when it is lost or stopped.');
   const age = fam('edgeward_node_last_seen_age_seconds', 'gauge', 'Seconds since the node last sent a sample.');
@@ -119,8 +133,12 @@ export function renderExposition(input: ExpositionInput, format: ExpositionForma
         if (v !== null) fams.get(field.name)!.samples.push(`${field.name}${gl} ${num(v)}`);
       }
       if (f.xid?.available) {
-        const n = f.xid.recent.filter((x) => x.gpu === g.index).length;
-        fams.get('DCGM_FI_DEV_XID_ERRORS')!.samples.push(`DCGM_FI_DEV_XID_ERRORS${gl} ${n}`);
+        const mine = f.xid.recent.filter((x) => x.gpu === g.index).sort((a, b) => a.at - b.at);
+        fams.get('DCGM_FI_DEV_XID_ERRORS')!.samples.push(`DCGM_FI_DEV_XID_ERRORS${gl} ${mine.at(-1)?.code ?? 0}`);
+        const byCode = new Map<number, number>();
+        for (const x of mine) byCode.set(x.code, (byCode.get(x.code) ?? 0) + 1);
+        for (const [code, n] of [...byCode].sort((a, b) => a[0] - b[0]))
+          xidCount.samples.push(`DCGM_EXP_XID_ERRORS_COUNT${gl.slice(0, -1)},xid="${code}"} ${n}`);
       }
     }
     for (const ep of f.endpoints ?? []) {

@@ -1,4 +1,6 @@
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FleetNode } from '../../../shared/fleet.js';
 import { escapeLabel, negotiate, renderExposition } from '../../../shared/metrics/exposition.js';
@@ -19,17 +21,21 @@ const frame = (n: string, extra: Partial<TelemetryFrame> = {}): TelemetryFrame =
 
 /**
  * promtool, Prometheus's own checker, is the oracle. It parses (exit 1 on a malformed scrape) and
- * lints (exit 3). dcgm-exporter's own labels (modelName, Hostname) fail its camelCase lint, and
- * dashboards expect exactly them: that one finding is allowed, for those families, nothing else.
+ * lints (exit 3). A real dcgm-exporter scrape (the fixture) fails three of its naming lints
+ * (camelCase labels such as modelName, counters without "_total", "COUNTER" in a name): dashboards
+ * expect exactly those names, so those findings are allowed for DCGM families, and nothing else.
  */
+const DCGM_LINT =
+  /^DCGM_\w+ (label names should be written in 'snake_case' not 'camelCase'|counter metrics should have "_total" suffix|metric name should not include type 'counter')$/;
 function promtool(text: string): { status: number | null; out: string } {
   const r = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
   const findings = `${r.stdout}${r.stderr}`
     .trim()
     .split('\n')
-    .filter((l) => l && !/^DCGM_FI_DEV_\w+ label names should be written in 'snake_case' not 'camelCase'$/.test(l));
+    .filter((l) => l && !DCGM_LINT.test(l));
   return { status: r.status === 3 && findings.length === 0 ? 0 : r.status, out: findings.join('\n') };
 }
+const FIXTURES = path.resolve(import.meta.dirname, '../../../../shared/fixtures/dcgm');
 
 describe('Prometheus exposition', () => {
   it('is clean for promtool, with DCGM names and labels, and leaves out what the driver did not report', () => {
@@ -52,10 +58,38 @@ describe('Prometheus exposition', () => {
     );
     // GPU 1 reported no temperature: no sample, rather than a 0 that looks real.
     expect(text).not.toMatch(/DCGM_FI_DEV_GPU_TEMP\{gpu="1"/);
-    expect(text).toMatch(/^DCGM_FI_DEV_XID_ERRORS\{gpu="0",.*node="rad-01".*\} 1$/m);
+    // The last Xid code within the window, and the count per code.
+    expect(text).toMatch(/^DCGM_FI_DEV_XID_ERRORS\{gpu="0",.*node="rad-01".*\} 79$/m);
+    expect(text).toMatch(/^DCGM_FI_DEV_XID_ERRORS\{gpu="1",.*node="rad-01".*\} 0$/m);
+    expect(text).toMatch(/^DCGM_EXP_XID_ERRORS_COUNT\{gpu="0",.*node="rad-01",.*xid="79"\} 1$/m);
     expect(text).toMatch(/^edgeward_node_reachable\{node="cds-01",.*role="hub"\} 0$/m);
     expect(text).toMatch(/^edgeward_node_last_seen_age_seconds\{node="rad-01".*\} 2$/m);
     expect(text).toMatch(/^edgeward_sessions\{state="lost"\} 1$/m);
+  });
+
+  it('names, types and explains DCGM fields as dcgm-exporter does, and a real dcgm-exporter scrape passes the same check', () => {
+    expect(promtool(fs.readFileSync(path.join(FIXTURES, 'metrics-sample.prom'), 'utf8'))).toEqual({ status: 0, out: '' });
+    const csv = new Map<string, { type: string; help: string }>();
+    for (const file of ['default-counters.csv', 'dcp-metrics-included.csv'])
+      for (const line of fs.readFileSync(path.join(FIXTURES, file), 'utf8').split('\n')) {
+        const m = /^#?\s*(DCGM_FI_DEV_\w+)\s*,\s*(\w+)\s*,\s*(.+?)\s*$/.exec(line);
+        if (m) csv.set(m[1]!, { type: m[2]!, help: m[3]! });
+      }
+    const text = renderExposition({
+      nodes: [node('rad-01')],
+      frames: new Map([['rad-01', frame('rad-01', { xid: { available: true, recent: [] } })]]),
+      now,
+    });
+    const families = [...text.matchAll(/^# HELP (DCGM_FI_DEV_\w+) (.*)\n# TYPE \1 (\w+)$/gm)];
+    expect(families.length).toBeGreaterThanOrEqual(12);
+    let compared = 0;
+    for (const [, name, help, type] of families) {
+      const want = csv.get(name!);
+      if (!want) continue; // PCIe link generation and width are not in dcgm-exporter's default sets
+      compared++;
+      expect({ name, help, type }).toEqual({ name, help: want.help, type: want.type });
+    }
+    expect(compared).toBeGreaterThanOrEqual(10);
   });
 
   it('escapes hostile label values so the scrape still parses, and bounds their length', () => {
