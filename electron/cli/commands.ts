@@ -12,6 +12,7 @@ import { setCliTimeZone } from './time.js';
 import { runAlertsCommand, type AlertCliOptions } from './alert-commands.js';
 import { runServiceCommand, type ServiceCliOptions } from './service-commands.js';
 import { runDrillCommand, type DrillCliOptions } from './drill-commands.js';
+import { runCheckpointCommand, type CheckpointCliOptions } from './checkpoint-commands.js';
 
 export type { CliOutput } from './output.js';
 import { processIo, runFleetCommand, type CliIo, type FleetCliOptions } from './fleet-commands.js';
@@ -27,6 +28,10 @@ Commands:
   settings set KEY VALUE             change one setting (operatorName, theme, timeZone local|utc); audited
   audit verify [--anchor SEQ:HASH]   check the whole hash chain; exit 1 when broken
   audit head                         the current head (seq and hash), to anchor in a ticket
+  audit checkpoint-key FILE [--name NAME]   a new Ed25519 key for signed checkpoints (0600); prints its verifier key
+  audit checkpoint --key FILE [-o FILE]     sign the head now (C2SP tlog-checkpoint note), appended to audit/checkpoints.txt
+  audit verify --checkpoints FILE --key VERIFIER
+                                     is this the log that produced every checkpoint? (exit 1 if rewritten or truncated)
   audit export --format csv|jsonl [--since T] [--until T] [--node N] [--actor A] [--action X] [-o FILE]
   nodes add NAME --host H [--port P] [--user U] [--key PATH | --agent | --password-stdin]
             [--via GATEWAY[,GATEWAY]] [--site S] [--dept D] [--tag T]... [--role hub|gateway|edge]
@@ -37,7 +42,9 @@ Commands:
   trust NODE [--fingerprint SHA256:...] [--yes]
   exec (--all | --site S | --tag T | NODE...) [--concurrency N] [--timeout S] [--passphrase-stdin] -- COMMAND...
   telemetry watch NODE [--count N]            live GPU and host frames as they arrive (Ctrl+C stops)
-  collector [--listen 127.0.0.1:9464]         headless: telemetry, alerts, history of the fleet, GET /metrics for Prometheus
+  collector [--listen 127.0.0.1:9464] [--checkpoint-key FILE]
+                                              headless: telemetry, alerts, history of the fleet, GET /metrics for Prometheus;
+                                              with a key, signs the audit head every 1,000 records or 10 minutes
   status                                      last known state of every node with its age (works offline)
   status NODE                                 one node in full: GPUs, host, containers, endpoints and SLO, open alerts
   deploy validate SPEC                        check a deployment spec; problems with line and field (exit 2)
@@ -118,7 +125,7 @@ export async function runCommand(
   backend: Backend,
   args: string[],
   out: CliOutput,
-  opts: FleetCliOptions & AlertCliOptions & ServiceCliOptions & DeployCliOptions & DrillCliOptions = {},
+  opts: FleetCliOptions & AlertCliOptions & ServiceCliOptions & DeployCliOptions & DrillCliOptions & CheckpointCliOptions = {},
   io: CliIo = processIo,
 ): Promise<number> {
   const ctx = { transport: 'cli' as const, clientId: 'cli' };
@@ -143,6 +150,8 @@ export async function runCommand(
     return report(result, out);
   }
 
+  const checkpoint = await runCheckpointCommand(backend, args, out, opts as CheckpointCliOptions, (m) => usageError(m, out));
+  if (checkpoint !== undefined) return checkpoint;
   if (command === 'audit' && sub === 'head' && rest.length === 0) {
     const head = backend.audit.verify();
     // The head of an intact chain only: anchoring a broken log would certify the damage.

@@ -63,6 +63,9 @@ async function main(argv: string[]): Promise<number> {
         rule: { type: 'string' },
         emergency: { type: 'string' },
         listen: { type: 'string' },
+        checkpoints: { type: 'string' },
+        'checkpoint-key': { type: 'string' },
+        name: { type: 'string' },
         tz: { type: 'string' },
         window: { type: 'string', multiple: true },
         clear: { type: 'boolean' },
@@ -86,7 +89,12 @@ async function main(argv: string[]): Promise<number> {
   const dataDir = path.resolve(values['data-dir'] ?? defaultDataDir());
   // The collector is the one long-running command: a backend of its own, not the CLI's one-shot one.
   if (positionals[0] === 'collector' && positionals.length === 1)
-    return runCollector(dataDir, values.listen ?? '127.0.0.1:9464', (l) => process.stdout.write(`${l}\n`));
+    return runCollector(
+      dataDir,
+      values.listen ?? '127.0.0.1:9464',
+      (l) => process.stdout.write(`${l}\n`),
+      values['checkpoint-key'] ?? process.env.EDGEWARD_CHECKPOINT_KEY,
+    );
   // Keyboard-interactive questions are asked on the terminal (never echoed for secret prompts).
   const backend = await createBackend({ dataDir, transport: 'cli', prompt: process.stdin.isTTY ? terminalPrompt : undefined });
   const out: CliOutput = terminalOutput(

@@ -180,3 +180,18 @@ function seqAppearsLater(files: { n: number; file: string }[], fromFile: number,
   }
   return found;
 }
+
+/** The recorded hash of each wanted seq, as the log files hold them now (absent when the record is gone). */
+export function hashesAt(dir: string, wanted: ReadonlySet<number>): Map<number, string> {
+  const found = new Map<number, string>();
+  for (const f of listLogFiles(dir)) {
+    forEachLine(f.file, (line) => {
+      const d = decodeLine(line);
+      const seq = d?.value.seq;
+      if (d && typeof seq === 'number' && wanted.has(seq)) found.set(seq, d.claimed);
+      return found.size < wanted.size;
+    });
+    if (found.size === wanted.size) break;
+  }
+  return found;
+}
