@@ -45,6 +45,8 @@ export const AUDIT_ACTIONS = [
   'service.remove',
   'site.windows',
   'drill.run',
+  'audit.forward_add',
+  'audit.forward_remove',
 ] as const;
 export const AuditAction = z.enum(AUDIT_ACTIONS);
 export type AuditAction = z.infer<typeof AuditAction>;

@@ -11,6 +11,7 @@ import { ChangeGuard } from '../services/service/change-guard.js';
 import { DrillService } from '../services/service/drill-service.js';
 import { startServiceRecorder } from '../services/service/service-recorder.js';
 import { AlertmanagerPusher } from '../services/telemetry/alertmanager.js';
+import { AuditForwarding } from '../services/audit/forwarder.js';
 import { readyOfSpec } from '../services/deploy/rollout-gate.js';
 import { DocumentShelf } from '../ipc/document-shelf.js';
 import { startDrainExpiry } from '../services/fleet/drain-expiry.js';
@@ -84,6 +85,8 @@ export interface Backend {
   services: ServiceCatalog;
   guard: ChangeGuard;
   drills: DrillService;
+  /** The audit log forwarded to SIEM collectors over syslog. */
+  forwarding: AuditForwarding;
   secrets: SecretStore;
   /** One-time documents for the loopback server (reports opened in a new tab). */
   documents: DocumentShelf;
@@ -286,6 +289,9 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
           onError: (url, message) => process.stderr.write(`edgeward: Alertmanager ${url}: ${message}\n`),
         });
   const stopPusher = pusher?.start();
+  const forwarding = new AuditForwarding(stateDbFile(options.dataDir), audit.index, audit.log, os.hostname(), options.sqliteBinding);
+  // Long-running processes deliver continuously; a CLI's own records go with their next delivery.
+  const stopForwarding = options.transport === 'cli' ? undefined : forwarding.startContinuous();
   const stopFleetWatch = options.watchFleet ? telemetry.watchFleet(() => undefined) : undefined;
   // The CLI runs one command and exits; long-running processes end drains at their end time.
   const stopDrainExpiry =
@@ -306,6 +312,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     services,
     guard,
     drills,
+    forwarding,
     secrets,
     documents,
     unknownOutcomes,
@@ -315,6 +322,8 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
       stopDrainExpiry?.();
       stopServiceRecorder?.();
       await stopPusher?.();
+      stopForwarding?.();
+      await forwarding.close();
       await drills.stopAll();
       await deploy.stopAll();
       deploy.close();

@@ -13,6 +13,7 @@ import { runAlertsCommand, type AlertCliOptions } from './alert-commands.js';
 import { runServiceCommand, type ServiceCliOptions } from './service-commands.js';
 import { runDrillCommand, type DrillCliOptions } from './drill-commands.js';
 import { runCheckpointCommand, type CheckpointCliOptions } from './checkpoint-commands.js';
+import { runForwardCommand, type ForwardCliOptions } from './forward-commands.js';
 
 export type { CliOutput } from './output.js';
 import { processIo, runFleetCommand, type CliIo, type FleetCliOptions } from './fleet-commands.js';
@@ -28,6 +29,8 @@ Commands:
   settings set KEY VALUE             change one setting (operatorName, theme, timeZone local|utc); audited
   audit verify [--anchor SEQ:HASH]   check the whole hash chain; exit 1 when broken
   audit head                         the current head (seq and hash), to anchor in a ticket
+  audit forward add syslog+tls://HOST:PORT [--format json] [--ca FILE] | ls | status | rm URL | run [--follow]
+                                     the audit log to SIEM collectors over syslog (RFC 5424/5425), store-and-forward
   audit checkpoint-key FILE [--name NAME]   a new Ed25519 key for signed checkpoints (0600); prints its verifier key
   audit checkpoint --key FILE [-o FILE]     sign the head now (C2SP tlog-checkpoint note), appended to audit/checkpoints.txt
   audit verify --checkpoints FILE --key VERIFIER
@@ -125,7 +128,13 @@ export async function runCommand(
   backend: Backend,
   args: string[],
   out: CliOutput,
-  opts: FleetCliOptions & AlertCliOptions & ServiceCliOptions & DeployCliOptions & DrillCliOptions & CheckpointCliOptions = {},
+  opts: FleetCliOptions &
+    AlertCliOptions &
+    ServiceCliOptions &
+    DeployCliOptions &
+    DrillCliOptions &
+    CheckpointCliOptions &
+    ForwardCliOptions = {},
   io: CliIo = processIo,
 ): Promise<number> {
   const ctx = { transport: 'cli' as const, clientId: 'cli' };
@@ -150,6 +159,8 @@ export async function runCommand(
     return report(result, out);
   }
 
+  const forward = await runForwardCommand(backend, args, out, opts as ForwardCliOptions, (m) => usageError(m, out));
+  if (forward !== undefined) return forward;
   const checkpoint = await runCheckpointCommand(backend, args, out, opts as CheckpointCliOptions, (m) => usageError(m, out));
   if (checkpoint !== undefined) return checkpoint;
   if (command === 'audit' && sub === 'head' && rest.length === 0) {

@@ -64,6 +64,7 @@ async function main(argv: string[]): Promise<number> {
         emergency: { type: 'string' },
         listen: { type: 'string' },
         checkpoints: { type: 'string' },
+        ca: { type: 'string' },
         'checkpoint-key': { type: 'string' },
         name: { type: 'string' },
         tz: { type: 'string' },

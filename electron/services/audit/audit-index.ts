@@ -97,6 +97,19 @@ export class AuditIndex {
     return this.entries.length;
   }
 
+  /** Raw lines of the records after `seq`, oldest first, at most `limit` (entries are in seq order). */
+  after(seq: number, limit: number): { seq: number; line: string }[] {
+    this.refresh();
+    let lo = 0;
+    let hi = this.entries.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.entries[mid]!.seq <= seq) lo = mid + 1;
+      else hi = mid;
+    }
+    return this.entries.slice(lo, lo + limit).map((e) => ({ seq: e.seq, line: e.line }));
+  }
+
   /** Newest first. */
   query(filter: AuditFilter, offset: number, limit: number): { total: number; records: AuditRecord[] } {
     this.refresh();

@@ -106,6 +106,8 @@ export const PARAM_ALLOW_LIST: Record<AuditAction, readonly string[]> = {
   'service.apply': SERVICE_PARAMS,
   'service.remove': SERVICE_PARAMS,
   'site.windows': ['site', 'timeZone', 'windows', 'reason'],
+  'audit.forward_add': ['url', 'format', 'ca', 'from'],
+  'audit.forward_remove': ['url', 'cursor'],
   'drill.run': ['member', 'mode', 'seconds', 'verdict', 'report', 'sha256', 'p50Ms', 'p99Ms', 'failures', 'probes', 'restored'],
 };
 

@@ -80,6 +80,16 @@ export const MIGRATIONS: readonly Migration[] = [
         CREATE TABLE site_windows (site TEXT PRIMARY KEY, body TEXT NOT NULL, by TEXT NOT NULL, updated_at INTEGER NOT NULL);
       `),
   },
+  {
+    version: 7,
+    what: 'audit forwarding: each SIEM collector, its format and CA, and the last record it has for sure',
+    up: (db) =>
+      db.exec(`
+        CREATE TABLE audit_forwarders (
+          url TEXT PRIMARY KEY, format TEXT NOT NULL, ca TEXT, cursor INTEGER NOT NULL, created_at INTEGER NOT NULL,
+          last_ok_at INTEGER, last_error TEXT, last_error_at INTEGER);
+      `),
+  },
 ];
 
 /** Where the state store lives: a folder of its own, so it can sit on a volume of its own. */
