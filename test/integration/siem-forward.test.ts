@@ -190,7 +190,10 @@ input(type="imtcp" port="${port}" address="127.0.0.1" ruleset="siem")
       const record = JSON.parse(l.slice(l.indexOf('] {') + 2)) as { seq: number; hash: string };
       expect(record.seq).toBe(seq);
       expect(l).toContain(`hash="${record.hash}"`);
-      if (!seen.has(seq)) (firstSeen.push(seq), seen.add(seq));
+      if (!seen.has(seq)) {
+        firstSeen.push(seq);
+        seen.add(seq);
+      }
     }
     // Every record of the log, each first seen in order; a restart may repeat some (the receiver drops them by seq).
     expect(firstSeen).toEqual(Array.from({ length: head }, (_, i) => i + 1));
