@@ -9,6 +9,7 @@ import { benchTelemetryIngest } from './telemetry.bench.js';
 import { benchDeploy } from './deploy.bench.js';
 import { benchServiceRollout } from './service.bench.js';
 import { benchMetrics } from './metrics.bench.js';
+import { benchForward } from './forward.bench.js';
 import { benchCommission } from './commission.bench.js';
 import { benchTelemetryMemory } from './telemetry-memory.bench.js';
 import { benchAgentCpu, benchTelemetryLive } from './telemetry-live.bench.js';
@@ -27,6 +28,7 @@ const NAMES = [
   'memory',
   'ui',
   'metrics',
+  'forward',
   'bed',
   'live',
   'deploy',
@@ -129,6 +131,12 @@ if (want('metrics')) {
   console.log(
     `  p50 ${fmt(m.p50Ms, 1)} ms, p99 ${fmt(m.p99Ms, 1)} ms, ${fmt(m.bytes / 1024)} KiB, ${fmt(m.series)} series   (target: scrape < 100 ms); at a 15 s interval ${fmt(m.corePctAt15s, 2)} % of one core`,
   );
+}
+
+if (want('forward')) {
+  const fw = await benchForward();
+  console.log(`\nAudit forwarding to Debian's rsyslog over TLS (RFC 5425), ${fmt(fw.queued)} queued records:`);
+  console.log(`  caught up in ${fmt(fw.catchUpS, 2)} s (in rsyslog's file): ${fmt(fw.recordsPerS)} records/s`);
 }
 
 const bedWanted = (['bed', 'live', 'deploy', 'service', 'commission', 'ssh'] as const).some(want);

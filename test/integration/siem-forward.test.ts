@@ -1,137 +1,33 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBackend, type Backend } from '../../electron/app/backend.js';
 import { parseForwardUrl } from '../../electron/services/audit/forwarder.js';
 import { seqOf } from '../../electron/services/audit/syslog-format.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-
-const openssl = (...args: string[]) => {
-  const r = spawnSync('openssl', args, { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`openssl ${args[0]}: ${r.stderr}`);
-};
+import { testRsyslog, type TestRsyslog } from '../helpers/rsyslog.js';
 
 /** Debian's rsyslog with rsyslog-gnutls as the SIEM's collector: TLS with a CA made here, every message to a file. */
 describe('the audit log forwarded to rsyslog over TLS', () => {
   const tmp = makeTempDir('edgeward-siem-');
-  const dir = tmp.dir;
+  let syslog: TestRsyslog;
   let port: number;
-  let rsyslog: ChildProcess | undefined;
   let backend: Backend;
-  const received = path.join(dir, 'received.log');
-
-  const startRsyslog = async () => {
-    rsyslog = spawn('rsyslogd', ['-n', '-f', path.join(dir, 'rsyslog.conf'), '-i', path.join(dir, 'rsyslog.pid')], { stdio: 'ignore' });
-    for (let i = 0; i < 100; i++) {
-      const up = await new Promise<boolean>((r) => {
-        const s = net.connect(port, '127.0.0.1', () => (s.destroy(), r(true))).on('error', () => r(false));
-      });
-      if (up) return;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error('rsyslogd did not start listening');
-  };
-  const stopRsyslog = async () => {
-    const p = rsyslog!;
-    const exited = new Promise((r) => p.once('exit', r));
-    p.kill('SIGTERM');
-    await exited;
-    rsyslog = undefined;
-  };
+  let received: string;
+  const startRsyslog = () => syslog.start();
+  const stopRsyslog = () => syslog.stop();
 
   beforeAll(async () => {
-    port = await freePort();
-    openssl(
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      path.join(dir, 'ca.key'),
-      '-out',
-      path.join(dir, 'ca.pem'),
-      '-days',
-      '2',
-      '-subj',
-      '/CN=Edgeward test CA',
-    );
-    openssl(
-      'req',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      path.join(dir, 'server.key'),
-      '-out',
-      path.join(dir, 'server.csr'),
-      '-subj',
-      '/CN=localhost',
-    );
-    fs.writeFileSync(
-      path.join(dir, 'ext.cnf'),
-      'subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n',
-    );
-    openssl(
-      'x509',
-      '-req',
-      '-in',
-      path.join(dir, 'server.csr'),
-      '-CA',
-      path.join(dir, 'ca.pem'),
-      '-CAkey',
-      path.join(dir, 'ca.key'),
-      '-CAcreateserial',
-      '-out',
-      path.join(dir, 'server.pem'),
-      '-days',
-      '2',
-      '-extfile',
-      path.join(dir, 'ext.cnf'),
-    );
-    openssl(
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      path.join(dir, 'other.key'),
-      '-out',
-      path.join(dir, 'other-ca.pem'),
-      '-days',
-      '2',
-      '-subj',
-      '/CN=Some other CA',
-    );
-    fs.mkdirSync(path.join(dir, 'work'));
-    fs.writeFileSync(
-      path.join(dir, 'rsyslog.conf'),
-      `global(workDirectory="${dir}/work" DefaultNetstreamDriver="gtls" DefaultNetstreamDriverCAFile="${dir}/ca.pem"
-       DefaultNetstreamDriverCertFile="${dir}/server.pem" DefaultNetstreamDriverKeyFile="${dir}/server.key" maxMessageSize="64k")
-module(load="imtcp" StreamDriver.Name="gtls" StreamDriver.Mode="1" StreamDriver.AuthMode="anon")
-template(name="raw" type="string" string="%rawmsg%\\n")
-ruleset(name="siem") { action(type="omfile" file="${received}" template="raw") }
-input(type="imtcp" port="${port}" address="127.0.0.1" ruleset="siem")
-`,
-    );
+    syslog = await testRsyslog(tmp.dir);
+    port = syslog.port;
+    received = syslog.received;
     await startRsyslog();
-    backend = await createBackend({ dataDir: path.join(dir, 'data'), transport: 'cli' });
+    backend = await createBackend({ dataDir: path.join(tmp.dir, 'data'), transport: 'cli' });
   }, 60_000);
 
   afterAll(async () => {
     await backend?.close();
-    if (rsyslog) await stopRsyslog();
+    await syslog?.stop();
     tmp.cleanup();
   });
 
@@ -139,7 +35,7 @@ input(type="imtcp" port="${port}" address="127.0.0.1" ruleset="siem")
     expect(() => parseForwardUrl('syslog+tcp://siem.hospital.example:514')).toThrow(
       /plain TCP would send the audit log readable on the network/,
     );
-    await backend.forwarding.add(`syslog+tls://localhost:${port}`, { ca: fs.readFileSync(path.join(dir, 'other-ca.pem'), 'utf8') });
+    await backend.forwarding.add(`syslog+tls://localhost:${port}`, { ca: syslog.otherCa });
     await expect(backend.forwarding.deliver(`syslog+tls://localhost:${port}`)).rejects.toThrow(
       /self.signed|unable to (get|verify)|certificate/i,
     );
@@ -152,7 +48,7 @@ input(type="imtcp" port="${port}" address="127.0.0.1" ruleset="siem")
 
   it('delivers 1,000 actions in order with the collector restarted twice midway: every record there, none lost', async () => {
     const url = `syslog+tls://localhost:${port}`;
-    await backend.forwarding.add(url, { ca: fs.readFileSync(path.join(dir, 'ca.pem'), 'utf8') });
+    await backend.forwarding.add(url, { ca: syslog.ca });
     let delivering = true;
     const errors: string[] = [];
     const loop = (async () => {

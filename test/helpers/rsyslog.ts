@@ -1,0 +1,119 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+
+export const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+
+const openssl = (...args: string[]) => {
+  const r = spawnSync('openssl', args, { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`openssl ${args[0]}: ${r.stderr}`);
+};
+
+export interface TestRsyslog {
+  port: number;
+  /** The CA that signed the collector's certificate (PEM), and one that did not. */
+  ca: string;
+  otherCa: string;
+  /** Every message received, one line each (`%rawmsg%`). */
+  received: string;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Debian's rsyslog with rsyslog-gnutls as a SIEM's collector: a CA and a server certificate for
+ * localhost made with openssl in `dir`, imtcp over TLS on a free loopback port, every message to a file.
+ */
+export async function testRsyslog(dir: string): Promise<TestRsyslog> {
+  const port = await freePort();
+  const f = (n: string) => path.join(dir, n);
+  openssl(
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    f('ca.key'),
+    '-out',
+    f('ca.pem'),
+    '-days',
+    '2',
+    '-subj',
+    '/CN=Edgeward test CA',
+  );
+  openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', f('server.key'), '-out', f('server.csr'), '-subj', '/CN=localhost');
+  fs.writeFileSync(f('ext.cnf'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n');
+  openssl(
+    'x509',
+    '-req',
+    '-in',
+    f('server.csr'),
+    '-CA',
+    f('ca.pem'),
+    '-CAkey',
+    f('ca.key'),
+    '-CAcreateserial',
+    '-out',
+    f('server.pem'),
+    '-days',
+    '2',
+    '-extfile',
+    f('ext.cnf'),
+  );
+  openssl(
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    f('other.key'),
+    '-out',
+    f('other-ca.pem'),
+    '-days',
+    '2',
+    '-subj',
+    '/CN=Some other CA',
+  );
+  fs.mkdirSync(f('work'), { recursive: true });
+  const received = f('received.log');
+  fs.writeFileSync(
+    f('rsyslog.conf'),
+    `global(workDirectory="${f('work')}" DefaultNetstreamDriver="gtls" DefaultNetstreamDriverCAFile="${f('ca.pem')}"
+       DefaultNetstreamDriverCertFile="${f('server.pem')}" DefaultNetstreamDriverKeyFile="${f('server.key')}" maxMessageSize="64k")
+module(load="imtcp" StreamDriver.Name="gtls" StreamDriver.Mode="1" StreamDriver.AuthMode="anon")
+template(name="raw" type="string" string="%rawmsg%\\n")
+ruleset(name="siem") { action(type="omfile" file="${received}" template="raw") }
+input(type="imtcp" port="${port}" address="127.0.0.1" ruleset="siem")
+`,
+  );
+  let proc: ChildProcess | undefined;
+  const start = async () => {
+    proc = spawn('rsyslogd', ['-n', '-f', f('rsyslog.conf'), '-i', f('rsyslog.pid')], { stdio: 'ignore' });
+    for (let i = 0; i < 100; i++) {
+      const up = await new Promise<boolean>((r) => {
+        const s = net.connect(port, '127.0.0.1', () => (s.destroy(), r(true))).on('error', () => r(false));
+      });
+      if (up) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error('rsyslogd did not start listening');
+  };
+  const stop = async () => {
+    const p = proc;
+    if (!p) return;
+    const exited = new Promise((r) => p.once('exit', r));
+    p.kill('SIGTERM');
+    await exited;
+    proc = undefined;
+  };
+  return { port, ca: fs.readFileSync(f('ca.pem'), 'utf8'), otherCa: fs.readFileSync(f('other-ca.pem'), 'utf8'), received, start, stop };
+}
