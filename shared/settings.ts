@@ -41,10 +41,22 @@ export const Settings = z.strictObject({
       )
       .max(8),
   ),
+  /** Where the app serves GET /metrics for Prometheus ("127.0.0.1:9464"); empty: not served. */
+  metricsListen: z
+    .string()
+    .max(100)
+    .regex(/^(?:(?:\[[0-9a-fA-F:]+\]|[0-9A-Za-z.-]+):\d{1,5})?$/, 'HOST:PORT, e.g. 127.0.0.1:9464, or empty for off'),
 });
 export type Settings = z.infer<typeof Settings>;
 
 export const SettingsPatch = Settings.partial();
 export type SettingsPatch = z.infer<typeof SettingsPatch>;
 
-export const DEFAULT_SETTINGS: Settings = { operatorName: '', theme: 'system', slo: PROFILE_SLOS, timeZone: 'local', alertmanagers: [] };
+export const DEFAULT_SETTINGS: Settings = {
+  operatorName: '',
+  theme: 'system',
+  slo: PROFILE_SLOS,
+  timeZone: 'local',
+  alertmanagers: [],
+  metricsListen: '',
+};

@@ -5,6 +5,7 @@ import { registerTelemetry } from './register/telemetry.js';
 import { registerDeploy } from './register/deploy.js';
 import { registerCommission } from './register/commission.js';
 import { registerServices } from './register/services.js';
+import { registerForwarding } from './register/forwarding.js';
 import { ServiceStore } from '../services/service/service-store.js';
 import { ServiceCatalog } from '../services/service/service-catalog.js';
 import { ChangeGuard } from '../services/service/change-guard.js';
@@ -12,6 +13,7 @@ import { DrillService } from '../services/service/drill-service.js';
 import { startServiceRecorder } from '../services/service/service-recorder.js';
 import { AlertmanagerPusher } from '../services/telemetry/alertmanager.js';
 import { AuditForwarding } from '../services/audit/forwarder.js';
+import { followMetricsSetting } from '../services/metrics/metrics-server.js';
 import { readyOfSpec } from '../services/deploy/rollout-gate.js';
 import { DocumentShelf } from '../ipc/document-shelf.js';
 import { startDrainExpiry } from '../services/fleet/drain-expiry.js';
@@ -292,6 +294,9 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
   const forwarding = new AuditForwarding(stateDbFile(options.dataDir), audit.index, audit.log, os.hostname(), options.sqliteBinding);
   // Long-running processes deliver continuously; a CLI's own records go with their next delivery.
   const stopForwarding = options.transport === 'cli' ? undefined : forwarding.startContinuous();
+  registerForwarding(router, forwarding);
+  // The app serves /metrics when Settings says where (the collector has its own --listen).
+  const metrics = options.transport === 'cli' ? undefined : followMetricsSetting(settings, telemetry, inventory);
   const stopFleetWatch = options.watchFleet ? telemetry.watchFleet(() => undefined) : undefined;
   // The CLI runs one command and exits; long-running processes end drains at their end time.
   const stopDrainExpiry =
@@ -323,6 +328,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
       stopServiceRecorder?.();
       await stopPusher?.();
       stopForwarding?.();
+      await metrics?.stop();
       await forwarding.close();
       await drills.stopAll();
       await deploy.stopAll();

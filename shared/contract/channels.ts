@@ -356,6 +356,29 @@ export const channels = {
   'alerts.silences': { request: Empty, response: z.strictObject({ silences: z.array(Silence) }) },
   'fleet.run.cancel': { request: z.strictObject({ runId: z.string().uuid() }), response: z.strictObject({ cancelled: z.boolean() }) },
   ...serviceChannels,
+  /** Each SIEM collector the audit log goes to: its cursor, lag and last error. */
+  'audit.forward.status': {
+    request: Empty,
+    response: z.strictObject({
+      forwarders: z.array(
+        z.strictObject({
+          url: z.string(),
+          cursor: z.number().int(),
+          head: z.number().int(),
+          lag: z.number().int(),
+          lastOkAt: z.number().optional(),
+          lastError: z.string().optional(),
+        }),
+      ),
+    }),
+  },
+  /** Delivers what each collector lacks now (the app also does every 2 s). */
+  'audit.forward.run': {
+    request: Empty,
+    response: z.strictObject({
+      results: z.array(z.strictObject({ url: z.string(), cursor: z.number().int().optional(), error: z.string().optional() })),
+    }),
+  },
 } as const satisfies Record<string, { request: z.ZodType; response: z.ZodType }>;
 
 export type Channels = typeof channels;

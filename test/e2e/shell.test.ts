@@ -83,6 +83,19 @@ describe('renderer shell in Chromium over the loopback bridge', () => {
     await keepScreenshot(page, 'settings-dark');
   });
 
+  it('connects the hospital systems: a wrong Alertmanager address is named, a right one saved and audited', async () => {
+    const card = page.getByRole('region', { name: 'Hospital systems' });
+    await card.getByLabel('Alertmanagers (comma-separated)').fill('http://am-1.hospital.example:9093, ftp://nope');
+    await card.getByRole('button', { name: 'Save connections' }).click();
+    await expect.poll(() => card.locator('.field-error').textContent()).toContain('an http:// or https:// address of an Alertmanager');
+    await card.getByLabel('Alertmanagers (comma-separated)').fill('http://am-1.hospital.example:9093');
+    await card.getByRole('button', { name: 'Save connections' }).click();
+    await expect.poll(() => card.getByText('Saved').count()).toBe(1);
+    const stored = JSON.parse(fs.readFileSync(`${inject('serveDataDir')}/settings.json`, 'utf8')) as Record<string, unknown>;
+    expect(stored).toMatchObject({ alertmanagers: ['http://am-1.hospital.example:9093'] });
+    expect(await card.textContent()).toContain('No collector: add one with edgeward audit forward add');
+  });
+
   it('shows a field error for an invalid operator name and keeps the old value', async () => {
     await page.getByLabel('Operator name').fill('bad\u0007name');
     await page.getByRole('button', { name: 'Save', exact: true }).click();

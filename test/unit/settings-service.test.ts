@@ -13,7 +13,14 @@ describe('settings service', () => {
 
   it('starts from defaults and persists changes across reopen', () => {
     const a = SettingsService.open(tmp.dir);
-    expect(a.get()).toEqual({ operatorName: '', theme: 'system', slo: PROFILE_SLOS, timeZone: 'local', alertmanagers: [] });
+    expect(a.get()).toEqual({
+      operatorName: '',
+      theme: 'system',
+      slo: PROFILE_SLOS,
+      timeZone: 'local',
+      alertmanagers: [],
+      metricsListen: '',
+    });
     a.set({ operatorName: 'night shift', theme: 'dark' }, fixtureIntent('settings.update'));
     expect(SettingsService.open(tmp.dir).get()).toEqual({
       operatorName: 'night shift',
@@ -21,6 +28,7 @@ describe('settings service', () => {
       slo: PROFILE_SLOS,
       timeZone: 'local',
       alertmanagers: [],
+      metricsListen: '',
     });
     expect(fs.statSync(path.join(tmp.dir, 'settings.json')).mode & 0o077).toBe(0);
   });

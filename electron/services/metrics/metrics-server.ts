@@ -43,3 +43,36 @@ export async function startMetricsServer(telemetry: TelemetryService, inventory:
     close: () => new Promise((r) => server.close(() => r())),
   };
 }
+
+/**
+ * Serves /metrics where Settings says (`metricsListen`), moving or stopping it when that changes.
+ * A port that cannot be taken is said on stderr and leaves the app running without it.
+ */
+export function followMetricsSetting(
+  settings: { get(): { metricsListen: string }; onChange(l: (s: { metricsListen: string }) => void): () => void },
+  telemetry: TelemetryService,
+  inventory: Inventory,
+): { stop(): Promise<void> } {
+  let current = '';
+  let server: Promise<MetricsServer | undefined> = Promise.resolve(undefined);
+  const apply = (listen: string) => {
+    if (listen === current) return;
+    current = listen;
+    server = server.then(async (s) => {
+      await s?.close();
+      if (!listen) return undefined;
+      return startMetricsServer(telemetry, inventory, listen).catch((err: unknown) => {
+        process.stderr.write(`edgeward: cannot serve /metrics on ${listen}: ${(err as Error).message}\n`);
+        return undefined;
+      });
+    });
+  };
+  apply(settings.get().metricsListen);
+  const off = settings.onChange((s) => apply(s.metricsListen));
+  return {
+    stop: async () => {
+      off();
+      await (await server)?.close();
+    },
+  };
+}

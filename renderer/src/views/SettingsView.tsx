@@ -3,6 +3,7 @@ import { bridge } from '../bridge';
 import { DataTable, type Column } from '../components/DataTable';
 import { ProgressTask, type TaskState } from '../components/ProgressTask';
 import { StatusBadge } from '../components/StatusBadge';
+import { HospitalSystems } from './settings/HospitalSystems';
 import { useQuery } from '../hooks/useBridge';
 import { percentile } from '../../../shared/stats.js';
 import type { Settings, ThemePreference } from '../../../shared/settings.js';
@@ -18,6 +19,7 @@ export function SettingsView({ settings, onSaved }: { settings: Settings | undef
       </header>
       {settings ? <SettingsForm settings={settings} onSaved={onSaved} /> : <p>Loading settings…</p>}
       {settings ? <SloForm settings={settings} onSaved={onSaved} /> : null}
+      {settings ? <HospitalSystems settings={settings} onSaved={onSaved} /> : null}
       <About />
       <BridgeSelfTest />
     </div>
