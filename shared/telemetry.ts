@@ -108,7 +108,14 @@ export const EndpointStatus = z.strictObject({
   meetsSlo: z.boolean().nullable(),
   burnRateShort: z.number().nullable(),
   burnRateLong: z.number().nullable(),
+  /**
+   * Answered probes' latency since the session started, cumulative per bucket (upper bounds in
+   * LATENCY_BUCKETS_MS, then +Inf): what a Prometheus histogram needs.
+   */
+  histogram: z.strictObject({ buckets: z.array(z.number().int()), sumMs: z.number(), count: z.number().int() }).optional(),
 });
+/** Histogram bucket upper bounds (ms): from a fast CDS answer to a slow batch job. */
+export const LATENCY_BUCKETS_MS = [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000] as const;
 export type EndpointStatus = z.infer<typeof EndpointStatus>;
 
 /** A container Edgeward manages on the node (labelled io.edgeward.deployment). */

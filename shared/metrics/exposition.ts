@@ -1,5 +1,5 @@
 import type { FleetNode } from '../fleet.js';
-import type { GpuSample, TelemetryFrame } from '../telemetry.js';
+import { LATENCY_BUCKETS_MS, type GpuSample, type TelemetryFrame } from '../telemetry.js';
 
 /**
  * The fleet as Prometheus metrics: GPU gauges under DCGM's field names with dcgm-exporter's labels
@@ -37,7 +37,7 @@ const num = (v: number) => (Number.isFinite(v) ? String(v) : v > 0 ? '+Inf' : v 
 
 interface Family {
   name: string;
-  type: 'gauge' | 'counter' | 'summary';
+  type: 'gauge' | 'counter' | 'histogram' | 'summary';
   help: string;
   samples: string[];
 }
@@ -99,7 +99,16 @@ export function renderExposition(input: ExpositionInput, format: ExpositionForma
   const age = fam('edgeward_node_last_seen_age_seconds', 'gauge', 'Seconds since the node last sent a sample.');
   const rejected = fam('edgeward_node_rejected_lines', 'gauge', 'Lines from the node the decoder refused since its session started.');
   const avail = fam('edgeward_endpoint_availability_ratio', 'gauge', 'Share of the endpoint probes answered over the last 5 minutes.');
-  const latency = fam('edgeward_endpoint_latency_seconds', 'summary', 'Endpoint probe round trip over the last 5 minutes.');
+  const latency = fam(
+    'edgeward_endpoint_latency_seconds',
+    'histogram',
+    'Round trip of the endpoint probes answered since the telemetry session started.',
+  );
+  const quantiles = fam(
+    'edgeward_endpoint_latency_5m_seconds',
+    'summary',
+    'Endpoint probe round trip over the last 5 minutes, by quantile.',
+  );
   const burn = fam('edgeward_endpoint_slo_burn_rate', 'gauge', 'Error-budget burn rate of the endpoint objective, per window.');
   const sessions = fam('edgeward_sessions', 'gauge', 'Telemetry sessions by state.');
   const byState = new Map<string, number>([
@@ -150,9 +159,20 @@ export function renderExposition(input: ExpositionInput, format: ExpositionForma
         ['0.95', ep.p95Ms],
         ['0.99', ep.p99Ms],
       ] as const) {
-        if (v !== null) latency.samples.push(`edgeward_endpoint_latency_seconds${labels({ ...el, quantile: q })} ${num(v / 1000)}`);
+        if (v !== null) quantiles.samples.push(`edgeward_endpoint_latency_5m_seconds${labels({ ...el, quantile: q })} ${num(v / 1000)}`);
       }
-      latency.samples.push(`edgeward_endpoint_latency_seconds_count${labels(el)} ${ep.probes}`);
+      quantiles.samples.push(`edgeward_endpoint_latency_5m_seconds_count${labels(el)} ${ep.probes}`);
+      const h = ep.histogram;
+      if (h && h.buckets.length === LATENCY_BUCKETS_MS.length + 1) {
+        LATENCY_BUCKETS_MS.forEach((le, i) =>
+          latency.samples.push(`edgeward_endpoint_latency_seconds_bucket${labels({ ...el, le: String(le / 1000) })} ${h.buckets[i]}`),
+        );
+        latency.samples.push(
+          `edgeward_endpoint_latency_seconds_bucket${labels({ ...el, le: '+Inf' })} ${h.buckets[LATENCY_BUCKETS_MS.length]}`,
+        );
+        latency.samples.push(`edgeward_endpoint_latency_seconds_sum${labels(el)} ${num(h.sumMs / 1000)}`);
+        latency.samples.push(`edgeward_endpoint_latency_seconds_count${labels(el)} ${h.count}`);
+      }
       if (ep.burnRateShort !== null)
         burn.samples.push(`edgeward_endpoint_slo_burn_rate${labels({ ...el, window: '5m' })} ${num(ep.burnRateShort)}`);
       if (ep.burnRateLong !== null)
@@ -165,7 +185,10 @@ export function renderExposition(input: ExpositionInput, format: ExpositionForma
   for (const f of fams.values()) {
     if (!f.samples.length) continue;
     out.push(`# HELP ${f.name} ${f.help.replace(/\\/g, '\\\\').replace(/\n/g, '\\n')}`);
-    out.push(`# TYPE ${f.name} ${f.type}`);
+    // OpenMetrics wants a counter's samples to end in _total; dcgm-exporter's counter names do not,
+    // so there they are "unknown" (any name allowed), and stay counters in the classic format.
+    const type = format === 'openmetrics' && f.type === 'counter' && !f.name.endsWith('_total') ? 'unknown' : f.type;
+    out.push(`# TYPE ${f.name} ${type}`);
     out.push(...f.samples);
   }
   if (format === 'openmetrics') out.push('# EOF');

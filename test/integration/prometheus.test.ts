@@ -82,6 +82,8 @@ describe('the collector, scraped by Prometheus', () => {
       await query(`count(DCGM_FI_DEV_GPU_UTIL{node="${node.name}",site="north",department="radiology",modelName=~"NVIDIA.+"})`),
     ).toEqual(['2']);
     expect(await query(`edgeward_node_reachable{node="${node.name}"}`)).toEqual(['1']);
+    // A counter under dcgm-exporter's name (no _total) still parses in the OpenMetrics scrape Prometheus asks for.
+    expect(await query(`DCGM_FI_DEV_ECC_SBE_VOL_TOTAL{node="${node.name}",gpu="0"}`)).toEqual(['0']);
   }, 60_000);
 
   it('turns a cut node to 0 in its reachability metric', async () => {

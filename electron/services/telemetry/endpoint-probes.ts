@@ -1,7 +1,7 @@
 import type { Endpoint, WorkloadProfile } from '../../../shared/fleet.js';
 import { BURN_WINDOWS, burnFromCounts, describeSlo, isBadProbe, meetsSlo, type Probe, type SloTarget } from '../../../shared/slo.js';
 import { percentile } from '../../../shared/stats.js';
-import type { EndpointStatus } from '../../../shared/telemetry.js';
+import { LATENCY_BUCKETS_MS, type EndpointStatus } from '../../../shared/telemetry.js';
 import { ProbeRing } from './compact-rings.js';
 
 /** What the agent reports for one probe: HTTP status codes ("000" = no answer) and curl's seconds. */
@@ -49,6 +49,8 @@ export class EndpointTracker {
   private readonly probes: ProbeRing;
   private last: { probe: Probe; error?: string } | undefined;
   private cached: { at: number; status: EndpointStatus } | undefined;
+  /** Cumulative counts per bucket (the last is +Inf), their sum and count: never reset while the session lives. */
+  private readonly hist = { buckets: new Array<number>(LATENCY_BUCKETS_MS.length + 1).fill(0), sumMs: 0, count: 0 };
 
   constructor(
     readonly endpoint: Endpoint,
@@ -68,6 +70,15 @@ export class EndpointTracker {
   record(report: ProbeReport, at: number): Probe {
     this.last = probeOf(this.endpoint, report, at);
     this.probes.push(at, this.last.probe.ok, this.last.probe.latencyMs);
+    const ms = this.last.probe.ok ? this.last.probe.latencyMs : undefined;
+    if (ms !== undefined) {
+      LATENCY_BUCKETS_MS.forEach((le, i) => {
+        if (ms <= le) this.hist.buckets[i]!++;
+      });
+      this.hist.buckets[LATENCY_BUCKETS_MS.length]!++;
+      this.hist.sumMs += ms;
+      this.hist.count++;
+    }
     this.cached = undefined;
     return this.last.probe;
   }
@@ -121,6 +132,7 @@ export class EndpointTracker {
       meetsSlo: target ? (meetsSlo(short, target) ?? null) : null,
       burnRateShort: judged(shortBad, shortN),
       burnRateLong: judged(longBad, longN),
+      ...(this.hist.count ? { histogram: { buckets: [...this.hist.buckets], sumMs: this.hist.sumMs, count: this.hist.count } } : {}),
     };
     this.cached = { at: now, status };
     return status;

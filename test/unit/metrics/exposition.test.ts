@@ -2,10 +2,12 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FleetNode } from '../../../shared/fleet.js';
+import { Endpoint, FleetNode } from '../../../shared/fleet.js';
 import { escapeLabel, negotiate, renderExposition } from '../../../shared/metrics/exposition.js';
 import type { TelemetryFrame } from '../../../shared/telemetry.js';
 import { gpuSample } from '../../helpers/gpu-sample.js';
+import { EndpointTracker } from '../../../electron/services/telemetry/endpoint-probes.js';
+import { PROFILE_SLOS } from '../../../shared/slo.js';
 
 const now = Date.UTC(2026, 11, 1, 12);
 const node = (name: string, extra: Record<string, unknown> = {}) => FleetNode.parse({ name, host: '10.0.0.1', ...extra });
@@ -110,5 +112,26 @@ describe('Prometheus exposition', () => {
     expect(negotiate(undefined)).toBe('prometheus');
     const text = renderExposition({ nodes: [node('rad-01')], frames: new Map([['rad-01', frame('rad-01')]]), now }, 'openmetrics');
     expect(text.endsWith('# EOF\n')).toBe(true);
+  });
+
+  it('exposes endpoint latency as a cumulative histogram that promtool accepts, counted by the tracker', () => {
+    const t = new EndpointTracker(Endpoint.parse({ name: 'sepsis', port: 8000, model: 'sepsis-v2' }), 'cds', (p) => PROFILE_SLOS[p], 1000);
+    for (const [i, secs] of ['0.004', '0.040', '0.040', '0.300', '3.000'].entries())
+      t.record({ ready: '200', readySeconds: '0.001', infer: '200', inferSeconds: secs }, now - 10_000 + i * 1000);
+    t.record({ ready: '503', readySeconds: '0.001', infer: '', inferSeconds: '' }, now - 4000);
+    const status = t.status(now);
+    expect(status.histogram).toEqual({ buckets: [1, 1, 1, 3, 3, 3, 4, 4, 4, 5, 5, 5], sumMs: 3384, count: 5 });
+    const text = renderExposition({
+      nodes: [node('cds-01')],
+      frames: new Map([['cds-01', frame('cds-01', { endpoints: [status] })]]),
+      now,
+    });
+    expect(promtool(text)).toEqual({ status: 0, out: '' });
+    expect(text).toMatch(
+      /^edgeward_endpoint_latency_seconds_bucket\{node="cds-01",.*endpoint="sepsis",model="sepsis-v2",profile="cds",le="0\.05"\} 3$/m,
+    );
+    expect(text).toMatch(/^edgeward_endpoint_latency_seconds_bucket\{.*le="\+Inf"\} 5$/m);
+    expect(text).toMatch(/^edgeward_endpoint_latency_seconds_count\{.*endpoint="sepsis".*\} 5$/m);
+    expect(text).toMatch(/^edgeward_endpoint_availability_ratio\{.*\} 0\.8333/m);
   });
 });
