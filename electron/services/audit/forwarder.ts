@@ -178,9 +178,10 @@ export class AuditForwarding {
         pending = this.index.after(last, BATCH);
       }
       await closeCleanly(socket);
+      // Another process may deliver to the same collector at once: the cursor only ever moves forward.
       this.run(() =>
         this.db
-          .prepare('UPDATE audit_forwarders SET cursor = ?, last_ok_at = ?, last_error = NULL WHERE url = ?')
+          .prepare('UPDATE audit_forwarders SET cursor = max(cursor, ?), last_ok_at = ?, last_error = NULL WHERE url = ?')
           .run(last, Date.now(), url),
       );
       return last;
