@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setScenario, type BedState } from '../testbed/bed.js';
@@ -8,14 +7,7 @@ import type { BedNode } from '../testbed/layout.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { ensureBed } from './helpers/bed.js';
 import { addTrusted, fleetBackend, type FleetHarness } from './helpers/fleet.js';
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
+import { freePort } from '../helpers/free-port.js';
 
 interface AmApiAlert {
   labels: Record<string, string>;

@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBackend } from '../../electron/app/backend.js';
@@ -10,14 +9,7 @@ import { cliArgv } from '../helpers/cli.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { ensureBed } from './helpers/bed.js';
 import { hostFingerprint, nodeInput } from './helpers/fleet.js';
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
+import { freePort } from '../helpers/free-port.js';
 
 /** The headless collector watching a bed node, scraped by Debian's real Prometheus; PromQL is the oracle. */
 describe('the collector, scraped by Prometheus', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createBackend } from '../../../electron/app/backend.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
-import { freePort } from '../../helpers/rsyslog.js';
+import { freePort } from '../../helpers/free-port.js';
 
 describe('the app serving /metrics from Settings', () => {
   it('starts where Settings says, moves when it changes, and stops when emptied', async () => {
