@@ -41,6 +41,14 @@ export const Settings = z.strictObject({
       )
       .max(8),
   ),
+  /** A Prometheus that holds this fleet's metrics: the node view's history comes from it when set (the local history stays the fallback). */
+  prometheusUrl: z
+    .string()
+    .max(500)
+    .regex(
+      /^(?:https?:\/\/[A-Za-z0-9.[\]:-]+(?::\d{1,5})?(?:\/[A-Za-z0-9._~/-]*)?)?$/,
+      'an http:// or https:// address of Prometheus, or empty',
+    ),
   /** Where the app serves GET /metrics for Prometheus ("127.0.0.1:9464"); empty: not served. */
   metricsListen: z
     .string()
@@ -58,5 +66,6 @@ export const DEFAULT_SETTINGS: Settings = {
   slo: PROFILE_SLOS,
   timeZone: 'local',
   alertmanagers: [],
+  prometheusUrl: '',
   metricsListen: '',
 };

@@ -232,7 +232,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
 
   registerCore(router, { transport: options.transport, dataDir: options.dataDir, startedAt, settings, audit, heartbeat });
   registerFleet(router, { inventory, pool, knownHosts, audit, secrets, runner, prompts, guard });
-  registerTelemetry(router, { pool, telemetry, history, alerts, inventory, settings });
+  registerTelemetry(router, { pool, telemetry, history, alerts, inventory, settings, secrets });
   registerDeploy(router, { deploy, audit, secrets });
   const drills = new DrillService({
     catalog: services,

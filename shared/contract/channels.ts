@@ -150,6 +150,10 @@ export const channels = {
       from: z.number(),
       to: z.number(),
       resolution: z.enum(['raw', '1m', '1h']),
+      /** Where the GPU rows came from, its step when Prometheus, and why the local history was used instead. */
+      source: z.enum(['local', 'prometheus']).default('local'),
+      stepS: z.number().optional(),
+      fallback: z.string().optional(),
       gpus: z.array(z.number().int()),
       /** Columns util0, temp0, power0, mem0, util1, …; null where there was no sample. */
       points: z.array(z.record(z.string(), z.number().nullable())),

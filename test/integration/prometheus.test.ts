@@ -78,6 +78,42 @@ describe('the collector, scraped by Prometheus', () => {
     expect(await query(`DCGM_FI_DEV_ECC_SBE_VOL_TOTAL{node="${node.name}",gpu="0"}`)).toEqual(['0']);
   }, 60_000);
 
+  it('serves the node view’s history from Prometheus when Settings names it, and says so; the local history when it does not answer', async () => {
+    const viewer = await createBackend({
+      dataDir: path.join(tmp.dir, 'viewer'),
+      transport: 'cli',
+      userKnownHostsFile: path.join(tmp.dir, 'none'),
+    });
+    try {
+      await viewer.inventory.add(nodeInput(bed, node, { site: 'north' }));
+      const ctx = { transport: 'cli' as const, clientId: 't' };
+      expect((await viewer.router.invoke('settings.set', { prometheusUrl: promUrl }, ctx)).ok).toBe(true);
+      type History = { source: string; stepS: number; gpus: number[]; points: Record<string, number | null>[] };
+      const load = async () => {
+        const r = await viewer.router.invoke('telemetry.history', { node: node.name, range: '1h', maxPoints: 200 }, ctx);
+        if (!r.ok) throw new Error(r.error.message);
+        return r.value as History;
+      };
+      // A scrape or two after the first: Prometheus has a step's worth of samples.
+      await expect.poll(async () => (await load()).points.some((p) => p.temp0 === 67), { timeout: 20_000 }).toBe(true);
+      const h = await load();
+      expect(h.source).toBe('prometheus');
+      expect(h.stepS).toBe(18);
+      expect(h.gpus).toEqual([0, 1]);
+      expect(h.points.some((p) => p.temp0 === 67)).toBe(true);
+      // Steps before the first scrape are gaps, not zeros.
+      expect(h.points[0]!.temp0).toBeNull();
+      await viewer.router.invoke('settings.set', { prometheusUrl: 'http://127.0.0.1:1' }, ctx);
+      const down = await viewer.router.invoke('telemetry.history', { node: node.name, range: '1h', maxPoints: 200 }, ctx);
+      expect(down.ok && (down.value as { source: string; fallback?: string })).toMatchObject({
+        source: 'local',
+        fallback: expect.stringMatching(/^Prometheus at http:\/\/127\.0\.0\.1:1 did not answer \(.*\): local history shown$/),
+      });
+    } finally {
+      await viewer.close();
+    }
+  }, 60_000);
+
   it('turns a cut node to 0 in its reachability metric', async () => {
     cut(node);
     await expect.poll(() => query(`edgeward_node_reachable{node="${node.name}"}`), { timeout: 60_000, interval: 1000 }).toEqual(['0']);

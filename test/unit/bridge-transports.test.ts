@@ -27,12 +27,28 @@ describe.each(['electron', 'loopback'] as const)('bridge over %s transport', (na
     const set = await bridge.api.invoke('settings.set', { operatorName: 'Dr. Rivera', theme: 'dark' });
     expect(set).toEqual({
       ok: true,
-      value: { operatorName: 'Dr. Rivera', theme: 'dark', slo: PROFILE_SLOS, timeZone: 'local', alertmanagers: [], metricsListen: '' },
+      value: {
+        operatorName: 'Dr. Rivera',
+        theme: 'dark',
+        slo: PROFILE_SLOS,
+        timeZone: 'local',
+        alertmanagers: [],
+        prometheusUrl: '',
+        metricsListen: '',
+      },
     });
     const got = await bridge.api.invoke('settings.get', {});
     expect(got).toEqual({
       ok: true,
-      value: { operatorName: 'Dr. Rivera', theme: 'dark', slo: PROFILE_SLOS, timeZone: 'local', alertmanagers: [], metricsListen: '' },
+      value: {
+        operatorName: 'Dr. Rivera',
+        theme: 'dark',
+        slo: PROFILE_SLOS,
+        timeZone: 'local',
+        alertmanagers: [],
+        prometheusUrl: '',
+        metricsListen: '',
+      },
     });
   });
 

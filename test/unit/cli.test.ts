@@ -35,6 +35,7 @@ describe('edgeward CLI frame', () => {
       slo: PROFILE_SLOS,
       timeZone: 'local',
       alertmanagers: [],
+      prometheusUrl: '',
       metricsListen: '',
     });
   });

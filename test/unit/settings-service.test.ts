@@ -19,6 +19,7 @@ describe('settings service', () => {
       slo: PROFILE_SLOS,
       timeZone: 'local',
       alertmanagers: [],
+      prometheusUrl: '',
       metricsListen: '',
     });
     a.set({ operatorName: 'night shift', theme: 'dark' }, fixtureIntent('settings.update'));
@@ -28,6 +29,7 @@ describe('settings service', () => {
       slo: PROFILE_SLOS,
       timeZone: 'local',
       alertmanagers: [],
+      prometheusUrl: '',
       metricsListen: '',
     });
     expect(fs.statSync(path.join(tmp.dir, 'settings.json')).mode & 0o077).toBe(0);

@@ -1,4 +1,6 @@
 import type { Router } from '../../ipc/router.js';
+import type { SecretStore } from '../../services/ssh/secrets.js';
+import { prometheusHistory } from '../../services/telemetry/prometheus-history.js';
 import type { Inventory } from '../../services/fleet/inventory.js';
 import type { SettingsService } from '../../services/settings/settings-service.js';
 import type { AlertEngine } from '../../services/telemetry/alerts.js';
@@ -16,6 +18,8 @@ export interface TelemetryDeps {
   alerts: AlertEngine;
   inventory: Inventory;
   settings: SettingsService;
+  /** Holds the Prometheus bearer token (`prometheus-token`), when one is set. */
+  secrets?: SecretStore;
 }
 
 /** Live telemetry, its history, the alerts it raises, and the health of every node computed from them. */
@@ -38,9 +42,29 @@ export function registerTelemetry(router: Router, d: TelemetryDeps): void {
         hottestC: hottestTemp(k.frame),
       })),
     }))
-    .handle('telemetry.history', ({ node, range, to, maxPoints }) =>
-      historyForChart(history, inventory.get(node), node, range, maxPoints, settings.get().slo, to),
-    )
+    .handle('telemetry.history', async ({ node, range, to, maxPoints }) => {
+      const local = historyForChart(history, inventory.get(node), node, range, maxPoints, settings.get().slo, to);
+      const url = settings.get().prometheusUrl;
+      if (!url) return { ...local, source: 'local' as const };
+      // Prometheus for the GPU rows when it answers; the local history (and latency) otherwise, saying why.
+      try {
+        const p = await prometheusHistory(
+          url,
+          d.secrets?.get('prometheus-token') ?? process.env.EDGEWARD_PROMETHEUS_TOKEN,
+          node,
+          range,
+          maxPoints,
+          local.to,
+        );
+        return { ...local, from: p.from, gpus: p.gpus, points: p.points, source: 'prometheus' as const, stepS: p.stepS };
+      } catch (err) {
+        return {
+          ...local,
+          source: 'local' as const,
+          fallback: `Prometheus at ${url} did not answer (${(err as Error).message}): local history shown`,
+        };
+      }
+    })
     .handle('telemetry.exportCsv', ({ node, range }) => historyCsv(history, node, range))
     .handle('alerts.ack', ({ id, note }) => alerts.acknowledge(id, note))
     .handle('alerts.silence', (m) => alerts.silence(m))

@@ -67,7 +67,7 @@ const COMMISSION_PARAMS = [
 ];
 
 export const PARAM_ALLOW_LIST: Record<AuditAction, readonly string[]> = {
-  'settings.update': ['theme', 'operatorName', 'slo', 'timeZone', 'alertmanagers', 'metricsListen', 'entry', 'persist'],
+  'settings.update': ['theme', 'operatorName', 'slo', 'timeZone', 'alertmanagers', 'prometheusUrl', 'metricsListen', 'entry', 'persist'],
   'secret.set': ['entry', 'persist'],
   'audit.export': ['format', 'filter', 'count', 'file', 'sha256'],
   'audit.torn_tail_recovered': ['file', 'bytes', 'keptAs'],

@@ -122,7 +122,7 @@ export function TelemetryPanel({ node }: { node: string }) {
   );
 }
 
-/** Charts from local history: works offline, labelled with the data's resolution. */
+/** Charts from Prometheus when Settings names one, else (and offline) from local history; each says its source. */
 function HistoryCharts({ node, range, layout }: { node: string; range: HistoryRange; layout: Layout }) {
   const [data, setData] = useState<ResponseOf<'telemetry.history'>>();
   const [error, setError] = useState<AppError>();
@@ -152,7 +152,8 @@ function HistoryCharts({ node, range, layout }: { node: string; range: HistoryRa
   return (
     <div className="charts" data-testid="history-charts" data-points={data.points.length}>
       <p className="small">
-        From local history, {resolution}: {formatTime(data.from)} – {formatTime(data.to)}.{' '}
+        {data.source === 'prometheus' ? `From Prometheus, a point every ${data.stepS} s` : `From local history, ${resolution}`}:{' '}
+        {formatTime(data.from)} – {formatTime(data.to)}. {data.fallback ? `${data.fallback}. ` : ''}
         {data.points.length === 0 ? 'No samples in this range.' : `${data.points.length} points drawn.`}
       </p>
       <GpuCharts data={data.points} gpus={data.gpus} layout={layout} long={long} />

@@ -13,6 +13,7 @@ import { formatTime } from '../../time';
 export function HospitalSystems({ settings, onSaved }: { settings: Settings; onSaved: (s: Settings) => void }) {
   const [alertmanagers, setAlertmanagers] = useState(settings.alertmanagers.join(', '));
   const [metricsListen, setMetricsListen] = useState(settings.metricsListen);
+  const [prometheusUrl, setPrometheusUrl] = useState(settings.prometheusUrl);
   const [error, setError] = useState<AppError>();
   const [saved, setSaved] = useState(false);
   const forward = useQuery('audit.forward.status', {});
@@ -25,7 +26,11 @@ export function HospitalSystems({ settings, onSaved }: { settings: Settings; onS
       .split(',')
       .map((s) => s.trim())
       .filter(Boolean);
-    const result = await bridge.invoke('settings.set', { alertmanagers: list, metricsListen: metricsListen.trim() });
+    const result = await bridge.invoke('settings.set', {
+      alertmanagers: list,
+      metricsListen: metricsListen.trim(),
+      prometheusUrl: prometheusUrl.trim(),
+    });
     if (result.ok) {
       setError(undefined);
       setSaved(true);
@@ -63,6 +68,16 @@ export function HospitalSystems({ settings, onSaved }: { settings: Settings; onS
           />
         </label>
         {fieldError('metricsListen') ? <p className="field-error">{fieldError('metricsListen')}</p> : null}
+        <label>
+          Prometheus with this fleet&apos;s metrics (history source; empty: local history only)
+          <input
+            value={prometheusUrl}
+            onChange={(e) => setPrometheusUrl(e.target.value)}
+            placeholder="http://prometheus.hospital.example:9090"
+            aria-invalid={fieldError('prometheusUrl') ? true : undefined}
+          />
+        </label>
+        {fieldError('prometheusUrl') ? <p className="field-error">{fieldError('prometheusUrl')}</p> : null}
         <small>
           GET /metrics: GPU gauges under DCGM names, reachability, endpoint latency and availability. A hub runs edgeward collector instead.
         </small>
