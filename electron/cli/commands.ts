@@ -64,7 +64,7 @@ Commands:
                                               define a service in YAML (problems with line and field, exit 2); audited
   sites windows [SITE --tz ZONE --window "tue,thu 02:00-04:00"... | SITE --clear]
                                               a site's maintenance windows, in its time zone (audited)
-  drill SERVICE [--member NODE] [--seconds N] [--report FILE]
+  drill SERVICE [--member NODE] [--seconds N] [--report FILE] [--outside-window REASON]
                                               failover drill: one member out, the service probed, the member put back (exit 1 on fail)
   drill verify REPORT                         is this drill report the one Edgeward recorded? (its hash in the audit log)
   alerts [--all] [--node N]                   what fires now, since when, who acknowledged (--all: resolved too)

@@ -8,6 +8,7 @@ export interface DrillCliOptions {
   member?: string;
   seconds?: string;
   report?: string;
+  'outside-window'?: string;
 }
 
 function printResult(r: DrillResult, out: CliOutput): void {
@@ -57,7 +58,13 @@ export async function runDrillCommand(
     const seconds = opts.seconds !== undefined ? Number(opts.seconds) : undefined;
     if (seconds !== undefined && !(Number.isInteger(seconds) && seconds >= 5 && seconds <= 600))
       return usageError('--seconds must be a whole number from 5 to 600');
-    const { id, done } = await backend.drills.start({ service: sub, member: opts.member, seconds, reportFile: opts.report });
+    const { id, done } = await backend.drills.start({
+      service: sub,
+      member: opts.member,
+      seconds,
+      reportFile: opts.report,
+      outsideWindow: opts['outside-window'],
+    });
     let lastPhase = '';
     const stop = backend.drills.follow(id, (f) => {
       if (f.phase === lastPhase) return;

@@ -65,6 +65,7 @@ async function main(argv: string[]): Promise<number> {
         listen: { type: 'string' },
         checkpoints: { type: 'string' },
         ca: { type: 'string' },
+        'outside-window': { type: 'string' },
         'checkpoint-key': { type: 'string' },
         name: { type: 'string' },
         tz: { type: 'string' },

@@ -51,6 +51,8 @@ export const serviceChannels = {
       service: ServiceName,
       member: z.string().max(63).optional(),
       seconds: z.number().int().min(5).max(600).default(30),
+      /** Why it may run outside the service's maintenance window (audited with the drill). */
+      outsideWindow: z.string().trim().min(3).max(500).optional(),
     }),
     response: z.strictObject({ id: z.string() }),
   },

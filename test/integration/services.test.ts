@@ -247,7 +247,16 @@ ${extra}`;
   }, 120_000);
 
   it('drills a healthy pair: passes, the member taken out is back and ready, the report verifies against the audit log', async () => {
-    const { done } = await h.backend.drills.start({ service: 'sepsis-cds', member: a.name, seconds: 6 });
+    // The service's window (set above) is closed: a drill is a change, so it needs a reason now.
+    await expect(h.backend.drills.start({ service: 'sepsis-cds', member: a.name, seconds: 6 })).rejects.toThrow(
+      /A drill takes a member of sepsis-cds out, and .* waits for the maintenance window of service sepsis-cds/,
+    );
+    const { done } = await h.backend.drills.start({
+      service: 'sepsis-cds',
+      member: a.name,
+      seconds: 6,
+      outsideWindow: 'HA test agreed with the ICU lead',
+    });
     const r = await done;
     expect(r.verdict, r.reasons.join('; ')).toBe('pass');
     expect(r.restored).toBe(true);
@@ -261,10 +270,15 @@ ${extra}`;
       target: { service: 'sepsis-cds', node: a.name },
       params: { verdict: 'pass', sha256: r.sha256 },
     });
+    expect(h.backend.audit.index.query({ action: 'drill.run', outcome: 'intent' }, 0, 1).records[0]!.params).toMatchObject({
+      outsideWindow: 'HA test agreed with the ICU lead',
+    });
     expect(h.backend.drills.verify(r.report)).toMatchObject({ intact: true, seq: rec.seq, verdict: 'pass' });
     const copy = `${r.report}.edited.html`;
     fs.writeFileSync(copy, fs.readFileSync(r.report, 'utf8').replace('PASS', 'PASS '));
     expect(h.backend.drills.verify(copy).intact).toBe(false);
+    // The drills below run without windows.
+    await invoke('service.apply', { text: service() });
   }, 120_000);
 
   it('fails a drill, with evidence, when the remaining member is too slow on its link; the member is back all the same', async () => {

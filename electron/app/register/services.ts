@@ -41,8 +41,8 @@ export function registerServices(router: Router, d: ServiceRegisterDeps): void {
       ),
     }))
     .handle('service.show', ({ name }) => showService(d, name))
-    .handle('drill.start', async ({ service, member, seconds }) => {
-      const { id, done } = await d.drills.start({ service, member, seconds });
+    .handle('drill.start', async ({ service, member, seconds, outsideWindow }) => {
+      const { id, done } = await d.drills.start({ service, member, seconds, outsideWindow });
       void done.catch(() => undefined);
       return { id };
     })

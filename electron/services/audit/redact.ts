@@ -108,7 +108,20 @@ export const PARAM_ALLOW_LIST: Record<AuditAction, readonly string[]> = {
   'site.windows': ['site', 'timeZone', 'windows', 'reason'],
   'audit.forward_add': ['url', 'format', 'ca', 'from'],
   'audit.forward_remove': ['url', 'cursor'],
-  'drill.run': ['member', 'mode', 'seconds', 'verdict', 'report', 'sha256', 'p50Ms', 'p99Ms', 'failures', 'probes', 'restored'],
+  'drill.run': [
+    'member',
+    'mode',
+    'seconds',
+    'outsideWindow',
+    'verdict',
+    'report',
+    'sha256',
+    'p50Ms',
+    'p99Ms',
+    'failures',
+    'probes',
+    'restored',
+  ],
 };
 
 const SECRET_KEY = /pass(word|phrase)?|secret|token|private.?key|credential|api.?key|authori[sz]ation|cookie|session/i;

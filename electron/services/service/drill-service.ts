@@ -37,6 +37,8 @@ export interface DrillOptions {
   seconds?: number | undefined;
   /** Also write the report here (a change ticket's attachment). */
   reportFile?: string | undefined;
+  /** Why it may run outside the maintenance window (a drill takes a member out: a change). */
+  outsideWindow?: string | undefined;
 }
 
 const sha256 = (s: string) => crypto.createHash('sha256').update(s).digest('hex');
@@ -76,6 +78,17 @@ export class DrillService {
       throw new AppErrorException(
         appError('VALIDATION', `${member} is not a member of ${spec.name}`, `Pick one of ${spec.members.join(', ')}.`),
       );
+    // Taking a member out is a change to the service: inside its window, or with a reason (audited).
+    const window = this.d.guard.window(spec.deployment, member);
+    const outsideWindow = o.outsideWindow?.trim();
+    if (!window.open && !outsideWindow)
+      throw new AppErrorException(
+        appError(
+          'CONFLICT',
+          `A drill takes a member of ${spec.name} out, and ${member} ${window.reason}`,
+          'Run it in the window, or give the reason it must run now (--outside-window REASON).',
+        ),
+      );
     if ([...this.running.values()].some((r) => r.frame.service === spec.name))
       throw new AppErrorException(appError('CONFLICT', `A drill of ${spec.name} is already running`, 'Wait for it, or cancel it.'));
     const state = await this.d.guard.probe(member, ready);
@@ -114,7 +127,7 @@ export class DrillService {
       .begin({
         action: 'drill.run',
         target: { service: spec.name, node: member, deployment: spec.deployment },
-        params: { member, mode: 'stop', seconds },
+        params: { member, mode: 'stop', seconds, ...(!window.open && outsideWindow ? { outsideWindow } : {}) },
       })
       .catch((err: unknown) => {
         this.running.delete(id);

@@ -12,6 +12,7 @@ import { useStream } from '../../hooks/useBridge';
 export function DrillBox({ service, members, onEnded }: { service: string; members: string[]; onEnded: () => void }) {
   const [member, setMember] = useState(members[0] ?? '');
   const [seconds, setSeconds] = useState(30);
+  const [outsideWindow, setOutsideWindow] = useState('');
   const [asking, setAsking] = useState(false);
   const [id, setId] = useState<string>();
   const [error, setError] = useState<AppError>();
@@ -19,7 +20,12 @@ export function DrillBox({ service, members, onEnded }: { service: string; membe
   const start = async () => {
     setAsking(false);
     setError(undefined);
-    const r = await bridge.invoke('drill.start', { service, member, seconds });
+    const r = await bridge.invoke('drill.start', {
+      service,
+      member,
+      seconds,
+      ...(outsideWindow.trim() ? { outsideWindow: outsideWindow.trim() } : {}),
+    });
     if (r.ok) setId(r.value.id);
     else setError(r.error);
   };
@@ -49,6 +55,10 @@ export function DrillBox({ service, members, onEnded }: { service: string; membe
           </label>
           <label>
             for (s) <input type="number" min={5} max={600} value={seconds} onChange={(e) => setSeconds(Number(e.target.value))} />
+          </label>
+          <label>
+            Reason to run outside the maintenance window (if it is closed){' '}
+            <input value={outsideWindow} onChange={(e) => setOutsideWindow(e.target.value)} maxLength={500} />
           </label>
           <button type="button" disabled={!member || !(seconds >= 5 && seconds <= 600)} onClick={() => setAsking(true)}>
             Run drill…
