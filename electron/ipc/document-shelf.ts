@@ -6,6 +6,9 @@ interface Document {
   expiresAt: number;
 }
 
+/** The CSP a report is served with: its own inline styles, nothing else (no script, no fetch, no form). */
+export const REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'";
+
 /**
  * Documents the loopback server hands out once (a signed report for a new browser tab): each under
  * a random path that works a single time and for two minutes, so the link carries no lasting right

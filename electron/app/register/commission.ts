@@ -1,7 +1,7 @@
 import type { Router } from '../../ipc/router.js';
 import { profileProblems } from '../../../shared/commission/profile.js';
 import type { CommissionService } from '../../services/commission/commission-service.js';
-import type { DocumentShelf } from '../../ipc/document-shelf.js';
+import { REPORT_CSP, type DocumentShelf } from '../../ipc/document-shelf.js';
 import type { ProfileLibrary } from '../../services/commission/profile-library.js';
 import { AppErrorException, appError } from '../../../shared/errors.js';
 
@@ -15,7 +15,6 @@ export interface CommissionDeps {
 }
 
 /** A report is shown as written, with nothing from outside: its own styles, no script. */
-const REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'";
 
 /** Answers with the state at once while the work goes on (its outcome lands in that state and in the audit log). */
 function background<T>(started: { session: T; done: Promise<unknown> }): T {

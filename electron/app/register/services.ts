@@ -1,7 +1,8 @@
 import type { Router } from '../../ipc/router.js';
 import type { ServiceCatalog } from '../../services/service/service-catalog.js';
+import type { StoredService } from '../../services/service/service-store.js';
 import type { DrillService } from '../../services/service/drill-service.js';
-import type { DocumentShelf } from '../../ipc/document-shelf.js';
+import { REPORT_CSP, type DocumentShelf } from '../../ipc/document-shelf.js';
 import { showService, type ServiceViewDeps } from '../../services/service/service-view.js';
 
 export interface ServiceRegisterDeps extends ServiceViewDeps {
@@ -11,34 +12,25 @@ export interface ServiceRegisterDeps extends ServiceViewDeps {
   documents?: DocumentShelf;
 }
 
-const REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'";
-
 /** Services and site maintenance windows. */
 export function registerServices(router: Router, d: ServiceRegisterDeps): void {
   const { catalog } = d;
-  const summary = (name: string) => {
-    const s = catalog.get(name);
-    return { name, deployment: s.spec.deployment, members: s.spec.members, by: s.by, updatedAt: s.updatedAt };
-  };
+  const summary = (s: StoredService) => ({
+    name: s.spec.name,
+    deployment: s.spec.deployment,
+    members: s.spec.members,
+    by: s.by,
+    updatedAt: s.updatedAt,
+  });
   router
     .handle('service.validate', ({ text }) => ({ problems: catalog.validate(text) }))
-    .handle('service.apply', async ({ text }) => summary((await catalog.apply(text)).spec.name))
+    .handle('service.apply', async ({ text }) => summary(await catalog.apply(text)))
     .handle('service.remove', async ({ name }) => {
       await catalog.remove(name);
       return {};
     })
     .handle('service.list', () => ({
-      services: catalog.list().map((s) =>
-        s.service
-          ? {
-              name: s.name,
-              deployment: s.service.spec.deployment,
-              members: s.service.spec.members,
-              by: s.service.by,
-              updatedAt: s.service.updatedAt,
-            }
-          : { name: s.name, members: [], damaged: s.damaged! },
-      ),
+      services: catalog.list().map((s) => (s.service ? summary(s.service) : { name: s.name, members: [], damaged: s.damaged! })),
     }))
     .handle('service.show', ({ name }) => showService(d, name))
     .handle('drill.start', async ({ service, member, seconds, outsideWindow }) => {

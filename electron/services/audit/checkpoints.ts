@@ -112,9 +112,10 @@ export function splitNotes(text: string): string[] {
     .filter(Boolean);
   const notes: string[] = [];
   for (let i = 0; i < parts.length; i++) {
-    if (parts[i]!.startsWith('\u2014')) continue;
+    const body = parts[i]!;
+    if (body.startsWith('\u2014')) continue;
     const sigs = parts[i + 1]?.startsWith('\u2014') ? parts[++i]! : '';
-    notes.push(`${parts[i - (sigs ? 1 : 0)]!}\n\n${sigs}\n`);
+    notes.push(`${body}\n\n${sigs}\n`);
   }
   return notes;
 }

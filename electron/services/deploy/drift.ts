@@ -3,6 +3,7 @@ import type { NodeStep, Rollout } from '../../../shared/deploy/rollout.js';
 import type { DeploymentSpec } from '../../../shared/deploy/spec.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { describeShortage, type ChangeGuard } from '../service/change-guard.js';
+import { readyOfSpec } from './rollout-gate.js';
 import type { SshPool } from '../ssh/pool.js';
 import type { DeployStore } from './deploy-store.js';
 import { execForDeploy, lastLine } from './node-exec.js';
@@ -119,7 +120,7 @@ export class DriftService {
         const ran = await exec(cmd.command, { stdin: cmd.stdin });
         if (ran.exitCode !== 0) throw new Error(`run failed: ${lastLine(ran)}`);
       }
-      const port = rev.spec.ports.find((p) => p.container === rev.spec.health.port)!.host;
+      const port = readyOfSpec(rev.spec)!.port;
       const h = rev.spec.health;
       const gate = await exec(healthGateCommand(port, h.path, h.timeoutS, h.successThreshold, h.intervalS), {
         timeoutMs: (h.timeoutS + 30) * 1000,

@@ -12,7 +12,7 @@ import { checkNodeDigest, repoDigestsCommand } from './image-pin.js';
 import { LEASE_MS } from './lease.js';
 import { execForDeploy, lastLine, sleep, type NodeExecOptions } from './node-exec.js';
 import type { RolloutState } from './rollout-state.js';
-import { gateNode } from './rollout-gate.js';
+import { gateNode, readyOfSpec } from './rollout-gate.js';
 import type { ChangeGuard } from '../service/change-guard.js';
 import {
   containerName,
@@ -357,7 +357,7 @@ export class RolloutEngine {
           if (ran.exitCode !== 0) throw new Error(`${rt} run failed: ${lastLine(ran)}`);
         });
       }
-      const hostPort = spec.ports.find((p) => p.container === spec.health.port)!.host;
+      const hostPort = readyOfSpec(spec)!.port;
       const h = spec.health;
       await this.step(run, 'health', async () => {
         set('health', `waiting for ${h.path} on port ${hostPort}`, 0);

@@ -9,6 +9,7 @@ import { isoInstant, type TimeZoneSetting } from '../../../shared/time-format.js
 import type { AuditLog } from '../audit/audit-log.js';
 import type { AuditIndex } from '../audit/audit-index.js';
 import { writeAtomic } from '../common/write-atomic.js';
+import { sha256Hex } from '../audit/canonical.js';
 import type { DeployStore } from '../deploy/deploy-store.js';
 import { execForDeploy, sleep } from '../deploy/node-exec.js';
 import { healthGateCommand, listCommand, startCommand, stopCommand, type Runtime } from '../runtime/runtime-commands.js';
@@ -41,7 +42,6 @@ export interface DrillOptions {
   outsideWindow?: string | undefined;
 }
 
-const sha256 = (s: string) => crypto.createHash('sha256').update(s).digest('hex');
 const FRONT_DOOR_EVERY_MS = 250;
 const MEMBER_EVERY_MS = 1000;
 
@@ -202,12 +202,12 @@ export class DrillService {
         ),
       );
     }
-    return { html, file: r.report, intact: sha256(html) === r.sha256 };
+    return { html, file: r.report, intact: sha256Hex(html) === r.sha256 };
   }
 
   /** Whether a report file is one a drill wrote: its SHA-256 against the drill records of the audit log. */
   verify(file: string): { intact: boolean; sha256: string; seq?: number; service?: string; verdict?: string; at?: string } {
-    const hash = sha256(fs.readFileSync(file, 'utf8'));
+    const hash = sha256Hex(fs.readFileSync(file, 'utf8'));
     const rec = this.d.index.query({ action: 'drill.run', text: hash }, 0, 5).records.find((r) => r.params?.sha256 === hash);
     return rec
       ? { intact: true, sha256: hash, seq: rec.seq, service: rec.target.service ?? '', verdict: String(rec.params?.verdict), at: rec.ts }
@@ -386,7 +386,7 @@ export class DrillService {
     const report = path.join(dir, `${x.service}-${new Date(x.startedAt).toISOString().replace(/[:.]/g, '-')}.html`);
     writeAtomic(report, html);
     if (x.reportFile) writeAtomic(x.reportFile, html);
-    const result: DrillResult = { ...base, report: x.reportFile ?? report, sha256: sha256(html) };
+    const result: DrillResult = { ...base, report: x.reportFile ?? report, sha256: sha256Hex(html) };
     this.finished.set(id, result);
     this.emit(id, { phase: verdict === 'pass' ? 'done' : 'failed', detail: reasons.join('; ') || 'passed', progress: 1, result });
     return result;

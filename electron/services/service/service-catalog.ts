@@ -1,4 +1,4 @@
-import crypto from 'node:crypto';
+import { sha256Hex } from '../audit/canonical.js';
 import { AppErrorException, appError } from '../../../shared/errors.js';
 import { MaintenancePolicy } from '../../../shared/service/maintenance-window.js';
 import { locateProblems, parseServiceSpec, resolveGroups, type ServiceSpec } from '../../../shared/service/service-spec.js';
@@ -84,7 +84,7 @@ export class ServiceCatalog {
 
   async apply(text: string): Promise<StoredService> {
     const spec = this.parseOrThrow(text);
-    const specHash = `sha256:${crypto.createHash('sha256').update(JSON.stringify(spec)).digest('hex')}`;
+    const specHash = `sha256:${sha256Hex(JSON.stringify(spec))}`;
     return this.audit.perform(
       {
         action: 'service.apply',
