@@ -29,7 +29,7 @@ Commands:
   settings set KEY VALUE             change one setting (operatorName, theme, timeZone local|utc); audited
   audit verify [--anchor SEQ:HASH]   check the whole hash chain; exit 1 when broken
   audit head                         the current head (seq and hash), to anchor in a ticket
-  audit forward add syslog+tls://HOST:PORT [--format json] [--ca FILE] | ls | status | rm URL | run [--follow]
+  audit forward add syslog+tls://HOST:PORT [--format json|atna] [--ca FILE] | ls | status | rm URL | run [--follow]
                                      the audit log to SIEM collectors over syslog (RFC 5424/5425), store-and-forward
   audit checkpoint-key FILE [--name NAME]   a new Ed25519 key for signed checkpoints (0600); prints its verifier key
   audit checkpoint --key FILE [-o FILE]     sign the head now (C2SP tlog-checkpoint note), appended to audit/checkpoints.txt

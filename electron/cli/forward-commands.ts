@@ -12,7 +12,7 @@ export interface ForwardCliOptions {
 }
 
 /**
- * `audit forward add URL [--format json] [--ca FILE]`, `audit forward ls|status [--json]`,
+ * `audit forward add URL [--format json|atna] [--ca FILE]`, `audit forward ls|status [--json]`,
  * `audit forward rm URL`, `audit forward run [--follow]`: the audit log to SIEM collectors.
  */
 export async function runForwardCommand(
@@ -52,8 +52,15 @@ export async function runForwardCommand(
         else
           out.print(
             formatTable(
-              ['TARGET', 'CURSOR', 'LAG', 'LAST OK', 'LAST ERROR'],
-              rows.map((r) => [r.url, String(r.cursor), String(r.lag), r.lastOkAt ? cliTime(r.lastOkAt) : '-', r.lastError ?? '-']),
+              ['TARGET', 'FORMAT', 'CURSOR', 'LAG', 'LAST OK', 'LAST ERROR'],
+              rows.map((r) => [
+                r.url,
+                r.format,
+                String(r.cursor),
+                String(r.lag),
+                r.lastOkAt ? cliTime(r.lastOkAt) : '-',
+                r.lastError ?? '-',
+              ]),
             ),
           );
         return 0;
@@ -75,7 +82,7 @@ export async function runForwardCommand(
         return 0;
       }
       default:
-        return usageError('audit forward add URL [--format json] [--ca FILE] | ls | status | rm URL | run [--follow]');
+        return usageError('audit forward add URL [--format json|atna] [--ca FILE] | ls | status | rm URL | run [--follow]');
     }
   } catch (e) {
     if (e instanceof AppErrorException) return reportError(e.appError, out);

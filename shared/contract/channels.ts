@@ -367,6 +367,8 @@ export const channels = {
       forwarders: z.array(
         z.strictObject({
           url: z.string(),
+          /** `json` (the record in RFC 5424) or `atna` (IHE ATNA audit messages). */
+          format: z.enum(['json', 'atna']),
           cursor: z.number().int(),
           head: z.number().int(),
           lag: z.number().int(),

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBackend, type Backend } from '../../electron/app/backend.js';
 import { parseForwardUrl } from '../../electron/services/audit/forwarder.js';
 import { seqOf } from '../../electron/services/audit/syslog-format.js';
+import { atnaProblems } from '../helpers/atna-schema.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { testRsyslog, type TestRsyslog } from '../helpers/rsyslog.js';
 
@@ -95,4 +96,27 @@ describe('the audit log forwarded to rsyslog over TLS', () => {
     expect(firstSeen).toEqual(Array.from({ length: head }, (_, i) => i + 1));
     expect(lines.length - firstSeen.length).toBeLessThan(1500);
   }, 240_000);
+
+  it('as IHE ATNA: every record reaches rsyslog as an audit message valid against the DICOM schema', async () => {
+    await startRsyslog();
+    const before = new Set(fs.readFileSync(received, 'utf8').split('\n'));
+    // The same collector by its address: a second target, in the other format, from seq 1.
+    const url = `syslog+tls://127.0.0.1:${port}`;
+    await backend.forwarding.add(url, { ca: syslog.ca, format: 'atna' });
+    await backend.router.invoke('settings.set', { operatorName: 'Dana <night> & "day"' }, { transport: 'cli', clientId: 't' });
+    const head = backend.audit.head().seq;
+    expect(await backend.forwarding.deliver(url)).toBe(head);
+    await stopRsyslog();
+    const atna = fs
+      .readFileSync(received, 'utf8')
+      .split('\n')
+      .filter((l) => l && !before.has(l) && / DICOM\+RFC3881 /.test(l));
+    expect(new Set(atna.map((l) => seqOf(l))).size).toBe(head);
+    const docs = atna.map((l) => l.slice(l.indexOf('\ufeff') + 1));
+    expect(docs.every((d) => d.startsWith('<?xml'))).toBe(true);
+    expect(atnaProblems(docs)).toEqual(docs.map(() => []));
+    // What was typed travels as text: inside the base64 detail, not as markup.
+    const params = /<ParticipantObjectDetail type="params" value="([^"]+)"/.exec(docs.at(-1)!)![1]!;
+    expect(Buffer.from(params, 'base64').toString()).toContain('Dana <night> & \\"day\\"');
+  }, 120_000);
 });

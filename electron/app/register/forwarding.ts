@@ -7,6 +7,7 @@ export function registerForwarding(router: Router, forwarding: AuditForwarding):
     .handle('audit.forward.status', () => ({
       forwarders: forwarding.status().map((f) => ({
         url: f.url,
+        format: f.format,
         cursor: f.cursor,
         head: f.head,
         lag: f.lag,

@@ -6,11 +6,11 @@ import { AppErrorException, appError } from '../../../shared/errors.js';
 import { openStateDb, storeError } from '../store/state-db.js';
 import type { AuditIndex } from './audit-index.js';
 import type { AuditLog } from './audit-log.js';
-import { frame, syslogMessage } from './syslog-format.js';
+import { FORWARD_FORMATS, frame, syslogMessage, type ForwardFormat } from './syslog-format.js';
 
 export interface Forwarder {
   url: string;
-  format: 'json';
+  format: ForwardFormat;
   ca?: string;
   /** The last record this collector has for sure (delivered on a connection that closed cleanly). */
   cursor: number;
@@ -57,7 +57,7 @@ interface Row {
 
 const toForwarder = (r: Row): Forwarder => ({
   url: r.url,
-  format: 'json',
+  format: (FORWARD_FORMATS as readonly string[]).includes(r.format) ? (r.format as ForwardFormat) : 'json',
   ...(r.ca ? { ca: r.ca } : {}),
   cursor: r.cursor,
   createdAt: r.created_at,
@@ -103,9 +103,14 @@ export class AuditForwarding {
 
   async add(url: string, o: { format?: string; ca?: string } = {}): Promise<Forwarder> {
     const target = parseForwardUrl(url);
-    if ((o.format ?? 'json') !== 'json')
+    const format = o.format ?? 'json';
+    if (!(FORWARD_FORMATS as readonly string[]).includes(format))
       throw new AppErrorException(
-        appError('VALIDATION', `Format ${o.format} is not available yet`, 'Use --format json (RFC 5424 with the record as JSON).'),
+        appError(
+          'VALIDATION',
+          `There is no forwarding format ${format}`,
+          'Use --format json (RFC 5424 with the record as JSON) or --format atna (IHE ATNA audit messages, DICOM PS3.15 A.5).',
+        ),
       );
     if (target.tls && o.ca !== undefined && !/-----BEGIN CERTIFICATE-----/.test(o.ca))
       throw new AppErrorException(
@@ -117,11 +122,11 @@ export class AuditForwarding {
       );
     if (this.list().some((f) => f.url === url))
       throw new AppErrorException(appError('CONFLICT', `${url} is already a forwarding target`, 'Remove it first to change it.'));
-    await this.log.perform({ action: 'audit.forward_add', params: { url, format: 'json', ca: o.ca ? 'given' : 'system', from: 1 } }, () =>
+    await this.log.perform({ action: 'audit.forward_add', params: { url, format, ca: o.ca ? 'given' : 'system', from: 1 } }, () =>
       this.run(() =>
         this.db
           .prepare('INSERT INTO audit_forwarders (url, format, ca, cursor, created_at) VALUES (?, ?, ?, 0, ?)')
-          .run(url, 'json', o.ca ?? null, Date.now()),
+          .run(url, format, o.ca ?? null, Date.now()),
       ),
     );
     return this.list().find((f) => f.url === url)!;
@@ -172,7 +177,7 @@ export class AuditForwarding {
     try {
       socket = await connect(target, f.ca);
       while (pending.length) {
-        const chunk = Buffer.concat(pending.map((p) => frame(syslogMessage(p.line, this.host))));
+        const chunk = Buffer.concat(pending.map((p) => frame(syslogMessage(p.line, this.host, f.format))));
         await new Promise<void>((resolve, reject) => socket!.write(chunk, (err) => (err ? reject(err) : resolve())));
         last = pending.at(-1)!.seq;
         pending = this.index.after(last, BATCH);

@@ -1,23 +1,35 @@
 import type { AuditRecord } from '../../../shared/audit.js';
+import { atnaMessage } from './atna-message.js';
 
 /**
- * Audit records as RFC 5424 syslog messages, octet-counted for TCP/TLS (RFC 6587 §3.4.1, RFC 5425):
- * facility 13 (log audit), severity info for a success and warning otherwise, the record's sequence
- * number and hash in structured data (so a receiver can drop a retry's duplicates and check the
- * chain), and the record itself as JSON in the message.
+ * Audit records as RFC 5424 syslog messages, octet-counted for TCP/TLS (RFC 6587 §3.4.1, RFC 5425),
+ * the record's sequence number and hash in structured data (so a receiver can drop a retry's
+ * duplicates and check the chain), in one of two formats:
+ * - `json`: facility 13 (log audit), severity info for a success and warning otherwise, the record
+ *   itself as JSON in the message;
+ * - `atna`: as DICOM PS3.15 A.6 asks, facility 10 (security/authorization), severity notice for a
+ *   success and warning otherwise, MSGID `DICOM+RFC3881`, and the IHE ATNA audit message (XML,
+ *   UTF-8 marked with a BOM) in the message.
  */
+export const FORWARD_FORMATS = ['json', 'atna'] as const;
+export type ForwardFormat = (typeof FORWARD_FORMATS)[number];
+
 const FACILITY_LOG_AUDIT = 13;
+const FACILITY_AUTHPRIV = 10;
+const BOM = '\ufeff';
 /** IANA's example enterprise number (RFC 5612), as private SD-IDs use until one is registered. */
 const SD_ID = 'edgeward@32473';
 
 const printAscii = (s: string, max: number) => s.replace(/[^\x21-\x7e]/g, '_').slice(0, max) || '-';
 const sdValue = (s: string) => s.replace(/[\\"\]]/g, (c) => `\\${c}`);
 
-export function syslogMessage(line: string, host: string): string {
+export function syslogMessage(line: string, host: string, format: ForwardFormat = 'json'): string {
   const r = JSON.parse(line) as AuditRecord;
-  const severity = r.outcome === 'ok' || r.outcome === 'intent' ? 6 : 4;
+  const success = r.outcome === 'ok' || r.outcome === 'intent';
   const sd = `[${SD_ID} seq="${r.seq}" hash="${sdValue(r.hash)}" outcome="${sdValue(r.outcome)}"]`;
-  return `<${FACILITY_LOG_AUDIT * 8 + severity}>1 ${r.ts} ${printAscii(host, 255)} edgeward - ${printAscii(r.action, 32)} ${sd} ${line}`;
+  const header = (pri: number, msgid: string) => `<${pri}>1 ${r.ts} ${printAscii(host, 255)} edgeward - ${msgid} ${sd}`;
+  if (format === 'atna') return `${header(FACILITY_AUTHPRIV * 8 + (success ? 5 : 4), 'DICOM+RFC3881')} ${BOM}${atnaMessage(r, host)}`;
+  return `${header(FACILITY_LOG_AUDIT * 8 + (success ? 6 : 4), printAscii(r.action, 32))} ${line}`;
 }
 
 /** Octet counting: the message's length in bytes, a space, the message. */

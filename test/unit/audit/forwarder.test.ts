@@ -1,8 +1,10 @@
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { createBackend } from '../../../electron/app/backend.js';
+import { runCommand, type CliOutput } from '../../../electron/cli/commands.js';
 import { parseForwardUrl } from '../../../electron/services/audit/forwarder.js';
 import { seqOf } from '../../../electron/services/audit/syslog-format.js';
+import { atnaProblems } from '../../helpers/atna-schema.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
 
 /** A syslog receiver on loopback that reads octet-counted frames (RFC 6587) and keeps each message. */
@@ -57,6 +59,37 @@ describe('audit forwarding', () => {
     } finally {
       await a.close();
       await b.close();
+      rx.close();
+      tmp.cleanup();
+    }
+  });
+
+  it('forwards as IHE ATNA when added with --format atna, and refuses a format it does not know', async () => {
+    const tmp = makeTempDir('edgeward-fwd-atna-');
+    const rx = await receiver();
+    const cli = await createBackend({ dataDir: tmp.dir, transport: 'cli' });
+    const lines: string[] = [];
+    const errors: string[] = [];
+    const io: CliOutput = { json: false, print: (l) => lines.push(l), error: (l) => errors.push(l) };
+    try {
+      const url = `syslog+tcp://127.0.0.1:${rx.port}`;
+      expect(await runCommand(cli, ['audit', 'forward', 'add', url], io, { format: 'xml' })).not.toBe(0);
+      expect(errors.join('\n')).toMatch(/There is no forwarding format xml.*--format atna/s);
+      expect(await runCommand(cli, ['audit', 'forward', 'add', url], io, { format: 'atna' })).toBe(0);
+      await cli.router.invoke('settings.set', { operatorName: 'Dana' }, { transport: 'cli', clientId: 't' });
+      expect(await runCommand(cli, ['audit', 'forward', 'run'], io)).toBe(0);
+      const head = cli.audit.head().seq;
+      expect(rx.messages.map((m) => seqOf(m))).toEqual(Array.from({ length: head }, (_, i) => i + 1));
+      expect(rx.messages.every((m) => / DICOM\+RFC3881 /.test(m))).toBe(true);
+      const docs = rx.messages.map((m) => m.slice(m.indexOf('\ufeff') + 1));
+      expect(atnaProblems(docs)).toEqual(docs.map(() => []));
+      // The audit record of adding it says which format it is.
+      expect(cli.audit.index.query({ action: 'audit.forward_add' }, 0, 5).records.at(-1)?.params).toMatchObject({ format: 'atna' });
+      lines.length = 0;
+      expect(await runCommand(cli, ['audit', 'forward', 'ls'], io)).toBe(0);
+      expect(lines.join('\n')).toMatch(/FORMAT[\s\S]*atna/);
+    } finally {
+      await cli.close();
       rx.close();
       tmp.cleanup();
     }

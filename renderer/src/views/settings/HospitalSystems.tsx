@@ -93,6 +93,7 @@ export function HospitalSystems({ settings, onSaved }: { settings: Settings; onS
           <thead>
             <tr>
               <th scope="col">Collector</th>
+              <th scope="col">Format</th>
               <th scope="col">Has up to</th>
               <th scope="col">Behind</th>
               <th scope="col">Last delivery</th>
@@ -104,6 +105,7 @@ export function HospitalSystems({ settings, onSaved }: { settings: Settings; onS
                 <td>
                   <code>{f.url}</code>
                 </td>
+                <td>{f.format === 'atna' ? 'IHE ATNA' : 'JSON'}</td>
                 <td>#{f.cursor}</td>
                 <td>
                   <StatusBadge
