@@ -13,6 +13,7 @@ import { DrillService } from '../services/service/drill-service.js';
 import { startServiceRecorder } from '../services/service/service-recorder.js';
 import { AlertmanagerPusher } from '../services/telemetry/alertmanager.js';
 import { AuditForwarding } from '../services/audit/forwarder.js';
+import { checkpointsFile } from '../services/audit/checkpoints.js';
 import { followMetricsSetting } from '../services/metrics/metrics-server.js';
 import { readyOfSpec } from '../services/deploy/rollout-gate.js';
 import { DocumentShelf } from '../ipc/document-shelf.js';
@@ -291,7 +292,14 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
           onError: (url, message) => process.stderr.write(`edgeward: Alertmanager ${url}: ${message}\n`),
         });
   const stopPusher = pusher?.start();
-  const forwarding = new AuditForwarding(stateDbFile(options.dataDir), audit.index, audit.log, os.hostname(), options.sqliteBinding);
+  const forwarding = new AuditForwarding(
+    stateDbFile(options.dataDir),
+    audit.index,
+    audit.log,
+    os.hostname(),
+    options.sqliteBinding,
+    checkpointsFile(audit.log.dir),
+  );
   // Long-running processes deliver continuously; a CLI's own records go with their next delivery.
   const stopForwarding = options.transport === 'cli' ? undefined : forwarding.startContinuous();
   registerForwarding(router, forwarding);

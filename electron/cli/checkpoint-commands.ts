@@ -1,9 +1,16 @@
 import fs from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import type { Backend } from '../app/backend.js';
 import { AppErrorException } from '../../shared/errors.js';
-import { createKeyFile, readKeyFile, signCheckpoint, verifierKey, verifyCheckpoints } from '../services/audit/checkpoints.js';
+import {
+  checkpointOrigin,
+  checkpointsFile,
+  createKeyFile,
+  readKeyFile,
+  signCheckpoint,
+  verifierKey,
+  verifyCheckpoints,
+} from '../services/audit/checkpoints.js';
 import { reportError, type CliOutput } from './output.js';
 
 export interface CheckpointCliOptions {
@@ -12,10 +19,6 @@ export interface CheckpointCliOptions {
   name?: string;
   output?: string;
 }
-
-/** Where a data directory's checkpoints go unless told otherwise. */
-export const checkpointsFile = (auditDir: string) => path.join(auditDir, 'checkpoints.txt');
-export const checkpointOrigin = () => `edgeward/${os.hostname()}/audit`;
 
 /**
  * `audit checkpoint-key FILE [--name NAME]`, `audit checkpoint --key FILE [-o FILE]`,

@@ -1,7 +1,6 @@
 import { createBackend } from '../app/backend.js';
 import { startMetricsServer } from '../services/metrics/metrics-server.js';
-import { readKeyFile, startCheckpointing } from '../services/audit/checkpoints.js';
-import { checkpointOrigin, checkpointsFile } from './checkpoint-commands.js';
+import { checkpointOrigin, checkpointsFile, readKeyFile, startCheckpointing } from '../services/audit/checkpoints.js';
 
 /**
  * `edgeward collector [--listen 127.0.0.1:9464]`: the app's telemetry sessions, alerts, history and

@@ -1,5 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { AppErrorException, appError } from '../../../shared/errors.js';
 import type { AuditRecord } from '../../../shared/audit.js';
 import { hashesAt, verifyLog } from './verify.js';
@@ -72,6 +74,13 @@ export function readKeyFile(file: string): CheckpointKey {
   const privateKey = crypto.createPrivateKey(text.slice(text.indexOf('-----BEGIN')));
   return { name, privateKey, publicKey: crypto.createPublicKey(privateKey) };
 }
+
+/** Where a data directory's checkpoints go unless told otherwise (and where forwarding reads them). */
+export const checkpointsFile = (auditDir: string) => path.join(auditDir, 'checkpoints.txt');
+export const checkpointOrigin = () => `edgeward/${os.hostname()}/audit`;
+
+/** The record a checkpoint note signs: the second line of its body. */
+export const checkpointSeq = (note: string) => Number(note.split('\n')[1]);
 
 /** A signed checkpoint of the head. */
 export function signCheckpoint(key: CheckpointKey, origin: string, head: { seq: number; hash: string }): string {

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import tls from 'node:tls';
@@ -6,7 +7,8 @@ import { AppErrorException, appError } from '../../../shared/errors.js';
 import { openStateDb, storeError } from '../store/state-db.js';
 import type { AuditIndex } from './audit-index.js';
 import type { AuditLog } from './audit-log.js';
-import { FORWARD_FORMATS, frame, syslogMessage, type ForwardFormat } from './syslog-format.js';
+import { checkpointSeq, splitNotes } from './checkpoints.js';
+import { checkpointMessage, FORWARD_FORMATS, frame, syslogMessage, type ForwardFormat } from './syslog-format.js';
 
 export interface Forwarder {
   url: string;
@@ -14,6 +16,8 @@ export interface Forwarder {
   ca?: string;
   /** The last record this collector has for sure (delivered on a connection that closed cleanly). */
   cursor: number;
+  /** How many of the signed checkpoints (in order) it has for sure. */
+  checkpointsSent: number;
   createdAt: number;
   lastOkAt?: number;
   lastError?: string;
@@ -49,6 +53,7 @@ interface Row {
   format: string;
   ca: string | null;
   cursor: number;
+  checkpoints_sent: number;
   created_at: number;
   last_ok_at: number | null;
   last_error: string | null;
@@ -60,6 +65,7 @@ const toForwarder = (r: Row): Forwarder => ({
   format: (FORWARD_FORMATS as readonly string[]).includes(r.format) ? (r.format as ForwardFormat) : 'json',
   ...(r.ca ? { ca: r.ca } : {}),
   cursor: r.cursor,
+  checkpointsSent: r.checkpoints_sent,
   createdAt: r.created_at,
   ...(r.last_ok_at !== null ? { lastOkAt: r.last_ok_at } : {}),
   ...(r.last_error !== null ? { lastError: r.last_error } : {}),
@@ -85,6 +91,8 @@ export class AuditForwarding {
     private readonly log: AuditLog,
     private readonly host = os.hostname(),
     sqliteBinding?: string,
+    /** The signed checkpoints to send along (an outside witness for the SIEM), if any are made. */
+    private readonly checkpoints?: string,
   ) {
     this.db = openStateDb(file, sqliteBinding);
   }
@@ -140,10 +148,33 @@ export class AuditForwarding {
     );
   }
 
-  /** Each collector's cursor and how many records it lacks. */
-  status(): (Forwarder & { head: number; lag: number })[] {
+  /** Each collector's cursor and how many records (and checkpoints) it lacks. */
+  status(): (Forwarder & { head: number; lag: number; checkpointsPending: number })[] {
     const head = this.log.head().seq;
-    return this.list().map((f) => ({ ...f, head, lag: Math.max(0, head - f.cursor) }));
+    const notes = this.checkpointNotes();
+    return this.list().map((f) => ({
+      ...f,
+      head,
+      lag: Math.max(0, head - f.cursor),
+      checkpointsPending: this.checkpointsDue(notes, f.checkpointsSent, head).length,
+    }));
+  }
+
+  /** Every signed checkpoint so far, in the order they were made (an append-only file). */
+  private checkpointNotes(): string[] {
+    if (!this.checkpoints) return [];
+    try {
+      return splitNotes(fs.readFileSync(this.checkpoints, 'utf8'));
+    } catch {
+      return [];
+    }
+  }
+
+  /** The checkpoints after the first `sent`, up to the first that signs a record not yet delivered. */
+  private checkpointsDue(notes: string[], sent: number, delivered: number): string[] {
+    const after = notes.slice(sent);
+    const n = after.findIndex((note) => !(checkpointSeq(note) <= delivered));
+    return n < 0 ? after : after.slice(0, n);
   }
 
   /** Delivers what one collector lacks; resolves with its cursor. One delivery per collector at a time. */
@@ -170,7 +201,8 @@ export class AuditForwarding {
     const f = this.list().find((x) => x.url === url);
     if (!f) throw new Error(`${url} is not a forwarding target`);
     let pending = this.index.after(f.cursor, BATCH);
-    if (!pending.length) return f.cursor;
+    const notes = this.checkpointNotes();
+    if (!pending.length && !this.checkpointsDue(notes, f.checkpointsSent, f.cursor).length) return f.cursor;
     const target = parseForwardUrl(url);
     let socket: net.Socket | undefined;
     let last = f.cursor;
@@ -178,16 +210,21 @@ export class AuditForwarding {
       socket = await connect(target, f.ca);
       while (pending.length) {
         const chunk = Buffer.concat(pending.map((p) => frame(syslogMessage(p.line, this.host, f.format))));
-        await new Promise<void>((resolve, reject) => socket!.write(chunk, (err) => (err ? reject(err) : resolve())));
+        await write(socket, chunk);
         last = pending.at(-1)!.seq;
         pending = this.index.after(last, BATCH);
       }
+      // Each checkpoint follows the records it signs, so the collector can check it against them.
+      const due = this.checkpointsDue(notes, f.checkpointsSent, last);
+      if (due.length) await write(socket, Buffer.concat(due.map((note) => frame(checkpointMessage(note, this.host)))));
       await closeCleanly(socket);
       // Another process may deliver to the same collector at once: the cursor only ever moves forward.
       this.run(() =>
         this.db
-          .prepare('UPDATE audit_forwarders SET cursor = max(cursor, ?), last_ok_at = ?, last_error = NULL WHERE url = ?')
-          .run(last, Date.now(), url),
+          .prepare(
+            'UPDATE audit_forwarders SET cursor = max(cursor, ?), checkpoints_sent = max(checkpoints_sent, ?), last_ok_at = ?, last_error = NULL WHERE url = ?',
+          )
+          .run(last, f.checkpointsSent + due.length, Date.now(), url),
       );
       return last;
     } catch (err) {
@@ -207,7 +244,7 @@ export class AuditForwarding {
   /** Delivers continuously (long-running processes): every `everyMs`, to each collector that lacks records. */
   startContinuous(everyMs = 2000): () => void {
     const timer = setInterval(() => {
-      if (this.status().some((s) => s.lag > 0)) void this.deliverAll();
+      if (this.status().some((s) => s.lag > 0 || s.checkpointsPending > 0)) void this.deliverAll();
     }, everyMs);
     timer.unref();
     return () => clearInterval(timer);
@@ -246,6 +283,9 @@ function connect(t: ForwardTarget, ca: string | undefined): Promise<net.Socket> 
     s.once('error', (err) => done(err));
   });
 }
+
+const write = (s: net.Socket, chunk: Buffer) =>
+  new Promise<void>((resolve, reject) => s.write(chunk, (err) => (err ? reject(err) : resolve())));
 
 /** Ends our side and waits for the collector to close its own: only then has it read everything. */
 function closeCleanly(s: net.Socket): Promise<void> {

@@ -1,5 +1,6 @@
 import type { AuditRecord } from '../../../shared/audit.js';
 import { atnaMessage } from './atna-message.js';
+import { checkpointSeq } from './checkpoints.js';
 
 /**
  * Audit records as RFC 5424 syslog messages, octet-counted for TCP/TLS (RFC 6587 §3.4.1, RFC 5425),
@@ -30,6 +31,15 @@ export function syslogMessage(line: string, host: string, format: ForwardFormat 
   const header = (pri: number, msgid: string) => `<${pri}>1 ${r.ts} ${printAscii(host, 255)} edgeward - ${msgid} ${sd}`;
   if (format === 'atna') return `${header(FACILITY_AUTHPRIV * 8 + (success ? 5 : 4), 'DICOM+RFC3881')} ${BOM}${atnaMessage(r, host)}`;
   return `${header(FACILITY_LOG_AUDIT * 8 + (success ? 6 : 4), printAscii(r.action, 32))} ${line}`;
+}
+
+/**
+ * A signed checkpoint of the log (C2SP signed note, kept byte for byte with its newlines), sent
+ * after the records it signs, in either format: MSGID `checkpoint`, the record it signs in
+ * structured data. A collector keeping them holds an outside witness for `audit verify --checkpoints`.
+ */
+export function checkpointMessage(note: string, host: string): string {
+  return `<${FACILITY_LOG_AUDIT * 8 + 5}>1 ${new Date().toISOString()} ${printAscii(host, 255)} edgeward - checkpoint [${SD_ID} checkpoint="${checkpointSeq(note)}"] ${note}`;
 }
 
 /** Octet counting: the message's length in bytes, a space, the message. */

@@ -90,6 +90,11 @@ export const MIGRATIONS: readonly Migration[] = [
           last_ok_at INTEGER, last_error TEXT, last_error_at INTEGER);
       `),
   },
+  {
+    version: 8,
+    what: 'audit forwarding: how many signed checkpoints each collector has been sent',
+    up: (db) => db.exec('ALTER TABLE audit_forwarders ADD COLUMN checkpoints_sent INTEGER NOT NULL DEFAULT 0;'),
+  },
 ];
 
 /** Where the state store lives: a folder of its own, so it can sit on a volume of its own. */

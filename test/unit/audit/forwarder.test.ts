@@ -2,6 +2,14 @@ import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { createBackend } from '../../../electron/app/backend.js';
 import { runCommand, type CliOutput } from '../../../electron/cli/commands.js';
+import {
+  checkpointOrigin,
+  checkpointsFile,
+  createKeyFile,
+  startCheckpointing,
+  verifierKey,
+  verifyCheckpoints,
+} from '../../../electron/services/audit/checkpoints.js';
 import { parseForwardUrl } from '../../../electron/services/audit/forwarder.js';
 import { seqOf } from '../../../electron/services/audit/syslog-format.js';
 import { atnaProblems } from '../../helpers/atna-schema.js';
@@ -90,6 +98,41 @@ describe('audit forwarding', () => {
       expect(lines.join('\n')).toMatch(/FORMAT[\s\S]*atna/);
     } finally {
       await cli.close();
+      rx.close();
+      tmp.cleanup();
+    }
+  });
+
+  it('sends each signed checkpoint once, after the records it signs: the collector can verify the log with them', async () => {
+    const tmp = makeTempDir('edgeward-fwd-cp-');
+    const rx = await receiver();
+    const b = await createBackend({ dataDir: tmp.dir, transport: 'cli' });
+    try {
+      const url = `syslog+tcp://127.0.0.1:${rx.port}`;
+      await b.forwarding.add(url);
+      const key = createKeyFile(`${tmp.dir}/cp.key`, 'hub-1');
+      const stop = startCheckpointing(b.audit.log, key, checkpointOrigin(), checkpointsFile(b.audit.log.dir), { every: 10 });
+      for (let i = 0; i < 12; i++) await b.router.invoke('settings.set', { operatorName: `op ${i}` }, { transport: 'cli', clientId: 't' });
+      await b.forwarding.deliver(url);
+      stop(); // signs the head once more at stop: records already delivered, the checkpoint still due
+      expect(b.forwarding.status()[0]).toMatchObject({ lag: 0, checkpointsPending: 1 });
+      await b.forwarding.deliver(url);
+      expect(b.forwarding.status()[0]).toMatchObject({ lag: 0, checkpointsPending: 0, checkpointsSent: 3 });
+      await b.forwarding.deliver(url);
+
+      const checkpoints = rx.messages.filter((m) => / edgeward - checkpoint /.test(m));
+      expect(checkpoints).toHaveLength(3);
+      // Each arrives after the record it signs.
+      for (const c of checkpoints) {
+        const signs = Number(/checkpoint="(\d+)"/.exec(c)![1]);
+        const at = rx.messages.indexOf(c);
+        expect(rx.messages.slice(0, at).some((m) => seqOf(m) === signs)).toBe(true);
+      }
+      // What the collector holds proves the log: the notes as received, byte for byte.
+      const held = checkpoints.map((c) => c.slice(c.indexOf('] ') + 2)).join('');
+      expect(verifyCheckpoints(b.audit.log.dir, held, verifierKey(key)).intact).toBe(true);
+    } finally {
+      await b.close();
       rx.close();
       tmp.cleanup();
     }
