@@ -174,6 +174,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     () => settings.get().operatorName || 'operator',
     openAlertStore(stateDbFile(options.dataDir), options.sqliteBinding),
   );
+  alerts.useAlertmanagers(() => settings.get().alertmanagers);
   const telemetry = new TelemetryService(pool, inventory, audit.log, options.telemetry, history, alerts, () => settings.get().slo);
   const who = () => settings.get().operatorName || 'operator';
   const services = new ServiceCatalog(ServiceStore.open(stateDbFile(options.dataDir), options.sqliteBinding), inventory, audit.log, who);

@@ -11,6 +11,8 @@ export interface AlertCliOptions {
   all?: boolean;
   note?: string;
   for?: string;
+  /** With `alerts ack`: also silence the alert in the Alertmanagers for this long. */
+  'alertmanager-silence'?: string;
   rule?: string;
   reason?: string;
 }
@@ -94,12 +96,25 @@ export async function runAlertsCommand(
     return 0;
   }
   if (sub === 'ack' && args.length === 1) {
-    const r = await backend.router.invoke('alerts.ack', { id: args[0]!, ...(opts.note ? { note: opts.note } : {}) }, ctx);
+    const amFor = opts['alertmanager-silence'];
+    const amMs = amFor === undefined ? undefined : parseDuration(amFor);
+    if (amFor !== undefined && (amMs === undefined || amMs < SILENCE_MIN_MS || amMs > SILENCE_MAX_MS))
+      return usageError('--alertmanager-silence is how long, as 30m, 2h or 3d (5 minutes to 7 days)');
+    const r = await backend.router.invoke(
+      'alerts.ack',
+      { id: args[0]!, ...(opts.note ? { note: opts.note } : {}), ...(amMs ? { silenceMinutes: Math.round(amMs / 60_000) } : {}) },
+      ctx,
+    );
     if (!r.ok) return reportError(r.error, out);
-    const a = r.value as Alert;
+    const a = r.value as Alert & { alertmanager?: { url: string; id?: string; error?: string }[] };
     if (out.json) out.print(JSON.stringify(a));
-    else out.print(`acknowledged ${a.id} (${a.node}: ${a.message}) as ${a.acknowledged?.by ?? '?'}`);
-    return 0;
+    else {
+      out.print(`acknowledged ${a.id} (${a.node}: ${a.message}) as ${a.acknowledged?.by ?? '?'}`);
+      for (const s of a.alertmanager ?? [])
+        out.print(s.id ? `  silenced in ${s.url} (silence ${s.id})` : `  NOT silenced in ${s.url}: ${s.error}`);
+    }
+    // Acknowledged, but an Alertmanager still pages: not a clean success.
+    return a.alertmanager?.some((s) => s.error) ? 1 : 0;
   }
   if (sub === 'silence' && args.length <= 1) {
     const forMs = opts.for === undefined ? undefined : parseDuration(opts.for);

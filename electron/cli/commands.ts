@@ -70,6 +70,7 @@ Commands:
   alerts [--all] [--node N]                   what fires now, since when, who acknowledged (--all: resolved too)
   alerts history [--node N] [--limit N]       every firing, resolving and acknowledgement, newest first
   alerts ack ID [--note TEXT]                 acknowledge an alert, with a note (audited, as in the Alerts view)
+     [--alertmanager-silence 2h]              … and silence it that long in the Alertmanagers (the page stops repeating)
   alerts silence (ID | --node N [--rule R]) --for 2h --reason TEXT
                                               silence matching alerts for 5m..7d: no notification, out of the count (audited)
   alerts silences                             silences in force and recent ones

@@ -60,6 +60,7 @@ async function main(argv: string[]): Promise<number> {
         limit: { type: 'string' },
         note: { type: 'string' },
         for: { type: 'string' },
+        'alertmanager-silence': { type: 'string' },
         rule: { type: 'string' },
         emergency: { type: 'string' },
         listen: { type: 'string' },

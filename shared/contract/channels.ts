@@ -341,9 +341,22 @@ export const channels = {
     }),
     response: z.strictObject({ events: z.array(AlertEvent) }),
   },
+  /** Acknowledge, optionally also silencing it in the Alertmanagers for `silenceMinutes` (audited). */
   'alerts.ack': {
-    request: z.strictObject({ id: z.string().max(300), note: z.string().max(500).optional() }),
-    response: Alert,
+    request: z.strictObject({
+      id: z.string().max(300),
+      note: z.string().max(500).optional(),
+      silenceMinutes: z
+        .number()
+        .int()
+        .min(5)
+        .max(7 * 24 * 60)
+        .optional(),
+    }),
+    response: Alert.extend({
+      /** Each Alertmanager's silence id, or why it has none. */
+      alertmanager: z.array(z.strictObject({ url: z.string(), id: z.string().optional(), error: z.string().optional() })).optional(),
+    }),
   },
   /** Silence matching alerts for a time, with a reason (audited): one alert, or a node and/or a rule. */
   'alerts.silence': {

@@ -12,7 +12,7 @@ import { freePort } from '../helpers/free-port.js';
 interface AmApiAlert {
   labels: Record<string, string>;
   annotations: Record<string, string>;
-  status: { state: string };
+  status: { state: string; silencedBy: string[] };
 }
 
 /** A temperature ramp on a bed node reaches Debian's real Alertmanager as an alert, and resolves there. */
@@ -82,6 +82,52 @@ describe('alerts pushed to Alertmanager', () => {
       await expect.poll(async () => (await amAlerts()).length, { timeout: 60_000, interval: 1000 }).toBe(0);
     } finally {
       stop();
+    }
+  }, 120_000);
+
+  it('acknowledging with a silence silences the alert in Alertmanager (audited); one that is down makes it partial', async () => {
+    const dead = `http://127.0.0.1:${await freePort()}`;
+    const ctx = { transport: 'cli' as const, clientId: 't' };
+    expect((await h.backend.router.invoke('settings.set', { alertmanagers: [amUrl, dead] }, ctx)).ok).toBe(true);
+    const stop = h.backend.telemetry.watch(node.name, () => undefined);
+    try {
+      setScenario(node, { count: 1, gpuOverrides: { '0': { 'temperature.gpu': '95' } } });
+      await expect.poll(async () => (await amAlerts()).map((a) => a.status.state), { timeout: 45_000, interval: 1000 }).toEqual(['active']);
+      const alert = h.backend.alerts.list().find((a) => a.node === node.name && a.state === 'firing')!;
+      const r = await h.backend.router.invoke('alerts.ack', { id: alert.id, note: 'fan swap, ticket 4411', silenceMinutes: 30 }, ctx);
+      expect(r.ok).toBe(true);
+      const results = r.ok ? (r.value as { alertmanager: { url: string; id?: string; error?: string }[] }).alertmanager : [];
+      expect(results.map((x) => x.url)).toEqual([amUrl, dead]);
+      const id = results[0]!.id!;
+      expect(id).toMatch(/^[0-9a-f-]{36}$/);
+      expect(results[1]!.error).toMatch(/ECONNREFUSED/);
+
+      // Alertmanager now holds the silence, matching this alert only, and suppresses the alert.
+      const silence = (await (await fetch(`${amUrl}/api/v2/silence/${id}`)).json()) as {
+        matchers: { name: string; value: string }[];
+        createdBy: string;
+        comment: string;
+        status: { state: string };
+      };
+      expect(silence.status.state).toBe('active');
+      expect(silence.matchers.map((m) => `${m.name}=${m.value}`).sort()).toEqual([
+        'alertname=gpu-temperature',
+        'gpu=0',
+        `node=${node.name}`,
+      ]);
+      expect(silence.comment).toBe(`Acknowledged in Edgeward by ${silence.createdBy}: fan swap, ticket 4411`);
+      await expect
+        .poll(async () => (await amAlerts()).map((a) => [a.status.state, a.status.silencedBy]), { timeout: 15_000, interval: 500 })
+        .toEqual([['suppressed', [id]]]);
+
+      // The audit record has the silence, and says the other Alertmanager refused it.
+      const rec = h.backend.audit.index.query({ action: 'alert.acknowledge' }, 0, 5).records.find((x) => x.outcome !== 'intent')!;
+      expect(rec.outcome).toBe('partial');
+      expect(rec.params.alertmanagerSilences).toEqual([`${amUrl} ${id}`, expect.stringMatching(`^${dead} failed: ECONNREFUSED`)]);
+      expect(rec.error).toMatch(`not silenced in ${dead}`);
+    } finally {
+      stop();
+      setScenario(node, { count: 1 });
     }
   }, 120_000);
 });

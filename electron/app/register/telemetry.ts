@@ -66,7 +66,7 @@ export function registerTelemetry(router: Router, d: TelemetryDeps): void {
       }
     })
     .handle('telemetry.exportCsv', ({ node, range }) => historyCsv(history, node, range))
-    .handle('alerts.ack', ({ id, note }) => alerts.acknowledge(id, note))
+    .handle('alerts.ack', ({ id, note, silenceMinutes }) => alerts.acknowledge(id, note, silenceMinutes))
     .handle('alerts.silence', (m) => alerts.silence(m))
     .handle('alerts.unsilence', ({ id }) => alerts.unsilence(id))
     .handle('alerts.silences', () => ({ silences: alerts.silences() }))

@@ -88,7 +88,7 @@ export const PARAM_ALLOW_LIST: Record<AuditAction, readonly string[]> = {
   'telemetry.history_trouble': ['kind', 'message', 'movedTo', 'file'],
   'alert.fire': ['rule', 'alertId', 'severity', 'message', 'gpu', 'endpoint', 'silence'],
   'alert.resolve': ['rule', 'alertId', 'severity', 'message', 'gpu', 'endpoint'],
-  'alert.acknowledge': ['rule', 'alertId', 'note'],
+  'alert.acknowledge': ['rule', 'alertId', 'note', 'alertmanagerSilenceUntil', 'alertmanagerSilences'],
   'alert.silence': ['alertId', 'node', 'rule', 'reason', 'until'],
   'alert.unsilence': ['silence', 'reason'],
   'deploy.apply': DEPLOY_PARAMS,

@@ -14,6 +14,7 @@ import type { TelemetryFrame } from '../../../shared/telemetry.js';
 import { AppErrorException, appError } from '../../../shared/errors.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { AlertStore } from './alert-store.js';
+import { silenceInAlertmanagers, type AmSilenceResult } from './alertmanager-silences.js';
 
 /**
  * Turns telemetry frames into alerts: a condition that appears fires an alert (and a desktop
@@ -27,6 +28,7 @@ import { AlertStore } from './alert-store.js';
 export class AlertEngine {
   private readonly lostSince = new Map<string, number>();
   private readonly listeners = new Set<(a: Alert) => void>();
+  private alertmanagers: () => string[] = () => [];
 
   constructor(
     private readonly audit: AuditLog,
@@ -144,22 +146,59 @@ export class AlertEngine {
       });
   }
 
-  async acknowledge(id: string, note?: string): Promise<Alert> {
+  /** Where an acknowledgement's optional silence goes: the hospital's Alertmanagers. */
+  useAlertmanagers(urls: () => string[]): void {
+    this.alertmanagers = urls;
+  }
+
+  /**
+   * Acknowledges, with an optional note. With `silenceMinutes`, the alert is also silenced for that
+   * long in every Alertmanager (so the page stops repeating there), and the silence ids go into the
+   * audit record; an Alertmanager that refuses makes the outcome partial, with its reason.
+   */
+  async acknowledge(id: string, note?: string, silenceMinutes?: number): Promise<Alert & { alertmanager?: AmSilenceResult[] }> {
     const alert = this.store.get(id);
     if (!alert) throw new AppErrorException(appError('NOT_FOUND', `No alert ${id}`, 'It may have been cleared; refresh the Alerts view.'));
     const text = note?.trim() || undefined;
+    const who = this.who();
+    const endsAt = Date.now() + (silenceMinutes ?? 0) * 60_000;
+    const urls = silenceMinutes ? this.alertmanagers() : [];
+    if (silenceMinutes && !urls.length)
+      throw new AppErrorException(
+        appError(
+          'VALIDATION',
+          'No Alertmanager is configured to silence the alert in',
+          'Acknowledge without the silence, or name the Alertmanagers in Settings → Hospital systems.',
+        ),
+      );
     return this.audit.perform(
       {
         action: 'alert.acknowledge',
         target: { node: alert.node },
-        params: { rule: alert.rule, alertId: id, ...(text ? { note: text } : {}) },
+        params: {
+          rule: alert.rule,
+          alertId: id,
+          ...(text ? { note: text } : {}),
+          ...(silenceMinutes ? { alertmanagerSilenceUntil: new Date(endsAt).toISOString() } : {}),
+        },
       },
-      () => {
-        const acked = this.store.acknowledge(id, this.who(), Date.now(), text);
+      async () => {
+        const acked = this.store.acknowledge(id, who, Date.now(), text);
         if (!acked) throw new AppErrorException(appError('NOT_FOUND', `No alert ${id}`, 'Refresh the Alerts view.'));
         const shown = this.withSilence(acked, Date.now());
         this.emit(shown);
-        return shown;
+        const comment = `Acknowledged in Edgeward by ${who}${text ? `: ${text}` : ''}`;
+        const alertmanager = urls.length ? await silenceInAlertmanagers(urls, alert, { endsAt, createdBy: who, comment }) : undefined;
+        return { ...shown, ...(alertmanager ? { alertmanager } : {}) };
+      },
+      (r) => {
+        if (!r.alertmanager) return { outcome: 'ok' };
+        const failed = r.alertmanager.filter((x) => x.error);
+        return {
+          outcome: failed.length ? 'partial' : 'ok',
+          params: { alertmanagerSilences: r.alertmanager.map((x) => (x.id ? `${x.url} ${x.id}` : `${x.url} failed: ${x.error}`)) },
+          ...(failed.length ? { error: `not silenced in ${failed.map((x) => `${x.url} (${x.error})`).join(', ')}` } : {}),
+        };
       },
     );
   }

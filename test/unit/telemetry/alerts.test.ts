@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AlertEngine } from '../../../electron/services/telemetry/alerts.js';
 import { conditionsOf, DEFAULT_THRESHOLDS, type Alert } from '../../../shared/alerts.js';
@@ -75,6 +76,13 @@ describe('alert engine', () => {
     engine.evaluate(f(4000, [g(0, 60)]));
     expect(engine.list()[0]).toMatchObject({ state: 'resolved' });
     await expect(engine.acknowledge('nope')).rejects.toMatchObject({ appError: { code: 'NOT_FOUND' } });
+    // A silence in Alertmanager asked for with none configured: refused before anything is recorded.
+    const lines = () => fs.readFileSync(`${tmp.dir}/audit-000001.jsonl`, 'utf8').split('\n').length;
+    const before = lines();
+    await expect(engine.acknowledge('gpu-temperature:rad-01:0', 'x', 30)).rejects.toMatchObject({
+      appError: { code: 'VALIDATION', message: 'No Alertmanager is configured to silence the alert in' },
+    });
+    expect(lines()).toBe(before);
   });
 
   it('raises node-unreachable only after the session has been lost long enough', async () => {

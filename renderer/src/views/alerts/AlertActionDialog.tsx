@@ -27,12 +27,15 @@ const DURATIONS: [string, number][] = [
  */
 export function AlertActionDialog({
   action,
+  alertmanagers,
   onAck,
   onSilence,
   onClose,
 }: {
   action: AlertAction;
-  onAck: (id: string, note: string) => void;
+  /** The Alertmanagers an acknowledgement can also silence the alert in (none: the choice is not shown). */
+  alertmanagers: string[];
+  onAck: (id: string, note: string, silenceMinutes?: number) => void;
   onSilence: (s: SilenceRequest) => void;
   onClose: () => void;
 }) {
@@ -40,11 +43,12 @@ export function AlertActionDialog({
   const [note, setNote] = useState('');
   const [scope, setScope] = useState<'alert' | 'node' | 'rule'>('alert');
   const [forMs, setForMs] = useState(DURATIONS[1]![1]);
+  const [amForMs, setAmForMs] = useState(0);
   const first = useRef<HTMLTextAreaElement>(null);
   useEffect(() => first.current?.focus(), []);
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    if (action.kind === 'ack') return onAck(alert.id, note.trim());
+    if (action.kind === 'ack') return onAck(alert.id, note.trim(), amForMs ? amForMs / 60_000 : undefined);
     const match =
       scope === 'alert' ? { alertId: alert.id } : scope === 'node' ? { node: alert.node } : { node: alert.node, rule: alert.rule };
     onSilence({ ...match, forMs, reason: note.trim() });
@@ -90,6 +94,18 @@ export function AlertActionDialog({
               </select>
             </label>
           </>
+        ) : alertmanagers.length ? (
+          <label>
+            Also silence it in Alertmanager ({alertmanagers.join(', ')}), so the page stops repeating
+            <select value={amForMs} onChange={(e) => setAmForMs(Number(e.target.value))}>
+              <option value={0}>no</option>
+              {DURATIONS.map(([label, ms]) => (
+                <option key={ms} value={ms}>
+                  for {label}
+                </option>
+              ))}
+            </select>
+          </label>
         ) : null}
         <label>
           {silencing ? 'Reason (required: a ticket, the repair under way)' : 'Note (optional: what you are doing about it)'}

@@ -11,6 +11,7 @@ import { AlertActionDialog, type AlertAction, type SilenceRequest } from './Aler
 import { SilencesPanel } from './SilencesPanel';
 import { XidRunbook } from './XidRunbook';
 import { useHealth } from '../../hooks/useHealth';
+import { useQuery } from '../../hooks/useBridge';
 import { useRemembered } from '../../hooks/useRemembered';
 
 const HISTORY_PAGE = 100;
@@ -41,6 +42,9 @@ export function AlertsView() {
   const [range, setRange] = useRemembered('alerts.range', Object.keys(RANGES) as Range[], '24h');
   const [action, setAction] = useState<AlertAction>();
   const health = useHealth();
+  // The Alertmanagers Settings names, for the acknowledge dialog's silence choice.
+  const settings = useQuery('settings.get', {});
+  const alertmanagers = settings.data?.alertmanagers ?? [];
   const from = useCallback(() => (range === 'all' ? undefined : Date.now() - RANGES[range][1]), [range]);
   const load = useCallback(async () => {
     const since = from();
@@ -76,7 +80,21 @@ export function AlertsView() {
     setAction(undefined);
     await load();
   };
-  const ack = async (id: string, note: string) => done(await bridge.invoke('alerts.ack', { id, ...(note ? { note } : {}) }));
+  const ack = async (id: string, note: string, silenceMinutes?: number) => {
+    const r = await bridge.invoke('alerts.ack', { id, ...(note ? { note } : {}), ...(silenceMinutes ? { silenceMinutes } : {}) });
+    // Acknowledged, but an Alertmanager refused the silence: say which, and why.
+    const refused = r.ok ? (r.value.alertmanager ?? []).filter((s) => s.error) : [];
+    if (r.ok && refused.length) {
+      setAction(undefined);
+      setError({
+        code: 'UNAVAILABLE',
+        message: `Acknowledged, but not silenced in ${refused.map((s) => `${s.url} (${s.error})`).join(', ')}`,
+        action: 'The page keeps repeating there: silence it in Alertmanager itself, or try again.',
+      });
+      return load();
+    }
+    return done(r);
+  };
   const silence = async (s: SilenceRequest) => done(await bridge.invoke('alerts.silence', s));
   const endSilence = async (id: string) => done(await bridge.invoke('alerts.unsilence', { id }));
 
@@ -273,7 +291,8 @@ export function AlertsView() {
       {action ? (
         <AlertActionDialog
           action={action}
-          onAck={(id, note) => void ack(id, note)}
+          alertmanagers={alertmanagers}
+          onAck={(id, note, minutes) => void ack(id, note, minutes)}
           onSilence={(s) => void silence(s)}
           onClose={() => setAction(undefined)}
         />
