@@ -14,6 +14,7 @@ import { startServiceRecorder } from '../services/service/service-recorder.js';
 import { AlertmanagerPusher } from '../services/telemetry/alertmanager.js';
 import { AuditForwarding } from '../services/audit/forwarder.js';
 import { checkpointsFile } from '../services/audit/checkpoints.js';
+import { CheckpointSigning } from '../services/audit/checkpoint-signing.js';
 import { followMetricsSetting } from '../services/metrics/metrics-server.js';
 import { readyOfSpec } from '../services/deploy/rollout-gate.js';
 import { DocumentShelf } from '../ipc/document-shelf.js';
@@ -90,6 +91,8 @@ export interface Backend {
   drills: DrillService;
   /** The audit log forwarded to SIEM collectors over syslog. */
   forwarding: AuditForwarding;
+  /** Signed checkpoints with a key kept in the secret store (the desktop app). */
+  checkpoints: CheckpointSigning;
   secrets: SecretStore;
   /** One-time documents for the loopback server (reports opened in a new tab). */
   documents: DocumentShelf;
@@ -303,7 +306,12 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
   );
   // Long-running processes deliver continuously; a CLI's own records go with their next delivery.
   const stopForwarding = options.transport === 'cli' ? undefined : forwarding.startContinuous();
-  registerForwarding(router, forwarding);
+  // A key kept in the secret store signs checkpoints while a long-running process runs.
+  const checkpoints = new CheckpointSigning(audit.log, secrets, {
+    onError: (e) => console.error('A signed checkpoint could not be written:', (e as Error).message),
+  });
+  if (options.transport !== 'cli') checkpoints.resume();
+  registerForwarding(router, forwarding, checkpoints);
   // The app serves /metrics when Settings says where (the collector has its own --listen).
   const metrics = options.transport === 'cli' ? undefined : followMetricsSetting(settings, telemetry, inventory);
   const stopFleetWatch = options.watchFleet ? telemetry.watchFleet(() => undefined) : undefined;
@@ -327,6 +335,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     guard,
     drills,
     forwarding,
+    checkpoints,
     secrets,
     documents,
     unknownOutcomes,
@@ -337,6 +346,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
       stopServiceRecorder?.();
       await stopPusher?.();
       stopForwarding?.();
+      checkpoints.close();
       await metrics?.stop();
       await forwarding.close();
       await drills.stopAll();

@@ -30,6 +30,14 @@ export type AppInfo = z.infer<typeof AppInfo>;
 
 const Empty = z.strictObject({});
 
+const CheckpointSigningStatus = z.strictObject({
+  signing: z.boolean(),
+  /** `NAME+KEYID+BASE64`: what `audit verify --checkpoints` needs. */
+  verifier: z.string().optional(),
+  /** Whether this process can keep a key encrypted (the desktop app, with the OS keychain). */
+  canKeepKey: z.boolean(),
+});
+
 export const AuditHead = z.strictObject({ seq: z.number().int().nonnegative(), hash: z.string() });
 export const AuditQueryRequest = z.strictObject({
   filter: AuditFilter.default({}),
@@ -391,6 +399,10 @@ export const channels = {
       ),
     }),
   },
+  /** Whether this process signs checkpoints of the audit log, and the verifier key to give the SIEM. */
+  'audit.checkpoints.status': { request: Empty, response: CheckpointSigningStatus },
+  /** Makes the signing key, kept encrypted with safeStorage, and starts signing (audited, without the key). */
+  'audit.checkpoints.create_key': { request: Empty, response: CheckpointSigningStatus },
   /** Delivers what each collector lacks now (the app also does every 2 s). */
   'audit.forward.run': {
     request: Empty,

@@ -41,16 +41,33 @@ export function verifierKey(k: Pick<CheckpointKey, 'name' | 'publicKey'>): strin
 
 const KEY_NAME = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,99}$/;
 
-/** A new key, written as a 0600 PKCS#8 PEM file whose first line names it. */
-export function createKeyFile(file: string, name: string): CheckpointKey {
+/** A new key, and its text: PKCS#8 PEM after a first line that names it (a key file, or a kept secret). */
+export function createKey(name: string): { key: CheckpointKey; text: string } {
   if (!KEY_NAME.test(name))
     throw new AppErrorException(appError('VALIDATION', `"${name}" is not a key name`, 'Use letters, digits, ".", "_", "/", "-".'));
   const { privateKey, publicKey } = crypto.generateKeyPairSync('ed25519');
-  fs.writeFileSync(file, `# edgeward checkpoint key: ${name}\n${privateKey.export({ format: 'pem', type: 'pkcs8' }) as string}`, {
-    mode: 0o600,
-    flag: 'wx',
-  });
-  return { name, privateKey, publicKey };
+  return {
+    key: { name, privateKey, publicKey },
+    text: `# edgeward checkpoint key: ${name}\n${privateKey.export({ format: 'pem', type: 'pkcs8' }) as string}`,
+  };
+}
+
+/** A new key, written as a 0600 key file. */
+export function createKeyFile(file: string, name: string): CheckpointKey {
+  const { key, text } = createKey(name);
+  fs.writeFileSync(file, text, { mode: 0o600, flag: 'wx' });
+  return key;
+}
+
+/** The key in a key's text; `where` names it in errors. */
+export function parseKey(text: string, where: string): CheckpointKey {
+  const name = /^# edgeward checkpoint key: (\S+)$/m.exec(text)?.[1];
+  if (!name || !KEY_NAME.test(name) || !text.includes('-----BEGIN'))
+    throw new AppErrorException(
+      appError('VALIDATION', `${where} is not an Edgeward checkpoint key`, 'Make one with audit checkpoint-key.'),
+    );
+  const privateKey = crypto.createPrivateKey(text.slice(text.indexOf('-----BEGIN')));
+  return { name, privateKey, publicKey: crypto.createPublicKey(privateKey) };
 }
 
 export function readKeyFile(file: string): CheckpointKey {
@@ -68,11 +85,7 @@ export function readKeyFile(file: string): CheckpointKey {
   }
   if ((fs.statSync(file).mode & 0o077) !== 0)
     throw new AppErrorException(appError('VALIDATION', `${file} can be read by others`, `Make it private first: chmod 600 ${file}`));
-  const name = /^# edgeward checkpoint key: (\S+)$/m.exec(text)?.[1];
-  if (!name || !KEY_NAME.test(name))
-    throw new AppErrorException(appError('VALIDATION', `${file} is not an Edgeward checkpoint key`, 'Make one with audit checkpoint-key.'));
-  const privateKey = crypto.createPrivateKey(text.slice(text.indexOf('-----BEGIN')));
-  return { name, privateKey, publicKey: crypto.createPublicKey(privateKey) };
+  return parseKey(text, file);
 }
 
 /** Where a data directory's checkpoints go unless told otherwise (and where forwarding reads them). */

@@ -5,6 +5,7 @@ import { bridge } from '../../bridge';
 import { StatusBadge } from '../../components/StatusBadge';
 import { useQuery } from '../../hooks/useBridge';
 import { formatTime } from '../../time';
+import { CheckpointSigningBox } from './CheckpointSigningBox';
 
 /**
  * The hospital's own engines: Alertmanagers that get every alert, the address Prometheus scrapes,
@@ -129,6 +130,7 @@ export function HospitalSystems({ settings, onSaved }: { settings: Settings; onS
           Refresh
         </button>
       </div>
+      <CheckpointSigningBox />
     </section>
   );
 }
