@@ -1,5 +1,5 @@
 import type { FleetNode } from '../fleet.js';
-import { LATENCY_BUCKETS_MS, type GpuSample, type TelemetryFrame } from '../telemetry.js';
+import { LATENCY_BUCKETS_MS, type EndpointStatus, type GpuSample, type TelemetryFrame } from '../telemetry.js';
 
 /**
  * The fleet as Prometheus metrics: GPU gauges under DCGM's field names with dcgm-exporter's labels
@@ -34,13 +34,6 @@ const labels = (l: Record<string, string | undefined>) =>
     .join(',')}}`;
 
 const num = (v: number) => (Number.isFinite(v) ? String(v) : v > 0 ? '+Inf' : v < 0 ? '-Inf' : 'NaN');
-
-interface Family {
-  name: string;
-  type: 'gauge' | 'counter' | 'histogram' | 'summary';
-  help: string;
-  samples: string[];
-}
 
 const GPU_FIELDS: { name: string; help: string; type?: 'counter'; value: (g: GpuSample) => number | null }[] = [
   { name: 'DCGM_FI_DEV_GPU_UTIL', help: 'GPU utilization (in %).', value: (g) => g.utilGpu },
@@ -78,119 +71,191 @@ export interface ExpositionInput {
   now: number;
 }
 
-/** The exposition text for a scrape. */
-export function renderExposition(input: ExpositionInput, format: ExpositionFormat = 'prometheus'): string {
-  const fams = new Map<string, Family>();
-  const fam = (name: string, type: Family['type'], help: string) => {
-    let f = fams.get(name);
-    if (!f) fams.set(name, (f = { name, type, help, samples: [] }));
-    return f;
-  };
-  for (const g of GPU_FIELDS) fam(g.name, g.type ?? 'gauge', g.help);
-  // dcgm-exporter's meaning kept (the last code), but only within the window: 0 once it is over,
-  // never a sticky code from last week; the count per code in the window beside it.
-  fam('DCGM_FI_DEV_XID_ERRORS', 'gauge', 'Value of the last XID error encountered.');
-  const xidCount = fam(
-    'DCGM_EXP_XID_ERRORS_COUNT',
-    'gauge',
-    'Xid errors the kernel reported for this GPU in the last 10 minutes, per code.',
-  );
-  const reach = fam('edgeward_node_reachable', 'gauge', '1 while the telemetry session of the node is live, 0 when it is lost or stopped.');
-  const age = fam('edgeward_node_last_seen_age_seconds', 'gauge', 'Seconds since the node last sent a sample.');
-  const rejected = fam('edgeward_node_rejected_lines', 'gauge', 'Lines from the node the decoder refused since its session started.');
-  const avail = fam('edgeward_endpoint_availability_ratio', 'gauge', 'Share of the endpoint probes answered over the last 5 minutes.');
-  const latency = fam(
-    'edgeward_endpoint_latency_seconds',
-    'histogram',
-    'Round trip of the endpoint probes answered since the telemetry session started.',
-  );
-  const quantiles = fam(
-    'edgeward_endpoint_latency_5m_seconds',
-    'summary',
-    'Endpoint probe round trip over the last 5 minutes, by quantile.',
-  );
-  const burn = fam('edgeward_endpoint_slo_burn_rate', 'gauge', 'Error-budget burn rate of the endpoint objective, per window.');
-  const sessions = fam('edgeward_sessions', 'gauge', 'Telemetry sessions by state.');
+/** One node as the families see it: its frame, its label sets made once per scrape. */
+interface NodeRow {
+  f: TelemetryFrame;
+  nl: string;
+  gpus: { g: GpuSample; gl: string }[];
+  endpoints: { ep: EndpointStatus; el: Record<string, string | undefined>; els: string }[];
+}
+
+/**
+ * The exposition for a scrape, one metric family per chunk, in order: a server writes each as it
+ * is made, so no scrape holds the whole text (10 MB at 2,000 nodes) or an array of every line.
+ */
+export function* expositionChunks(input: ExpositionInput, format: ExpositionFormat = 'prometheus'): Generator<string> {
+  const rows: NodeRow[] = [];
   const byState = new Map<string, number>([
     ['starting', 0],
     ['live', 0],
     ['lost', 0],
     ['stopped', 0],
   ]);
-
   for (const node of [...input.nodes].sort((a, b) => a.name.localeCompare(b.name))) {
     const f = input.frames.get(node.name);
     if (!f) continue;
-    const nodeLabels = { node: node.name, site: node.site, department: node.department, role: node.role };
     byState.set(f.session, (byState.get(f.session) ?? 0) + 1);
-    reach.samples.push(`edgeward_node_reachable${labels(nodeLabels)} ${f.session === 'live' ? 1 : 0}`);
-    const seen = Math.max(0, ...f.gpus.map((g) => g.at), f.host?.at ?? 0);
-    if (seen > 0)
-      age.samples.push(`edgeward_node_last_seen_age_seconds${labels(nodeLabels)} ${num(Math.max(0, (input.now - seen) / 1000))}`);
-    rejected.samples.push(`edgeward_node_rejected_lines${labels(nodeLabels)} ${f.rejected}`);
-    for (const g of [...f.gpus].sort((a, b) => a.index - b.index)) {
-      const gl = labels({
-        gpu: String(g.index),
-        UUID: g.uuid,
-        device: `nvidia${g.index}`,
-        modelName: g.name,
-        Hostname: node.name,
-        ...nodeLabels,
-      });
-      for (const field of GPU_FIELDS) {
-        const v = field.value(g);
-        if (v !== null) fams.get(field.name)!.samples.push(`${field.name}${gl} ${num(v)}`);
-      }
-      if (f.xid?.available) {
-        const mine = f.xid.recent.filter((x) => x.gpu === g.index).sort((a, b) => a.at - b.at);
-        fams.get('DCGM_FI_DEV_XID_ERRORS')!.samples.push(`DCGM_FI_DEV_XID_ERRORS${gl} ${mine.at(-1)?.code ?? 0}`);
+    const nodeLabels = { node: node.name, site: node.site, department: node.department, role: node.role };
+    rows.push({
+      f,
+      nl: labels(nodeLabels),
+      gpus: [...f.gpus]
+        .sort((a, b) => a.index - b.index)
+        .map((g) => ({
+          g,
+          gl: labels({
+            gpu: String(g.index),
+            UUID: g.uuid,
+            device: `nvidia${g.index}`,
+            modelName: g.name,
+            Hostname: node.name,
+            ...nodeLabels,
+          }),
+        })),
+      endpoints: (f.endpoints ?? []).map((ep) => {
+        const el = { ...nodeLabels, endpoint: ep.name, model: ep.model, profile: ep.profile };
+        return { ep, el, els: labels(el) };
+      }),
+    });
+  }
+
+  // A family's text: HELP and TYPE, then its samples; nothing at all when it has none.
+  const family = (name: string, type: 'gauge' | 'counter' | 'histogram' | 'summary', help: string, body: string) => {
+    if (!body) return '';
+    // OpenMetrics wants a counter's samples to end in _total; dcgm-exporter's counter names do not,
+    // so there they are "unknown" (any name allowed), and stay counters in the classic format.
+    const shown = format === 'openmetrics' && type === 'counter' && !name.endsWith('_total') ? 'unknown' : type;
+    return `# HELP ${name} ${help.replace(/\\/g, '\\\\').replace(/\n/g, '\\n')}\n# TYPE ${name} ${shown}\n${body}`;
+  };
+  const each = (f: (r: NodeRow) => string) => {
+    let body = '';
+    for (const r of rows) body += f(r);
+    return body;
+  };
+
+  for (const field of GPU_FIELDS)
+    yield family(
+      field.name,
+      field.type ?? 'gauge',
+      field.help,
+      each((r) => {
+        let out = '';
+        for (const { g, gl } of r.gpus) {
+          const v = field.value(g);
+          if (v !== null) out += `${field.name}${gl} ${num(v)}\n`;
+        }
+        return out;
+      }),
+    );
+  // dcgm-exporter's meaning kept (the last code), but only within the window: 0 once it is over,
+  // never a sticky code from last week; the count per code in the window beside it.
+  const xidOf = (r: NodeRow, g: GpuSample) => r.f.xid!.recent.filter((x) => x.gpu === g.index).sort((a, b) => a.at - b.at);
+  yield family(
+    'DCGM_FI_DEV_XID_ERRORS',
+    'gauge',
+    'Value of the last XID error encountered.',
+    each((r) =>
+      r.f.xid?.available ? r.gpus.map(({ g, gl }) => `DCGM_FI_DEV_XID_ERRORS${gl} ${xidOf(r, g).at(-1)?.code ?? 0}\n`).join('') : '',
+    ),
+  );
+  yield family(
+    'DCGM_EXP_XID_ERRORS_COUNT',
+    'gauge',
+    'Xid errors the kernel reported for this GPU in the last 10 minutes, per code.',
+    each((r) => {
+      if (!r.f.xid?.available || !r.f.xid.recent.length) return '';
+      let out = '';
+      for (const { g, gl } of r.gpus) {
         const byCode = new Map<number, number>();
-        for (const x of mine) byCode.set(x.code, (byCode.get(x.code) ?? 0) + 1);
+        for (const x of xidOf(r, g)) byCode.set(x.code, (byCode.get(x.code) ?? 0) + 1);
         for (const [code, n] of [...byCode].sort((a, b) => a[0] - b[0]))
-          xidCount.samples.push(`DCGM_EXP_XID_ERRORS_COUNT${gl.slice(0, -1)},xid="${code}"} ${n}`);
+          out += `DCGM_EXP_XID_ERRORS_COUNT${gl.slice(0, -1)},xid="${code}"} ${n}\n`;
       }
-    }
-    for (const ep of f.endpoints ?? []) {
-      const el = { ...nodeLabels, endpoint: ep.name, model: ep.model, profile: ep.profile };
-      if (ep.availabilityPct !== null)
-        avail.samples.push(`edgeward_endpoint_availability_ratio${labels(el)} ${num(ep.availabilityPct / 100)}`);
+      return out;
+    }),
+  );
+  yield family(
+    'edgeward_node_reachable',
+    'gauge',
+    '1 while the telemetry session of the node is live, 0 when it is lost or stopped.',
+    each((r) => `edgeward_node_reachable${r.nl} ${r.f.session === 'live' ? 1 : 0}\n`),
+  );
+  yield family(
+    'edgeward_node_last_seen_age_seconds',
+    'gauge',
+    'Seconds since the node last sent a sample.',
+    each((r) => {
+      const seen = Math.max(0, ...r.f.gpus.map((g) => g.at), r.f.host?.at ?? 0);
+      return seen > 0 ? `edgeward_node_last_seen_age_seconds${r.nl} ${num(Math.max(0, (input.now - seen) / 1000))}\n` : '';
+    }),
+  );
+  yield family(
+    'edgeward_node_rejected_lines',
+    'gauge',
+    'Lines from the node the decoder refused since its session started.',
+    each((r) => `edgeward_node_rejected_lines${r.nl} ${r.f.rejected}\n`),
+  );
+  const eachEndpoint = (f: (e: NodeRow['endpoints'][number]) => string) => each((r) => r.endpoints.map(f).join(''));
+  yield family(
+    'edgeward_endpoint_availability_ratio',
+    'gauge',
+    'Share of the endpoint probes answered over the last 5 minutes.',
+    eachEndpoint(({ ep, els }) =>
+      ep.availabilityPct !== null ? `edgeward_endpoint_availability_ratio${els} ${num(ep.availabilityPct / 100)}\n` : '',
+    ),
+  );
+  yield family(
+    'edgeward_endpoint_latency_seconds',
+    'histogram',
+    'Round trip of the endpoint probes answered since the telemetry session started.',
+    eachEndpoint(({ ep, el, els }) => {
+      const h = ep.histogram;
+      if (!h || h.buckets.length !== LATENCY_BUCKETS_MS.length + 1) return '';
+      let out = '';
+      LATENCY_BUCKETS_MS.forEach(
+        (le, i) => (out += `edgeward_endpoint_latency_seconds_bucket${labels({ ...el, le: String(le / 1000) })} ${h.buckets[i]}\n`),
+      );
+      out += `edgeward_endpoint_latency_seconds_bucket${labels({ ...el, le: '+Inf' })} ${h.buckets[LATENCY_BUCKETS_MS.length]}\n`;
+      return `${out}edgeward_endpoint_latency_seconds_sum${els} ${num(h.sumMs / 1000)}\nedgeward_endpoint_latency_seconds_count${els} ${h.count}\n`;
+    }),
+  );
+  yield family(
+    'edgeward_endpoint_latency_5m_seconds',
+    'summary',
+    'Endpoint probe round trip over the last 5 minutes, by quantile.',
+    eachEndpoint(({ ep, el, els }) => {
+      let out = '';
       for (const [q, v] of [
         ['0.5', ep.p50Ms],
         ['0.95', ep.p95Ms],
         ['0.99', ep.p99Ms],
-      ] as const) {
-        if (v !== null) quantiles.samples.push(`edgeward_endpoint_latency_5m_seconds${labels({ ...el, quantile: q })} ${num(v / 1000)}`);
-      }
-      quantiles.samples.push(`edgeward_endpoint_latency_5m_seconds_count${labels(el)} ${ep.probes}`);
-      const h = ep.histogram;
-      if (h && h.buckets.length === LATENCY_BUCKETS_MS.length + 1) {
-        LATENCY_BUCKETS_MS.forEach((le, i) =>
-          latency.samples.push(`edgeward_endpoint_latency_seconds_bucket${labels({ ...el, le: String(le / 1000) })} ${h.buckets[i]}`),
-        );
-        latency.samples.push(
-          `edgeward_endpoint_latency_seconds_bucket${labels({ ...el, le: '+Inf' })} ${h.buckets[LATENCY_BUCKETS_MS.length]}`,
-        );
-        latency.samples.push(`edgeward_endpoint_latency_seconds_sum${labels(el)} ${num(h.sumMs / 1000)}`);
-        latency.samples.push(`edgeward_endpoint_latency_seconds_count${labels(el)} ${h.count}`);
-      }
-      if (ep.burnRateShort !== null)
-        burn.samples.push(`edgeward_endpoint_slo_burn_rate${labels({ ...el, window: '5m' })} ${num(ep.burnRateShort)}`);
-      if (ep.burnRateLong !== null)
-        burn.samples.push(`edgeward_endpoint_slo_burn_rate${labels({ ...el, window: '1h' })} ${num(ep.burnRateLong)}`);
-    }
-  }
-  for (const [state, n] of byState) sessions.samples.push(`edgeward_sessions${labels({ state })} ${n}`);
+      ] as const)
+        if (v !== null) out += `edgeward_endpoint_latency_5m_seconds${labels({ ...el, quantile: q })} ${num(v / 1000)}\n`;
+      return `${out}edgeward_endpoint_latency_5m_seconds_count${els} ${ep.probes}\n`;
+    }),
+  );
+  yield family(
+    'edgeward_endpoint_slo_burn_rate',
+    'gauge',
+    'Error-budget burn rate of the endpoint objective, per window.',
+    eachEndpoint(
+      ({ ep, el }) =>
+        (ep.burnRateShort !== null ? `edgeward_endpoint_slo_burn_rate${labels({ ...el, window: '5m' })} ${num(ep.burnRateShort)}\n` : '') +
+        (ep.burnRateLong !== null ? `edgeward_endpoint_slo_burn_rate${labels({ ...el, window: '1h' })} ${num(ep.burnRateLong)}\n` : ''),
+    ),
+  );
+  yield family(
+    'edgeward_sessions',
+    'gauge',
+    'Telemetry sessions by state.',
+    [...byState].map(([state, n]) => `edgeward_sessions${labels({ state })} ${n}\n`).join(''),
+  );
+  if (format === 'openmetrics') yield '# EOF\n';
+}
 
-  const out: string[] = [];
-  for (const f of fams.values()) {
-    if (!f.samples.length) continue;
-    out.push(`# HELP ${f.name} ${f.help.replace(/\\/g, '\\\\').replace(/\n/g, '\\n')}`);
-    // OpenMetrics wants a counter's samples to end in _total; dcgm-exporter's counter names do not,
-    // so there they are "unknown" (any name allowed), and stay counters in the classic format.
-    const type = format === 'openmetrics' && f.type === 'counter' && !f.name.endsWith('_total') ? 'unknown' : f.type;
-    out.push(`# TYPE ${f.name} ${type}`);
-    out.push(...f.samples);
-  }
-  if (format === 'openmetrics') out.push('# EOF');
-  return out.join('\n') + '\n';
+/** The exposition text for a scrape, whole (tests, small fleets). */
+export function renderExposition(input: ExpositionInput, format: ExpositionFormat = 'prometheus'): string {
+  let text = '';
+  for (const chunk of expositionChunks(input, format)) text += chunk;
+  return text;
 }

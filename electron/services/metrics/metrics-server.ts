@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CONTENT_TYPE, negotiate, renderExposition } from '../../../shared/metrics/exposition.js';
+import { CONTENT_TYPE, expositionChunks, negotiate } from '../../../shared/metrics/exposition.js';
 import type { Inventory } from '../fleet/inventory.js';
 import type { TelemetryService } from '../telemetry/telemetry-service.js';
 
@@ -29,9 +29,9 @@ export async function startMetricsServer(telemetry: TelemetryService, inventory:
     if (req.method !== 'GET' && req.method !== 'HEAD') return void res.writeHead(405, { allow: 'GET, HEAD' }).end();
     if (path !== '/metrics') return void res.writeHead(404, { 'content-type': 'text/plain' }).end('Only /metrics is served here.\n');
     const format = negotiate(req.headers.accept);
-    const body = renderExposition({ nodes: inventory.list(), frames: telemetry.frames(), now: Date.now() }, format);
     res.writeHead(200, { 'content-type': CONTENT_TYPE[format], 'cache-control': 'no-store' });
-    res.end(req.method === 'HEAD' ? undefined : body);
+    if (req.method === 'HEAD') return void res.end();
+    void streamExposition(res, expositionChunks({ nodes: inventory.list(), frames: telemetry.frames(), now: Date.now() }, format));
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -40,8 +40,37 @@ export async function startMetricsServer(telemetry: TelemetryService, inventory:
   const a = server.address() as AddressInfo;
   return {
     address: `${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`,
-    close: () => new Promise((r) => server.close(() => r())),
+    // A scraper that stopped reading does not hold the app's shutdown.
+    close: () =>
+      new Promise((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      }),
   };
+}
+
+function drainedOrClosed(res: http.ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
+
+/**
+ * One metric family at a time, waiting while the scraper is behind: a scrape never holds the whole
+ * text in memory, and a scraper that goes away stops the rendering.
+ */
+async function streamExposition(res: http.ServerResponse, chunks: Iterable<string>): Promise<void> {
+  for (const chunk of chunks) {
+    if (res.destroyed) return;
+    if (chunk && !res.write(chunk)) await drainedOrClosed(res);
+  }
+  res.end();
 }
 
 /**
