@@ -16,6 +16,7 @@ import { AuditForwarding } from '../services/audit/forwarder.js';
 import { checkpointsFile } from '../services/audit/checkpoints.js';
 import { CheckpointSigning } from '../services/audit/checkpoint-signing.js';
 import { followMetricsSetting } from '../services/metrics/metrics-server.js';
+import type { QueueDepth } from '../../shared/metrics/exposition.js';
 import { readyOfSpec } from '../services/deploy/rollout-gate.js';
 import { DocumentShelf } from '../ipc/document-shelf.js';
 import { startDrainExpiry } from '../services/fleet/drain-expiry.js';
@@ -93,6 +94,8 @@ export interface Backend {
   forwarding: AuditForwarding;
   /** Signed checkpoints with a key kept in the secret store (the desktop app). */
   checkpoints: CheckpointSigning;
+  /** The console's own queue depths (history writes, SIEM lag, Alertmanager resolutions), for /metrics. */
+  queues(): QueueDepth[];
   secrets: SecretStore;
   /** One-time documents for the loopback server (reports opened in a new tab). */
   documents: DocumentShelf;
@@ -312,8 +315,14 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
   });
   if (options.transport !== 'cli') checkpoints.resume();
   registerForwarding(router, forwarding, checkpoints);
+  // The console's own queues, for /metrics: what waits to be written or delivered.
+  const queues = (): QueueDepth[] => [
+    { queue: 'history', depth: history.queued },
+    ...forwarding.status().map((f) => ({ queue: 'audit_forward', target: f.url, depth: f.lag })),
+    ...[...(pusher?.status ?? [])].map(([url, s]) => ({ queue: 'alertmanager', target: url, depth: s.queued })),
+  ];
   // The app serves /metrics when Settings says where (the collector has its own --listen).
-  const metrics = options.transport === 'cli' ? undefined : followMetricsSetting(settings, telemetry, inventory);
+  const metrics = options.transport === 'cli' ? undefined : followMetricsSetting(settings, telemetry, inventory, queues);
   const stopFleetWatch = options.watchFleet ? telemetry.watchFleet(() => undefined) : undefined;
   // The CLI runs one command and exits; long-running processes end drains at their end time.
   const stopDrainExpiry =
@@ -336,6 +345,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     drills,
     forwarding,
     checkpoints,
+    queues,
     secrets,
     documents,
     unknownOutcomes,

@@ -24,7 +24,7 @@ export async function runCollector(
     : undefined;
   let server;
   try {
-    server = await startMetricsServer(backend.telemetry, backend.inventory, listen);
+    server = await startMetricsServer(backend.telemetry, backend.inventory, listen, backend.queues);
   } catch (err) {
     stopCheckpoints?.();
     await backend.close();

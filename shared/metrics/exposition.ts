@@ -69,6 +69,15 @@ export interface ExpositionInput {
   /** The latest frame of each node the console watches. */
   frames: ReadonlyMap<string, TelemetryFrame>;
   now: number;
+  /** The console's own queues: what waits to be written or delivered, per target. */
+  queues?: readonly QueueDepth[];
+}
+
+export interface QueueDepth {
+  /** `history` (samples waiting for the next write), `audit_forward` (records a SIEM collector lacks), `alertmanager` (resolutions waiting). */
+  queue: string;
+  target?: string;
+  depth: number;
 }
 
 /** One node as the families see it: its frame, its label sets made once per scrape. */
@@ -249,6 +258,12 @@ export function* expositionChunks(input: ExpositionInput, format: ExpositionForm
     'gauge',
     'Telemetry sessions by state.',
     [...byState].map(([state, n]) => `edgeward_sessions${labels({ state })} ${n}\n`).join(''),
+  );
+  yield family(
+    'edgeward_queue_depth',
+    'gauge',
+    "Items waiting in the console's own queues: history writes, audit records a SIEM collector lacks, resolutions for an Alertmanager.",
+    (input.queues ?? []).map((q) => `edgeward_queue_depth${labels({ queue: q.queue, target: q.target })} ${q.depth}\n`).join(''),
   );
   if (format === 'openmetrics') yield '# EOF\n';
 }

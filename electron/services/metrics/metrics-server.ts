@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CONTENT_TYPE, expositionChunks, negotiate } from '../../../shared/metrics/exposition.js';
+import { CONTENT_TYPE, expositionChunks, negotiate, type QueueDepth } from '../../../shared/metrics/exposition.js';
 import type { Inventory } from '../fleet/inventory.js';
 import type { TelemetryService } from '../telemetry/telemetry-service.js';
 
@@ -22,7 +22,12 @@ export function parseListen(listen: string): { host: string; port: number } {
  * `GET /metrics` for Prometheus: the fleet as the telemetry sessions see it at the moment of the
  * scrape. Nothing else is served (no UI, no actions): a scrape target can read, never act.
  */
-export async function startMetricsServer(telemetry: TelemetryService, inventory: Inventory, listen: string): Promise<MetricsServer> {
+export async function startMetricsServer(
+  telemetry: TelemetryService,
+  inventory: Inventory,
+  listen: string,
+  queues: () => QueueDepth[] = () => [],
+): Promise<MetricsServer> {
   const { host, port } = parseListen(listen);
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
@@ -31,7 +36,10 @@ export async function startMetricsServer(telemetry: TelemetryService, inventory:
     const format = negotiate(req.headers.accept);
     res.writeHead(200, { 'content-type': CONTENT_TYPE[format], 'cache-control': 'no-store' });
     if (req.method === 'HEAD') return void res.end();
-    void streamExposition(res, expositionChunks({ nodes: inventory.list(), frames: telemetry.frames(), now: Date.now() }, format));
+    void streamExposition(
+      res,
+      expositionChunks({ nodes: inventory.list(), frames: telemetry.frames(), now: Date.now(), queues: queues() }, format),
+    );
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -81,6 +89,7 @@ export function followMetricsSetting(
   settings: { get(): { metricsListen: string }; onChange(l: (s: { metricsListen: string }) => void): () => void },
   telemetry: TelemetryService,
   inventory: Inventory,
+  queues?: () => QueueDepth[],
 ): { stop(): Promise<void> } {
   let current = '';
   let server: Promise<MetricsServer | undefined> = Promise.resolve(undefined);
@@ -90,7 +99,7 @@ export function followMetricsSetting(
     server = server.then(async (s) => {
       await s?.close();
       if (!listen) return undefined;
-      return startMetricsServer(telemetry, inventory, listen).catch((err: unknown) => {
+      return startMetricsServer(telemetry, inventory, listen, queues).catch((err: unknown) => {
         process.stderr.write(`edgeward: cannot serve /metrics on ${listen}: ${(err as Error).message}\n`);
         return undefined;
       });

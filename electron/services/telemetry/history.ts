@@ -46,6 +46,10 @@ export class HistoryStore {
   /** GPUs in each node's stored last frame. */
   private readonly storedGpus = new Map<string, number>();
   private closed = false;
+  /** Samples and probes waiting for the next flush (the console's own health). */
+  get queued(): number {
+    return this.pending.length + this.pendingProbes.length;
+  }
   private rolledMinute = 0;
   private rolledHour = 0;
 

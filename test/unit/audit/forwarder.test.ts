@@ -64,6 +64,10 @@ describe('audit forwarding', () => {
       const before = rx.messages.length;
       await a.forwarding.deliver(url);
       expect(rx.messages.length).toBe(before);
+      // The lag is a queue depth in /metrics too; it grows with each record the collector lacks.
+      await a.router.invoke('settings.set', { operatorName: 'one more' }, { transport: 'cli', clientId: 't' });
+      expect(a.queues()).toContainEqual({ queue: 'audit_forward', target: url, depth: 2 });
+      await a.forwarding.deliver(url);
     } finally {
       await a.close();
       await b.close();

@@ -53,8 +53,14 @@ describe('Prometheus exposition', () => {
         ['cds-01', frame('cds-01', { session: 'lost' })],
       ]),
       now,
+      queues: [
+        { queue: 'history', depth: 16 },
+        { queue: 'audit_forward', target: 'syslog+tls://siem.example:6514', depth: 1200 },
+      ],
     });
     expect(promtool(text)).toEqual({ status: 0, out: '' });
+    expect(text).toMatch(/^edgeward_queue_depth\{queue="history"\} 16$/m);
+    expect(text).toMatch(/^edgeward_queue_depth\{queue="audit_forward",target="syslog\+tls:\/\/siem.example:6514"\} 1200$/m);
     expect(text).toContain(
       'DCGM_FI_DEV_GPU_TEMP{gpu="0",UUID="GPU-0",device="nvidia0",modelName="NVIDIA L40S",Hostname="rad-01",node="rad-01",site="north",department="radiology",role="edge"} 61',
     );
