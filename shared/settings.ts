@@ -12,6 +12,36 @@ const displayName = z
   .max(80, 'at most 80 characters')
   .regex(/^[^\p{Cc}\p{Cf}]*$/u, 'no control or formatting characters');
 
+/**
+ * A registry the console and the nodes pull from: its CA (for a hospital's own PKI), plain HTTP for
+ * a lab registry, and the user to log in as. The password is a secret (`registry-password:HOST`,
+ * kept with safeStorage in the app; given on stdin to the CLI), never a setting.
+ */
+export const RegistrySetting = z.strictObject({
+  host: z
+    .string()
+    .max(260)
+    .regex(
+      /^(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*|\[[0-9a-fA-F:]+\])(?::\d{1,5})?$/,
+      'a registry host, with its port when not 443 (registry.example:5000)',
+    ),
+  ca: z
+    .string()
+    .max(20_000)
+    .regex(
+      /^-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\s-]+-----END CERTIFICATE-----\s*$/,
+      'a PEM certificate (BEGIN CERTIFICATE … END CERTIFICATE)',
+    )
+    .optional(),
+  insecure: z.boolean().optional(),
+  username: z
+    .string()
+    .max(200)
+    .regex(/^[^\s:]+$/, 'a user name without spaces or ":"')
+    .optional(),
+});
+export type RegistrySetting = z.infer<typeof RegistrySetting>;
+
 export const Settings = z.strictObject({
   /** Who is at the console; recorded in the audit log next to the OS user. */
   operatorName: displayName,
@@ -54,6 +84,11 @@ export const Settings = z.strictObject({
     .string()
     .max(100)
     .regex(/^(?:(?:\[[0-9a-fA-F:]+\]|[0-9A-Za-z.-]+):\d{1,5})?$/, 'HOST:PORT, e.g. 127.0.0.1:9464, or empty for off'),
+  /** Registries with their CA, plain-HTTP flag and user (passwords are secrets). */
+  registries: z
+    .array(RegistrySetting)
+    .max(32)
+    .refine((l) => new Set(l.map((r) => r.host)).size === l.length, 'each registry once'),
 });
 export type Settings = z.infer<typeof Settings>;
 
@@ -68,4 +103,5 @@ export const DEFAULT_SETTINGS: Settings = {
   alertmanagers: [],
   prometheusUrl: '',
   metricsListen: '',
+  registries: [],
 };

@@ -203,6 +203,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     dataDir: options.dataDir,
     who: () => settings.get().operatorName || 'operator',
     env: process.env,
+    registries: () => settings.get().registries,
     ...(options.sqliteBinding ? { sqliteBinding: options.sqliteBinding } : {}),
     sloBreach: (node, hostPort) => {
       // The node's endpoint on that port, and a burn-rate alert firing for it now.

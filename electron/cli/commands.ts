@@ -14,6 +14,7 @@ import { runServiceCommand, type ServiceCliOptions } from './service-commands.js
 import { runDrillCommand, type DrillCliOptions } from './drill-commands.js';
 import { runCheckpointCommand, type CheckpointCliOptions } from './checkpoint-commands.js';
 import { runForwardCommand, type ForwardCliOptions } from './forward-commands.js';
+import { runRegistryCommand, type RegistryCliOptions } from './registry-commands.js';
 
 export type { CliOutput } from './output.js';
 import { processIo, runFleetCommand, type CliIo, type FleetCliOptions } from './fleet-commands.js';
@@ -51,9 +52,12 @@ Commands:
   status                                      last known state of every node with its age (works offline)
   status NODE                                 one node in full: GPUs, host, containers, endpoints and SLO, open alerts
   deploy validate SPEC                        check a deployment spec; problems with line and field (exit 2)
-  deploy apply SPEC [--yes] [--emergency REASON]
+  deploy apply SPEC [--yes] [--emergency REASON] [--password-stdin]
                                               placement per node, then canary, waves, health gates (exit 1 unless it succeeded);
-                                              --emergency runs outside maintenance windows (audited as such)
+                                              --emergency runs outside maintenance windows (audited as such);
+                                              --password-stdin: the image registry's password, for this run
+  registry add HOST [--ca FILE] [--insecure] [--user U] [--password-stdin] | ls | rm HOST | login HOST --password-stdin
+                                              the registries pulls use: their CA, plain HTTP, login (audited)
   deploy status NAME                          revisions and the current or last rollout
   deploy rollback NAME [--emergency REASON]   back to the last revision that ran everywhere
   deploy resume NAME | halt NAME              after an interruption: finish the rollout, or leave the nodes as they are
@@ -160,6 +164,8 @@ export async function runCommand(
     return report(result, out);
   }
 
+  const registry = await runRegistryCommand(backend, args, out, opts as RegistryCliOptions, io, (m) => usageError(m, out));
+  if (registry !== undefined) return registry;
   const forward = await runForwardCommand(backend, args, out, opts as ForwardCliOptions, (m) => usageError(m, out));
   if (forward !== undefined) return forward;
   const checkpoint = await runCheckpointCommand(backend, args, out, opts as CheckpointCliOptions, (m) => usageError(m, out));

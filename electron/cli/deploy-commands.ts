@@ -6,6 +6,7 @@ import { lineSanitizer, reportError, type CliOutput } from './output.js';
 import type { CliIo } from './fleet-commands.js';
 import { formatTable } from './table.js';
 import { invoke } from './through-router.js';
+import { registryHostOfSpec } from './registry-commands.js';
 import { cliTime } from './time.js';
 
 export interface DeployCliOptions {
@@ -13,6 +14,7 @@ export interface DeployCliOptions {
   node?: string;
   follow?: boolean;
   emergency?: string;
+  'password-stdin'?: boolean;
 }
 
 const failed = (e: unknown, out: CliOutput): number => {
@@ -137,6 +139,12 @@ export async function runDeployCommand(
         if (problems.length) {
           for (const p of problems) out.error(`${target}:${p.line}:${p.column}: ${p.path ? `${p.path}: ` : ''}${p.message}`);
           return 2;
+        }
+        // The registry's password for this run: the console resolves the digest with it, and each node's pull gets it on stdin.
+        if (opts['password-stdin']) {
+          const host = registryHostOfSpec(text);
+          if (!host) return usageError("--password-stdin is for the image's registry, and this spec's image names none");
+          await invoke(backend, 'registry.login', { host, password: await io.readStdin(), persist: false });
         }
         const plan = await invoke(backend, 'deploy.plan', { text });
         if (!out.json) {

@@ -66,6 +66,7 @@ async function main(argv: string[]): Promise<number> {
         listen: { type: 'string' },
         checkpoints: { type: 'string' },
         ca: { type: 'string' },
+        insecure: { type: 'boolean' },
         'outside-window': { type: 'string' },
         'checkpoint-key': { type: 'string' },
         name: { type: 'string' },

@@ -2,7 +2,7 @@ import { CommissionSession, Signer } from '../commission/session.js';
 import { z } from 'zod';
 import { MAX_IMPORT_TEXT_CHARS } from './wire.js';
 import { AuditFilter, AuditRecord, VerifyResult } from '../audit.js';
-import { Settings, SettingsPatch } from '../settings.js';
+import { RegistrySetting, Settings, SettingsPatch } from '../settings.js';
 import { FleetNode, NodeName, NodePatch, NodeStatus } from '../fleet.js';
 import { FleetRunRequest } from '../fleet-commands.js';
 import { Alert, AlertEvent, AlertRuleKind, SILENCE_MAX_MS, SILENCE_MIN_MS, Silence } from '../alerts.js';
@@ -250,6 +250,15 @@ export const channels = {
   'deploy.reconcile': {
     request: z.strictObject({ name: DeploymentName }),
     response: z.strictObject({ nodes: z.array(z.strictObject({ node: z.string(), ok: z.boolean(), detail: z.string() })) }),
+  },
+  /** A registry's password (Settings → Registries names the user); kept with safeStorage when asked, never logged or audited. */
+  'registry.login': {
+    request: z.strictObject({
+      host: RegistrySetting.shape.host,
+      password: z.string().min(1).max(1000),
+      persist: z.boolean().default(false),
+    }),
+    response: z.strictObject({ persisted: z.boolean() }),
   },
   /** A secret a spec refers to ({secret: NAME}); kept with safeStorage when asked, never logged or audited. */
   'deploy.secret.set': {

@@ -4,6 +4,7 @@ import type { AuditLog } from '../../services/audit/audit-log.js';
 import { coalesce } from '../../services/common/coalesce.js';
 import { secretKey, type DeployService } from '../../services/deploy/deploy-service.js';
 import type { SecretStore } from '../../services/ssh/secrets.js';
+import { registryPasswordKey } from '../../services/deploy/registry-access.js';
 
 export interface DeployRegisterDeps {
   deploy: DeployService;
@@ -62,6 +63,12 @@ export function registerDeploy(router: Router, d: DeployRegisterDeps): void {
     .handle('deploy.secret.set', ({ name, value, persist }) =>
       audit.log.perform({ action: 'settings.update', params: { entry: name, persist } }, () => {
         secrets.set(secretKey(name), value, persist);
+        return { persisted: persist && secrets.canPersist };
+      }),
+    )
+    .handle('registry.login', ({ host, password, persist }) =>
+      audit.log.perform({ action: 'secret.set', params: { entry: 'registry-password', registry: host, persist } }, () => {
+        secrets.set(registryPasswordKey(host), password, persist);
         return { persisted: persist && secrets.canPersist };
       }),
     )

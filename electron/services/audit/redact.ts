@@ -67,8 +67,19 @@ const COMMISSION_PARAMS = [
 ];
 
 export const PARAM_ALLOW_LIST: Record<AuditAction, readonly string[]> = {
-  'settings.update': ['theme', 'operatorName', 'slo', 'timeZone', 'alertmanagers', 'prometheusUrl', 'metricsListen', 'entry', 'persist'],
-  'secret.set': ['entry', 'persist', 'verifier'],
+  'settings.update': [
+    'theme',
+    'operatorName',
+    'slo',
+    'timeZone',
+    'alertmanagers',
+    'prometheusUrl',
+    'metricsListen',
+    'registries',
+    'entry',
+    'persist',
+  ],
+  'secret.set': ['entry', 'persist', 'verifier', 'registry'],
   'audit.export': ['format', 'filter', 'count', 'file', 'sha256'],
   'audit.torn_tail_recovered': ['file', 'bytes', 'keptAs'],
   'node.add': NODE_PARAMS,

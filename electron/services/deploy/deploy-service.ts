@@ -18,6 +18,7 @@ import { DeployPlanner, type PlanResult, type WavePreview } from './planning.js'
 import { RolloutEngine } from './rollout-engine.js';
 import { RolloutState } from './rollout-state.js';
 import { containerName, logsCommand } from '../runtime/runtime-commands.js';
+import { RegistryAccess } from './registry-access.js';
 
 export { secretKey, type PlanResult } from './planning.js';
 
@@ -49,6 +50,8 @@ export class DeployService {
   private readonly who: () => string;
   private readonly env: NodeJS.ProcessEnv;
   private readonly stateDir: string;
+  /** How the console and the nodes reach registries (CA, login, plain HTTP). */
+  readonly registry: RegistryAccess;
 
   constructor(deps: DeployDeps) {
     this.pool = deps.pool;
@@ -60,6 +63,7 @@ export class DeployService {
     this.state = new RolloutState(this.store);
     this.planner = new DeployPlanner(deps.pool, deps.inventory, this.store, deps.secrets, this.env, deps.unfitNodes, deps.guard);
     const secretsOf = (spec: DeploymentSpec) => this.planner.secretsOf(spec);
+    this.registry = new RegistryAccess(deps.registries ?? (() => []), deps.secrets, this.env);
     this.engine = new RolloutEngine({
       pool: deps.pool,
       inventory: deps.inventory,
@@ -69,6 +73,7 @@ export class DeployService {
       sloBreach: deps.sloBreach ?? (() => undefined),
       watchNodes: deps.watchNodes ?? (() => () => undefined),
       ...(deps.guard ? { guard: deps.guard } : {}),
+      pullAccess: (image) => this.registry.pullAccess(image),
     });
     this.driftService = new DriftService(deps.pool, deps.audit, this.store, secretsOf, deps.guard);
   }
@@ -156,16 +161,6 @@ export class DeployService {
     return this.state.watch(name, listener);
   }
 
-  /** Registries reached over plain HTTP (`EDGEWARD_INSECURE_REGISTRIES=host:port,…`): test and lab registries. */
-  private registryOptions(): { insecure: string[] } {
-    return {
-      insecure: (this.env.EDGEWARD_INSECURE_REGISTRIES ?? '')
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean),
-    };
-  }
-
   private refuseIfBusy(name: string, what: string): void {
     refuseIfRunningElsewhere(name, this.store.rollout(name));
     if (this.state.active.has(name)) throw new AppErrorException(appError('CONFLICT', `A rollout of ${name} is already running`, what));
@@ -193,7 +188,7 @@ export class DeployService {
       );
     if (plan.accepted.length === 0) throw noNode();
     // Pin the image before any node acts: the registry's digest, never one node's report.
-    const pin = await pinImage(spec.image, plan.accepted, this.registryOptions());
+    const pin = await pinImage(spec.image, plan.accepted, this.registry.options());
     plan.accepted = plan.accepted.filter((a) => !pin.refused.some((r) => r.node === a.node));
     plan.refused.push(...pin.refused);
     if (plan.accepted.length === 0) throw noNode();

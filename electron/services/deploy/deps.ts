@@ -3,6 +3,7 @@ import type { ChangeGuard } from '../service/change-guard.js';
 import type { Inventory } from '../fleet/inventory.js';
 import type { SshPool } from '../ssh/pool.js';
 import type { SecretStore } from '../ssh/secrets.js';
+import type { RegistrySetting } from '../../../shared/settings.js';
 
 /** What the deploy features need from the rest of the backend, passed as one object. */
 export interface DeployDeps {
@@ -23,6 +24,8 @@ export interface DeployDeps {
   unfitNodes?: () => Map<string, string>;
   /** Services' redundancy groups and maintenance windows, which every rollout keeps to. */
   guard?: ChangeGuard;
+  /** Settings → Registries: each registry's CA, plain-HTTP flag and user. */
+  registries?: () => readonly RegistrySetting[];
   /** The better-sqlite3 addon built for this runtime (the desktop app's own). */
   sqliteBinding?: string;
 }

@@ -7,9 +7,8 @@ import type { Intent } from '../audit/intent.js';
 import type { Inventory } from '../fleet/inventory.js';
 import type { ExecResult } from '../ssh/exec.js';
 import type { SshPool } from '../ssh/pool.js';
-import { shellQuote } from '../ssh/shell-quote.js';
-import { checkNodeDigest, repoDigestsCommand } from './image-pin.js';
 import { LEASE_MS } from './lease.js';
+import { pullPinned } from './pull-step.js';
 import { execForDeploy, lastLine, sleep, type NodeExecOptions } from './node-exec.js';
 import type { RolloutState } from './rollout-state.js';
 import { gateNode, readyOfSpec } from './rollout-gate.js';
@@ -18,11 +17,11 @@ import {
   containerName,
   healthGateCommand,
   listCommand,
-  pullCommand,
   removeCommand,
   runCommand,
   startCommand,
   stopCommand,
+  type PullAccess,
   type Runtime,
 } from '../runtime/runtime-commands.js';
 
@@ -55,6 +54,8 @@ export interface RolloutEngineDeps {
   watchNodes: (nodes: string[]) => () => void;
   /** Services' redundancy and maintenance windows: what a node must wait for before it goes. */
   guard?: ChangeGuard;
+  /** The CA and login a node's pull of this image needs (Settings → Registries). */
+  pullAccess?: (image: string) => { access: PullAccess; stdin?: string };
 }
 
 export class RolloutEngine {
@@ -64,6 +65,7 @@ export class RolloutEngine {
   private readonly state: RolloutState;
   private readonly secretsOf: RolloutEngineDeps['secretsOf'];
   private readonly sloBreach: RolloutEngineDeps['sloBreach'];
+  private readonly pullAccess: NonNullable<RolloutEngineDeps['pullAccess']>;
   private readonly watchNodes: RolloutEngineDeps['watchNodes'];
   private readonly guard: ChangeGuard | undefined;
 
@@ -76,6 +78,7 @@ export class RolloutEngine {
     this.sloBreach = deps.sloBreach;
     this.watchNodes = deps.watchNodes;
     this.guard = deps.guard;
+    this.pullAccess = deps.pullAccess ?? (() => ({ access: {} }));
   }
 
   private get store() {
@@ -313,28 +316,9 @@ export class RolloutEngine {
           } else if (state === 'running' && !previous) previous = { container: cname, revision: Number(rev) || 0 };
         }
         set('pulling', `pulling ${r.pinnedImage}`, 0, previous ? { previous } : {});
-        const have = await this.exec(node, `${rt} image inspect ${shellQuote(r.pinnedImage)} >/dev/null 2>&1 && echo yes || echo no`, {
-          signal,
-        });
-        if (have.stdout.toString().trim() !== 'yes') {
-          let layers = 0;
-          let done = 0;
-          const pulled = await this.exec(node, `${pullCommand(rt, r.pinnedImage)} 2>&1`, {
-            signal,
-            timeoutMs: 3_600_000,
-            onLine: (l) => {
-              // docker: "<layer>: Pulling fs layer" … "Pull complete"; podman: "Copying blob …" … "done".
-              if (/Pulling fs layer|Copying blob/.test(l)) layers++;
-              if (/Pull complete|Already exists|done$|skipped/.test(l)) done++;
-              set('pulling', l, layers ? Math.min(1, done / layers) : null);
-            },
-          });
-          if (pulled.exitCode !== 0) throw new Error(`pull failed: ${lastLine(pulled)}`);
-        }
-        if (r.pinnedImage.includes('@')) {
-          const held = await this.exec(node, repoDigestsCommand(rt, r.pinnedImage), { signal, timeoutMs: 30_000 });
-          checkNodeDigest(node, r.pinnedImage, held.stdout.toString('utf8'));
-        }
+        await pullPinned(this.exec.bind(this), node, rt, r.pinnedImage, this.pullAccess(r.pinnedImage), signal, (line, fraction) =>
+          set('pulling', line, fraction),
+        );
       });
       if (!started) {
         await this.step(run, 'start', async () => {

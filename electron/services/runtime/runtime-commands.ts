@@ -72,8 +72,40 @@ export function imageIdCommand(runtime: Runtime, image: string): string {
   return `${shellCommand([runtime, 'image', 'inspect', '--format', '{{.Id}} {{.Architecture}}', image])} 2>/dev/null`;
 }
 
-export function pullCommand(runtime: Runtime, image: string): string {
-  return shellCommand([runtime, 'pull', image]);
+/** How a node reaches the image's registry: its CA, whether a login goes on stdin, plain HTTP. */
+export interface PullAccess {
+  ca?: string;
+  /** The login travels on stdin (a podman auth file / docker config), never on a command line. */
+  login?: boolean;
+  insecure?: boolean;
+}
+
+/**
+ * The pull, with the registry's CA and login when it needs them. podman takes both per command
+ * (`--cert-dir` with the CA written to a private temporary directory, `--authfile` read from the
+ * pipe); docker reads the login from a private DOCKER_CONFIG directory for that one command, and
+ * trusts CAs only from /etc/docker/certs.d (the node's own setup). The temporary directory goes
+ * when the command ends, however it ends.
+ */
+export function pullCommand(runtime: Runtime, image: string, access: PullAccess = {}): string {
+  if (!access.ca && !access.login && !access.insecure) return shellCommand([runtime, 'pull', image]);
+  const tmp = `d=$(mktemp -d) || exit 1; trap 'rm -rf "$d"' EXIT; chmod 700 "$d"`;
+  const ca = access.ca ? `; printf '%s' ${shellQuote(access.ca)} > "$d/ca.crt"` : '';
+  if (runtime === 'podman') {
+    const flags = [
+      ...(access.insecure ? ['--tls-verify=false'] : []),
+      ...(access.ca ? ['--cert-dir', '"$d"'] : []),
+      ...(access.login ? ['--authfile', '/dev/stdin'] : []),
+    ];
+    return `${tmp}${ca}; ${access.login ? 'cat | ' : ''}podman pull ${flags.join(' ')} ${shellQuote(image)}`;
+  }
+  const login = access.login ? '; cat > "$d/config.json"' : '';
+  return `${tmp}${login}; ${access.login ? 'DOCKER_CONFIG="$d" ' : ''}docker pull ${shellQuote(image)}`;
+}
+
+/** The login as the pulling runtime reads it: `{"auths": {HOST: {"auth": base64(user:password)}}}`. */
+export function loginFile(host: string, username: string, password: string): string {
+  return JSON.stringify({ auths: { [host]: { auth: Buffer.from(`${username}:${password}`).toString('base64') } } });
 }
 
 export function stopCommand(runtime: Runtime, name: string, timeoutS = 10): string {

@@ -4,6 +4,7 @@ import { DataTable, type Column } from '../components/DataTable';
 import { ProgressTask, type TaskState } from '../components/ProgressTask';
 import { StatusBadge } from '../components/StatusBadge';
 import { HospitalSystems } from './settings/HospitalSystems';
+import { RegistriesCard } from './settings/RegistriesCard';
 import { useQuery } from '../hooks/useBridge';
 import { percentile } from '../../../shared/stats.js';
 import type { Settings, ThemePreference } from '../../../shared/settings.js';
@@ -20,6 +21,7 @@ export function SettingsView({ settings, onSaved }: { settings: Settings | undef
       {settings ? <SettingsForm settings={settings} onSaved={onSaved} /> : <p>Loading settings…</p>}
       {settings ? <SloForm settings={settings} onSaved={onSaved} /> : null}
       {settings ? <HospitalSystems settings={settings} onSaved={onSaved} /> : null}
+      {settings ? <RegistriesCard settings={settings} onSaved={onSaved} /> : null}
       <About />
       <BridgeSelfTest />
     </div>

@@ -1,0 +1,160 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { freePort } from './free-port.js';
+
+export interface SecureRegistry {
+  /** host:port, as image references name it. */
+  host: string;
+  /** The CA that signed the registry's certificate (PEM). */
+  ca: string;
+  username: string;
+  password: string;
+  /** A directory with ca.crt, for podman's --cert-dir. */
+  certDir: string;
+  /** A podman auth file with the right password. */
+  authFile: string;
+  /** Pushes a local image (in `store`) to NAME:TAG here; returns the full reference. */
+  push(store: { root: string; runroot: string }, local: string, name: string): string;
+  stop(): Promise<void>;
+}
+
+const must = (cmd: string, args: string[], input?: string) => {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', ...(input !== undefined ? { input } : {}) });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.slice(0, 2).join(' ')}: ${r.stderr || r.stdout}`);
+  return r.stdout;
+};
+
+/**
+ * Debian's docker-registry (the CNCF distribution server) as a hospital runs one: TLS with a
+ * certificate from a CA made here, and basic auth from an htpasswd file (bcrypt, apache2-utils).
+ * Listens on `address` (a bed address, so nodes reach it) and a free port unless one is given.
+ */
+export async function startSecureRegistry(dir: string, address = '127.0.0.1', port?: number): Promise<SecureRegistry> {
+  const p = port ?? (await freePort());
+  const host = `${address}:${p}`;
+  const f = (n: string) => path.join(dir, n);
+  fs.mkdirSync(f('data'), { recursive: true });
+  must('openssl', [
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    f('ca.key'),
+    '-out',
+    f('ca.pem'),
+    '-days',
+    '2',
+    '-subj',
+    '/CN=Edgeward test registry CA',
+  ]);
+  must('openssl', ['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', f('reg.key'), '-out', f('reg.csr'), '-subj', `/CN=${address}`]);
+  fs.writeFileSync(f('ext.cnf'), `subjectAltName=IP:${address}\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n`);
+  must('openssl', [
+    'x509',
+    '-req',
+    '-in',
+    f('reg.csr'),
+    '-CA',
+    f('ca.pem'),
+    '-CAkey',
+    f('ca.key'),
+    '-CAcreateserial',
+    '-out',
+    f('reg.pem'),
+    '-days',
+    '2',
+    '-extfile',
+    f('ext.cnf'),
+  ]);
+  const username = 'radadmin';
+  const password = 'correct horse: battery';
+  fs.writeFileSync(f('htpasswd'), must('htpasswd', ['-Bbn', username, password]));
+  fs.writeFileSync(
+    f('config.yml'),
+    `version: 0.1
+log:
+  level: warn
+storage:
+  filesystem:
+    rootdirectory: ${f('data')}
+http:
+  addr: ${host}
+  tls:
+    certificate: ${f('reg.pem')}
+    key: ${f('reg.key')}
+auth:
+  htpasswd:
+    realm: edgeward-test
+    path: ${f('htpasswd')}
+`,
+  );
+  fs.mkdirSync(f('certs'), { recursive: true });
+  fs.copyFileSync(f('ca.pem'), path.join(f('certs'), 'ca.crt'));
+  fs.writeFileSync(
+    f('auth.json'),
+    JSON.stringify({ auths: { [host]: { auth: Buffer.from(`${username}:${password}`).toString('base64') } } }),
+    {
+      mode: 0o600,
+    },
+  );
+  const ca = fs.readFileSync(f('ca.pem'), 'utf8');
+  const child: ChildProcess = spawn('docker-registry', ['serve', f('config.yml')], {
+    stdio: ['ignore', 'ignore', fs.openSync(f('log'), 'a')],
+  });
+  const up = () =>
+    spawnSync('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', '--cacert', f('ca.pem'), `https://${host}/v2/`], { encoding: 'utf8' })
+      .stdout === '401';
+  for (let i = 0; i < 100 && !up(); i++) await new Promise((r) => setTimeout(r, 100));
+  if (!up()) throw new Error(`docker-registry did not start on ${host} (see ${f('log')})`);
+  return {
+    host,
+    ca,
+    username,
+    password,
+    certDir: f('certs'),
+    authFile: f('auth.json'),
+    push: (store, local, name) => {
+      const ref = `${host}/${name}`;
+      must('podman', [
+        '--root',
+        store.root,
+        '--runroot',
+        store.runroot,
+        'push',
+        '--quiet',
+        '--cert-dir',
+        f('certs'),
+        '--authfile',
+        f('auth.json'),
+        local,
+        ref,
+      ]);
+      return ref;
+    },
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** The digest the registry itself says it serves for a reference (curl on its API: the oracle). */
+export function registryDigest(r: SecureRegistry, ref: string): string {
+  const [, repo, tag] = /^[^/]+\/(.+):([^:/]+)$/.exec(ref) ?? [];
+  const out = must('curl', [
+    '-sfI',
+    '--cacert',
+    path.join(r.certDir, 'ca.crt'),
+    '-u',
+    `${r.username}:${r.password}`,
+    '-H',
+    'Accept: application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json',
+    `https://${r.host}/v2/${repo}/manifests/${tag}`,
+  ]);
+  return /docker-content-digest:\s*(sha256:[0-9a-f]{64})/i.exec(out)?.[1] ?? '';
+}
