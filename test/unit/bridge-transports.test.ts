@@ -35,6 +35,7 @@ describe.each(['electron', 'loopback'] as const)('bridge over %s transport', (na
         alertmanagers: [],
         prometheusUrl: '',
         metricsListen: '',
+        registries: [],
       },
     });
     const got = await bridge.api.invoke('settings.get', {});
@@ -48,6 +49,7 @@ describe.each(['electron', 'loopback'] as const)('bridge over %s transport', (na
         alertmanagers: [],
         prometheusUrl: '',
         metricsListen: '',
+        registries: [],
       },
     });
   });

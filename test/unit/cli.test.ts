@@ -37,6 +37,7 @@ describe('edgeward CLI frame', () => {
       alertmanagers: [],
       prometheusUrl: '',
       metricsListen: '',
+      registries: [],
     });
   });
 

@@ -21,6 +21,7 @@ describe('settings service', () => {
       alertmanagers: [],
       prometheusUrl: '',
       metricsListen: '',
+      registries: [],
     });
     a.set({ operatorName: 'night shift', theme: 'dark' }, fixtureIntent('settings.update'));
     expect(SettingsService.open(tmp.dir).get()).toEqual({
@@ -31,6 +32,7 @@ describe('settings service', () => {
       alertmanagers: [],
       prometheusUrl: '',
       metricsListen: '',
+      registries: [],
     });
     expect(fs.statSync(path.join(tmp.dir, 'settings.json')).mode & 0o077).toBe(0);
   });
