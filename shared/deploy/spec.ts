@@ -67,56 +67,75 @@ export const Targets = z
   .refine((t) => Object.values(t).some((v) => v !== undefined && v.length > 0), 'name at least one site, department, tag, role or node');
 export type Targets = z.infer<typeof Targets>;
 
-export const DeploymentSpec = z.strictObject({
-  name: z.string().regex(DEPLOYMENT_NAME, 'lowercase letters, digits and "-", starting with a letter or digit (max 48)'),
-  image: ImageReference,
-  profile: WorkloadProfile.optional(),
-  gpus: GpuRequest.optional(),
-  env: z
-    .record(z.string().regex(ENV_KEY, 'an environment variable name: letters, digits and "_", not starting with a digit'), EnvValue)
-    .default({}),
-  ports: z
-    .array(PortMapping)
-    .max(16)
-    .default([])
-    .refine((p) => new Set(p.map((x) => x.host)).size === p.length, 'two mappings use the same host port'),
-  volumes: z
-    .array(
-      z.strictObject({
-        host: z.string().regex(ABS_PATH, 'an absolute path of letters, digits and . _ / @ + -'),
-        container: z.string().regex(ABS_PATH, 'an absolute path of letters, digits and . _ / @ + -'),
-        readOnly: z.boolean().default(true),
-      }),
-    )
-    .max(16)
-    .default([]),
-  command: z.array(z.string().max(4096)).max(64).optional(),
-  args: z.array(z.string().max(4096)).max(256).default([]),
-  restart: z.enum(['no', 'always', 'unless-stopped', 'on-failure']).default('unless-stopped'),
-  resources: z
-    .strictObject({
-      cpus: z.number().positive().max(512).optional(),
-      memoryMiB: z.number().int().min(16).max(4_194_304).optional(),
-    })
-    .default({}),
-  health: z
-    .strictObject({
-      /** The container port serving the Open Inference Protocol (mapped to a host port above). */
-      port: z.number().int().min(1).max(65535).default(8000),
-      path: z
-        .string()
-        .regex(/^\/[A-Za-z0-9._~/-]{0,200}$/, 'a URL path')
-        .default('/v2/health/ready'),
-      /** How long a new container may take to become ready. */
-      timeoutS: z.number().int().min(1).max(3600).default(120),
-      /** Consecutive successful checks that count as ready. */
-      successThreshold: z.number().int().min(1).max(100).default(3),
-      intervalS: z.number().min(0.2).max(60).default(1),
-    })
-    .default({ port: 8000, path: '/v2/health/ready', timeoutS: 120, successThreshold: 3, intervalS: 1 }),
-  targets: Targets,
-  strategy: Strategy.default({ canary: 1, waves: { size: 5 }, maxUnavailable: 1, groupBy: 'site', soakS: 30, autoRollback: true }),
-});
+export const DeploymentSpec = z
+  .strictObject({
+    name: z.string().regex(DEPLOYMENT_NAME, 'lowercase letters, digits and "-", starting with a letter or digit (max 48)'),
+    image: ImageReference,
+    profile: WorkloadProfile.optional(),
+    gpus: GpuRequest.optional(),
+    env: z
+      .record(z.string().regex(ENV_KEY, 'an environment variable name: letters, digits and "_", not starting with a digit'), EnvValue)
+      .default({}),
+    ports: z
+      .array(PortMapping)
+      .max(16)
+      .default([])
+      .refine((p) => new Set(p.map((x) => x.host)).size === p.length, 'two mappings use the same host port'),
+    volumes: z
+      .array(
+        z.strictObject({
+          host: z.string().regex(ABS_PATH, 'an absolute path of letters, digits and . _ / @ + -'),
+          container: z.string().regex(ABS_PATH, 'an absolute path of letters, digits and . _ / @ + -'),
+          readOnly: z.boolean().default(true),
+        }),
+      )
+      .max(16)
+      .default([]),
+    command: z.array(z.string().max(4096)).max(64).optional(),
+    args: z.array(z.string().max(4096)).max(256).default([]),
+    restart: z.enum(['no', 'always', 'unless-stopped', 'on-failure']).default('unless-stopped'),
+    resources: z
+      .strictObject({
+        cpus: z.number().positive().max(512).optional(),
+        memoryMiB: z.number().int().min(16).max(4_194_304).optional(),
+      })
+      .default({}),
+    health: z
+      .strictObject({
+        /** The container port serving the Open Inference Protocol (mapped to a host port above). */
+        port: z.number().int().min(1).max(65535).default(8000),
+        path: z
+          .string()
+          .regex(/^\/[A-Za-z0-9._~/-]{0,200}$/, 'a URL path')
+          .default('/v2/health/ready'),
+        /** How long a new container may take to become ready. */
+        timeoutS: z.number().int().min(1).max(3600).default(120),
+        /** Consecutive successful checks that count as ready. */
+        successThreshold: z.number().int().min(1).max(100).default(3),
+        intervalS: z.number().min(0.2).max(60).default(1),
+      })
+      .default({ port: 8000, path: '/v2/health/ready', timeoutS: 120, successThreshold: 3, intervalS: 1 }),
+    /**
+     * How each node gets the image: `pull` from its registry (the default), or `push`: the console
+     * sends it from an image archive over the node's own SSH connection (through its gateways), for
+     * nodes with no route to a registry. Absent means pull, so older specs keep their hash.
+     */
+    delivery: z.enum(['pull', 'push']).optional(),
+    push: z
+      .strictObject({
+        /** An archive on the console made by `podman save` / `docker save` (docker or OCI format). */
+        archive: z.string().regex(ABS_PATH, 'an absolute path of letters, digits and . _ / @ + -'),
+        /** A cap on the link, KiB/s, so a daytime transfer leaves room for PACS traffic. */
+        limitKiBps: z.number().int().min(64).max(10_000_000).optional(),
+      })
+      .optional(),
+    targets: Targets,
+    strategy: Strategy.default({ canary: 1, waves: { size: 5 }, maxUnavailable: 1, groupBy: 'site', soakS: 30, autoRollback: true }),
+  })
+  .superRefine((s, ctx) => {
+    if (s.delivery === 'push' && !s.push)
+      ctx.addIssue({ code: 'custom', path: ['delivery'], message: 'delivery: push needs push.archive, the image archive to send' });
+  });
 export type DeploymentSpec = z.infer<typeof DeploymentSpec>;
 export type DeploymentSpecInput = z.input<typeof DeploymentSpec>;
 

@@ -19,6 +19,7 @@ import { RolloutEngine } from './rollout-engine.js';
 import { RolloutState } from './rollout-state.js';
 import { containerName, logsCommand } from '../runtime/runtime-commands.js';
 import { RegistryAccess } from './registry-access.js';
+import { readImageArchive } from './image-archive.js';
 
 export { secretKey, type PlanResult } from './planning.js';
 
@@ -187,8 +188,12 @@ export class DeployService {
         ),
       );
     if (plan.accepted.length === 0) throw noNode();
-    // Pin the image before any node acts: the registry's digest, never one node's report.
-    const pin = await pinImage(spec.image, plan.accepted, this.registry.options());
+    // Pin the image before any node acts: the registry's digest (or the archive's own image id
+    // when the console pushes it), never one node's report.
+    const pin =
+      spec.delivery === 'push' && spec.push
+        ? { pinnedImage: (await readImageArchive(spec.push.archive)).imageId, refused: [] }
+        : await pinImage(spec.image, plan.accepted, this.registry.options());
     plan.accepted = plan.accepted.filter((a) => !pin.refused.some((r) => r.node === a.node));
     plan.refused.push(...pin.refused);
     if (plan.accepted.length === 0) throw noNode();

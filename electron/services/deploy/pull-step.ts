@@ -3,6 +3,9 @@ import { shellQuote } from '../ssh/shell-quote.js';
 import { pullCommand, type PullAccess, type Runtime } from '../runtime/runtime-commands.js';
 import { checkNodeDigest, repoDigestsCommand } from './image-pin.js';
 import { lastLine, type NodeExecOptions } from './node-exec.js';
+import { readImageArchive } from './image-archive.js';
+import { loadPushed, pushArchive } from './image-push.js';
+import type { DeploymentSpec } from '../../../shared/deploy/spec.js';
 
 type Exec = (node: string, command: string, opts?: NodeExecOptions) => Promise<ExecResult>;
 
@@ -41,4 +44,37 @@ export async function pullPinned(
     const held = await exec(node, repoDigestsCommand(rt, image), { signal, timeoutMs: 30_000 });
     checkNodeDigest(node, image, held.stdout.toString('utf8'));
   }
+}
+
+const MiB = (n: number) => (n / 1048576).toFixed(1);
+
+/**
+ * `delivery: push`: unless the node holds the image already, the console sends the spec's archive
+ * over the node's SSH connection (resuming a cut transfer), loads it, and checks the image id.
+ */
+export async function pushPinned(
+  exec: Exec,
+  node: string,
+  rt: Runtime,
+  push: NonNullable<DeploymentSpec['push']>,
+  image: string,
+  signal: AbortSignal,
+  progress: (line: string, fraction: number | null) => void,
+): Promise<void> {
+  const have = await exec(node, `${rt} image inspect ${shellQuote(image)} >/dev/null 2>&1 && echo yes || echo no`, { signal });
+  if (have.stdout.toString().trim() === 'yes') return;
+  const archive = await readImageArchive(push.archive);
+  if (archive.imageId !== image) throw new Error(`${push.archive} now holds ${archive.imageId}, not ${image}: it changed since the apply`);
+  const started = Date.now();
+  const sent = await pushArchive(exec, node, archive, {
+    signal,
+    ...(push.limitKiBps ? { limitBytesPerS: push.limitKiBps * 1024 } : {}),
+    onProgress: (p) => {
+      const rate = p.sent / Math.max(0.001, (Date.now() - started) / 1000);
+      const eta = Math.round((p.total - p.have) / Math.max(1, rate));
+      progress(`sending the image: ${MiB(p.have)} of ${MiB(p.total)} MiB, ${MiB(rate)} MiB/s, ${eta} s left`, p.have / p.total);
+    },
+  });
+  progress(`loading the image (${MiB(sent.sentBytes)} MiB sent${sent.resumedFrom ? `, resumed at ${MiB(sent.resumedFrom)} MiB` : ''})`, 1);
+  await loadPushed(exec, node, rt, archive, signal);
 }

@@ -8,7 +8,7 @@ import type { Inventory } from '../fleet/inventory.js';
 import type { ExecResult } from '../ssh/exec.js';
 import type { SshPool } from '../ssh/pool.js';
 import { LEASE_MS } from './lease.js';
-import { pullPinned } from './pull-step.js';
+import { pullPinned, pushPinned } from './pull-step.js';
 import { execForDeploy, lastLine, sleep, type NodeExecOptions } from './node-exec.js';
 import type { RolloutState } from './rollout-state.js';
 import { gateNode, readyOfSpec } from './rollout-gate.js';
@@ -316,9 +316,10 @@ export class RolloutEngine {
           } else if (state === 'running' && !previous) previous = { container: cname, revision: Number(rev) || 0 };
         }
         set('pulling', `pulling ${r.pinnedImage}`, 0, previous ? { previous } : {});
-        await pullPinned(this.exec.bind(this), node, rt, r.pinnedImage, this.pullAccess(r.pinnedImage), signal, (line, fraction) =>
-          set('pulling', line, fraction),
-        );
+        const progress = (line: string, fraction: number | null) => set('pulling', line, fraction);
+        if (spec.push && spec.delivery === 'push')
+          await pushPinned(this.exec.bind(this), node, rt, spec.push, r.pinnedImage, signal, progress);
+        else await pullPinned(this.exec.bind(this), node, rt, r.pinnedImage, this.pullAccess(r.pinnedImage), signal, progress);
       });
       if (!started) {
         await this.step(run, 'start', async () => {

@@ -1,0 +1,126 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import type { ExecResult } from '../ssh/exec.js';
+import type { Runtime } from '../runtime/runtime-commands.js';
+import type { ImageArchive } from './image-archive.js';
+import { lastLine, sleep, type NodeExecOptions } from './node-exec.js';
+
+type Exec = (node: string, command: string, opts?: NodeExecOptions) => Promise<ExecResult>;
+
+export interface PushOptions {
+  /** Bytes per chunk: a cut link costs at most one chunk again. */
+  chunkBytes?: number;
+  /** A cap on the link's use (bytes/s, averaged over chunks), so a daytime transfer leaves room for PACS traffic. */
+  limitBytesPerS?: number;
+  signal?: AbortSignal;
+  onProgress?: (p: { sent: number; have: number; total: number }) => void;
+}
+
+export interface PushResult {
+  /** Bytes this call sent over the link (the stdin of its commands). */
+  sentBytes: number;
+  /** Where the transfer started: the bytes the node already held, verified. */
+  resumedFrom: number;
+}
+
+const DEFAULT_CHUNK = 4 * 1024 * 1024;
+
+/** The node's copy of an archive: under its user's cache, named by the image id (hex only: nothing from a user reaches the shell). */
+function paths(archive: ImageArchive) {
+  const hex = archive.imageId.slice('sha256:'.length);
+  if (!/^[0-9a-f]{64}$/.test(hex)) throw new Error(`not an image id: ${archive.imageId}`);
+  const dir = '"${HOME:-/tmp}/.cache/edgeward/images"';
+  return { hex, dir, part: `${dir}/${hex}.tar.part`, done: `${dir}/${hex}.tar` };
+}
+
+function readRange(file: string, start: number, length: number): Buffer {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const buf = Buffer.alloc(length);
+    const n = fs.readSync(fd, buf, 0, length, start);
+    return buf.subarray(0, n);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+const sha = (b: Buffer) => crypto.createHash('sha256').update(b).digest('hex');
+const hashOf = (r: ExecResult) => /^[0-9a-f]{64}/.exec(r.stdout.toString('utf8').trim())?.[0];
+
+/**
+ * Sends an image archive to a node over its SSH connection (through its gateways), chunk by
+ * chunk, each chunk's SHA-256 checked by the node as it is written. A transfer that was cut
+ * resumes from the last chunk the node still holds intact (checked again, not trusted), so a cut
+ * at 50 % costs the rest plus at most one chunk, never a restart from zero.
+ */
+export async function pushArchive(exec: Exec, node: string, archive: ImageArchive, o: PushOptions = {}): Promise<PushResult> {
+  const chunk = o.chunkBytes ?? DEFAULT_CHUNK;
+  const p = paths(archive);
+  const signal = o.signal ? { signal: o.signal } : {};
+  const probe = await exec(
+    node,
+    `mkdir -p ${p.dir} && chmod 700 ${p.dir} && if [ -f ${p.done} ]; then echo done $(stat -c %s ${p.done}); else echo part $(stat -c %s ${p.part} 2>/dev/null || echo 0); fi`,
+    signal,
+  );
+  const [kind, sizeText] = probe.stdout.toString('utf8').trim().split(/\s+/);
+  if (probe.exitCode !== 0 || !kind) throw new Error(`cannot prepare ${node} for the image: ${lastLine(probe)}`);
+  const held = Number(sizeText) || 0;
+  if (kind === 'done' && held === archive.size) return { sentBytes: 0, resumedFrom: archive.size };
+  // Resume at a chunk boundary the node still holds intact: the chunk before it is checked again.
+  let offset = Math.min(Math.floor(held / chunk) * chunk, Math.floor(archive.size / chunk) * chunk);
+  while (offset > 0) {
+    const theirs = await exec(node, `tail -c +${offset - chunk + 1} ${p.part} | head -c ${chunk} | sha256sum`, signal);
+    if (hashOf(theirs) === sha(readRange(archive.file, offset - chunk, chunk))) break;
+    offset -= chunk;
+  }
+  const resumedFrom = offset;
+  const cut = await exec(node, `touch ${p.part} && truncate -s ${offset} ${p.part}`, signal);
+  if (cut.exitCode !== 0) throw new Error(`cannot resume the image on ${node}: ${lastLine(cut)}`);
+  let sent = 0;
+  const started = Date.now();
+  while (offset < archive.size) {
+    if (o.signal?.aborted) throw new Error('cancelled');
+    const bytes = readRange(archive.file, offset, Math.min(chunk, archive.size - offset));
+    const wrote = await exec(node, `head -c ${bytes.length} | tee -a ${p.part} | sha256sum`, {
+      ...signal,
+      stdin: bytes,
+      timeoutMs: 600_000,
+    });
+    sent += bytes.length;
+    if (wrote.exitCode !== 0 || hashOf(wrote) !== sha(bytes)) {
+      // A chunk that did not arrive whole: back to the boundary, and that chunk again.
+      await exec(node, `truncate -s ${offset} ${p.part}`, signal);
+      if (wrote.exitCode !== 0) throw new Error(`writing the image on ${node} failed: ${lastLine(wrote)}`);
+      continue;
+    }
+    offset += bytes.length;
+    o.onProgress?.({ sent, have: offset, total: archive.size });
+    if (o.limitBytesPerS) {
+      const due = started + (sent / o.limitBytesPerS) * 1000;
+      if (due > Date.now()) await sleep(due - Date.now(), o.signal);
+    }
+  }
+  const fin = await exec(node, `mv -f ${p.part} ${p.done}`, signal);
+  if (fin.exitCode !== 0) throw new Error(`cannot complete the image on ${node}: ${lastLine(fin)}`);
+  return { sentBytes: sent, resumedFrom };
+}
+
+/**
+ * Loads the pushed archive into the node's runtime and checks that the node now holds exactly the
+ * image id the console computed from the archive; the copy is removed once loaded.
+ */
+export async function loadPushed(exec: Exec, node: string, rt: Runtime, archive: ImageArchive, signal?: AbortSignal): Promise<void> {
+  const p = paths(archive);
+  const loaded = await exec(node, `${rt} load -i ${p.done} 2>&1`, { ...(signal ? { signal } : {}), timeoutMs: 1_800_000 });
+  if (loaded.exitCode !== 0) throw new Error(`${rt} load failed on ${node}: ${lastLine(loaded)}`);
+  const id = await exec(node, `${rt} image inspect --format '{{.Id}}' ${p.hex} 2>/dev/null`, signal ? { signal } : {});
+  const got = id.stdout
+    .toString('utf8')
+    .trim()
+    .replace(/^sha256:/, '');
+  if (got !== p.hex)
+    throw new Error(
+      `${node} loaded the archive but reports ${got ? `sha256:${got.slice(0, 64)}` : 'no such image'}; the archive holds ${archive.imageId}: refused`,
+    );
+  await exec(node, `rm -f ${p.done}`, signal ? { signal } : {});
+}
