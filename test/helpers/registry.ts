@@ -2,6 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { freePort } from './free-port.js';
+import { makeCa, serverCert } from './test-ca.js';
 
 export interface SecureRegistry {
   /** host:port, as image references name it. */
@@ -35,40 +36,8 @@ export async function startSecureRegistry(dir: string, address = '127.0.0.1', po
   const host = `${address}:${p}`;
   const f = (n: string) => path.join(dir, n);
   fs.mkdirSync(f('data'), { recursive: true });
-  must('openssl', [
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-keyout',
-    f('ca.key'),
-    '-out',
-    f('ca.pem'),
-    '-days',
-    '2',
-    '-subj',
-    '/CN=Edgeward test registry CA',
-  ]);
-  must('openssl', ['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', f('reg.key'), '-out', f('reg.csr'), '-subj', `/CN=${address}`]);
-  fs.writeFileSync(f('ext.cnf'), `subjectAltName=IP:${address}\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n`);
-  must('openssl', [
-    'x509',
-    '-req',
-    '-in',
-    f('reg.csr'),
-    '-CA',
-    f('ca.pem'),
-    '-CAkey',
-    f('ca.key'),
-    '-CAcreateserial',
-    '-out',
-    f('reg.pem'),
-    '-days',
-    '2',
-    '-extfile',
-    f('ext.cnf'),
-  ]);
+  const caFiles = makeCa(dir, 'ca', 'Edgeward test registry CA');
+  const cert = serverCert(dir, 'reg', caFiles, address, `IP:${address}`);
   const username = 'radadmin';
   const password = 'correct horse: battery';
   fs.writeFileSync(f('htpasswd'), must('htpasswd', ['-Bbn', username, password]));
@@ -83,8 +52,8 @@ storage:
 http:
   addr: ${host}
   tls:
-    certificate: ${f('reg.pem')}
-    key: ${f('reg.key')}
+    certificate: ${cert.pem}
+    key: ${cert.key}
 auth:
   htpasswd:
     realm: edgeward-test
@@ -92,7 +61,7 @@ auth:
 `,
   );
   fs.mkdirSync(f('certs'), { recursive: true });
-  fs.copyFileSync(f('ca.pem'), path.join(f('certs'), 'ca.crt'));
+  fs.copyFileSync(caFiles.pem, path.join(f('certs'), 'ca.crt'));
   fs.writeFileSync(
     f('auth.json'),
     JSON.stringify({ auths: { [host]: { auth: Buffer.from(`${username}:${password}`).toString('base64') } } }),
@@ -100,12 +69,12 @@ auth:
       mode: 0o600,
     },
   );
-  const ca = fs.readFileSync(f('ca.pem'), 'utf8');
+  const ca = fs.readFileSync(caFiles.pem, 'utf8');
   const child: ChildProcess = spawn('docker-registry', ['serve', f('config.yml')], {
     stdio: ['ignore', 'ignore', fs.openSync(f('log'), 'a')],
   });
   const up = () =>
-    spawnSync('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', '--cacert', f('ca.pem'), `https://${host}/v2/`], { encoding: 'utf8' })
+    spawnSync('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', '--cacert', caFiles.pem, `https://${host}/v2/`], { encoding: 'utf8' })
       .stdout === '401';
   for (let i = 0; i < 100 && !up(); i++) await new Promise((r) => setTimeout(r, 100));
   if (!up()) throw new Error(`docker-registry did not start on ${host} (see ${f('log')})`);

@@ -1,13 +1,9 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { freePort } from './free-port.js';
-
-const openssl = (...args: string[]) => {
-  const r = spawnSync('openssl', args, { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`openssl ${args[0]}: ${r.stderr}`);
-};
+import { makeCa, serverCert } from './test-ca.js';
 
 export interface TestRsyslog {
   port: number;
@@ -27,61 +23,15 @@ export interface TestRsyslog {
 export async function testRsyslog(dir: string): Promise<TestRsyslog> {
   const port = await freePort();
   const f = (n: string) => path.join(dir, n);
-  openssl(
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-keyout',
-    f('ca.key'),
-    '-out',
-    f('ca.pem'),
-    '-days',
-    '2',
-    '-subj',
-    '/CN=Edgeward test CA',
-  );
-  openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', f('server.key'), '-out', f('server.csr'), '-subj', '/CN=localhost');
-  fs.writeFileSync(f('ext.cnf'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n');
-  openssl(
-    'x509',
-    '-req',
-    '-in',
-    f('server.csr'),
-    '-CA',
-    f('ca.pem'),
-    '-CAkey',
-    f('ca.key'),
-    '-CAcreateserial',
-    '-out',
-    f('server.pem'),
-    '-days',
-    '2',
-    '-extfile',
-    f('ext.cnf'),
-  );
-  openssl(
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-keyout',
-    f('other.key'),
-    '-out',
-    f('other-ca.pem'),
-    '-days',
-    '2',
-    '-subj',
-    '/CN=Some other CA',
-  );
+  const ca = makeCa(dir, 'ca', 'Edgeward test CA');
+  const server = serverCert(dir, 'server', ca, 'localhost', 'DNS:localhost,IP:127.0.0.1');
+  makeCa(dir, 'other-ca', 'Some other CA');
   fs.mkdirSync(f('work'), { recursive: true });
   const received = f('received.log');
   fs.writeFileSync(
     f('rsyslog.conf'),
-    `global(workDirectory="${f('work')}" DefaultNetstreamDriver="gtls" DefaultNetstreamDriverCAFile="${f('ca.pem')}"
-       DefaultNetstreamDriverCertFile="${f('server.pem')}" DefaultNetstreamDriverKeyFile="${f('server.key')}" maxMessageSize="64k")
+    `global(workDirectory="${f('work')}" DefaultNetstreamDriver="gtls" DefaultNetstreamDriverCAFile="${ca.pem}"
+       DefaultNetstreamDriverCertFile="${server.pem}" DefaultNetstreamDriverKeyFile="${server.key}" maxMessageSize="64k")
 module(load="imtcp" StreamDriver.Name="gtls" StreamDriver.Mode="1" StreamDriver.AuthMode="anon")
 template(name="raw" type="string" string="%rawmsg%\\n")
 ruleset(name="siem") { action(type="omfile" file="${received}" template="raw") }

@@ -16,7 +16,7 @@ export interface SecretStore {
 
 export class MemorySecretStore implements SecretStore {
   private readonly values = new Map<string, string>();
-  readonly canPersist = false;
+  readonly canPersist: boolean = false;
   get(key: string) {
     return this.values.get(key);
   }

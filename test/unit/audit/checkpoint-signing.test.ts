@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CHECKPOINT_SECRET, CheckpointSigning } from '../../../electron/services/audit/checkpoint-signing.js';
 import { checkpointsFile, verifyCheckpoints } from '../../../electron/services/audit/checkpoints.js';
-import { MemorySecretStore, type SecretStore } from '../../../electron/services/ssh/secrets.js';
+import { MemorySecretStore } from '../../../electron/services/ssh/secrets.js';
 import { openLog } from '../../helpers/audit.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
 
@@ -10,18 +10,8 @@ import { makeTempDir } from '../../helpers/temp-dir.js';
  * Stands in for the app's safeStorage store (it needs the Electron binary, which cannot exist
  * here): keeps values across "restarts" of the signer and says it can persist them.
  */
-class KeychainStandIn implements SecretStore {
-  readonly values = new Map<string, string>();
-  readonly canPersist = true;
-  get(key: string) {
-    return this.values.get(key);
-  }
-  set(key: string, value: string) {
-    this.values.set(key, value);
-  }
-  delete(key: string) {
-    this.values.delete(key);
-  }
+class KeychainStandIn extends MemorySecretStore {
+  override readonly canPersist = true;
 }
 
 describe('signed checkpoints in the app, the key kept in the secret store', () => {
