@@ -15,6 +15,8 @@ import { benchTelemetryMemory } from './telemetry-memory.bench.js';
 import { benchAgentCpu, benchTelemetryLive } from './telemetry-live.bench.js';
 import { benchSshConfigImport } from './import.bench.js';
 import { benchPipeline } from './pipeline.bench.js';
+import { benchPush, summary } from './push.bench.js';
+import { percentile } from '../../shared/stats.js';
 
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
@@ -35,6 +37,7 @@ const NAMES = [
   'service',
   'commission',
   'ssh',
+  'push',
 ] as const;
 const onlyArg = process.argv.find((a, i) => a.startsWith('--only=') || process.argv[i - 1] === '--only');
 const only = onlyArg ? new Set((onlyArg.startsWith('--only=') ? onlyArg.slice(7) : onlyArg).split(',')) : undefined;
@@ -139,7 +142,7 @@ if (want('forward')) {
   console.log(`  caught up in ${fmt(fw.catchUpS, 2)} s (in rsyslog's file): ${fmt(fw.recordsPerS)} records/s`);
 }
 
-const bedWanted = (['bed', 'live', 'deploy', 'service', 'commission', 'ssh'] as const).some(want);
+const bedWanted = (['bed', 'live', 'deploy', 'service', 'commission', 'ssh', 'push'] as const).some(want);
 if (bedWanted && process.getuid?.() === 0) {
   if (want('bed')) {
     const bed = await benchBed(20);
@@ -189,6 +192,18 @@ if (bedWanted && process.getuid?.() === 0) {
     );
     console.log(
       `  front door probed every ${s.probeIntervalMs} ms: ${fmt(s.probes)} probes, ${fmt(s.failures)} failed, longest gap between answers ${fmt(s.longestGapMs)} ms, i.e. ${fmt(Math.max(0, Math.round(s.longestGapMs / s.probeIntervalMs) - 1))} probe(s) missed in a row   (target: none longer than one probe interval, 0 missed)`,
+    );
+  }
+
+  if (want('push')) {
+    const p = await benchPush();
+    console.log(
+      `\nImage over SSH to the site node behind its gateway, no registry (${fmt(p.archiveMiB, 1)} MiB archive, A B alternately, ${p.runs} runs each):`,
+    );
+    console.log(`  Edgeward push + load + id check   wall ${summary(p.edgeward.wallS)} s, site link ${summary(p.edgeward.linkMiB)} MiB`);
+    console.log(`  plain ssh -J … 'podman load'      wall ${summary(p.plain.wallS)} s, site link ${summary(p.plain.linkMiB)} MiB`);
+    console.log(
+      `  ratio Edgeward / plain: wall ${fmt(percentile(p.edgeward.wallS, 50)! / percentile(p.plain.wallS, 50)!, 2)}×, bytes ${fmt(percentile(p.edgeward.linkMiB, 50)! / percentile(p.plain.linkMiB, 50)!, 2)}×   (target for a site: one image's worth per site; per node today, no site cache yet)`,
     );
   }
 

@@ -23,7 +23,7 @@ export interface PushResult {
   resumedFrom: number;
 }
 
-const DEFAULT_CHUNK = 4 * 1024 * 1024;
+const DEFAULT_CHUNK = 16 * 1024 * 1024;
 
 /** The node's copy of an archive: under its user's cache, named by the image id (hex only: nothing from a user reaches the shell). */
 function paths(archive: ImageArchive) {
