@@ -96,6 +96,35 @@ describe('renderer shell in Chromium over the loopback bridge', () => {
     expect(await card.textContent()).toContain('No collector: add one with edgeward audit forward add');
   });
 
+  it('sets up a registry with its CA and user; a bad host is named; the password never reaches the settings file', async () => {
+    const card = page.getByRole('region', { name: 'Registries' });
+    expect(await card.textContent()).toContain('None: pulls use the system CAs and no login.');
+    const form = card.getByRole('form', { name: 'Add a registry' });
+    await form.getByLabel('Registry (host, with the port when not 443)').fill('not a host');
+    await form.getByRole('button', { name: 'Save registry' }).click();
+    await expect.poll(() => form.locator('.field-error').textContent()).toContain('a registry host');
+    await form.getByLabel('Registry (host, with the port when not 443)').fill('registry.hospital.example:5000');
+    await form
+      .getByLabel('CA certificate (PEM; empty: the system CAs)')
+      .fill('-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIU\n-----END CERTIFICATE-----');
+    await form.getByLabel('User').fill('radadmin');
+    await form.getByLabel('Password').fill('Sunset-Quokka-42');
+    await form.getByRole('button', { name: 'Save registry' }).click();
+    // The browser bridge has no keychain: the password is kept for this session only, and it says so.
+    await expect.poll(() => card.getByText('registry.hospital.example:5000: saved, password for this session').count()).toBe(1);
+    const row = card.getByRole('table', { name: 'Registries' }).locator('tbody tr');
+    await expect.poll(() => row.first().textContent()).toContain('registry.hospital.example:5000own CAradadmin');
+    const stored = fs.readFileSync(`${inject('serveDataDir')}/settings.json`, 'utf8');
+    expect(stored).toContain('registry.hospital.example:5000');
+    expect(stored).not.toContain('Sunset-Quokka-42');
+    await row.first().getByRole('button', { name: 'Remove' }).click();
+    await expect.poll(() => card.textContent()).toContain('None: pulls use the system CAs and no login.');
+    // Signed checkpoints: no keychain here either, so the box says to sign from the collector.
+    expect(await page.getByRole('region', { name: 'Hospital systems' }).textContent()).toContain(
+      'This process cannot keep a key encrypted (no OS keychain). On a hub, sign from the collector',
+    );
+  });
+
   it('shows a field error for an invalid operator name and keeps the old value', async () => {
     await page.getByLabel('Operator name').fill('bad\u0007name');
     await page.getByRole('button', { name: 'Save', exact: true }).click();
