@@ -74,7 +74,7 @@ describe('images pushed over SSH, resumable', () => {
     tmp.cleanup();
   });
 
-  it('a site link cut at 50 % resumes: the rest plus at most one chunk, then the node holds exactly that image', async () => {
+  it('a site link cut at 50 % resumes: the rest plus at most one chunk, within the link cap, then the node holds exactly that image', async () => {
     let haveAtCut = 0;
     const first = pushArchive(exec, site.name, archive, {
       chunkBytes: CHUNK,
@@ -95,8 +95,13 @@ describe('images pushed over SSH, resumable', () => {
       })
       .toBe(0);
     const before = txBytes(gateway.veth);
-    const second = await pushArchive(exec, site.name, archive, { chunkBytes: CHUNK });
+    // The rest, with the link capped at 20 MiB/s: it takes at least as long as the cap says.
+    const limit = 20 * 1024 * 1024;
+    const t0 = Date.now();
+    const second = await pushArchive(exec, site.name, archive, { chunkBytes: CHUNK, limitBytesPerS: limit });
+    const tookS = (Date.now() - t0) / 1000;
     const onLink = txBytes(gateway.veth) - before;
+    expect(tookS).toBeGreaterThanOrEqual(((second.sentBytes - CHUNK) / limit) * 0.95);
     expect(second.resumedFrom).toBeGreaterThanOrEqual(haveAtCut - CHUNK);
     expect(second.sentBytes).toBeLessThanOrEqual(archive.size - haveAtCut + CHUNK);
     expect(second.sentBytes).toBe(archive.size - second.resumedFrom);

@@ -2,7 +2,7 @@ import { execOnNode, type ExecResult } from '../ssh/exec.js';
 import type { SshPool } from '../ssh/pool.js';
 
 export interface NodeExecOptions {
-  stdin?: string | Buffer;
+  stdin?: string | Buffer | AsyncIterable<Buffer>;
   signal?: AbortSignal;
   timeoutMs?: number;
   onLine?: (line: string) => void;

@@ -1,3 +1,4 @@
+import type { ClientChannel } from 'ssh2';
 import { AppErrorException } from '../../../shared/errors.js';
 import { sshErrors } from './errors.js';
 import type { SshPool } from './pool.js';
@@ -9,8 +10,11 @@ export interface ExecOptions {
   signal?: AbortSignal;
   onStdout?: (chunk: Buffer) => void;
   onStderr?: (chunk: Buffer) => void;
-  /** Sent to the command's stdin, then closed (agents are streamed this way: `sh -s`). */
-  stdin?: string | Buffer;
+  /**
+   * Sent to the command's stdin, then closed (agents are streamed this way: `sh -s`). A stream of
+   * buffers is written as the channel takes it (backpressure), for transfers larger than memory.
+   */
+  stdin?: string | Buffer | AsyncIterable<Buffer>;
   /**
    * Make the command stoppable (default on). OpenSSH ignores the protocol's signal request and a
    * closed channel does not stop a command that never writes, so the remote shell reports its
@@ -174,7 +178,28 @@ export async function execOnNode(pool: SshPool, name: string, command: string, o
         });
       };
       channel.on('close', finish);
-      if (options.stdin !== undefined) channel.end(options.stdin);
+      if (typeof options.stdin === 'string' || Buffer.isBuffer(options.stdin)) channel.end(options.stdin);
+      else if (options.stdin) void feed(channel, options.stdin);
     });
   });
+}
+
+/** Writes a stream to the channel's stdin as fast as the channel takes it; stops when the channel closes. */
+async function feed(channel: ClientChannel, source: AsyncIterable<Buffer>): Promise<void> {
+  let closed = false;
+  channel.once('close', () => (closed = true));
+  try {
+    for await (const chunk of source) {
+      if (closed) return;
+      if (!channel.write(chunk))
+        await new Promise<void>((resolve) => {
+          const done = () => (channel.off('drain', done), channel.off('close', done), resolve());
+          channel.on('drain', done);
+          channel.on('close', done);
+        });
+    }
+    if (!closed) channel.end();
+  } catch {
+    if (!closed) channel.close();
+  }
 }
