@@ -29,6 +29,7 @@ describe('images pushed over SSH, resumable', () => {
   let bed: BedState;
   let h: FleetHarness;
   let site: BedNode;
+  let siteNodes: BedNode[];
   let gateway: BedNode;
   let archive: ImageArchive;
   const exec = (node: string, command: string, o?: Parameters<typeof execForDeploy>[3]) => execForDeploy(h.backend.pool, node, command, o);
@@ -62,12 +63,13 @@ describe('images pushed over SSH, resumable', () => {
       `sha256:${must('podman', [...store, 'image', 'inspect', '--format', '{{.Id}}', 'localhost/edgeward/oip-push:1']).trim()}`,
     );
     h = await fleetBackend();
-    await addTrusted(h, bed, [site]);
+    siteNodes = bed.nodes.filter((n) => n.behind === 'node-01');
+    await addTrusted(h, bed, siteNodes);
   }, 300_000);
   afterAll(async () => {
     restore(gateway);
-    if (h && archive)
-      await exec(site.name, `docker rmi -f ${archive.imageId.slice(7)} >/dev/null 2>&1; rm -rf ~/.cache/edgeward/images; true`).catch(
+    for (const n of h && archive ? [gateway, ...siteNodes] : [])
+      await exec(n.name, `docker rmi -f ${archive.imageId.slice(7)} >/dev/null 2>&1; rm -rf ~/.cache/edgeward/images; true`).catch(
         () => undefined,
       );
     await h?.close();
@@ -113,7 +115,7 @@ describe('images pushed over SSH, resumable', () => {
       archive.imageId.slice(7),
     );
     // The copy on the node goes once loaded.
-    expect(await onNode('ls -A ~/.cache/edgeward/images')).toBe('');
+    expect(await onNode('ls -A ~/.cache/edgeward/images/$(hostname)')).toBe('');
   }, 300_000);
 
   it('deploys with delivery: push to a node with no registry, with progress in bytes, rate and time left', async () => {
@@ -149,7 +151,9 @@ targets:
     const final = await done;
     stop();
     expect(final.status, final.message).toBe('succeeded');
-    expect(seen.some((d) => /^sending the image: [\d.]+ of [\d.]+ MiB, [\d.]+ MiB\/s, \d+ s left$/.test(d))).toBe(true);
+    expect(seen.some((d) => /^sending the image to the site cache node-01: [\d.]+ of [\d.]+ MiB, [\d.]+ MiB\/s, \d+ s left$/.test(d))).toBe(
+      true,
+    );
     const running = (
       await exec(site.name, `docker ps --filter label=io.edgeward.deployment=push-cxr --format '{{.ImageID}}'`)
     ).stdout.toString();
@@ -161,4 +165,58 @@ targets:
     );
     await exec(site.name, `docker rm -f $(docker ps -aq --filter label=io.edgeward.deployment=push-cxr) >/dev/null 2>&1; true`);
   }, 300_000);
+
+  it('a site of 4 behind one gateway: the image crosses the site link once, and all 4 run it', async () => {
+    expect(siteNodes.map((n) => n.name).sort()).toEqual(['site1-01', 'site1-02', 'site1-03', 'site1-04']);
+    for (const n of [gateway, ...siteNodes])
+      await exec(
+        n.name,
+        `docker rm -f $(docker ps -aq --filter label=io.edgeward.deployment=push-site) >/dev/null 2>&1; docker rmi -f ${archive.imageId.slice(7)} >/dev/null 2>&1; rm -rf ~/.cache/edgeward/images; true`,
+      );
+    const spec = `name: push-site
+image: localhost/edgeward/oip-push:1
+delivery: push
+push:
+  archive: ${archive.file}
+gpus:
+  count: 1
+ports:
+  - container: 8000
+    host: 18703
+health:
+  successThreshold: 1
+  intervalS: 0.5
+  timeoutS: 60
+targets:
+  nodes: [${siteNodes.map((n) => n.name).join(', ')}]
+strategy:
+  canary: 1
+  waves:
+    size: 3
+  maxUnavailable: 3
+  soakS: 0
+`;
+    const before = txBytes(gateway.veth);
+    const { done } = await h.backend.deploy.apply(spec);
+    const final = await done;
+    expect(final.status, final.message).toBe('succeeded');
+    const onLink = txBytes(gateway.veth) - before;
+    // One image's worth over the site link (plus SSH framing and the commands), not four.
+    expect(onLink).toBeGreaterThan(archive.size);
+    expect(onLink).toBeLessThan(archive.size * 1.15);
+    for (const n of siteNodes) {
+      const id = (await exec(n.name, `docker ps --filter label=io.edgeward.deployment=push-site --format '{{.ImageID}}'`)).stdout
+        .toString()
+        .trim();
+      expect(archive.imageId).toContain(id.replace(/^sha256:/, '').slice(0, 12));
+    }
+    // The cache keeps its copy for the next node of the site; the nodes keep none.
+    expect((await exec(gateway.name, 'ls ~/.cache/edgeward/images/$(hostname)')).stdout.toString().trim()).toBe(
+      `${archive.imageId.slice(7)}.tar`,
+    );
+    for (const n of siteNodes) {
+      expect((await exec(n.name, 'ls -A ~/.cache/edgeward/images/$(hostname)')).stdout.toString().trim()).toBe('');
+      await exec(n.name, `docker rm -f $(docker ps -aq --filter label=io.edgeward.deployment=push-site) >/dev/null 2>&1; true`);
+    }
+  }, 600_000);
 });

@@ -18,6 +18,8 @@ import {
   TEST_USER,
   VETH_PREFIX,
   hiddenLayout,
+  siteLayout,
+  SITE1_EXTRA,
   nodeLayout,
   type BedNode,
 } from './layout.js';
@@ -220,8 +222,23 @@ function addHiddenNodes(dir: string, gateway: BedNode, options: UpOptions): BedN
   run('ip', ['-n', h2.netns, '-batch', '-'], {
     input: [`addr add ${h2.address}/24 dev eth0`, 'link set eth0 up', 'link set lo up'].join('\n'),
   });
-  for (const n of [h1, h2]) writeNodeFiles(dir, n, options.scenario?.(n) ?? {});
-  return [h1, h2];
+  // The rest of site 1: three more nodes on its network, behind node-01 as site1-01 is.
+  const more = Array.from({ length: SITE1_EXTRA }, (_, i) => siteLayout(dir, i + 2));
+  run('ip', ['-batch', '-'], {
+    input: more
+      .flatMap((n) => [
+        `netns add ${n.netns}`,
+        `link add ${n.veth} type veth peer name eth0 netns ${n.netns}`,
+        `link set ${n.veth} master ${SITE_BRIDGE_PREFIX}1 up`,
+      ])
+      .join('\n'),
+  });
+  for (const n of more)
+    run('ip', ['-n', n.netns, '-batch', '-'], {
+      input: [`addr add ${n.address}/24 dev eth0`, 'link set eth0 up', 'link set lo up'].join('\n'),
+    });
+  for (const n of [h1, h2, ...more]) writeNodeFiles(dir, n, options.scenario?.(n) ?? {});
+  return [h1, h2, ...more];
 }
 
 async function waitForPidFile(node: BedNode, timeoutMs: number): Promise<void> {

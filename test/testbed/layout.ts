@@ -52,6 +52,23 @@ export function nodeLayout(dir: string, index: number): BedNode {
 }
 
 /**
+ * More nodes of site 1, beside site1-01 behind node-01 (198.18.1.12–14): a site of four behind one
+ * gateway, whose cable is the site link a site cache saves.
+ */
+export const SITE1_EXTRA = 3;
+export function siteLayout(dir: string, k: number): BedNode {
+  return {
+    name: `site1-0${k}`,
+    index: 110 + k,
+    address: `${SUBNET_PREFIX.replace(/\.0$/, '')}.1.${10 + k}`,
+    netns: `${NETNS_PREFIX}s1${k}`,
+    veth: `${VETH_PREFIX}s1${k}`,
+    dir: path.join(dir, 'nodes', `site1-0${k}`),
+    behind: 'node-01',
+  };
+}
+
+/**
  * Hidden nodes behind gateways: site1-01 is reachable only from node-01 (198.18.1.0/24), and
  * site2-01 only from site1-01 (198.18.2.0/24) — a chain of two gateways.
  */

@@ -11,6 +11,8 @@ export interface ImageArchive {
   /** The image id once loaded: the digest of its config (`sha256:…`), as every runtime computes it. */
   imageId: string;
   repoTags: string[];
+  /** SHA-256 of the whole file, which a node fetching it inside its site checks before loading. */
+  sha256: string;
 }
 
 const SMALL = 4 * 1024 * 1024;
@@ -56,8 +58,11 @@ export async function readImageArchive(file: string): Promise<ImageArchive> {
       stream.resume();
     }
   });
+  const whole = crypto.createHash('sha256');
+  const read = fs.createReadStream(file);
+  read.on('data', (c) => whole.update(c as Buffer));
   try {
-    await pipeline(fs.createReadStream(file), ex);
+    await pipeline(read, ex);
   } catch (err) {
     throw bad(file, (err as Error).message);
   }
@@ -75,7 +80,13 @@ export async function readImageArchive(file: string): Promise<ImageArchive> {
     if (!m?.Config) throw bad(file, 'manifest.json names no image config');
     const config = small.get(m.Config);
     if (!config) throw bad(file, `it has no ${m.Config}`);
-    return { file, size, imageId: `sha256:${crypto.createHash('sha256').update(config).digest('hex')}`, repoTags: m.RepoTags ?? [] };
+    return {
+      file,
+      size,
+      imageId: `sha256:${crypto.createHash('sha256').update(config).digest('hex')}`,
+      repoTags: m.RepoTags ?? [],
+      sha256: whole.digest('hex'),
+    };
   }
   const index = json('index.json') as { manifests?: { digest?: string; annotations?: Record<string, string> }[] };
   const top = index.manifests?.[0];
@@ -84,5 +95,5 @@ export async function readImageArchive(file: string): Promise<ImageArchive> {
   const id = manifest.config?.digest;
   if (!id || !DIGEST.test(id)) throw bad(file, 'its manifest names no config');
   const tag = top.annotations?.['org.opencontainers.image.ref.name'];
-  return { file, size, imageId: id, repoTags: tag ? [tag] : [] };
+  return { file, size, imageId: id, repoTags: tag ? [tag] : [], sha256: whole.digest('hex') };
 }

@@ -26,10 +26,11 @@ export interface PushResult {
 const DEFAULT_CHUNK = 16 * 1024 * 1024;
 
 /** The node's copy of an archive: under its user's cache, named by the image id (hex only: nothing from a user reaches the shell). */
-function paths(archive: ImageArchive) {
+export function nodeCopyPaths(archive: ImageArchive) {
   const hex = archive.imageId.slice('sha256:'.length);
   if (!/^[0-9a-f]{64}$/.test(hex)) throw new Error(`not an image id: ${archive.imageId}`);
-  const dir = '"${HOME:-/tmp}/.cache/edgeward/images"';
+  // Per host: a home directory shared by several nodes (NFS) must not mix their copies.
+  const dir = '"${HOME:-/tmp}/.cache/edgeward/images/$(hostname)"';
   return { hex, dir, part: `${dir}/${hex}.tar.part`, done: `${dir}/${hex}.tar` };
 }
 
@@ -55,7 +56,7 @@ const hashOf = (r: ExecResult) => /^[0-9a-f]{64}/.exec(r.stdout.toString('utf8')
  */
 export async function pushArchive(exec: Exec, node: string, archive: ImageArchive, o: PushOptions = {}): Promise<PushResult> {
   const chunk = o.chunkBytes ?? DEFAULT_CHUNK;
-  const p = paths(archive);
+  const p = nodeCopyPaths(archive);
   const signal = o.signal ? { signal: o.signal } : {};
   const probe = await exec(
     node,
@@ -143,8 +144,16 @@ export async function pushArchive(exec: Exec, node: string, archive: ImageArchiv
  * Loads the pushed archive into the node's runtime and checks that the node now holds exactly the
  * image id the console computed from the archive; the copy is removed once loaded.
  */
-export async function loadPushed(exec: Exec, node: string, rt: Runtime, archive: ImageArchive, signal?: AbortSignal): Promise<void> {
-  const p = paths(archive);
+export async function loadPushed(
+  exec: Exec,
+  node: string,
+  rt: Runtime,
+  archive: ImageArchive,
+  signal?: AbortSignal,
+  /** A site cache keeps its copy for the site's other nodes. */
+  keep = false,
+): Promise<void> {
+  const p = nodeCopyPaths(archive);
   const loaded = await exec(node, `${rt} load -i ${p.done} 2>&1`, { ...(signal ? { signal } : {}), timeoutMs: 1_800_000 });
   if (loaded.exitCode !== 0) throw new Error(`${rt} load failed on ${node}: ${lastLine(loaded)}`);
   const id = await exec(node, `${rt} image inspect --format '{{.Id}}' ${p.hex} 2>/dev/null`, signal ? { signal } : {});
@@ -156,5 +165,5 @@ export async function loadPushed(exec: Exec, node: string, rt: Runtime, archive:
     throw new Error(
       `${node} loaded the archive but reports ${got ? `sha256:${got.slice(0, 64)}` : 'no such image'}; the archive holds ${archive.imageId}: refused`,
     );
-  await exec(node, `rm -f ${p.done}`, signal ? { signal } : {});
+  if (!keep) await exec(node, `rm -f ${p.done}`, signal ? { signal } : {});
 }

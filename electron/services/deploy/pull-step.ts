@@ -5,6 +5,7 @@ import { checkNodeDigest, repoDigestsCommand } from './image-pin.js';
 import { lastLine, type NodeExecOptions } from './node-exec.js';
 import { readImageArchive } from './image-archive.js';
 import { loadPushed, pushArchive } from './image-push.js';
+import type { SiteCache } from './site-cache.js';
 import type { DeploymentSpec } from '../../../shared/deploy/spec.js';
 
 type Exec = (node: string, command: string, opts?: NodeExecOptions) => Promise<ExecResult>;
@@ -60,21 +61,34 @@ export async function pushPinned(
   image: string,
   signal: AbortSignal,
   progress: (line: string, fraction: number | null) => void,
+  /** A node behind a gateway gets it through the site's cache (the gateway); a cache keeps its copy. */
+  site: { cache?: string; nodeHost: string; sites: SiteCache; isCache: boolean },
 ): Promise<void> {
   const have = await exec(node, `${rt} image inspect ${shellQuote(image)} >/dev/null 2>&1 && echo yes || echo no`, { signal });
   if (have.stdout.toString().trim() === 'yes') return;
   const archive = await readImageArchive(push.archive);
   if (archive.imageId !== image) throw new Error(`${push.archive} now holds ${archive.imageId}, not ${image}: it changed since the apply`);
   const started = Date.now();
-  const sent = await pushArchive(exec, node, archive, {
+  const options = {
     signal,
     ...(push.limitKiBps ? { limitBytesPerS: push.limitKiBps * 1024 } : {}),
-    onProgress: (p) => {
+    onProgress: (p: { sent: number; have: number; total: number }) => {
       const rate = p.sent / Math.max(0.001, (Date.now() - started) / 1000);
       const eta = Math.round((p.total - p.have) / Math.max(1, rate));
-      progress(`sending the image: ${MiB(p.have)} of ${MiB(p.total)} MiB, ${MiB(rate)} MiB/s, ${eta} s left`, p.have / p.total);
+      const to = site.cache ? ` to the site cache ${site.cache}` : '';
+      progress(`sending the image${to}: ${MiB(p.have)} of ${MiB(p.total)} MiB, ${MiB(rate)} MiB/s, ${eta} s left`, p.have / p.total);
     },
-  });
-  progress(`loading the image (${MiB(sent.sentBytes)} MiB sent${sent.resumedFrom ? `, resumed at ${MiB(sent.resumedFrom)} MiB` : ''})`, 1);
-  await loadPushed(exec, node, rt, archive, signal);
+  };
+  if (site.cache) {
+    await site.sites.ensure(site.cache, archive, options);
+    progress(`fetching the image from the site cache ${site.cache}, inside the site`, null);
+    await site.sites.fanOut(site.cache, node, site.nodeHost, archive, signal);
+  } else {
+    const sent = await pushArchive(exec, node, archive, options);
+    progress(
+      `loading the image (${MiB(sent.sentBytes)} MiB sent${sent.resumedFrom ? `, resumed at ${MiB(sent.resumedFrom)} MiB` : ''})`,
+      1,
+    );
+  }
+  await loadPushed(exec, node, rt, archive, signal, site.isCache);
 }

@@ -9,6 +9,7 @@ import type { ExecResult } from '../ssh/exec.js';
 import type { SshPool } from '../ssh/pool.js';
 import { LEASE_MS } from './lease.js';
 import { pullPinned, pushPinned } from './pull-step.js';
+import { SiteCache } from './site-cache.js';
 import { execForDeploy, lastLine, sleep, type NodeExecOptions } from './node-exec.js';
 import type { RolloutState } from './rollout-state.js';
 import { gateNode, readyOfSpec } from './rollout-gate.js';
@@ -66,6 +67,7 @@ export class RolloutEngine {
   private readonly secretsOf: RolloutEngineDeps['secretsOf'];
   private readonly sloBreach: RolloutEngineDeps['sloBreach'];
   private readonly pullAccess: NonNullable<RolloutEngineDeps['pullAccess']>;
+  private readonly sites = new SiteCache((node, command, opts) => this.exec(node, command, opts));
   private readonly watchNodes: RolloutEngineDeps['watchNodes'];
   private readonly guard: ChangeGuard | undefined;
 
@@ -79,6 +81,14 @@ export class RolloutEngine {
     this.watchNodes = deps.watchNodes;
     this.guard = deps.guard;
     this.pullAccess = deps.pullAccess ?? (() => ({ access: {} }));
+  }
+
+  /** Where a pushed image comes from for this node: its site's cache (the gateway in front of it), if it has one. */
+  private siteOf(node: string) {
+    const n = this.inventory.get(node);
+    const cache = n?.via?.at(-1);
+    const isCache = this.inventory.list().some((x) => x.via?.at(-1) === node);
+    return { ...(cache ? { cache } : {}), nodeHost: n?.host ?? node, sites: this.sites, isCache };
   }
 
   private get store() {
@@ -318,7 +328,7 @@ export class RolloutEngine {
         set('pulling', `pulling ${r.pinnedImage}`, 0, previous ? { previous } : {});
         const progress = (line: string, fraction: number | null) => set('pulling', line, fraction);
         if (spec.push && spec.delivery === 'push')
-          await pushPinned(this.exec.bind(this), node, rt, spec.push, r.pinnedImage, signal, progress);
+          await pushPinned(this.exec.bind(this), node, rt, spec.push, r.pinnedImage, signal, progress, this.siteOf(node));
         else await pullPinned(this.exec.bind(this), node, rt, r.pinnedImage, this.pullAccess(r.pinnedImage), signal, progress);
       });
       if (!started) {

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { Client, type ConnectConfig } from 'ssh2';
 import { loadState, sshArgs, stateFile, up, type BedState } from '../../testbed/bed.js';
-import type { BedNode } from '../../testbed/layout.js';
+import { SITE1_EXTRA, type BedNode } from '../../testbed/layout.js';
 
 export const FLEET_SIZE = 20;
 
@@ -11,7 +11,7 @@ export async function ensureBed(): Promise<BedState> {
   if (fs.existsSync(stateFile())) {
     const state = loadState();
     const first = state.nodes[0];
-    if (state.nodes.length === FLEET_SIZE + 2 && first && ssh(state, first, 'true').status === 0) return state;
+    if (state.nodes.length === FLEET_SIZE + 2 + SITE1_EXTRA && first && ssh(state, first, 'true').status === 0) return state;
   }
   return up({ nodes: FLEET_SIZE, hidden: true });
 }
