@@ -3,8 +3,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createBackend } from '../../electron/app/backend.js';
 import { readImageArchive } from '../../electron/services/deploy/image-archive.js';
-import { loadPushed, pushArchive } from '../../electron/services/deploy/image-push.js';
+import { loadPushed } from '../../electron/services/deploy/image-push.js';
 import { execForDeploy } from '../../electron/services/deploy/node-exec.js';
+import { SiteCache } from '../../electron/services/deploy/site-cache.js';
 import { percentile } from '../../shared/stats.js';
 import { hostFingerprint, nodeInput } from '../integration/helpers/fleet.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
@@ -13,6 +14,7 @@ import { TEST_IMAGE } from '../testbed/layout.js';
 
 export interface PushBench {
   archiveMiB: number;
+  siteNodes: number;
   runs: number;
   edgeward: { wallS: number[]; linkMiB: number[] };
   plain: { wallS: number[]; linkMiB: number[] };
@@ -21,10 +23,11 @@ export interface PushBench {
 const txBytes = (veth: string) => Number(fs.readFileSync(`/sys/class/net/${veth}/statistics/tx_bytes`, 'utf8'));
 
 /**
- * The test image (about 105 MB) to the bed's site node behind its gateway, with no registry:
- * Edgeward's push (chunks checked by the node, then load and image id check) against a plain
- * `ssh -J gateway site 'podman load' < archive`, alternately (A B A B), each with its wall time
- * and the bytes that crossed the site link (the gateway's cable, by its counters).
+ * The test image (about 100 MiB) to the bed's site of 4 nodes behind one gateway, with no
+ * registry: Edgeward (once to the site cache, checked chunk by chunk; then each node from the cache
+ * inside the site, checked whole, loaded, id checked) against every node's own plain
+ * `ssh -J gateway node 'podman load' < archive`, alternately (A B A B), each with its wall time and
+ * the bytes that crossed the site link (the gateway's cable, by its counters).
  */
 export async function benchPush(runs = 3): Promise<PushBench> {
   const bed = await up({ nodes: 2, hidden: true, scenario: () => ({ count: 1 }) });
@@ -35,19 +38,23 @@ export async function benchPush(runs = 3): Promise<PushBench> {
     spawnSync('podman', [...store, 'save', '-q', '-o', file, TEST_IMAGE], { stdio: 'ignore' });
     const archive = await readImageArchive(file);
     const gateway = bed.nodes.find((n) => n.name === 'node-01')!;
-    const site = bed.nodes.find((n) => n.name === 'site1-01')!;
+    const site = bed.nodes.filter((n) => n.behind === 'node-01');
     const backend = await createBackend({ dataDir: tmp.dir, transport: 'cli', userKnownHostsFile: path.join(tmp.dir, 'none') });
-    for (const n of [gateway, site]) {
+    for (const n of [gateway, ...site]) {
       await backend.inventory.add(nodeInput(bed, n));
       await backend.pool.trust(n.name, hostFingerprint(n));
     }
     const exec = (node: string, cmd: string, o?: Parameters<typeof execForDeploy>[3]) => execForDeploy(backend.pool, node, cmd, o);
-    // The image leaves the node's own store between runs (the bed's shared store is read-only and kept).
+    // The image leaves the nodes' own stores between runs (the bed's shared store is read-only and kept).
     const forget = () =>
-      exec(site.name, `podman rmi -f ${archive.imageId.slice(7)} >/dev/null 2>&1; rm -rf ~/.cache/edgeward/images; true`);
-    await exec(site.name, 'true');
+      Promise.all(
+        [gateway, ...site].map((n) =>
+          exec(n.name, `podman rmi -f ${archive.imageId.slice(7)} >/dev/null 2>&1; rm -rf ~/.cache/edgeward/images; true`),
+        ),
+      );
     const out: PushBench = {
       archiveMiB: archive.size / 1048576,
+      siteNodes: site.length,
       runs,
       edgeward: { wallS: [], linkMiB: [] },
       plain: { wallS: [], linkMiB: [] },
@@ -61,32 +68,35 @@ export async function benchPush(runs = 3): Promise<PushBench> {
       into.linkMiB.push((txBytes(gateway.veth) - bytes) / 1048576);
     };
     const jump = sshArgs(bed, gateway).slice(0, -1);
-    for (let i = 0; i < runs; i++) {
-      await measure(out.edgeward, async () => {
-        await pushArchive(exec, site.name, archive);
-        await loadPushed(exec, site.name, 'podman', archive);
+    const plainLoad = (address: string) =>
+      new Promise<void>((resolve, reject) => {
+        const p = spawn(
+          'ssh',
+          [...jump, '-o', `ProxyCommand=ssh ${jump.join(' ')} -W %h:%p root@${gateway.address}`, `root@${address}`, 'podman load -q'],
+          {
+            stdio: ['pipe', 'ignore', 'ignore'],
+          },
+        );
+        fs.createReadStream(file).pipe(p.stdin);
+        p.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`plain ssh load exited ${code}`))));
       });
-      await measure(
-        out.plain,
-        () =>
-          new Promise<void>((resolve, reject) => {
-            const p = spawn(
-              'ssh',
-              [
-                ...jump,
-                '-o',
-                `ProxyCommand=ssh ${jump.join(' ')} -W %h:%p root@${gateway.address}`,
-                `root@${site.address}`,
-                'podman load -q',
-              ],
-              {
-                stdio: ['pipe', 'ignore', 'ignore'],
-              },
-            );
-            fs.createReadStream(file).pipe(p.stdin);
-            p.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`plain ssh load exited ${code}`))));
+    for (let i = 0; i < runs; i++) {
+      // What a rollout does for a site: once to the cache, then every node from the cache, in parallel.
+      await measure(out.edgeward, async () => {
+        const sites = new SiteCache(exec);
+        const signal = new AbortController().signal;
+        await Promise.all(
+          site.map(async (n) => {
+            await sites.ensure(gateway.name, archive);
+            await sites.fanOut(gateway.name, n.name, n.address, archive, signal);
+            await loadPushed(exec, n.name, 'podman', archive);
           }),
-      );
+        );
+      });
+      // Plain: every node its own ssh -J … podman load, in parallel.
+      await measure(out.plain, async () => {
+        await Promise.all(site.map((n) => plainLoad(n.address)));
+      });
     }
     await forget();
     await backend.close();

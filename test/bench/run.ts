@@ -198,12 +198,14 @@ if (bedWanted && process.getuid?.() === 0) {
   if (want('push')) {
     const p = await benchPush();
     console.log(
-      `\nImage over SSH to the site node behind its gateway, no registry (${fmt(p.archiveMiB, 1)} MiB archive, A B alternately, ${p.runs} runs each):`,
+      `\nImage over SSH to a site of ${p.siteNodes} nodes behind one gateway, no registry (${fmt(p.archiveMiB, 1)} MiB archive, A B alternately, ${p.runs} runs each):`,
     );
-    console.log(`  Edgeward push + load + id check   wall ${summary(p.edgeward.wallS)} s, site link ${summary(p.edgeward.linkMiB)} MiB`);
-    console.log(`  plain ssh -J … 'podman load'      wall ${summary(p.plain.wallS)} s, site link ${summary(p.plain.linkMiB)} MiB`);
+    console.log(`  Edgeward, once per site           wall ${summary(p.edgeward.wallS)} s, site link ${summary(p.edgeward.linkMiB)} MiB`);
     console.log(
-      `  ratio Edgeward / plain: wall ${fmt(percentile(p.edgeward.wallS, 50)! / percentile(p.plain.wallS, 50)!, 2)}×, bytes ${fmt(percentile(p.edgeward.linkMiB, 50)! / percentile(p.plain.linkMiB, 50)!, 2)}×   (target for a site: one image's worth per site; per node today, no site cache yet)`,
+      `  plain ssh -J … 'podman load' ×${p.siteNodes}   wall ${summary(p.plain.wallS)} s, site link ${summary(p.plain.linkMiB)} MiB`,
+    );
+    console.log(
+      `  ratio Edgeward / plain: wall ${fmt(percentile(p.edgeward.wallS, 50)! / percentile(p.plain.wallS, 50)!, 2)}×, site link ${fmt(percentile(p.edgeward.linkMiB, 50)! / percentile(p.plain.linkMiB, 50)!, 2)}×   (target: one image's worth per site, ${fmt(p.archiveMiB, 1)} MiB)`,
     );
   }
 
