@@ -129,6 +129,23 @@ export const DeploymentSpec = z
         limitKiBps: z.number().int().min(64).max(10_000_000).optional(),
       })
       .optional(),
+    /**
+     * Model weights to place on the node before the container starts: a directory on the console,
+     * synced to `hostPath/sha256-DIGEST` on the node (only changed files cross the link, every file
+     * checked before the health gate) and mounted read-only at `container`. The console fills in
+     * `digest` at apply, so the model is part of the revision.
+     */
+    model: z
+      .strictObject({
+        source: z.string().regex(ABS_PATH, 'an absolute path of letters, digits and . _ / @ + -'),
+        hostPath: z.string().regex(ABS_PATH, 'an absolute path of letters, digits and . _ / @ + -'),
+        container: z.string().regex(ABS_PATH, 'an absolute path of letters, digits and . _ / @ + -'),
+        digest: z
+          .string()
+          .regex(/^sha256:[0-9a-f]{64}$/, 'sha256:… (the console fills it in)')
+          .optional(),
+      })
+      .optional(),
     targets: Targets,
     strategy: Strategy.default({ canary: 1, waves: { size: 5 }, maxUnavailable: 1, groupBy: 'site', soakS: 30, autoRollback: true }),
   })

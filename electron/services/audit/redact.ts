@@ -33,6 +33,7 @@ const NODE_PARAMS = [
 const DEPLOY_PARAMS = [
   'spec',
   'specHash',
+  'model',
   'revision',
   'image',
   'digest',

@@ -244,6 +244,7 @@ export class DeployService {
         revision,
         image: spec.image,
         digest: pinnedImage,
+        ...(spec.model?.digest ? { model: spec.model.digest } : {}),
         nodes: plan.accepted.map((a) => a.node),
         refused: plan.refused,
       },

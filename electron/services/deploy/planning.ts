@@ -13,6 +13,7 @@ import { shellQuote } from '../ssh/shell-quote.js';
 import { loadAgent } from '../agents/agent-script.js';
 import type { DeployStore } from './deploy-store.js';
 import type { Runtime } from '../runtime/runtime-commands.js';
+import { modelManifest } from './model-manifest.js';
 
 export interface PlanResult {
   spec: DeploymentSpec;
@@ -110,6 +111,8 @@ export class DeployPlanner {
    */
   async plan(text: string, signal?: AbortSignal, fitOnly = true): Promise<PlanResult> {
     const spec = this.parseOrThrow(text);
+    // The model's content is part of the revision: its manifest digest, taken now.
+    if (spec.model) spec.model.digest = modelManifest(spec.model.source).digest;
     const specHash = specHashOf(spec);
     const nodes = targetNodes(this.inventory.list(), spec.targets);
     if (nodes.length === 0) {

@@ -6,6 +6,8 @@ import { lastLine, type NodeExecOptions } from './node-exec.js';
 import { readImageArchive } from './image-archive.js';
 import { loadPushed, pushArchive } from './image-push.js';
 import type { SiteCache } from './site-cache.js';
+import { modelManifest } from './model-manifest.js';
+import { heldModel, placeModel, verifyModel } from './model-sync.js';
 import type { DeploymentSpec } from '../../../shared/deploy/spec.js';
 
 type Exec = (node: string, command: string, opts?: NodeExecOptions) => Promise<ExecResult>;
@@ -91,4 +93,29 @@ export async function pushPinned(
     );
   }
   await loadPushed(exec, node, rt, archive, signal, site.isCache);
+}
+
+/**
+ * The revision's model on the node, then checked file by file before the health gate: placed from
+ * the console's directory unless the node holds that version complete (a rollback finds its own).
+ */
+export async function placeModelStep(
+  exec: Exec,
+  node: string,
+  model: NonNullable<DeploymentSpec['model']>,
+  signal: AbortSignal,
+  progress: (line: string) => void,
+): Promise<void> {
+  const digest = model.digest!;
+  let manifest = await heldModel(exec, node, model.hostPath, digest, signal);
+  if (!manifest) {
+    const local = modelManifest(model.source);
+    if (local.digest !== digest)
+      throw new Error(`${model.source} now holds model ${local.digest}, not ${digest}: it changed since the apply`);
+    const placed = await placeModel(exec, node, model.source, model.hostPath, local, signal, progress);
+    progress(`model ${digest.slice(0, 19)}… placed: ${placed.sent} file(s) sent (${MiB(placed.sentBytes)} MiB), ${placed.reused} reused`);
+    manifest = local;
+  }
+  progress(`checking the model ${digest.slice(0, 19)}… before the health gate`);
+  await verifyModel(exec, node, model.hostPath, manifest, signal);
 }

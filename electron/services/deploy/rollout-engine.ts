@@ -8,7 +8,7 @@ import type { Inventory } from '../fleet/inventory.js';
 import type { ExecResult } from '../ssh/exec.js';
 import type { SshPool } from '../ssh/pool.js';
 import { LEASE_MS } from './lease.js';
-import { pullPinned, pushPinned } from './pull-step.js';
+import { placeModelStep, pullPinned, pushPinned } from './pull-step.js';
 import { SiteCache } from './site-cache.js';
 import { execForDeploy, lastLine, sleep, type NodeExecOptions } from './node-exec.js';
 import type { RolloutState } from './rollout-state.js';
@@ -330,6 +330,7 @@ export class RolloutEngine {
         if (spec.push && spec.delivery === 'push')
           await pushPinned(this.exec.bind(this), node, rt, spec.push, r.pinnedImage, signal, progress, this.siteOf(node));
         else await pullPinned(this.exec.bind(this), node, rt, r.pinnedImage, this.pullAccess(r.pinnedImage), signal, progress);
+        if (spec.model?.digest) await placeModelStep(this.exec.bind(this), node, spec.model, signal, (line) => progress(line, null));
       });
       if (!started) {
         await this.step(run, 'start', async () => {

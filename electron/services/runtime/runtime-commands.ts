@@ -50,6 +50,8 @@ export function runCommand(plan: RunPlan): { command: string; stdin: string } {
   words.push(...gpuFlags(plan.runtime, plan.gpuIndices));
   for (const p of spec.ports) words.push('-p', `${p.host}:${p.container}`);
   for (const v of spec.volumes) words.push('-v', `${v.host}:${v.container}${v.readOnly ? ':ro' : ''}`);
+  // The model version of this revision, read-only: a rollback mounts its own.
+  if (spec.model?.digest) words.push('-v', `${modelDir(spec.model.hostPath, spec.model.digest)}:${spec.model.container}:ro`);
   if (spec.resources.cpus !== undefined) words.push('--cpus', String(spec.resources.cpus));
   if (spec.resources.memoryMiB !== undefined) words.push('--memory', `${spec.resources.memoryMiB}m`);
   for (const [key, value] of Object.entries(spec.env)) if (typeof value === 'string') words.push('-e', `${key}=${value}`);
@@ -71,6 +73,9 @@ export function runCommand(plan: RunPlan): { command: string; stdin: string } {
 export function imageIdCommand(runtime: Runtime, image: string): string {
   return `${shellCommand([runtime, 'image', 'inspect', '--format', '{{.Id}} {{.Architecture}}', image])} 2>/dev/null`;
 }
+
+/** A model version's directory on the node: `HOSTPATH/sha256-HEX` (what the container mounts). */
+export const modelDir = (hostPath: string, digest: string) => `${hostPath.replace(/\/+$/, '')}/sha256-${digest.slice('sha256:'.length)}`;
 
 /** How a node reaches the image's registry: its CA, whether a login goes on stdin, plain HTTP. */
 export interface PullAccess {
