@@ -1,6 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { loginFile } from '../../electron/services/runtime/runtime-commands.js';
 import { freePort } from './free-port.js';
 import { makeCa, serverCert } from './test-ca.js';
 
@@ -62,13 +63,9 @@ auth:
   );
   fs.mkdirSync(f('certs'), { recursive: true });
   fs.copyFileSync(caFiles.pem, path.join(f('certs'), 'ca.crt'));
-  fs.writeFileSync(
-    f('auth.json'),
-    JSON.stringify({ auths: { [host]: { auth: Buffer.from(`${username}:${password}`).toString('base64') } } }),
-    {
-      mode: 0o600,
-    },
-  );
+  fs.writeFileSync(f('auth.json'), loginFile(host, username, password), {
+    mode: 0o600,
+  });
   const ca = fs.readFileSync(caFiles.pem, 'utf8');
   const child: ChildProcess = spawn('docker-registry', ['serve', f('config.yml')], {
     stdio: ['ignore', 'ignore', fs.openSync(f('log'), 'a')],

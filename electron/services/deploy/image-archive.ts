@@ -33,9 +33,9 @@ const bad = (file: string, why: string) =>
  * with, before any byte is sent. Large entries (layers) are skipped, not held.
  */
 export async function readImageArchive(file: string): Promise<ImageArchive> {
-  let size: number;
+  let stat: fs.Stats;
   try {
-    size = fs.statSync(file).size;
+    stat = fs.statSync(file);
   } catch (err) {
     throw new AppErrorException(
       appError(
@@ -45,6 +45,23 @@ export async function readImageArchive(file: string): Promise<ImageArchive> {
       ),
     );
   }
+  // Every node of a rollout asks again, several at once: the archive is read and hashed once while
+  // it stays as it was (the nodes check what they end up with against this anyway).
+  const key = `${file}|${stat.size}|${stat.mtimeMs}`;
+  let pending = reading.get(key);
+  if (!pending) {
+    reading.clear();
+    pending = readWhole(file, stat.size);
+    reading.set(key, pending);
+    pending.catch(() => reading.delete(key));
+  }
+  return pending;
+}
+
+/** The last archive read (one entry: a rollout pushes one image). */
+const reading = new Map<string, Promise<ImageArchive>>();
+
+async function readWhole(file: string, size: number): Promise<ImageArchive> {
   const small = new Map<string, Buffer>();
   const ex = extract();
   ex.on('entry', (header, stream, next) => {

@@ -1,11 +1,9 @@
-import crypto from 'node:crypto';
 import fs from 'node:fs';
+import { sha256Hex } from '../audit/canonical.js';
 import type { ExecResult } from '../ssh/exec.js';
 import type { Runtime } from '../runtime/runtime-commands.js';
 import type { ImageArchive } from './image-archive.js';
-import { lastLine, sleep, type NodeExecOptions } from './node-exec.js';
-
-type Exec = (node: string, command: string, opts?: NodeExecOptions) => Promise<ExecResult>;
+import { lastLine, sleep, type NodeExec } from './node-exec.js';
 
 export interface PushOptions {
   /** Bytes per chunk: a cut link costs at most one chunk again. */
@@ -45,7 +43,6 @@ function readRange(file: string, start: number, length: number): Buffer {
   }
 }
 
-const sha = (b: Buffer) => crypto.createHash('sha256').update(b).digest('hex');
 const hashOf = (r: ExecResult) => /^[0-9a-f]{64}/.exec(r.stdout.toString('utf8').trim())?.[0];
 
 /**
@@ -54,7 +51,7 @@ const hashOf = (r: ExecResult) => /^[0-9a-f]{64}/.exec(r.stdout.toString('utf8')
  * resumes from the last chunk the node still holds intact (checked again, not trusted), so a cut
  * at 50 % costs the rest plus at most one chunk, never a restart from zero.
  */
-export async function pushArchive(exec: Exec, node: string, archive: ImageArchive, o: PushOptions = {}): Promise<PushResult> {
+export async function pushArchive(exec: NodeExec, node: string, archive: ImageArchive, o: PushOptions = {}): Promise<PushResult> {
   const chunk = o.chunkBytes ?? DEFAULT_CHUNK;
   const p = nodeCopyPaths(archive);
   const signal = o.signal ? { signal: o.signal } : {};
@@ -74,7 +71,7 @@ export async function pushArchive(exec: Exec, node: string, archive: ImageArchiv
   let offset = Math.min(Math.floor(held / chunk) * chunk, Math.floor(archive.size / chunk) * chunk);
   while (offset > 0) {
     const theirs = await exec(node, `tail -c +${offset - chunk + 1} ${p.part} | head -c ${chunk} | sha256sum`, signal);
-    if (hashOf(theirs) === sha(readRange(archive.file, offset - chunk, chunk))) break;
+    if (hashOf(theirs) === sha256Hex(readRange(archive.file, offset - chunk, chunk))) break;
     offset -= chunk;
   }
   const resumedFrom = offset;
@@ -103,7 +100,7 @@ export async function pushArchive(exec: Exec, node: string, archive: ImageArchiv
       for (const len of lengths) {
         if (o.signal?.aborted) return;
         const bytes = readRange(archive.file, at, len);
-        expected.push(sha(bytes));
+        expected.push(sha256Hex(bytes));
         at += len;
         await pace(len);
         sent += len;
@@ -145,7 +142,7 @@ export async function pushArchive(exec: Exec, node: string, archive: ImageArchiv
  * image id the console computed from the archive; the copy is removed once loaded.
  */
 export async function loadPushed(
-  exec: Exec,
+  exec: NodeExec,
   node: string,
   rt: Runtime,
   archive: ImageArchive,

@@ -1,12 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ExecResult } from '../ssh/exec.js';
 import { shellQuote } from '../ssh/shell-quote.js';
 import { manifestLines, parseManifest, type ModelManifest } from './model-manifest.js';
 import { modelDir } from '../runtime/runtime-commands.js';
-import { lastLine, type NodeExecOptions } from './node-exec.js';
-
-type Exec = (node: string, command: string, opts?: NodeExecOptions) => Promise<ExecResult>;
+import { lastLine, type NodeExec } from './node-exec.js';
 
 /** Versions of a model a node keeps (the current one, and the ones a rollback would go back to). */
 const KEEP = 3;
@@ -17,7 +14,7 @@ const checkList = (m: ModelManifest) => m.files.map((f) => `${f.sha256}  ${f.pat
 
 /** The version the node holds complete, if its manifest there is the revision's (checked by digest). */
 export async function heldModel(
-  exec: Exec,
+  exec: NodeExec,
   node: string,
   hostPath: string,
   digest: string,
@@ -40,7 +37,7 @@ export interface PlacedModel {
  * KEEP go.
  */
 export async function placeModel(
-  exec: Exec,
+  exec: NodeExec,
   node: string,
   source: string,
   hostPath: string,
@@ -102,7 +99,13 @@ export async function placeModel(
  * Before the health gate: every file of the version, as the node reads it now, against the
  * manifest. A corrupted or missing file fails the node, naming the file.
  */
-export async function verifyModel(exec: Exec, node: string, hostPath: string, manifest: ModelManifest, signal: AbortSignal): Promise<void> {
+export async function verifyModel(
+  exec: NodeExec,
+  node: string,
+  hostPath: string,
+  manifest: ModelManifest,
+  signal: AbortSignal,
+): Promise<void> {
   const dir = modelDir(hostPath, manifest.digest);
   const checked = await exec(node, `cd ${shellQuote(dir)} && sha256sum -c --quiet - 2>&1`, {
     signal,

@@ -1,6 +1,9 @@
 import { execOnNode, type ExecResult } from '../ssh/exec.js';
 import type { SshPool } from '../ssh/pool.js';
 
+/** Runs one command on a node for the deploy features (the engine's `exec`, or a test's). */
+export type NodeExec = (node: string, command: string, opts?: NodeExecOptions) => Promise<ExecResult>;
+
 export interface NodeExecOptions {
   stdin?: string | Buffer | AsyncIterable<Buffer>;
   signal?: AbortSignal;

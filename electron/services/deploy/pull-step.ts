@@ -1,8 +1,7 @@
-import type { ExecResult } from '../ssh/exec.js';
 import { shellQuote } from '../ssh/shell-quote.js';
 import { pullCommand, type PullAccess, type Runtime } from '../runtime/runtime-commands.js';
 import { checkNodeDigest, repoDigestsCommand } from './image-pin.js';
-import { lastLine, type NodeExecOptions } from './node-exec.js';
+import { lastLine, type NodeExec } from './node-exec.js';
 import { readImageArchive } from './image-archive.js';
 import { loadPushed, pushArchive } from './image-push.js';
 import type { SiteCache } from './site-cache.js';
@@ -10,7 +9,11 @@ import { modelManifest } from './model-manifest.js';
 import { heldModel, placeModel, verifyModel } from './model-sync.js';
 import type { DeploymentSpec } from '../../../shared/deploy/spec.js';
 
-type Exec = (node: string, command: string, opts?: NodeExecOptions) => Promise<ExecResult>;
+/** Whether the node's runtime holds the image already (then nothing is pulled or sent). */
+async function holdsImage(exec: NodeExec, node: string, rt: Runtime, image: string, signal: AbortSignal): Promise<boolean> {
+  const have = await exec(node, `${rt} image inspect ${shellQuote(image)} >/dev/null 2>&1 && echo yes || echo no`, { signal });
+  return have.stdout.toString().trim() === 'yes';
+}
 
 /**
  * A node's pull of the pinned image, unless it holds it already: progress from the runtime's own
@@ -18,7 +21,7 @@ type Exec = (node: string, command: string, opts?: NodeExecOptions) => Promise<E
  * stdin), cancelled with the rollout's signal; then the node must hold exactly the pinned digest.
  */
 export async function pullPinned(
-  exec: Exec,
+  exec: NodeExec,
   node: string,
   rt: Runtime,
   image: string,
@@ -26,8 +29,7 @@ export async function pullPinned(
   signal: AbortSignal,
   progress: (line: string, fraction: number | null) => void,
 ): Promise<void> {
-  const have = await exec(node, `${rt} image inspect ${shellQuote(image)} >/dev/null 2>&1 && echo yes || echo no`, { signal });
-  if (have.stdout.toString().trim() !== 'yes') {
+  if (!(await holdsImage(exec, node, rt, image, signal))) {
     let layers = 0;
     let done = 0;
     const pulled = await exec(node, `${pullCommand(rt, image, reach.access)} 2>&1`, {
@@ -56,7 +58,7 @@ const MiB = (n: number) => (n / 1048576).toFixed(1);
  * over the node's SSH connection (resuming a cut transfer), loads it, and checks the image id.
  */
 export async function pushPinned(
-  exec: Exec,
+  exec: NodeExec,
   node: string,
   rt: Runtime,
   push: NonNullable<DeploymentSpec['push']>,
@@ -66,8 +68,7 @@ export async function pushPinned(
   /** A node behind a gateway gets it through the site's cache (the gateway); a cache keeps its copy. */
   site: { cache?: string; nodeHost: string; sites: SiteCache; isCache: boolean },
 ): Promise<void> {
-  const have = await exec(node, `${rt} image inspect ${shellQuote(image)} >/dev/null 2>&1 && echo yes || echo no`, { signal });
-  if (have.stdout.toString().trim() === 'yes') return;
+  if (await holdsImage(exec, node, rt, image, signal)) return;
   const archive = await readImageArchive(push.archive);
   if (archive.imageId !== image) throw new Error(`${push.archive} now holds ${archive.imageId}, not ${image}: it changed since the apply`);
   const started = Date.now();
@@ -100,7 +101,7 @@ export async function pushPinned(
  * the console's directory unless the node holds that version complete (a rollback finds its own).
  */
 export async function placeModelStep(
-  exec: Exec,
+  exec: NodeExec,
   node: string,
   model: NonNullable<DeploymentSpec['model']>,
   signal: AbortSignal,

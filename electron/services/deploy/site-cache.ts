@@ -2,13 +2,10 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { agentsDir } from '../agents/agent-script.js';
-import type { ExecResult } from '../ssh/exec.js';
 import { shellQuote } from '../ssh/shell-quote.js';
 import type { ImageArchive } from './image-archive.js';
 import { nodeCopyPaths, pushArchive, type PushOptions } from './image-push.js';
-import { lastLine, type NodeExecOptions } from './node-exec.js';
-
-type Exec = (node: string, command: string, opts?: NodeExecOptions) => Promise<ExecResult>;
+import { lastLine, type NodeExec } from './node-exec.js';
 
 /** Archives a site cache keeps (least recently used go first). */
 const KEEP = 3;
@@ -22,7 +19,7 @@ const KEEP = 3;
 export class SiteCache {
   private readonly sending = new Map<string, Promise<void>>();
 
-  constructor(private readonly exec: Exec) {}
+  constructor(private readonly exec: NodeExec) {}
 
   /** The archive on the cache node, sent (resumably) only if it is not there whole already. */
   ensure(cache: string, archive: ImageArchive, o: PushOptions = {}): Promise<void> {

@@ -1,4 +1,5 @@
 import type { Alert } from '../../../shared/alerts.js';
+import { toAmAlert } from './alertmanager.js';
 
 /** What became of a silence asked of one Alertmanager: its id there, or why not. */
 export interface AmSilenceResult {
@@ -7,18 +8,21 @@ export interface AmSilenceResult {
   error?: string;
 }
 
+/** Of the pushed labels, those that tell one alert from another (not severity, nor the node's context). */
+const IDENTITY = ['alertname', 'node', 'gpu', 'endpoint'];
+
 /**
  * The labels that name this alert in Alertmanager (as the pusher sends them), and nothing wider:
  * a silence from an acknowledgement quiets this alert, not the node's other alerts.
  */
 export function identityMatchers(a: Alert): { name: string; value: string; isRegex: false; isEqual: true }[] {
-  const labels: [string, string][] = [
-    ['alertname', a.rule],
-    ['node', a.node],
-    ...(a.gpu !== undefined ? ([['gpu', String(a.gpu)]] as [string, string][]) : []),
-    ...(a.endpoint ? ([['endpoint', a.endpoint]] as [string, string][]) : []),
-  ];
-  return labels.map(([name, value]) => ({ name, value, isRegex: false, isEqual: true }));
+  const { labels } = toAmAlert(a, {}, 0);
+  return IDENTITY.filter((name) => labels[name] !== undefined).map((name) => ({
+    name,
+    value: labels[name]!,
+    isRegex: false,
+    isEqual: true,
+  }));
 }
 
 /**
