@@ -6,8 +6,10 @@
 #   gpu=INDEX,MEMORY_TOTAL_MIB,MEMORY_USED_MIB   one per GPU (nvidia-smi)
 #   gpu_error=MESSAGE                       when nvidia-smi is missing or failing
 #   image=REF ARCH                          IMAGE (argument 1) pinned: repo@sha256:… (or its id), when present locally
+#   registry=HTTP_CODE                      what REGISTRY_URL (argument 2, its /v2/) answered; 000 when nothing did
 set -u
 IMAGE=${1:-}
+REGISTRY_URL=${2:-}
 
 detect_runtime
 echo "runtime=$rt"
@@ -45,5 +47,14 @@ fi
 if [ -n "$IMAGE" ] && [ "$rt" != none ]; then
   img=$($rt image inspect --format '{{if .RepoDigests}}{{index .RepoDigests 0}}{{else}}{{.Id}}{{end}} {{.Architecture}}' "$IMAGE" 2>/dev/null | head -n 1)
   [ -n "$img" ] && echo "image=$img"
+fi
+if [ -n "$REGISTRY_URL" ]; then
+  # Reachability only (any HTTP answer, 401 included): the pull itself checks the certificate.
+  if command -v curl >/dev/null 2>&1; then
+    code=$(curl -sk -o /dev/null --connect-timeout 5 --max-time 10 -w '%{http_code}' "$REGISTRY_URL" 2>/dev/null)
+    echo "registry=${code:-000}"
+  else
+    echo "registry=unknown"
+  fi
 fi
 exit 0

@@ -152,7 +152,7 @@ export async function runDeployCommand(
             `${plan.name}: ${plan.accepted.length} node(s) can take it${plan.refused.length ? `, ${plan.refused.length} refused` : ''}`,
           );
           for (const a of plan.accepted)
-            out.print(`  ${a.node} (${a.runtime}${a.gpuIndices.length ? `, GPU ${a.gpuIndices.join(',')}` : ''})`);
+            out.print(`  ${a.node} (${a.runtime}${a.gpuIndices.length ? `, GPU ${a.gpuIndices.join(',')}` : ''}): ${a.deliveryWhy}`);
           for (const r of plan.refused) out.print(`  refused ${r.node}: ${r.reason}`);
           plan.waves.forEach((w, i) => {
             if (w.waitsFor.length)

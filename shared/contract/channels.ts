@@ -192,7 +192,16 @@ export const channels = {
     response: z.strictObject({
       name: z.string(),
       specHash: z.string(),
-      accepted: z.array(z.strictObject({ node: z.string(), runtime: z.string(), gpuIndices: z.array(z.number().int()) })),
+      accepted: z.array(
+        z.strictObject({
+          node: z.string(),
+          runtime: z.string(),
+          gpuIndices: z.array(z.number().int()),
+          /** How the node gets the image, and why (`auto` decided by its probe). */
+          delivery: z.enum(['pull', 'push']),
+          deliveryWhy: z.string(),
+        }),
+      ),
       refused: z.array(z.strictObject({ node: z.string(), reason: z.string() })),
       /** Each wave with what it would wait for if it started now (a closed maintenance window). */
       waves: z.array(z.strictObject({ nodes: z.array(z.string()), waitsFor: z.array(z.string()) })),

@@ -8,6 +8,8 @@ export interface NodeFacts {
   gpus: { index: number; totalMiB: number; usedMiB: number }[];
   gpuError: string | undefined;
   image: { id: string; arch: string } | undefined;
+  /** Whether the node reached the image's registry (any HTTP answer), when asked; `auto` delivery decides by it. */
+  registry?: 'reachable' | 'unreachable' | 'unknown';
 }
 
 export function parseFacts(text: string): NodeFacts {
@@ -25,6 +27,8 @@ export function parseFacts(text: string): NodeFacts {
       const [i, total, used] = value.split(',').map(Number);
       if (Number.isInteger(i) && Number.isFinite(total) && Number.isFinite(used))
         facts.gpus.push({ index: i!, totalMiB: total!, usedMiB: used! });
+    } else if (key === 'registry') {
+      facts.registry = /^[1-5]\d\d$/.test(value) ? 'reachable' : /^0+$/.test(value) ? 'unreachable' : 'unknown';
     } else if (key === 'image') {
       const [id, arch] = value.split(' ');
       // A repository digest (what a registry would serve on every node) or a local image id.

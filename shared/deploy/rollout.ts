@@ -106,6 +106,12 @@ export const NodeStep = z.strictObject({
   updatedAt: z.number(),
   runtime: ContainerRuntime.optional(),
   gpuIndices: z.array(z.number().int().min(0).max(255)).max(64).default([]),
+  /** How the node gets the image (the plan's choice, `auto` decided by its probe), and its platform for a push. */
+  delivery: z.enum(['pull', 'push']).optional(),
+  arch: z
+    .string()
+    .regex(/^[a-z0-9]{1,32}$/)
+    .optional(),
   /** The container this rollout replaced on the node, kept until the node is done. */
   previous: z.strictObject({ container: z.string().regex(/^ew-[a-z0-9-]+-r\d+$/), revision: z.number().int() }).optional(),
 });

@@ -12,6 +12,9 @@ const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 const ABS_PATH = /^\/[A-Za-z0-9._/@+-]{0,4095}$/;
 const SECRET_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
+export const Delivery = z.enum(['pull', 'push', 'auto']);
+export type Delivery = z.infer<typeof Delivery>;
+
 const ImageReference = z
   .string()
   .max(512)
@@ -116,15 +119,22 @@ export const DeploymentSpec = z
       })
       .default({ port: 8000, path: '/v2/health/ready', timeoutS: 120, successThreshold: 3, intervalS: 1 }),
     /**
-     * How each node gets the image: `pull` from its registry (the default), or `push`: the console
-     * sends it from an image archive over the node's own SSH connection (through its gateways), for
-     * nodes with no route to a registry. Absent means pull, so older specs keep their hash.
+     * How each node gets the image: `pull` from its registry (the default); `push`: the console
+     * sends it over the node's own SSH connection (through its gateways), from `push.archive` or
+     * else fetched from the registry by the console; `auto`: push where the placement probe finds
+     * the node cannot reach the registry. Absent means pull, so older specs keep their hash.
      */
-    delivery: z.enum(['pull', 'push']).optional(),
+    delivery: Delivery.optional(),
+    /** Per site, in place of `delivery` (a site behind a slow link pushes, the hub pulls). */
+    siteDelivery: z.record(Label, Delivery).optional(),
     push: z
       .strictObject({
-        /** An archive on the console made by `podman save` / `docker save` (docker or OCI format). */
-        archive: z.string().regex(ABS_PATH, 'an absolute path of letters, digits and . _ / @ + -'),
+        /**
+         * An archive on the console made by `podman save` / `docker save` (docker or OCI format),
+         * for fleets with no registry at all; without it the console fetches the image from the
+         * registry and pushes that.
+         */
+        archive: z.string().regex(ABS_PATH, 'an absolute path of letters, digits and . _ / @ + -').optional(),
         /** A cap on the link, KiB/s, so a daytime transfer leaves room for PACS traffic. */
         limitKiBps: z.number().int().min(64).max(10_000_000).optional(),
       })
@@ -150,9 +160,17 @@ export const DeploymentSpec = z
     strategy: Strategy.default({ canary: 1, waves: { size: 5 }, maxUnavailable: 1, groupBy: 'site', soakS: 30, autoRollback: true }),
   })
   .superRefine((s, ctx) => {
-    if (s.delivery === 'push' && !s.push)
-      ctx.addIssue({ code: 'custom', path: ['delivery'], message: 'delivery: push needs push.archive, the image archive to send' });
+    // An archive pins the image by its own id, which a node that pulls could not match.
+    const modes = [s.delivery ?? 'pull', ...Object.values(s.siteDelivery ?? {})];
+    if (s.push?.archive && modes.some((m) => m !== 'push'))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['push', 'archive'],
+        message:
+          'push.archive is for fleets that only push (delivery: push everywhere); with pull or auto, leave it out and the console fetches the image from the registry for the nodes it pushes to',
+      });
   });
+
 export type DeploymentSpec = z.infer<typeof DeploymentSpec>;
 export type DeploymentSpecInput = z.input<typeof DeploymentSpec>;
 

@@ -124,3 +124,44 @@ export function registryDigest(r: SecureRegistry, ref: string): string {
   ]);
   return /docker-content-digest:\s*(sha256:[0-9a-f]{64})/i.exec(out)?.[1] ?? '';
 }
+
+/** Stores a manifest (or index) the test wrote itself; the registry checks that what it names exists. Returns its digest. */
+export function putManifest(r: SecureRegistry, repo: string, tag: string, body: string, mediaType: string): string {
+  const out = must(
+    'curl',
+    [
+      '-sf',
+      '-D',
+      '-',
+      '-o',
+      '/dev/null',
+      '-X',
+      'PUT',
+      '--cacert',
+      path.join(r.certDir, 'ca.crt'),
+      '-u',
+      `${r.username}:${r.password}`,
+      '-H',
+      `Content-Type: ${mediaType}`,
+      '--data-binary',
+      '@-',
+      `https://${r.host}/v2/${repo}/manifests/${tag}`,
+    ],
+    body,
+  );
+  return /docker-content-digest:\s*(sha256:[0-9a-f]{64})/i.exec(out)?.[1] ?? '';
+}
+
+/** A manifest as the registry serves it, by tag or digest (curl on its API). */
+export function getManifest(r: SecureRegistry, repo: string, reference: string): string {
+  return must('curl', [
+    '-sf',
+    '--cacert',
+    path.join(r.certDir, 'ca.crt'),
+    '-u',
+    `${r.username}:${r.password}`,
+    '-H',
+    'Accept: application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json',
+    `https://${r.host}/v2/${repo}/manifests/${reference}`,
+  ]);
+}

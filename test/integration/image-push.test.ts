@@ -211,9 +211,7 @@ strategy:
       expect(archive.imageId).toContain(id.replace(/^sha256:/, '').slice(0, 12));
     }
     // The cache keeps its copy for the next node of the site; the nodes keep none.
-    expect((await exec(gateway.name, 'ls ~/.cache/edgeward/images/$(hostname)')).stdout.toString().trim()).toBe(
-      `${archive.imageId.slice(7)}.tar`,
-    );
+    expect((await exec(gateway.name, 'ls ~/.cache/edgeward/images/$(hostname)')).stdout.toString().trim()).toBe(`${archive.sha256}.tar`);
     for (const n of siteNodes) {
       expect((await exec(n.name, 'ls -A ~/.cache/edgeward/images/$(hostname)')).stdout.toString().trim()).toBe('');
       await exec(n.name, `docker rm -f $(docker ps -aq --filter label=io.edgeward.deployment=push-site) >/dev/null 2>&1; true`);

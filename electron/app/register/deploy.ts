@@ -22,7 +22,13 @@ export function registerDeploy(router: Router, d: DeployRegisterDeps): void {
       return {
         name: p.spec.name,
         specHash: p.specHash,
-        accepted: p.accepted.map((a) => ({ node: a.node, runtime: a.runtime, gpuIndices: a.gpuIndices })),
+        accepted: p.accepted.map((a) => ({
+          node: a.node,
+          runtime: a.runtime,
+          gpuIndices: a.gpuIndices,
+          delivery: a.delivery,
+          deliveryWhy: a.deliveryWhy,
+        })),
         refused: p.refused,
         waves: p.waves,
       };

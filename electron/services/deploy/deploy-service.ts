@@ -10,7 +10,7 @@ import type { DeployDeps } from './deps.js';
 import { DeployStore, type Revision } from './deploy-store.js';
 import { stateDbFile } from '../store/state-db.js';
 import { DriftService, type DriftRow } from './drift.js';
-import { pinImage } from './image-pin.js';
+import { pinForDelivery } from './image-pin.js';
 import { RUNNING, refuseIfRunningElsewhere, runningElsewhere } from './lease.js';
 import { sleep } from './node-exec.js';
 import { requireRoom } from '../common/disk-room.js';
@@ -19,7 +19,7 @@ import { RolloutEngine } from './rollout-engine.js';
 import { RolloutState } from './rollout-state.js';
 import { containerName, logsCommand } from '../runtime/runtime-commands.js';
 import { RegistryAccess } from './registry-access.js';
-import { readImageArchive } from './image-archive.js';
+import { ConsoleImages } from './registry-fetch.js';
 
 export { secretKey, type PlanResult } from './planning.js';
 
@@ -62,9 +62,11 @@ export class DeployService {
     this.stateDir = path.dirname(stateDbFile(deps.dataDir));
     this.store = DeployStore.open(stateDbFile(deps.dataDir), path.join(deps.dataDir, 'deployments'), deps.sqliteBinding);
     this.state = new RolloutState(this.store);
-    this.planner = new DeployPlanner(deps.pool, deps.inventory, this.store, deps.secrets, this.env, deps.unfitNodes, deps.guard);
-    const secretsOf = (spec: DeploymentSpec) => this.planner.secretsOf(spec);
     this.registry = new RegistryAccess(deps.registries ?? (() => []), deps.secrets, this.env);
+    this.planner = new DeployPlanner(deps.pool, deps.inventory, this.store, deps.secrets, this.env, deps.unfitNodes, deps.guard, (image) =>
+      this.registry.probeUrl(image),
+    );
+    const secretsOf = (spec: DeploymentSpec) => this.planner.secretsOf(spec);
     this.engine = new RolloutEngine({
       pool: deps.pool,
       inventory: deps.inventory,
@@ -75,6 +77,7 @@ export class DeployService {
       watchNodes: deps.watchNodes ?? (() => () => undefined),
       ...(deps.guard ? { guard: deps.guard } : {}),
       pullAccess: (image) => this.registry.pullAccess(image),
+      images: new ConsoleImages(path.join(deps.dataDir, 'images'), () => this.registry.options()),
     });
     this.driftService = new DriftService(deps.pool, deps.audit, this.store, secretsOf, deps.guard);
   }
@@ -188,12 +191,7 @@ export class DeployService {
         ),
       );
     if (plan.accepted.length === 0) throw noNode();
-    // Pin the image before any node acts: the registry's digest (or the archive's own image id
-    // when the console pushes it), never one node's report.
-    const pin =
-      spec.delivery === 'push' && spec.push
-        ? { pinnedImage: (await readImageArchive(spec.push.archive)).imageId, refused: [] }
-        : await pinImage(spec.image, plan.accepted, this.registry.options());
+    const pin = await pinForDelivery(spec, plan.accepted, this.registry.options());
     plan.accepted = plan.accepted.filter((a) => !pin.refused.some((r) => r.node === a.node));
     plan.refused.push(...pin.refused);
     if (plan.accepted.length === 0) throw noNode();
@@ -321,6 +319,8 @@ export class DeployService {
           updatedAt: now,
           runtime: a.runtime,
           gpuIndices: a.gpuIndices,
+          delivery: a.delivery,
+          ...(/^[a-z0-9]{1,32}$/.test(a.facts.arch) ? { arch: a.facts.arch } : {}),
         };
       }
     });

@@ -108,7 +108,13 @@ async function readWhole(file: string, size: number): Promise<ImageArchive> {
   const index = json('index.json') as { manifests?: { digest?: string; annotations?: Record<string, string> }[] };
   const top = index.manifests?.[0];
   if (!top?.digest || !DIGEST.test(top.digest)) throw bad(file, 'index.json names no manifest');
-  const manifest = json(`blobs/sha256/${top.digest.slice(7)}`) as { config?: { digest?: string } };
+  let manifest = json(`blobs/sha256/${top.digest.slice(7)}`) as { config?: { digest?: string }; manifests?: { digest?: string }[] };
+  if (manifest.manifests) {
+    // An index (a multi-platform image): the one platform's manifest the archive carries.
+    const held = manifest.manifests.find((m) => m.digest && DIGEST.test(m.digest) && small.has(`blobs/sha256/${m.digest.slice(7)}`));
+    if (!held) throw bad(file, 'its index names no manifest the archive holds');
+    manifest = json(`blobs/sha256/${held.digest!.slice(7)}`) as typeof manifest;
+  }
   const id = manifest.config?.digest;
   if (!id || !DIGEST.test(id)) throw bad(file, 'its manifest names no config');
   const tag = top.annotations?.['org.opencontainers.image.ref.name'];

@@ -4,6 +4,8 @@ import type { NodeFacts } from '../../../shared/deploy/placement.js';
 import { shellCommand } from '../ssh/shell-quote.js';
 import { isLocalOnly, RegistryError, resolveDigest, type RegistryOptions } from './registry.js';
 import type { Runtime } from '../runtime/runtime-commands.js';
+import type { DeploymentSpec } from '../../../shared/deploy/spec.js';
+import { readImageArchive } from './image-archive.js';
 
 const DIGEST = /^sha256:[0-9a-f]{64}$/;
 
@@ -69,6 +71,28 @@ export async function pinImage(
   if (!digest) return { pinnedImage: image, refused };
   const reportedAsRepoDigest = accepted.some((a) => a.facts.image?.id.startsWith(`${repo}@`));
   return { pinnedImage: reportedAsRepoDigest ? `${repo}@${digest}` : digest, refused };
+}
+
+/**
+ * The pin before any node acts: the archive's own image id when the fleet gets it only from
+ * `push.archive`, else the registry's digest (which pushed nodes then get from the console's copy).
+ */
+export async function pinForDelivery(
+  spec: DeploymentSpec,
+  accepted: readonly { node: string; facts: NodeFacts; delivery: 'pull' | 'push' }[],
+  options: RegistryOptions,
+): Promise<{ pinnedImage: string; refused: { node: string; reason: string }[] }> {
+  if (spec.push?.archive) return { pinnedImage: (await readImageArchive(spec.push.archive)).imageId, refused: [] };
+  const pushed = accepted.filter((a) => a.delivery === 'push').map((a) => a.node);
+  if (pushed.length && isLocalOnly(refOf(spec.image)))
+    throw new AppErrorException(
+      appError(
+        'VALIDATION',
+        `${pushed.join(', ')} would get ${spec.image} pushed, but it is a local image the console cannot fetch from a registry. Nothing was deployed.`,
+        'Give the image as an archive (push.archive, made by podman save), or a registry reference.',
+      ),
+    );
+  return pinImage(spec.image, accepted, options);
 }
 
 /** Lists the repository digests a node holds for the pinned image (one per line). */

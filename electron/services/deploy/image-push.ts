@@ -23,13 +23,18 @@ export interface PushResult {
 
 const DEFAULT_CHUNK = 16 * 1024 * 1024;
 
-/** The node's copy of an archive: under its user's cache, named by the image id (hex only: nothing from a user reaches the shell). */
+/**
+ * The node's copy of an archive: under its user's cache, named by the file's SHA-256 (two archives
+ * of one image differ byte for byte), hex only: nothing from a user reaches the shell. `hex` is
+ * the image id the node must hold once it is loaded.
+ */
 export function nodeCopyPaths(archive: ImageArchive) {
   const hex = archive.imageId.slice('sha256:'.length);
   if (!/^[0-9a-f]{64}$/.test(hex)) throw new Error(`not an image id: ${archive.imageId}`);
+  if (!/^[0-9a-f]{64}$/.test(archive.sha256)) throw new Error(`not a SHA-256: ${archive.sha256}`);
   // Per host: a home directory shared by several nodes (NFS) must not mix their copies.
   const dir = '"${HOME:-/tmp}/.cache/edgeward/images/$(hostname)"';
-  return { hex, dir, part: `${dir}/${hex}.tar.part`, done: `${dir}/${hex}.tar` };
+  return { hex, dir, part: `${dir}/${archive.sha256}.tar.part`, done: `${dir}/${archive.sha256}.tar` };
 }
 
 function readRange(file: string, start: number, length: number): Buffer {

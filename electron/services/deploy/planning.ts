@@ -5,6 +5,7 @@ import { parseFacts, place, type NodeFacts } from '../../../shared/deploy/placem
 import { canaryOnePerGroup, groupKey, planWaves, targetNodes } from '../../../shared/deploy/rollout.js';
 import { describeShortage, type ChangeGuard } from '../service/change-guard.js';
 import { canonicalSpec, parseSpec, type DeploymentSpec, type SpecProblem } from '../../../shared/deploy/spec.js';
+import { chooseDelivery, deliveryOf } from '../../../shared/deploy/delivery.js';
 import type { Inventory } from '../fleet/inventory.js';
 import { execOnNode } from '../ssh/exec.js';
 import type { SshPool } from '../ssh/pool.js';
@@ -19,7 +20,16 @@ export interface PlanResult {
   spec: DeploymentSpec;
   specHash: string;
   /** Nodes that can take it, with the GPUs chosen and what they already have. */
-  accepted: { node: string; group: string; runtime: Runtime; gpuIndices: number[]; facts: NodeFacts }[];
+  accepted: {
+    node: string;
+    group: string;
+    runtime: Runtime;
+    gpuIndices: number[];
+    facts: NodeFacts;
+    /** How this node gets the image (`auto` decided by the probe), and why, in words. */
+    delivery: 'pull' | 'push';
+    deliveryWhy: string;
+  }[];
   refused: { node: string; reason: string }[];
 }
 
@@ -47,6 +57,8 @@ export class DeployPlanner {
     private readonly env: NodeJS.ProcessEnv,
     private readonly unfitNodes: () => Map<string, string> = () => new Map(),
     private readonly guard?: ChangeGuard,
+    /** The registry endpoint (`…/v2/`) a node is asked to reach for `auto` delivery; none for a local-only image. */
+    private readonly registryProbeUrl: (image: string) => string | undefined = () => undefined,
   ) {}
 
   validate(text: string): SpecProblem[] {
@@ -137,8 +149,11 @@ export class DeployPlanner {
           refused.push({ node: n.name, reason: `its health is critical (${why}): fix it or leave it out of the targets` });
           return;
         }
+        const mode = deliveryOf(spec, n.site);
+        const probeUrl = mode === 'auto' ? this.registryProbeUrl(spec.image) : undefined;
         try {
-          const r = await execOnNode(this.pool, n.name, `sh -s -- ${shellQuote(spec.image)}`, {
+          const args = [spec.image, ...(probeUrl ? [probeUrl] : [])].map(shellQuote).join(' ');
+          const r = await execOnNode(this.pool, n.name, `sh -s -- ${args}`, {
             stdin: this.placementAgent.text,
             timeoutMs: 30_000,
             ...(signal ? { signal } : {}),
@@ -155,6 +170,7 @@ export class DeployPlanner {
               runtime: facts.runtime,
               gpuIndices: p.gpuIndices,
               facts,
+              ...chooseDelivery(mode, probeUrl, facts, n.site),
             });
           }
         } catch (err) {

@@ -2,7 +2,7 @@ import { shellQuote } from '../ssh/shell-quote.js';
 import { pullCommand, type PullAccess, type Runtime } from '../runtime/runtime-commands.js';
 import { checkNodeDigest, repoDigestsCommand } from './image-pin.js';
 import { lastLine, type NodeExec } from './node-exec.js';
-import { readImageArchive } from './image-archive.js';
+import type { ImageArchive } from './image-archive.js';
 import { loadPushed, pushArchive } from './image-push.js';
 import type { SiteCache } from './site-cache.js';
 import { modelManifest } from './model-manifest.js';
@@ -45,32 +45,44 @@ export async function pullPinned(
     });
     if (pulled.exitCode !== 0) throw new Error(`pull failed: ${lastLine(pulled)}`);
   }
-  if (image.includes('@')) {
-    const held = await exec(node, repoDigestsCommand(rt, image), { signal, timeoutMs: 30_000 });
-    checkNodeDigest(node, image, held.stdout.toString('utf8'));
-  }
+  await checkHeldDigest(exec, node, rt, image, signal);
+}
+
+/** A registry-pinned image: the node must now hold exactly that digest, however it got there. */
+async function checkHeldDigest(exec: NodeExec, node: string, rt: Runtime, image: string, signal: AbortSignal): Promise<void> {
+  if (!image.includes('@')) return;
+  const held = await exec(node, repoDigestsCommand(rt, image), { signal, timeoutMs: 30_000 });
+  checkNodeDigest(node, image, held.stdout.toString('utf8'));
+}
+
+/** What a push sends: the spec's archive, or the console's copy of the registry image (fetched when first needed). */
+export interface PushSource {
+  archive: () => Promise<ImageArchive>;
+  limitKiBps?: number | undefined;
 }
 
 const MiB = (n: number) => (n / 1048576).toFixed(1);
 
 /**
- * `delivery: push`: unless the node holds the image already, the console sends the spec's archive
- * over the node's SSH connection (resuming a cut transfer), loads it, and checks the image id.
+ * A push: unless the node holds the image already, the console sends the archive over the node's
+ * SSH connection (resuming a cut transfer), loads it, and checks the image id (and, for a
+ * registry image, the digest the node now reports).
  */
 export async function pushPinned(
   exec: NodeExec,
   node: string,
   rt: Runtime,
-  push: NonNullable<DeploymentSpec['push']>,
+  push: PushSource,
   image: string,
   signal: AbortSignal,
   progress: (line: string, fraction: number | null) => void,
   /** A node behind a gateway gets it through the site's cache (the gateway); a cache keeps its copy. */
   site: { cache?: string; nodeHost: string; sites: SiteCache; isCache: boolean },
 ): Promise<void> {
-  if (await holdsImage(exec, node, rt, image, signal)) return;
-  const archive = await readImageArchive(push.archive);
-  if (archive.imageId !== image) throw new Error(`${push.archive} now holds ${archive.imageId}, not ${image}: it changed since the apply`);
+  if (await holdsImage(exec, node, rt, image, signal)) return checkHeldDigest(exec, node, rt, image, signal);
+  const archive = await push.archive();
+  if (!image.includes('@') && archive.imageId !== image)
+    throw new Error(`${archive.file} now holds ${archive.imageId}, not ${image}: it changed since the apply`);
   const started = Date.now();
   const options = {
     signal,
@@ -94,6 +106,7 @@ export async function pushPinned(
     );
   }
   await loadPushed(exec, node, rt, archive, signal, site.isCache);
+  await checkHeldDigest(exec, node, rt, image, signal);
 }
 
 /**

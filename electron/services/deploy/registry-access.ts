@@ -2,7 +2,7 @@ import type { RegistrySetting } from '../../../shared/settings.js';
 import { parseImageRef } from '../../../shared/deploy/image-ref.js';
 import type { SecretStore } from '../ssh/secrets.js';
 import { loginFile, type PullAccess } from '../runtime/runtime-commands.js';
-import { registryOf, type RegistryCredentials, type RegistryOptions } from './registry.js';
+import { isLocalOnly, registryOf, type RegistryCredentials, type RegistryOptions } from './registry.js';
 
 /** The secret a registry's password is kept under (safeStorage in the app; the CLI's memory for one run). */
 export const registryPasswordKey = (host: string) => `registry-password:${host}`;
@@ -40,6 +40,14 @@ export class RegistryAccess {
   /** For the console's own requests to registries. */
   options(): RegistryOptions {
     return { insecure: this.insecure(), caOf: (h) => this.setting(h)?.ca, credentialsOf: (h) => this.credentialsOf(h) };
+  }
+
+  /** The registry API root a node is asked to reach (`auto` delivery); none for a local-only image. */
+  probeUrl(image: string): string | undefined {
+    const ref = parseImageRef(image);
+    if ('error' in ref || isLocalOnly(ref)) return undefined;
+    const { host } = registryOf(ref);
+    return `${this.insecure().includes(host) ? 'http' : 'https'}://${host}/v2/`;
   }
 
   /** For a node's pull of `image`: the CA and login of its registry, the login as the runtime's file (stdin). */

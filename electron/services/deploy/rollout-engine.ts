@@ -8,8 +8,8 @@ import type { Inventory } from '../fleet/inventory.js';
 import type { ExecResult } from '../ssh/exec.js';
 import type { SshPool } from '../ssh/pool.js';
 import { LEASE_MS } from './lease.js';
-import { placeModelStep, pullPinned, pushPinned } from './pull-step.js';
-import { SiteCache } from './site-cache.js';
+import { ImageDelivery } from './image-delivery.js';
+import type { ConsoleImages } from './registry-fetch.js';
 import { execForDeploy, lastLine, sleep, type NodeExecOptions } from './node-exec.js';
 import type { RolloutState } from './rollout-state.js';
 import { gateNode, readyOfSpec } from './rollout-gate.js';
@@ -57,6 +57,8 @@ export interface RolloutEngineDeps {
   guard?: ChangeGuard;
   /** The CA and login a node's pull of this image needs (Settings → Registries). */
   pullAccess?: (image: string) => { access: PullAccess; stdin?: string };
+  /** The console's copies of registry images, for nodes that get them pushed. */
+  images?: ConsoleImages;
 }
 
 export class RolloutEngine {
@@ -66,8 +68,7 @@ export class RolloutEngine {
   private readonly state: RolloutState;
   private readonly secretsOf: RolloutEngineDeps['secretsOf'];
   private readonly sloBreach: RolloutEngineDeps['sloBreach'];
-  private readonly pullAccess: NonNullable<RolloutEngineDeps['pullAccess']>;
-  private readonly sites = new SiteCache((node, command, opts) => this.exec(node, command, opts));
+  private readonly delivery: ImageDelivery;
   private readonly watchNodes: RolloutEngineDeps['watchNodes'];
   private readonly guard: ChangeGuard | undefined;
 
@@ -80,15 +81,12 @@ export class RolloutEngine {
     this.sloBreach = deps.sloBreach;
     this.watchNodes = deps.watchNodes;
     this.guard = deps.guard;
-    this.pullAccess = deps.pullAccess ?? (() => ({ access: {} }));
-  }
-
-  /** Where a pushed image comes from for this node: its site's cache (the gateway in front of it), if it has one. */
-  private siteOf(node: string) {
-    const n = this.inventory.get(node);
-    const cache = n?.via?.at(-1);
-    const isCache = this.inventory.list().some((x) => x.via?.at(-1) === node);
-    return { ...(cache ? { cache } : {}), nodeHost: n?.host ?? node, sites: this.sites, isCache };
+    this.delivery = new ImageDelivery(
+      (node, command, opts) => this.exec(node, command, opts),
+      deps.inventory,
+      deps.images,
+      deps.pullAccess ?? (() => ({ access: {} })),
+    );
   }
 
   private get store() {
@@ -327,10 +325,7 @@ export class RolloutEngine {
         }
         set('pulling', `pulling ${r.pinnedImage}`, 0, previous ? { previous } : {});
         const progress = (line: string, fraction: number | null) => set('pulling', line, fraction);
-        if (spec.push && spec.delivery === 'push')
-          await pushPinned(this.exec.bind(this), node, rt, spec.push, r.pinnedImage, signal, progress, this.siteOf(node));
-        else await pullPinned(this.exec.bind(this), node, rt, r.pinnedImage, this.pullAccess(r.pinnedImage), signal, progress);
-        if (spec.model?.digest) await placeModelStep(this.exec.bind(this), node, spec.model, signal, (line) => progress(line, null));
+        await this.delivery.deliver(node, rt, spec, step, r.pinnedImage, signal, progress);
       });
       if (!started) {
         await this.step(run, 'start', async () => {

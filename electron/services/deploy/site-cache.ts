@@ -23,7 +23,7 @@ export class SiteCache {
 
   /** The archive on the cache node, sent (resumably) only if it is not there whole already. */
   ensure(cache: string, archive: ImageArchive, o: PushOptions = {}): Promise<void> {
-    const key = `${cache}|${archive.imageId}`;
+    const key = `${cache}|${archive.sha256}`;
     let p = this.sending.get(key);
     if (!p) {
       p = (async () => {

@@ -192,7 +192,7 @@ function SpecEditor({ initial, onClose, onApplied }: { initial: string; onClose:
             {plan.accepted.map((a) => (
               <li key={a.node}>
                 <StatusBadge kind="ok" label={a.node} /> {a.runtime}
-                {a.gpuIndices.length ? `, GPU ${a.gpuIndices.join(', ')}` : ''}
+                {a.gpuIndices.length ? `, GPU ${a.gpuIndices.join(', ')}` : ''}; {a.deliveryWhy}
               </li>
             ))}
             {plan.refused.map((r) => (

@@ -2,7 +2,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { pack } from 'tar-stream';
-import { parseSpec } from '../../../shared/deploy/spec.js';
 import { readImageArchive } from '../../../electron/services/deploy/image-archive.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
 import crypto from 'node:crypto';
@@ -46,15 +45,5 @@ describe('image archives the console pushes', () => {
     } finally {
       tmp.cleanup();
     }
-  });
-
-  it('a spec that asks for push names the archive, on the delivery line', () => {
-    const r = parseSpec('name: cxr\nimage: localhost/cxr:1\ndelivery: push\ntargets:\n  nodes: [a]\n');
-    expect(r.problems).toEqual([
-      expect.objectContaining({ line: 3, path: 'delivery', message: 'delivery: push needs push.archive, the image archive to send' }),
-    ]);
-    expect(
-      parseSpec('name: cxr\nimage: localhost/cxr:1\ndelivery: push\npush:\n  archive: /srv/cxr.tar\ntargets:\n  nodes: [a]\n').problems,
-    ).toEqual([]);
   });
 });
