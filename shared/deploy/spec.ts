@@ -141,13 +141,21 @@ export const DeploymentSpec = z
       .optional(),
     /**
      * Model weights to place on the node before the container starts: a directory on the console,
-     * synced to `hostPath/sha256-DIGEST` on the node (only changed files cross the link, every file
-     * checked before the health gate) and mounted read-only at `container`. The console fills in
-     * `digest` at apply, so the model is part of the revision.
+     * or an OCI artifact in a registry (one layer per file, named by its title annotation, as
+     * `oras push` makes them), synced to `hostPath/sha256-DIGEST` on the node (only changed files
+     * cross the link, every file checked before the health gate) and mounted read-only at
+     * `container`. The console fills in `digest` at apply (and pins an artifact to its manifest
+     * digest), so the model is part of the revision.
      */
     model: z
       .strictObject({
-        source: z.string().regex(ABS_PATH, 'an absolute path of letters, digits and . _ / @ + -'),
+        source: z
+          .string()
+          .max(4096)
+          .refine(
+            (v) => ABS_PATH.test(v) || (!v.startsWith('/') && !('error' in parseImageRef(v)) && /^[^/]*[.:][^/]*\//.test(v)),
+            'a directory on this console (an absolute path) or an artifact in a registry (host/name:tag)',
+          ),
         hostPath: z.string().regex(ABS_PATH, 'an absolute path of letters, digits and . _ / @ + -'),
         container: z.string().regex(ABS_PATH, 'an absolute path of letters, digits and . _ / @ + -'),
         digest: z

@@ -1,4 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import crypto from 'node:crypto';
+import os from 'node:os';
 import fs from 'node:fs';
 import path from 'node:path';
 import { loginFile } from '../../electron/services/runtime/runtime-commands.js';
@@ -164,4 +166,68 @@ export function getManifest(r: SecureRegistry, repo: string, reference: string):
     'Accept: application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json',
     `https://${r.host}/v2/${repo}/manifests/${reference}`,
   ]);
+}
+
+/** Uploads one blob (POST for an upload, then PUT with its digest: the registry checks the digest). Returns the digest. */
+export function pushBlob(r: SecureRegistry, repo: string, data: Buffer): string {
+  const digest = `sha256:${crypto.createHash('sha256').update(data).digest('hex')}`;
+  const auth = ['--cacert', path.join(r.certDir, 'ca.crt'), '-u', `${r.username}:${r.password}`];
+  const started = must('curl', ['-sf', '-D', '-', '-o', '/dev/null', '-X', 'POST', ...auth, `https://${r.host}/v2/${repo}/blobs/uploads/`]);
+  const location = /^location:\s*(\S+)/im.exec(started)?.[1];
+  if (!location) throw new Error(`the registry gave no upload location: ${started}`);
+  const url = new URL(location, `https://${r.host}`);
+  url.searchParams.set('digest', digest);
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'edgeward-blob-')), 'blob');
+  fs.writeFileSync(file, data);
+  try {
+    must('curl', [
+      '-sf',
+      '-o',
+      '/dev/null',
+      '-X',
+      'PUT',
+      ...auth,
+      '-H',
+      'Content-Type: application/octet-stream',
+      '--data-binary',
+      `@${file}`,
+      url.href,
+    ]);
+  } finally {
+    fs.rmSync(path.dirname(file), { recursive: true, force: true });
+  }
+  return digest;
+}
+
+/**
+ * An OCI artifact as `oras push` makes one: an empty config, one layer per file with its path as
+ * the title annotation. Returns the reference and the manifest digest the registry serves.
+ */
+export function pushArtifact(
+  r: SecureRegistry,
+  repo: string,
+  tag: string,
+  files: { title: string; data: Buffer; annotations?: Record<string, string> }[],
+): { ref: string; digest: string } {
+  const empty = Buffer.from('{}');
+  pushBlob(r, repo, empty);
+  const layers = files.map((f) => ({
+    mediaType: 'application/vnd.oci.image.layer.v1.tar',
+    digest: pushBlob(r, repo, f.data),
+    size: f.data.length,
+    annotations: { 'org.opencontainers.image.title': f.title, ...f.annotations },
+  }));
+  const manifest = JSON.stringify({
+    schemaVersion: 2,
+    mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    artifactType: 'application/vnd.edgeward.model.v1',
+    config: {
+      mediaType: 'application/vnd.oci.empty.v1+json',
+      digest: `sha256:${crypto.createHash('sha256').update(empty).digest('hex')}`,
+      size: 2,
+    },
+    layers,
+  });
+  const digest = putManifest(r, repo, tag, manifest, 'application/vnd.oci.image.manifest.v1+json');
+  return { ref: `${r.host}/${repo}:${tag}`, digest };
 }

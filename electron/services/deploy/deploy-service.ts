@@ -20,6 +20,7 @@ import { RolloutState } from './rollout-state.js';
 import { containerName, logsCommand } from '../runtime/runtime-commands.js';
 import { RegistryAccess } from './registry-access.js';
 import { ConsoleImages } from './registry-fetch.js';
+import { ModelSources } from './model-source.js';
 
 export { secretKey, type PlanResult } from './planning.js';
 
@@ -63,9 +64,18 @@ export class DeployService {
     this.store = DeployStore.open(stateDbFile(deps.dataDir), path.join(deps.dataDir, 'deployments'), deps.sqliteBinding);
     this.state = new RolloutState(this.store);
     this.registry = new RegistryAccess(deps.registries ?? (() => []), deps.secrets, this.env);
-    this.planner = new DeployPlanner(deps.pool, deps.inventory, this.store, deps.secrets, this.env, deps.unfitNodes, deps.guard, (image) =>
-      this.registry.probeUrl(image),
-    );
+    const models = new ModelSources(path.join(deps.dataDir, 'models'), () => this.registry.options());
+    this.planner = new DeployPlanner({
+      pool: deps.pool,
+      inventory: deps.inventory,
+      store: this.store,
+      secrets: deps.secrets,
+      env: this.env,
+      unfitNodes: deps.unfitNodes,
+      guard: deps.guard,
+      registryProbeUrl: (image) => this.registry.probeUrl(image),
+      models,
+    });
     const secretsOf = (spec: DeploymentSpec) => this.planner.secretsOf(spec);
     this.engine = new RolloutEngine({
       pool: deps.pool,
@@ -78,6 +88,7 @@ export class DeployService {
       ...(deps.guard ? { guard: deps.guard } : {}),
       pullAccess: (image) => this.registry.pullAccess(image),
       images: new ConsoleImages(path.join(deps.dataDir, 'images'), () => this.registry.options()),
+      models,
     });
     this.driftService = new DriftService(deps.pool, deps.audit, this.store, secretsOf, deps.guard);
   }

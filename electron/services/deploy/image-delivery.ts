@@ -7,6 +7,7 @@ import type { NodeExec } from './node-exec.js';
 import { placeModelStep, pullPinned, pushPinned } from './pull-step.js';
 import type { ConsoleImages } from './registry-fetch.js';
 import { SiteCache } from './site-cache.js';
+import type { ModelSources } from './model-source.js';
 
 const MiB = (n: number) => (n / 1048576).toFixed(1);
 
@@ -21,7 +22,8 @@ export class ImageDelivery {
   constructor(
     private readonly exec: NodeExec,
     private readonly inventory: Inventory,
-    private readonly images: ConsoleImages | undefined,
+    private readonly images: ConsoleImages,
+    private readonly models: ModelSources,
     private readonly pullAccess: (image: string) => { access: PullAccess; stdin?: string },
   ) {
     this.sites = new SiteCache(exec);
@@ -53,7 +55,6 @@ export class ImageDelivery {
       const source = archive
         ? () => readImageArchive(archive)
         : () => {
-            if (!images) throw new Error('this console keeps no image copies to push');
             return images.fetch(pinnedImage, step.arch ?? 'amd64', signal, (p) =>
               progress(`fetching the image from its registry to the console: ${MiB(p.have)} of ${MiB(p.total)} MiB`, null),
             );
@@ -69,6 +70,15 @@ export class ImageDelivery {
         this.siteOf(node),
       );
     }
-    if (spec.model?.digest) await placeModelStep(this.exec, node, spec.model, signal, (line) => progress(line, null));
+    const model = spec.model;
+    if (model?.digest)
+      await placeModelStep(
+        this.exec,
+        node,
+        model,
+        () => this.models.local(model, signal),
+        signal,
+        (line) => progress(line, null),
+      );
   }
 }

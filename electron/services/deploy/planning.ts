@@ -14,7 +14,7 @@ import { shellQuote } from '../ssh/shell-quote.js';
 import { loadAgent } from '../agents/agent-script.js';
 import type { DeployStore } from './deploy-store.js';
 import type { Runtime } from '../runtime/runtime-commands.js';
-import { modelManifest } from './model-manifest.js';
+import type { ModelSources } from './model-source.js';
 
 export interface PlanResult {
   spec: DeploymentSpec;
@@ -45,21 +45,41 @@ const secretEnvName = (name: string) => `EDGEWARD_SECRET_${name.toUpperCase().re
 
 export const specHashOf = (spec: DeploymentSpec) => `sha256:${crypto.createHash('sha256').update(canonicalSpec(spec)).digest('hex')}`;
 
+export interface PlannerDeps {
+  pool: SshPool;
+  inventory: Inventory;
+  store: DeployStore;
+  secrets: SecretStore;
+  env: NodeJS.ProcessEnv;
+  unfitNodes?: (() => Map<string, string>) | undefined;
+  guard?: ChangeGuard | undefined;
+  /** The registry endpoint (`…/v2/`) a node is asked to reach for `auto` delivery; none for a local-only image. */
+  registryProbeUrl?: (image: string) => string | undefined;
+  /** Where models come from (a directory, or an artifact the console fetches). */
+  models: ModelSources;
+}
+
 /** Checking a spec and working out where it can run: nothing here changes a node or the store. */
 export class DeployPlanner {
   private readonly placementAgent = loadAgent('placement.sh');
 
-  constructor(
-    private readonly pool: SshPool,
-    private readonly inventory: Inventory,
-    private readonly store: DeployStore,
-    private readonly secrets: SecretStore,
-    private readonly env: NodeJS.ProcessEnv,
-    private readonly unfitNodes: () => Map<string, string> = () => new Map(),
-    private readonly guard?: ChangeGuard,
-    /** The registry endpoint (`…/v2/`) a node is asked to reach for `auto` delivery; none for a local-only image. */
-    private readonly registryProbeUrl: (image: string) => string | undefined = () => undefined,
-  ) {}
+  private readonly pool: SshPool;
+  private readonly inventory: Inventory;
+  private readonly store: DeployStore;
+  private readonly secrets: SecretStore;
+  private readonly env: NodeJS.ProcessEnv;
+  private readonly unfitNodes: () => Map<string, string>;
+  private readonly guard: ChangeGuard | undefined;
+  private readonly registryProbeUrl: (image: string) => string | undefined;
+  private readonly models: ModelSources;
+
+  constructor(d: PlannerDeps) {
+    ({ pool: this.pool, inventory: this.inventory, store: this.store, secrets: this.secrets, env: this.env } = d);
+    this.unfitNodes = d.unfitNodes ?? (() => new Map());
+    this.guard = d.guard;
+    this.registryProbeUrl = d.registryProbeUrl ?? (() => undefined);
+    this.models = d.models;
+  }
 
   validate(text: string): SpecProblem[] {
     const r = parseSpec(text);
@@ -123,8 +143,8 @@ export class DeployPlanner {
    */
   async plan(text: string, signal?: AbortSignal, fitOnly = true): Promise<PlanResult> {
     const spec = this.parseOrThrow(text);
-    // The model's content is part of the revision: its manifest digest, taken now.
-    if (spec.model) spec.model.digest = modelManifest(spec.model.source).digest;
+    // The model's content is part of the revision: its manifest digest (and an artifact's pin), taken now.
+    if (spec.model) Object.assign(spec.model, await this.models.resolve(spec.model.source, signal));
     const specHash = specHashOf(spec);
     const nodes = targetNodes(this.inventory.list(), spec.targets);
     if (nodes.length === 0) {

@@ -5,7 +5,7 @@ import { lastLine, type NodeExec } from './node-exec.js';
 import type { ImageArchive } from './image-archive.js';
 import { loadPushed, pushArchive } from './image-push.js';
 import type { SiteCache } from './site-cache.js';
-import { modelManifest } from './model-manifest.js';
+import type { ModelManifest } from './model-manifest.js';
 import { heldModel, placeModel, verifyModel } from './model-sync.js';
 import type { DeploymentSpec } from '../../../shared/deploy/spec.js';
 
@@ -117,16 +117,16 @@ export async function placeModelStep(
   exec: NodeExec,
   node: string,
   model: NonNullable<DeploymentSpec['model']>,
+  /** The model's files on the console and their manifest (taken once per version, fetched if an artifact). */
+  source: () => Promise<{ dir: string; manifest: ModelManifest }>,
   signal: AbortSignal,
   progress: (line: string) => void,
 ): Promise<void> {
   const digest = model.digest!;
   let manifest = await heldModel(exec, node, model.hostPath, digest, signal);
   if (!manifest) {
-    const local = modelManifest(model.source);
-    if (local.digest !== digest)
-      throw new Error(`${model.source} now holds model ${local.digest}, not ${digest}: it changed since the apply`);
-    const placed = await placeModel(exec, node, model.source, model.hostPath, local, signal, progress);
+    const { dir, manifest: local } = await source();
+    const placed = await placeModel(exec, node, dir, model.hostPath, local, signal, progress);
     progress(`model ${digest.slice(0, 19)}… placed: ${placed.sent} file(s) sent (${MiB(placed.sentBytes)} MiB), ${placed.reused} reused`);
     manifest = local;
   }

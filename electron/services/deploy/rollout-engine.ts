@@ -10,6 +10,7 @@ import type { SshPool } from '../ssh/pool.js';
 import { LEASE_MS } from './lease.js';
 import { ImageDelivery } from './image-delivery.js';
 import type { ConsoleImages } from './registry-fetch.js';
+import type { ModelSources } from './model-source.js';
 import { execForDeploy, lastLine, sleep, type NodeExecOptions } from './node-exec.js';
 import type { RolloutState } from './rollout-state.js';
 import { gateNode, readyOfSpec } from './rollout-gate.js';
@@ -58,7 +59,8 @@ export interface RolloutEngineDeps {
   /** The CA and login a node's pull of this image needs (Settings → Registries). */
   pullAccess?: (image: string) => { access: PullAccess; stdin?: string };
   /** The console's copies of registry images, for nodes that get them pushed. */
-  images?: ConsoleImages;
+  images: ConsoleImages;
+  models: ModelSources;
 }
 
 export class RolloutEngine {
@@ -85,6 +87,7 @@ export class RolloutEngine {
       (node, command, opts) => this.exec(node, command, opts),
       deps.inventory,
       deps.images,
+      deps.models,
       deps.pullAccess ?? (() => ({ access: {} })),
     );
   }
