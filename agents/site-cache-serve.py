@@ -1,24 +1,33 @@
-# Edgeward site cache: serves one cached image archive to the nodes of its own site, so an image
-# crosses the site's link once. Streamed to `python3 -` on the cache node, never installed there.
-# Arguments: ADDRESS (the cache's address on the site network), FILE, TOKEN. Only GET /TOKEN is
-# answered (no listing, nothing else of the disk); the chosen port is printed, then it serves
+# Edgeward site cache: serves cached files (image archives, model files) to the nodes of its own
+# site, so they cross the site's link once. Streamed to `python3 -` on the cache node, never
+# installed there. Arguments: ADDRESS (the cache's address on the site network), DIR, TOKEN. Only
+# GET /TOKEN/NAME is answered, NAME a SHA-256 in hex (with .tar for an image archive) of a regular
+# file in DIR: no listing, nothing else of the disk. The chosen port is printed, then it serves
 # until the console ends the command.
 import http.server
 import os
+import re
+import stat
 import sys
 
-address, path, token = sys.argv[1], sys.argv[2], sys.argv[3]
+address, root, token = sys.argv[1], sys.argv[2], sys.argv[3]
+NAME = re.compile(r"^/" + re.escape(token) + r"/([0-9a-f]{64}(?:\.tar)?)$")
 
 
-class OneFile(http.server.BaseHTTPRequestHandler):
+class CachedFiles(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
-        if self.path != "/" + token:
+        m = NAME.match(self.path)
+        path = os.path.join(root, m.group(1)) if m else None
+        try:
+            st = os.stat(path) if path else None
+        except OSError:
+            st = None
+        if not st or not stat.S_ISREG(st.st_mode):
             self.send_error(404)
             return
-        size = os.path.getsize(path)
         self.send_response(200)
         self.send_header("Content-Type", "application/octet-stream")
-        self.send_header("Content-Length", str(size))
+        self.send_header("Content-Length", str(st.st_size))
         self.end_headers()
         with open(path, "rb") as f:
             while True:
@@ -31,6 +40,6 @@ class OneFile(http.server.BaseHTTPRequestHandler):
         pass
 
 
-server = http.server.ThreadingHTTPServer((address, 0), OneFile)
+server = http.server.ThreadingHTTPServer((address, 0), CachedFiles)
 print("port", server.server_address[1], flush=True)
 server.serve_forever()

@@ -8,6 +8,7 @@ import { placeModelStep, pullPinned, pushPinned } from './pull-step.js';
 import type { ConsoleImages } from './registry-fetch.js';
 import { SiteCache } from './site-cache.js';
 import type { ModelSources } from './model-source.js';
+import type { ModelRelay } from './model-sync.js';
 
 const MiB = (n: number) => (n / 1048576).toFixed(1);
 
@@ -71,14 +72,27 @@ export class ImageDelivery {
       );
     }
     const model = spec.model;
-    if (model?.digest)
-      await placeModelStep(
-        this.exec,
-        node,
-        model,
-        () => this.models.local(model, signal),
-        signal,
-        (line) => progress(line, null),
-      );
+    if (!model?.digest) return;
+    const site = this.siteOf(node);
+    const cache = site.cache;
+    const relay = cache
+      ? (dir: string): ModelRelay => ({
+          cache,
+          place: async (incoming, files, manifest) => {
+            const linkBytes = await this.sites.ensureModelFiles(cache, manifest, dir, files, signal);
+            await this.sites.fetchModelFiles(cache, node, site.nodeHost, incoming, files, signal);
+            return linkBytes;
+          },
+        })
+      : undefined;
+    await placeModelStep(
+      this.exec,
+      node,
+      model,
+      () => this.models.local(model, signal),
+      signal,
+      (line) => progress(line, null),
+      relay,
+    );
   }
 }

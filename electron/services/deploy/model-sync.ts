@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { shellQuote } from '../ssh/shell-quote.js';
-import { manifestLines, parseManifest, type ModelManifest } from './model-manifest.js';
+import { manifestLines, parseManifest, type ModelFile, type ModelManifest } from './model-manifest.js';
 import { modelDir } from '../runtime/runtime-commands.js';
 import { lastLine, type NodeExec } from './node-exec.js';
 
@@ -28,6 +28,15 @@ export interface PlacedModel {
   sent: number;
   sentBytes: number;
   reused: number;
+  /** Bytes that crossed the site link to the cache for this node (none when another node's transfer brought them). */
+  viaCache?: { cache: string; linkBytes: number };
+}
+
+/** A node behind a site cache gets the files it lacks from there, inside the site. */
+export interface ModelRelay {
+  cache: string;
+  /** The files into `incoming` on the node (of the version `manifest`); resolves with the bytes sent over the site link for them. */
+  place(incoming: string, files: ModelFile[], manifest: ModelManifest): Promise<number>;
 }
 
 /**
@@ -44,6 +53,7 @@ export async function placeModel(
   manifest: ModelManifest,
   signal: AbortSignal,
   progress: (line: string) => void,
+  relay?: ModelRelay,
 ): Promise<PlacedModel> {
   const dir = modelDir(hostPath, manifest.digest);
   const root = shellQuote(hostPath);
@@ -75,7 +85,15 @@ export async function placeModel(
   }
   let sentBytes = 0;
   const send = manifest.files.filter((f) => !have.has(f.sha256));
-  for (const [i, f] of send.entries()) {
+  let linkBytes = 0;
+  if (relay && send.length) {
+    progress(
+      `placing the model ${manifest.digest.slice(0, 19)}…: ${send.length} file(s) through the site cache ${relay.cache}, ${reuse.length} reused`,
+    );
+    linkBytes = await relay.place(incoming, send, manifest);
+    sentBytes = send.reduce((a, f) => a + f.size, 0);
+  }
+  for (const [i, f] of (relay ? [] : send).entries()) {
     progress(`placing the model ${manifest.digest.slice(0, 19)}…: sending ${f.path} (${i + 1} of ${send.length}), ${reuse.length} reused`);
     const target = `${incoming}/${f.path}`;
     const wrote = await exec(node, `mkdir -p ${q(path.posix.dirname(target))} && cat > ${q(target)}`, {
@@ -92,7 +110,7 @@ export async function placeModel(
     { signal, stdin: manifestLines(manifest.files) },
   );
   if (done.exitCode !== 0) throw new Error(`completing the model on ${node} failed: ${lastLine(done)}`);
-  return { sent: send.length, sentBytes, reused: reuse.length };
+  return { sent: send.length, sentBytes, reused: reuse.length, ...(relay ? { viaCache: { cache: relay.cache, linkBytes } } : {}) };
 }
 
 /**

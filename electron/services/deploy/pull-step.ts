@@ -6,7 +6,7 @@ import type { ImageArchive } from './image-archive.js';
 import { loadPushed, pushArchive } from './image-push.js';
 import type { SiteCache } from './site-cache.js';
 import type { ModelManifest } from './model-manifest.js';
-import { heldModel, placeModel, verifyModel } from './model-sync.js';
+import { heldModel, placeModel, verifyModel, type ModelRelay } from './model-sync.js';
 import type { DeploymentSpec } from '../../../shared/deploy/spec.js';
 
 /** Whether the node's runtime holds the image already (then nothing is pulled or sent). */
@@ -121,13 +121,19 @@ export async function placeModelStep(
   source: () => Promise<{ dir: string; manifest: ModelManifest }>,
   signal: AbortSignal,
   progress: (line: string) => void,
+  relay?: (dir: string) => ModelRelay,
 ): Promise<void> {
   const digest = model.digest!;
   let manifest = await heldModel(exec, node, model.hostPath, digest, signal);
   if (!manifest) {
     const { dir, manifest: local } = await source();
-    const placed = await placeModel(exec, node, dir, model.hostPath, local, signal, progress);
-    progress(`model ${digest.slice(0, 19)}… placed: ${placed.sent} file(s) sent (${MiB(placed.sentBytes)} MiB), ${placed.reused} reused`);
+    const placed = await placeModel(exec, node, dir, model.hostPath, local, signal, progress, relay?.(dir));
+    const via = placed.viaCache
+      ? ` through the site cache ${placed.viaCache.cache} (${MiB(placed.viaCache.linkBytes)} MiB over the site link)`
+      : '';
+    progress(
+      `model ${digest.slice(0, 19)}… placed: ${placed.sent} file(s) sent (${MiB(placed.sentBytes)} MiB)${via}, ${placed.reused} reused`,
+    );
     manifest = local;
   }
   progress(`checking the model ${digest.slice(0, 19)}… before the health gate`);
