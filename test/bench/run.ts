@@ -197,16 +197,29 @@ if (bedWanted && process.getuid?.() === 0) {
 
   if (want('push')) {
     const p = await benchPush();
+    const med = (xs: number[]) => percentile(xs, 50)!;
     console.log(
-      `\nImage over SSH to a site of ${p.siteNodes} nodes behind one gateway, no registry (${fmt(p.archiveMiB, 1)} MiB archive, A B alternately, ${p.runs} runs each):`,
+      `\nImage to a site behind one gateway (${fmt(p.archiveMiB, 1)} MiB archive, ${fmt(p.pullMiB, 1)} MiB pulled; A B C D alternately, ${p.runs} runs each):`,
     );
-    console.log(`  Edgeward, once per site           wall ${summary(p.edgeward.wallS)} s, site link ${summary(p.edgeward.linkMiB)} MiB`);
-    console.log(
-      `  plain ssh -J … 'podman load' ×${p.siteNodes}   wall ${summary(p.plain.wallS)} s, site link ${summary(p.plain.linkMiB)} MiB`,
-    );
-    console.log(
-      `  ratio Edgeward / plain: wall ${fmt(percentile(p.edgeward.wallS, 50)! / percentile(p.plain.wallS, 50)!, 2)}×, site link ${fmt(percentile(p.edgeward.linkMiB, 50)! / percentile(p.plain.linkMiB, 50)!, 2)}×   (target: one image's worth per site, ${fmt(p.archiveMiB, 1)} MiB)`,
-    );
+    for (const s of p.sites) {
+      console.log(`  site of ${s.nodes}:`);
+      console.log(
+        `    Edgeward, once per site            wall ${summary(s.edgeward.wallS)} s, site link ${summary(s.edgeward.linkMiB)} MiB`,
+      );
+      console.log(`    Edgeward, registry image fetched   wall ${summary(s.fetched.wallS)} s, site link ${summary(s.fetched.linkMiB)} MiB`);
+      console.log(
+        `    plain ssh -J … 'podman load' ×${s.nodes}     wall ${summary(s.plain.wallS)} s, site link ${summary(s.plain.linkMiB)} MiB`,
+      );
+      console.log(
+        `    each node pulling on its own ×${s.nodes}    wall ${summary(s.pull.wallS)} s, site link ${summary(s.pull.linkMiB)} MiB`,
+      );
+      console.log(
+        `    Edgeward against plain load: wall ${fmt(med(s.edgeward.wallS) / med(s.plain.wallS), 2)}×, link ${fmt(med(s.edgeward.linkMiB) / med(s.plain.linkMiB), 2)}×; against pulls: wall ${fmt(med(s.edgeward.wallS) / med(s.pull.wallS), 2)}×, link ${fmt(med(s.edgeward.linkMiB) / med(s.pull.linkMiB), 2)}×   (target: one image's worth per site)`,
+      );
+      console.log(
+        `    registry image fetched by the console, then once per site: link ${fmt(med(s.fetched.linkMiB) / p.fetchedMiB, 2)}× one image as the registry serves it (${fmt(p.fetchedMiB, 1)} MiB), ${fmt(med(s.fetched.linkMiB) / med(s.pull.linkMiB), 2)}× the pulls`,
+      );
+    }
   }
 
   if (want('commission')) {

@@ -48,6 +48,8 @@ export interface UpOptions {
   image?: boolean;
   /** Add site1-01 (behind node-01) and site2-01 (behind site1-01), unreachable from the host. */
   hidden?: boolean;
+  /** Nodes of site 1 behind node-01 with `hidden` (site1-01 and more; default 1 + SITE1_EXTRA, at most 9). */
+  siteNodes?: number;
   log?: (line: string) => void;
 }
 
@@ -223,8 +225,10 @@ function addHiddenNodes(dir: string, gateway: BedNode, options: UpOptions): BedN
   run('ip', ['-n', h2.netns, '-batch', '-'], {
     input: [`addr add ${h2.address}/24 dev eth0`, 'link set eth0 up', 'link set lo up'].join('\n'),
   });
-  // The rest of site 1: three more nodes on its network, behind node-01 as site1-01 is.
-  const more = Array.from({ length: SITE1_EXTRA }, (_, i) => siteLayout(dir, i + 2));
+  // The rest of site 1: more nodes on its network, behind node-01 as site1-01 is.
+  const siteNodes = options.siteNodes ?? 1 + SITE1_EXTRA;
+  if (!(siteNodes >= 1 && siteNodes <= 9)) throw new Error(`siteNodes must be 1..9, got ${siteNodes}`);
+  const more = Array.from({ length: siteNodes - 1 }, (_, i) => siteLayout(dir, i + 2));
   run('ip', ['-batch', '-'], {
     input: more
       .flatMap((n) => [
