@@ -85,6 +85,32 @@ targets:
     expect(ssh(bed, node, `podman image exists ${image} && echo held || echo none`).stdout.trim()).toBe('none');
   }, 60_000);
 
+  it('an abort during the pull stops it on the node: no pull left running, no image, no container', async () => {
+    expect((await h.backend.router.invoke('registry.login', { host: reg.host, password: reg.password, persist: false }, ctx)).ok).toBe(
+      true,
+    );
+    const { done } = await h.backend.deploy.apply(spec('cancel'));
+    let aborted: Promise<unknown> | undefined;
+    const stop = h.backend.deploy.watch('tls-cxr', (r) => {
+      const s = r.nodes[node.name];
+      if (!aborted && s?.state === 'pulling' && /Copying blob/.test(s.detail)) aborted = h.backend.deploy.abort('tls-cxr');
+    });
+    const final = await done;
+    stop();
+    expect(aborted).toBeDefined();
+    await aborted;
+    expect(final.status).toBe('aborted');
+    expect(final.nodes[node.name]!.state).not.toBe('done');
+    // The pull's process group was killed with the command: nothing pulls on, nothing was stored.
+    await expect
+      .poll(() => ssh(bed, node, `pgrep -f '[p]ull.*${image}' >/dev/null && echo pulling || echo idle`).stdout.trim(), {
+        timeout: 15_000,
+      })
+      .toBe('idle');
+    expect(ssh(bed, node, `podman image exists ${image} && echo held || echo none`).stdout.trim()).toBe('none');
+    expect(ssh(bed, node, `podman ps -aq --filter label=io.edgeward.deployment=tls-cxr | wc -l`).stdout.trim()).toBe('0');
+  }, 120_000);
+
   it('pulls over TLS with the login, with progress, and the node ends up with the digest the registry serves', async () => {
     expect((await h.backend.router.invoke('registry.login', { host: reg.host, password: reg.password, persist: false }, ctx)).ok).toBe(
       true,

@@ -16,6 +16,16 @@ const BLOBS = '"${HOME:-/tmp}/.cache/edgeward/blobs/$(hostname)"';
 const hashOf = (out: string) => /^[0-9a-f]{64}/.exec(out.trim())?.[0];
 
 /**
+ * The cache's own address towards a node of its site (what the node fetches from), as the cache
+ * routes to it: a node listed by name is resolved there first (`ip route get` takes addresses only).
+ */
+export function routeSourceCommand(nodeHost: string): string {
+  const name = shellQuote(nodeHost);
+  // getent answers an address with itself; without getent the name goes to ip as given.
+  return `a=$(getent ahosts ${name} 2>/dev/null | awk 'NR==1{print $1}'); [ -n "$a" ] || a=${name}; ip -o route get "$a" 2>/dev/null | sed -n 's/.* src \\([0-9a-fA-F.:]*\\).*/\\1/p'`;
+}
+
+/**
  * Once per site: an image or a model file crosses the site's link once, to the site's cache (its
  * gateway), and the site's nodes fetch it from there inside the site. The cache serves only those
  * files, under a token of this fetch, for as long as the fetch takes; each node checks the SHA-256
@@ -138,11 +148,7 @@ export class SiteCache {
     signal: AbortSignal,
     use: (url: (name: string) => string) => Promise<void>,
   ): Promise<void> {
-    const route = await this.exec(
-      cache,
-      `ip -o route get ${shellQuote(nodeHost)} 2>/dev/null | sed -n 's/.* src \\([0-9a-fA-F.:]*\\).*/\\1/p'`,
-      { signal },
-    );
+    const route = await this.exec(cache, routeSourceCommand(nodeHost), { signal });
     const address = route.stdout.toString('utf8').trim();
     if (!/^[0-9a-fA-F.:]+$/.test(address)) throw new Error(`${cache} has no route to ${node} (${nodeHost}) to serve it inside the site`);
     const token = crypto.randomBytes(16).toString('hex');
