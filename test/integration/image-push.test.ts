@@ -118,6 +118,30 @@ describe('images pushed over SSH, resumable', () => {
     expect(await onNode('ls -A ~/.cache/edgeward/images/$(hostname)')).toBe('');
   }, 300_000);
 
+  it('checks the whole file before it counts: a byte the node disk changed under a finished chunk is found, and the file sent again', async () => {
+    await exec(site.name, 'rm -rf ~/.cache/edgeward/images');
+    let spoiled = false;
+    const first = pushArchive(exec, site.name, archive, {
+      chunkBytes: CHUNK,
+      onProgress: (p) => {
+        if (spoiled || p.have < archive.size / 2) return;
+        spoiled = true;
+        // One byte of the first, long-verified chunk changes on the node's disk.
+        void exec(
+          site.name,
+          `printf X | dd of=$HOME/.cache/edgeward/images/$(hostname)/${archive.sha256}.tar.part bs=1 seek=100 conv=notrunc 2>/dev/null`,
+        );
+      },
+    });
+    await expect(first).rejects.toThrow(`the image arrived on ${site.name} changed`);
+    const again = await pushArchive(exec, site.name, archive, { chunkBytes: CHUNK });
+    expect(again.resumedFrom).toBe(0);
+    expect(again.sentBytes).toBe(archive.size);
+    const held = (await exec(site.name, `sha256sum ~/.cache/edgeward/images/$(hostname)/${archive.sha256}.tar`)).stdout.toString();
+    expect(held.slice(0, 64)).toBe(archive.sha256);
+    await exec(site.name, 'rm -rf ~/.cache/edgeward/images');
+  }, 300_000);
+
   it('deploys with delivery: push to a node with no registry, with progress in bytes, rate and time left', async () => {
     await exec(site.name, `docker rmi -f ${archive.imageId.slice(7)} >/dev/null 2>&1; true`);
     const spec = `name: push-cxr

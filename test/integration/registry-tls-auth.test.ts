@@ -109,6 +109,8 @@ targets:
       .toBe('idle');
     expect(ssh(bed, node, `podman image exists ${image} && echo held || echo none`).stdout.trim()).toBe('none');
     expect(ssh(bed, node, `podman ps -aq --filter label=io.edgeward.deployment=tls-cxr | wc -l`).stdout.trim()).toBe('0');
+    // The pull's temporary CA directory went with it (its TERM trap ran before any KILL).
+    expect(ssh(bed, node, `for d in /dev/shm/tmp.* /tmp/tmp.*; do [ -f "$d/ca.crt" ] && echo "$d"; done; true`).stdout.trim()).toBe('');
   }, 120_000);
 
   it('pulls over TLS with the login, with progress, and the node ends up with the digest the registry serves', async () => {

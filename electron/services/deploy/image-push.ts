@@ -21,7 +21,8 @@ export interface PushResult {
   resumedFrom: number;
 }
 
-const DEFAULT_CHUNK = 16 * 1024 * 1024;
+const MiB = 1024 * 1024;
+const DEFAULT_CHUNK = 16 * MiB;
 
 /**
  * The node's copy of an archive: under its user's cache, named by the file's SHA-256 (two archives
@@ -58,6 +59,7 @@ const hashOf = (r: ExecResult) => /^[0-9a-f]{64}/.exec(r.stdout.toString('utf8')
  */
 export async function pushArchive(exec: NodeExec, node: string, archive: ImageArchive, o: PushOptions = {}): Promise<PushResult> {
   const chunk = o.chunkBytes ?? DEFAULT_CHUNK;
+  if (chunk % MiB !== 0) throw new Error(`chunks are whole MiB, not ${chunk} bytes`);
   const p = nodeCopyPaths(archive);
   const signal = o.signal ? { signal: o.signal } : {};
   const probe = await exec(
@@ -116,7 +118,10 @@ export async function pushArchive(exec: NodeExec, node: string, archive: ImageAr
     let bad = false;
     const n = lengths.length;
     const end = from + lengths.reduce((a, b) => a + b, 0);
-    const script = `n=${n}; i=1; while [ $i -le $n ]; do len=${chunk}; [ $i -eq $n ] && len=${lengths[n - 1]}; head -c $len | tee -a ${p.part} | sha256sum; i=$((i + 1)); done`;
+    // Each chunk lands at its own offset (dd seek), not appended: a writer of an earlier, cut
+    // connection that the node has not reaped yet can only write the same bytes where they belong.
+    const t = `${p.part}.$$`;
+    const script = `n=${n}; i=1; at=${from / MiB}; while [ $i -le $n ]; do len=${chunk}; [ $i -eq $n ] && len=${lengths[n - 1]}; head -c $len > ${t} && dd if=${t} of=${p.part} bs=${MiB} seek=$at conv=notrunc 2>/dev/null && sha256sum ${t} || break; at=$((at + ${chunk / MiB})); i=$((i + 1)); done; rm -f ${t}`;
     const wrote = await exec(node, script, {
       ...signal,
       stdin: body(),
@@ -136,6 +141,14 @@ export async function pushArchive(exec: NodeExec, node: string, archive: ImageAr
       if (wrote.exitCode !== 0) throw new Error(`writing the image on ${node} failed: ${lastLine(wrote)}`);
     }
     stalled = offset === from ? stalled + 1 : 0;
+  }
+  // The whole file, as the node holds it, before it counts as there.
+  const whole = await exec(node, `sha256sum ${p.part}`, { ...signal, timeoutMs: 600_000 });
+  if (hashOf(whole) !== archive.sha256) {
+    await exec(node, `rm -f ${p.part}`, signal);
+    throw new Error(
+      `the image arrived on ${node} changed (SHA-256 ${hashOf(whole)?.slice(0, 16) ?? 'unreadable'}…): removed; the next try sends it again`,
+    );
   }
   const fin = await exec(node, `mv -f ${p.part} ${p.done}`, signal);
   if (fin.exitCode !== 0) throw new Error(`cannot complete the image on ${node}: ${lastLine(fin)}`);

@@ -94,7 +94,9 @@ export interface PullAccess {
  */
 export function pullCommand(runtime: Runtime, image: string, access: PullAccess = {}): string {
   if (!access.ca && !access.login && !access.insecure) return shellCommand([runtime, 'pull', image]);
-  const tmp = `d=$(mktemp -d) || exit 1; trap 'rm -rf "$d"' EXIT; chmod 700 "$d"`;
+  // In memory where the node has it (the docker login is a file for the pull's length), removed
+  // on every way out: a cancel's TERM runs the trap too.
+  const tmp = `d=$(mktemp -d -p /dev/shm 2>/dev/null || mktemp -d) || exit 1; trap 'rm -rf "$d"' EXIT; trap 'exit 143' TERM INT HUP; chmod 700 "$d"`;
   const ca = access.ca ? `; printf '%s' ${shellQuote(access.ca)} > "$d/ca.crt"` : '';
   if (runtime === 'podman') {
     const flags = [

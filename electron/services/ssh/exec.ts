@@ -25,6 +25,16 @@ export interface ExecOptions {
 
 const PID_MARKER = '\u001eEWPID ';
 /** Prefix that makes the login shell (the session's process group leader, thanks to sshd's setsid) report its pid. */
+/**
+ * Stops a command's process group: TERM first, so its traps run (a pull's temporary login and CA
+ * go with it), then KILL for whatever is still there after 2 s.
+ */
+export function stopGroupCommand(pid: number | string): string {
+  const p = String(pid).replace(/\D/g, '');
+  const gone = `! kill -0 -- -${p} 2>/dev/null`;
+  return `kill -TERM -- -${p} 2>/dev/null || kill -TERM ${p} 2>/dev/null; for i in 1 2 3 4 5 6 7 8 9 10; do ${gone} && exit 0; sleep 0.2; done; kill -KILL -- -${p} 2>/dev/null || kill -KILL ${p} 2>/dev/null; true`;
+}
+
 export const killablePrefix = `printf '\\036EWPID %s\\n' "$$" >&2; `;
 
 export interface ExecResult {
@@ -99,7 +109,7 @@ export async function execOnNode(pool: SshPool, name: string, command: string, o
         // "Not connected" synchronously, and with the connection the remote command is gone too.
         if (remotePid) {
           try {
-            conn.client.exec(`kill -KILL -- -${remotePid} 2>/dev/null || kill -KILL ${remotePid} 2>/dev/null`, (e, ch) => {
+            conn.client.exec(stopGroupCommand(remotePid), (e, ch) => {
               if (!e) ch.resume().on('close', () => undefined);
             });
           } catch {
