@@ -36,10 +36,10 @@ function printRollout(r: Rollout, out: CliOutput): void {
   out.print(`image ${r.image} pinned as ${r.pinnedImage}; spec ${r.specHash}`);
   out.print(
     formatTable(
-      ['NODE', 'WAVE', 'STATE', 'DETAIL'],
+      ['NODE', 'WAVE', 'IMAGE BY', 'STATE', 'DETAIL'],
       Object.values(r.nodes)
         .sort((a, b) => a.wave - b.wave || a.node.localeCompare(b.node))
-        .map((s) => [s.node, String(s.wave === 0 ? 'canary' : s.wave), s.state, s.detail]),
+        .map((s) => [s.node, String(s.wave === 0 ? 'canary' : s.wave), s.delivery ?? 'pull', s.state, s.detail]),
     ),
   );
   for (const x of r.refused) out.print(`refused ${x.node}: ${x.reason}`);

@@ -245,6 +245,11 @@ function Timeline({ rollout, onLogs }: { rollout: Rollout; onLogs: (node: string
             return (
               <div key={n} className="wave-node" data-node={n} data-state={s.state}>
                 <strong>{n}</strong> <StatusBadge kind={STEP_BADGE[s.state]} label={s.state} />
+                {s.delivery === 'push' ? (
+                  <span className="small" title="The console sends the image over SSH (no registry route)">
+                    pushed
+                  </span>
+                ) : null}
                 <span className="small">{s.detail}</span>
                 {s.progress !== null ? <progress max={1} value={s.progress} aria-label={`${n} ${s.state} progress`} /> : null}
                 <button type="button" className="secondary small" onClick={() => onLogs(n)}>
