@@ -1,0 +1,63 @@
+#!/bin/sh
+# Edgeward DICOM round-trip probe, streamed as `sh -s` (the synthetic study's dcmtk dump is its
+# last argument: stdin is the script itself): C-STORE to the AI ingress, then wait for the AI's result (an object of the same study)
+# at a storage SCP the probe runs on the node for as long as it waits. Times are the node's own
+# clock, so the figure is the AI's path, not the console's link. Output, key=value lines:
+#   sent_ms=N            the C-STORE, association included
+#   result_ms=N          from the start of the C-STORE to the result's arrival
+#   error=KIND TEXT      KIND: tools, generate, refused, rejected, context, store, result_port, timeout
+# Arguments: HOST PORT CALLED_AE CALLING_AE RESULT_PORT RESULT_AE TIMEOUT_MS STUDY_UID SOP_UID DUMP
+set -u
+host=$1 port=$2 called=$3 calling=$4 rport=$5 rae=$6 timeout_ms=$7 study=$8 sop=$9
+shift 9
+dump=$1
+for t in dump2dcm storescu storescp dcmdump; do
+  command -v "$t" >/dev/null 2>&1 || { echo "error=tools $t not found (install dcmtk)"; exit 2; }
+done
+d=$(mktemp -d) || exit 1
+scp=
+trap '[ -n "$scp" ] && kill "$scp" 2>/dev/null; rm -rf "$d"' EXIT
+trap 'exit 143' TERM INT HUP
+mkdir "$d/in"
+printf '%s' "$dump" > "$d/study.dump"
+dump2dcm --write-xfer-little "$d/study.dump" "$d/study.dcm" >"$d/gen.log" 2>&1 || { echo "error=generate $(head -c 300 "$d/gen.log" | tr '\n' ' ')"; exit 2; }
+# The result SCP: each received file gets its arrival time beside it, written by the SCP itself.
+storescp -aet "$rae" -od "$d/in" -xcr "date +%s%N > $d/in/#f.arrived" "$rport" >"$d/scp.log" 2>&1 &
+scp=$!
+i=0
+while [ $i -lt 50 ]; do
+  kill -0 "$scp" 2>/dev/null || { echo "error=result_port cannot listen on port $rport: $(head -c 200 "$d/scp.log" | tr '\n' ' ')"; exit 3; }
+  grep -q ":$(printf '%04X' "$rport") " /proc/net/tcp /proc/net/tcp6 2>/dev/null && break
+  sleep 0.02; i=$((i + 1))
+done
+t0=$(date +%s%N)
+storescu -aet "$calling" -aec "$called" "$host" "$port" "$d/study.dcm" >"$d/scu.log" 2>&1
+rc=$?
+t1=$(date +%s%N)
+echo "sent_ms=$(( (t1 - t0) / 1000000 ))"
+log=$(tr '\n' ' ' < "$d/scu.log" | head -c 600)
+if [ $rc -ne 0 ] || grep -q -E '^[EF]:' "$d/scu.log"; then
+  case "$log" in
+    *"Association Rejected"*) echo "error=rejected $log" ;;
+    *"Association Request Failed"*) echo "error=refused $log" ;;
+    *"No presentation context"*|*"No Acceptable Presentation Contexts"*) echo "error=context $log" ;;
+    *) echo "error=store $log" ;;
+  esac
+  exit 4
+fi
+deadline=$(( t0 + timeout_ms * 1000000 ))
+while :; do
+  for a in "$d"/in/*.arrived; do
+    [ -f "$a" ] || continue
+    f=${a%.arrived}
+    tag() { dcmdump -q +P "$1" "$f" 2>/dev/null | sed -n 's/.*\[\(.*\)\].*/\1/p' | head -n 1; }
+    # A result is another object of our study (our own image echoed back is not one).
+    if [ "$(tag 0020,000d)" = "$study" ] && [ "$(tag 0008,0018)" != "$sop" ]; then
+      echo "result_ms=$(( ($(cat "$a") - t0) / 1000000 ))"
+      exit 0
+    fi
+    rm -f "$a"
+  done
+  [ "$(date +%s%N)" -gt "$deadline" ] && { echo "error=timeout no result for the study within $timeout_ms ms"; exit 5; }
+  sleep 0.005
+done

@@ -1,0 +1,109 @@
+import crypto from 'node:crypto';
+import { z } from 'zod';
+import { HOST } from '../../../shared/fleet.js';
+import { syntheticStudy, UID_ROOT } from '../../../shared/clinical/dicom-study.js';
+import { loadAgent } from '../agents/agent-script.js';
+import { execOnNode } from '../ssh/exec.js';
+import type { SshPool } from '../ssh/pool.js';
+import { shellQuote } from '../ssh/shell-quote.js';
+
+const AE = z.string().regex(/^[A-Za-z0-9_.-](?:[A-Za-z0-9_.-]{0,14})$/, 'an AE title (1–16 letters, digits, "_", ".", "-")');
+
+/** Where a radiology AI takes studies in (its AE title and port), and where the probe waits for its result. */
+export const DicomProbeTarget = z.strictObject({
+  /** The AI ingress, as the node reaches it (127.0.0.1 when the AI runs on the node). */
+  host: z.string().regex(HOST, 'a host name or IP address').default('127.0.0.1'),
+  port: z.number().int().min(1).max(65535).default(104),
+  calledAE: AE,
+  callingAE: AE.default('EDGEWARD'),
+  /** The storage SCP the probe runs on the node for the AI's result (the AI must send results there). */
+  resultPort: z.number().int().min(1).max(65535).default(11113),
+  resultAE: AE.default('EDGEWARD_PROBE'),
+  /** How long the result may take: the radiology SLO's bound, or longer. */
+  timeoutMs: z.number().int().min(100).max(600_000).default(5000),
+  /** The root the synthetic UIDs are made under (the hospital's own), else 2.25 (UUID-derived). */
+  uidRoot: z.string().max(40).regex(UID_ROOT, 'a UID root: digits and dots').optional(),
+});
+export type DicomProbeTarget = z.infer<typeof DicomProbeTarget>;
+
+export type DicomProbeErrorKind = 'tools' | 'generate' | 'refused' | 'rejected' | 'context' | 'store' | 'result_port' | 'timeout';
+
+export interface DicomRoundTrip {
+  ok: boolean;
+  /** From the start of the C-STORE to the result's arrival (node clock). */
+  resultMs?: number;
+  /** The C-STORE alone, association included. */
+  sentMs?: number;
+  studyUid: string;
+  error?: { kind: DicomProbeErrorKind; message: string; next: string };
+}
+
+/** What each failure means for the one who reads it at 3 a.m., and what to do next. */
+const NEXT: Record<DicomProbeErrorKind, (t: DicomProbeTarget) => [string, string]> = {
+  tools: () => ['the node lacks dcmtk', 'Install dcmtk on the node (apt install dcmtk).'],
+  generate: () => ["the node's dcmtk could not write the synthetic study", 'Check the node’s dcmtk (dump2dcm) version.'],
+  refused: (t) => [`nothing answers DICOM at ${t.host}:${t.port}`, 'Check that the AI ingress runs and listens on that port.'],
+  rejected: (t) => [
+    `the AI ingress rejected the association (called AE ${t.calledAE}, calling AE ${t.callingAE})`,
+    'Check both AE titles against the AI’s configuration: it must know the calling AE and answer to the called one.',
+  ],
+  context: () => [
+    'the AI ingress accepted no presentation context for secondary capture',
+    'Enable Secondary Capture Image Storage (Explicit or Implicit VR Little Endian) on the AI ingress.',
+  ],
+  store: () => ['the C-STORE failed', 'See the AI ingress’s log for the status it returned.'],
+  result_port: (t) => [
+    `the probe cannot listen for the result on port ${t.resultPort}`,
+    'Free that port on the node or give another resultPort (and send the AI’s results there).',
+  ],
+  timeout: (t) => [
+    `no result for the study arrived within ${t.timeoutMs} ms`,
+    `Check that the AI sends its results to ${t.resultAE} on port ${t.resultPort} of the node, and that it is processing.`,
+  ],
+};
+
+/** Parses the probe script's key=value lines (a hostile or broken node gives nothing usable, not a crash). */
+export function parseRoundTrip(out: string, target: DicomProbeTarget, studyUid: string): DicomRoundTrip {
+  const num = (k: string) => {
+    const m = new RegExp(`^${k}=(\\d{1,9})$`, 'm').exec(out);
+    return m ? Number(m[1]) : undefined;
+  };
+  const sentMs = num('sent_ms');
+  const resultMs = num('result_ms');
+  const err = /^error=(\w+) ?(.*)$/m.exec(out);
+  const base = { studyUid, ...(sentMs !== undefined ? { sentMs } : {}) };
+  if (resultMs !== undefined && !err) return { ok: true, resultMs, ...base };
+  const kind = (err && err[1]! in NEXT ? err[1] : 'store') as DicomProbeErrorKind;
+  const [what, next] = NEXT[kind](target);
+  const detail = (err?.[2] ?? out.trim()).replace(/[^\x20-\x7e]/g, ' ').slice(0, 300);
+  return { ok: false, ...base, error: { kind, message: detail ? `${what}: ${detail}` : what, next } };
+}
+
+/**
+ * One round trip through a radiology AI, the way a study travels: a synthetic study (no patient
+ * data, marked as test data) stored to the AI ingress, timed until the AI's result for that study
+ * arrives at the probe's own storage SCP on the node.
+ */
+export async function dicomRoundTrip(pool: SshPool, node: string, target: DicomProbeTarget, signal?: AbortSignal): Promise<DicomRoundTrip> {
+  const study = syntheticStudy(target.uidRoot, (n) => crypto.randomBytes(n));
+  const args = [
+    target.host,
+    target.port,
+    target.calledAE,
+    target.callingAE,
+    target.resultPort,
+    target.resultAE,
+    target.timeoutMs,
+    study.studyUid,
+    study.sopUid,
+    study.dump,
+  ]
+    .map((a) => shellQuote(String(a)))
+    .join(' ');
+  const r = await execOnNode(pool, node, `sh -s -- ${args}`, {
+    stdin: loadAgent('dicom-roundtrip.sh').text,
+    timeoutMs: target.timeoutMs + 30_000,
+    ...(signal ? { signal } : {}),
+  });
+  return parseRoundTrip(r.stdout.toString('utf8'), target, study.studyUid);
+}
