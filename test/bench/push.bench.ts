@@ -79,10 +79,10 @@ export async function benchPush(runs = 3, sizes = [4, 8]): Promise<PushBench> {
           exec(n.name, `podman rmi -f ${archive.imageId.slice(7)} >/dev/null 2>&1; rm -rf ~/.cache/edgeward/images ${PULL_STORE}; true`),
         ),
       );
-    const fetched = await new ConsoleImages(path.join(tmp.dir, 'images'), () => ({
-      caOf: () => reg!.ca,
-      credentialsOf: () => ({ username: reg!.username, password: reg!.password }),
-    })).fetch(`${image}@${registryDigest(reg, image)}`, 'amd64');
+    const fetched = await new ConsoleImages(path.join(tmp.dir, 'images'), () => reg!.options()).fetch(
+      `${image}@${registryDigest(reg, image)}`,
+      'amd64',
+    );
     const out: PushBench = {
       archiveMiB: archive.size / 1048576,
       fetchedMiB: fetched.size / 1048576,

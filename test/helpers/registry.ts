@@ -4,6 +4,8 @@ import os from 'node:os';
 import fs from 'node:fs';
 import path from 'node:path';
 import { loginFile } from '../../electron/services/runtime/runtime-commands.js';
+import type { RegistryOptions } from '../../electron/services/deploy/registry.js';
+import { TEST_IMAGE } from '../testbed/layout.js';
 import { freePort } from './free-port.js';
 import { makeCa, serverCert } from './test-ca.js';
 
@@ -20,6 +22,10 @@ export interface SecureRegistry {
   authFile: string;
   /** Pushes a local image (in `store`) to NAME:TAG here; returns the full reference. */
   push(store: { root: string; runroot: string }, local: string, name: string): string;
+  /** Pushes the bed's test image (from the bed's shared store in `bedDir`) as NAME:TAG. */
+  pushBedImage(bedDir: string, name: string): string;
+  /** How the console reaches it: its CA and the right login. */
+  options(): RegistryOptions;
   stop(): Promise<void>;
 }
 
@@ -77,6 +83,24 @@ auth:
       .stdout === '401';
   for (let i = 0; i < 100 && !up(); i++) await new Promise((r) => setTimeout(r, 100));
   if (!up()) throw new Error(`docker-registry did not start on ${host} (see ${f('log')})`);
+  const push: SecureRegistry['push'] = (store, local, name) => {
+    const ref = `${host}/${name}`;
+    must('podman', [
+      '--root',
+      store.root,
+      '--runroot',
+      store.runroot,
+      'push',
+      '--quiet',
+      '--cert-dir',
+      f('certs'),
+      '--authfile',
+      f('auth.json'),
+      local,
+      ref,
+    ]);
+    return ref;
+  };
   return {
     host,
     ca,
@@ -84,24 +108,11 @@ auth:
     password,
     certDir: f('certs'),
     authFile: f('auth.json'),
-    push: (store, local, name) => {
-      const ref = `${host}/${name}`;
-      must('podman', [
-        '--root',
-        store.root,
-        '--runroot',
-        store.runroot,
-        'push',
-        '--quiet',
-        '--cert-dir',
-        f('certs'),
-        '--authfile',
-        f('auth.json'),
-        local,
-        ref,
-      ]);
-      return ref;
+    push,
+    pushBedImage(bedDir, name) {
+      return push({ root: path.join(bedDir, 'image-store'), runroot: path.join(bedDir, 'image-run') }, TEST_IMAGE, name);
     },
+    options: () => ({ caOf: () => ca, credentialsOf: () => ({ username, password }) }),
     stop: async () => {
       if (child.exitCode !== null) return;
       const exited = new Promise((r) => child.once('exit', r));

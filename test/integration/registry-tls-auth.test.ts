@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setRuntime, type BedState } from '../testbed/bed.js';
-import { HOST_ADDRESS, TEST_IMAGE, type BedNode } from '../testbed/layout.js';
+import { HOST_ADDRESS, type BedNode } from '../testbed/layout.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { registryDigest, startSecureRegistry, type SecureRegistry } from '../helpers/registry.js';
 import { ensureBed, ssh } from './helpers/bed.js';
@@ -48,11 +48,7 @@ targets:
   beforeAll(async () => {
     bed = await ensureBed();
     reg = await startSecureRegistry(path.join(tmp.dir, 'reg'), HOST_ADDRESS);
-    image = reg.push(
-      { root: path.join(bed.dir, 'image-store'), runroot: path.join(bed.dir, 'image-run') },
-      TEST_IMAGE,
-      'edgeward/oip-test:1',
-    );
+    image = reg.pushBedImage(bed.dir, 'edgeward/oip-test:1');
     h = await fleetBackend();
     node = bed.nodes[17]!;
     // A podman node: podman takes the registry's CA per command (docker reads it from the node's /etc/docker/certs.d).

@@ -16,11 +16,7 @@ describe('models from a registry as OCI artifacts', () => {
     { title: 'config.json', data: Buffer.from('{"labels":["effusion"]}\n') },
     { title: 'weights/model.onnx', data: crypto.randomBytes(300 * 1024) },
   ];
-  const sources = (dir = 'models') =>
-    new ModelSources(path.join(tmp.dir, dir), () => ({
-      caOf: () => reg.ca,
-      credentialsOf: () => ({ username: reg.username, password: reg.password }),
-    }));
+  const sources = (dir = 'models') => new ModelSources(path.join(tmp.dir, dir), () => reg.options());
 
   beforeAll(async () => {
     reg = await startSecureRegistry(path.join(tmp.dir, 'reg'));

@@ -21,11 +21,7 @@ describe('registry images fetched by the console to push', () => {
     expect(r.status, r.stderr).toBe(0);
     return r.stdout.trim();
   };
-  const images = () =>
-    new ConsoleImages(path.join(tmp.dir, 'console-images'), () => ({
-      caOf: () => reg.ca,
-      credentialsOf: () => ({ username: reg.username, password: reg.password }),
-    }));
+  const images = () => new ConsoleImages(path.join(tmp.dir, 'console-images'), () => reg.options());
   /** A one-file image of `arch`, pushed as NAME. */
   const tinyImage = (arch: string, content: string | Buffer, name: string) => {
     const root = path.join(tmp.dir, `rootfs-${arch}`);
@@ -113,10 +109,7 @@ describe('registry images fetched by the console to push', () => {
     bytes[mid] = bytes[mid]! ^ 0xff;
     fs.writeFileSync(data, bytes);
     const dir = path.join(tmp.dir, 'rotten-images');
-    const console = new ConsoleImages(dir, () => ({
-      caOf: () => reg.ca,
-      credentialsOf: () => ({ username: reg.username, password: reg.password }),
-    }));
+    const console = new ConsoleImages(dir, () => reg.options());
     await expect(console.fetch(`${image}@${digest}`, 'amd64')).rejects.toMatchObject({
       appError: { code: 'UNAVAILABLE', message: expect.stringMatching(new RegExp(`for the blob sha256:${layer.slice(0, 12)}….*refused`)) },
     });
