@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { z } from 'zod';
 import { HOST } from '../../../shared/fleet.js';
-import { syntheticStudy, UID_ROOT } from '../../../shared/clinical/dicom-study.js';
+import { syntheticStudy, UID_ROOT, type SyntheticStudy } from '../../../shared/clinical/dicom-study.js';
 import { loadAgent } from '../agents/agent-script.js';
 import { execOnNode } from '../ssh/exec.js';
 import type { SshPool } from '../ssh/pool.js';
@@ -79,14 +79,9 @@ export function parseRoundTrip(out: string, target: DicomProbeTarget, studyUid: 
   return { ok: false, ...base, error: { kind, message: detail ? `${what}: ${detail}` : what, next } };
 }
 
-/**
- * One round trip through a radiology AI, the way a study travels: a synthetic study (no patient
- * data, marked as test data) stored to the AI ingress, timed until the AI's result for that study
- * arrives at the probe's own storage SCP on the node.
- */
-export async function dicomRoundTrip(pool: SshPool, node: string, target: DicomProbeTarget, signal?: AbortSignal): Promise<DicomRoundTrip> {
-  const study = syntheticStudy(target.uidRoot, (n) => crypto.randomBytes(n));
-  const args = [
+/** The probe script's arguments, in its order (the dump last: stdin is the script itself). */
+export function probeArgs(target: DicomProbeTarget, study: SyntheticStudy): string[] {
+  return [
     target.host,
     target.port,
     target.calledAE,
@@ -97,9 +92,17 @@ export async function dicomRoundTrip(pool: SshPool, node: string, target: DicomP
     study.studyUid,
     study.sopUid,
     study.dump,
-  ]
-    .map((a) => shellQuote(String(a)))
-    .join(' ');
+  ].map(String);
+}
+
+/**
+ * One round trip through a radiology AI, the way a study travels: a synthetic study (no patient
+ * data, marked as test data) stored to the AI ingress, timed until the AI's result for that study
+ * arrives at the probe's own storage SCP on the node.
+ */
+export async function dicomRoundTrip(pool: SshPool, node: string, target: DicomProbeTarget, signal?: AbortSignal): Promise<DicomRoundTrip> {
+  const study = syntheticStudy(target.uidRoot, (n) => crypto.randomBytes(n));
+  const args = probeArgs(target, study).map(shellQuote).join(' ');
   const r = await execOnNode(pool, node, `sh -s -- ${args}`, {
     stdin: loadAgent('dicom-roundtrip.sh').text,
     timeoutMs: target.timeoutMs + 30_000,

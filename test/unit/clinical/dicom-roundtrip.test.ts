@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeUids, syntheticStudy } from '../../../shared/clinical/dicom-study.js';
-import { DicomProbeTarget, parseRoundTrip } from '../../../electron/services/clinical/dicom-probe.js';
+import { DicomProbeTarget, parseRoundTrip, probeArgs } from '../../../electron/services/clinical/dicom-probe.js';
 import { loadAgent } from '../../../electron/services/agents/agent-script.js';
 import { freePort } from '../../helpers/free-port.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
@@ -27,19 +27,8 @@ describe('DICOM round-trip probe', () => {
   const probe = (t: Partial<DicomProbeTarget>) => {
     const target = DicomProbeTarget.parse({ port, calledAE: 'AI_INGRESS', resultPort, resultAE: 'EW_PROBE', ...t });
     const s = syntheticStudy(target.uidRoot, random);
-    const args = [
-      target.host,
-      target.port,
-      target.calledAE,
-      target.callingAE,
-      target.resultPort,
-      target.resultAE,
-      target.timeoutMs,
-      s.studyUid,
-      s.sopUid,
-      s.dump,
-    ];
-    const r = spawnSync('sh', ['-s', '--', ...args.map(String)], { input: loadAgent('dicom-roundtrip.sh').text, encoding: 'utf8' });
+    const args = probeArgs(target, s);
+    const r = spawnSync('sh', ['-s', '--', ...args], { input: loadAgent('dicom-roundtrip.sh').text, encoding: 'utf8' });
     return parseRoundTrip(r.stdout, target, s.studyUid);
   };
 
