@@ -30,11 +30,13 @@ describe('delivery: auto, the registry image pushed where the registry is out of
   // Over the console's own connections: the site's nodes are reached only through their gateway.
   const onNode = async (n: BedNode, command: string) => (await execForDeploy(h.backend.pool, n.name, command)).stdout.toString('utf8');
   const clean = async () => {
-    for (const n of [hub, gateway, ...site])
+    for (const n of [hub, gateway, ...site]) {
+      const rt = n === hub ? 'podman' : 'docker';
       await onNode(
         n,
-        `docker rm -f $(docker ps -aq --filter label=io.edgeward.deployment=auto-cxr) >/dev/null 2>&1; docker rmi ${image} >/dev/null 2>&1; rm -rf ~/.cache/edgeward/images; true`,
+        `${rt} rm -f $(${rt} ps -aq --filter label=io.edgeward.deployment=auto-cxr) >/dev/null 2>&1; ${rt} rmi -f ${image} >/dev/null 2>&1; rm -rf ~/.cache/edgeward/images; true`,
       );
+    }
   };
 
   beforeAll(async () => {
@@ -42,7 +44,8 @@ describe('delivery: auto, the registry image pushed where the registry is out of
     reg = await startSecureRegistry(path.join(tmp.dir, 'reg'), HOST_ADDRESS);
     image = reg.pushBedImage(bed.dir, 'edgeward/oip-auto:1');
     h = await fleetBackend();
-    hub = bed.nodes[17]!;
+    // Not registry-tls-auth's node: a digest this test leaves would let that test's pull find the image held.
+    hub = bed.nodes[16]!;
     gateway = bed.nodes.find((n) => n.name === 'node-01')!;
     site = bed.nodes.filter((n) => n.behind === 'node-01');
     // podman takes the registry's CA per command (docker reads it from the node's /etc/docker/certs.d).
