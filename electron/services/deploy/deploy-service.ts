@@ -3,7 +3,7 @@ import path from 'node:path';
 import { AppErrorException, appError } from '../../../shared/errors.js';
 import type { NodeStep, Rollout } from '../../../shared/deploy/rollout.js';
 import { parseSpec, type DeploymentSpec, type SpecProblem } from '../../../shared/deploy/spec.js';
-import type { ActionOutcome, AuditLog, OpenIntent } from '../audit/audit-log.js';
+import type { AuditLog, OpenIntent } from '../audit/audit-log.js';
 import { execOnNode } from '../ssh/exec.js';
 import type { SshPool } from '../ssh/pool.js';
 import type { DeployDeps } from './deps.js';
@@ -23,17 +23,7 @@ import { ConsoleImages } from './registry-fetch.js';
 import { ModelSources } from './model-source.js';
 
 export { secretKey, type PlanResult } from './planning.js';
-
-/** What the audit log says of a rollout that ended (or stopped with the process). */
-function outcomeOf(r: Rollout): ActionOutcome {
-  if (r.status === 'succeeded') return { outcome: 'ok' };
-  if (r.status === 'failed' || r.status === 'rolled-back') return { outcome: 'failed', error: r.message };
-  if (r.status === 'aborted') return { outcome: 'partial', error: r.message };
-  return { outcome: 'partial', error: `Edgeward stopped while the rollout was ${r.status}; it shows as interrupted at the next start` };
-}
-
-const noRollout = (name: string) =>
-  new AppErrorException(appError('CONFLICT', `No rollout of ${name} is running`, 'Check the deployment status.'));
+import { noRollout, outcomeOf } from './rollout-outcome.js';
 
 /**
  * Deployments: planning (planning.ts), the rollout engine (rollout-engine.ts), drift (drift.ts) and
