@@ -1,4 +1,4 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,7 +12,7 @@ import { HOST_ADDRESS } from '../testbed/layout.js';
 import type { ScenarioInput } from '../testbed/scenario.js';
 import { ensureBed, ssh } from './helpers/bed.js';
 import { addTrusted, fleetBackend, type FleetHarness } from './helpers/fleet.js';
-import { cliArgv } from '../helpers/cli.js';
+import { cliArgv, runCli } from '../helpers/cli.js';
 
 const DICOM_PORT = 11112;
 /** Who signs off in these tests: asked each time (name and role), shown in the report. */
@@ -55,11 +55,7 @@ hub: {url: "${hubUrl}/", maxLatencyMs: 50}
 dicom: {host: ${pacs().address}, port: ${DICOM_PORT}, calledAE: PACS}
 fhir: {baseUrl: "${hubUrl}/fhir"}
 `;
-  const cli = (...args: string[]) =>
-    spawnSync(process.execPath, cliArgv(h.dataDir, ...args), {
-      encoding: 'utf8',
-      timeout: 90_000,
-    });
+  const cli = (...args: string[]) => runCli(h.dataDir, args, { timeoutMs: 90_000 });
   const results = (s: CommissionSession) => Object.fromEntries(sessionResults(s).map((r) => [r.id, r]));
   /** Runs a full commissioning with the scenario set for the idle checks and `loaded` for the load. */
   const commission = async (text: string, scenario: ScenarioInput, loaded = busy) => {
@@ -315,11 +311,11 @@ fhir: {baseUrl: "${hubUrl}/fhir"}
     stored.session.profileText = stored.session.profileText.replace('seconds: 60', 'seconds: 5');
     fs.writeFileSync(file, JSON.stringify(stored));
     setScenario(node(), busy);
-    const resumed = cli('commission', 'resume', node().name, '--report', out, ...SIGNER_ARGS);
+    const resumed = await cli('commission', 'resume', node().name, '--report', out, ...SIGNER_ARGS);
     expect(resumed.status, resumed.stderr + resumed.stdout).toBe(0);
     expect(resumed.stderr).toMatch(/running +GPUs under a short load/);
     expect(resumed.stdout).toMatch(/Verdict: PASS/);
-    expect(cli('commission', 'verify', out).status).toBe(0);
+    expect((await cli('commission', 'verify', out)).status).toBe(0);
     // The leftover load container of the cut run was removed before the new load.
     expect(loadContainers()).toBe('');
   }, 180_000);
@@ -350,28 +346,28 @@ fhir: {baseUrl: "${hubUrl}/fhir"}
     expect(h.backend.commission.isRunning(node().name)).toBe(false);
   }, 90_000);
 
-  it('is run and verified from the CLI: exit 1 on a failing node, a tampered report fails verify', () => {
+  it('is run and verified from the CLI: exit 1 on a failing node, a tampered report fails verify', async () => {
     setScenario(node(), { ...good, count: 1 });
     const profileFile = path.join(h.dataDir, 'l40s.yaml');
     fs.writeFileSync(profileFile, profile());
     const out = path.join(h.dataDir, 'report.html');
-    const run = cli('commission', node().name, '--profile', profileFile, '--report', out, ...SIGNER_ARGS);
+    const run = await cli('commission', node().name, '--profile', profileFile, '--report', out, ...SIGNER_ARGS);
     expect(run.status, run.stderr).toBe(1);
     expect(run.stdout).toMatch(/Verdict: FAIL/);
     expect(run.stderr).toMatch(/done +GPUs: count, model, driver, ECC, PCIe, idle: FAIL/);
-    const ok = cli('commission', 'verify', out);
+    const ok = await cli('commission', 'verify', out);
     expect(ok.status, ok.stderr).toBe(0);
     expect(ok.stdout).toMatch(/^authentic: recorded in the audit log as seq \d+/);
     fs.writeFileSync(out, fs.readFileSync(out, 'utf8').replace('Verdict: FAIL', 'Verdict: PASS'));
-    const tampered = cli('commission', 'verify', out);
+    const tampered = await cli('commission', 'verify', out);
     expect(tampered.status).toBe(1);
     expect(tampered.stdout).toMatch(/^NOT FOUND: no report with sha256 [0-9a-f]{64} was recorded/);
-    const bad = cli('commission', node().name, '--profile', path.join(h.dataDir, 'missing.yaml'), ...SIGNER_ARGS);
+    const bad = await cli('commission', node().name, '--profile', path.join(h.dataDir, 'missing.yaml'), ...SIGNER_ARGS);
     // A profile that cannot be read is the caller's to fix: exit 2.
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/Cannot read .*missing\.yaml/);
     // Who signs is asked before anything runs.
-    const unsigned = cli('commission', node().name, '--profile', profileFile);
+    const unsigned = await cli('commission', node().name, '--profile', profileFile);
     expect(unsigned.status).toBe(2);
     expect(unsigned.stderr).toMatch(/say who signs with --signer "NAME" --role "ROLE"/);
   }, 120_000);

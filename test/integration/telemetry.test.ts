@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -7,7 +6,7 @@ import type { TelemetryFrame } from '../../shared/telemetry.js';
 import { cut, restore, setScenario, type BedState } from '../testbed/bed.js';
 import { ensureBed } from './helpers/bed.js';
 import { addTrusted, fleetBackend, type FleetHarness } from './helpers/fleet.js';
-import { cliArgv } from '../helpers/cli.js';
+import { runCli } from '../helpers/cli.js';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
 
@@ -96,12 +95,9 @@ describe('telemetry agent on the simulated fleet', () => {
     }
   }, 60_000);
 
-  it('is watched from the CLI: `edgeward telemetry watch NODE --count 2 --json`', () => {
+  it('is watched from the CLI: `edgeward telemetry watch NODE --count 2 --json`', async () => {
     setScenario(node(), { count: 1 });
-    const r = spawnSync(process.execPath, cliArgv(h.dataDir, '--json', 'telemetry', 'watch', node().name, '--count', '2'), {
-      encoding: 'utf8',
-      timeout: 30_000,
-    });
+    const r = await runCli(h.dataDir, ['--json', 'telemetry', 'watch', node().name, '--count', '2'], { timeoutMs: 30_000 });
     expect(r.status, r.stderr).toBe(0);
     const frames = r.stdout
       .trim()
