@@ -3,7 +3,7 @@
 # missing; otherwise it says exactly what is missing and how to install it, and fails.
 set -euo pipefail
 
-PACKAGES=(openssh-server openssh-client podman runc iproute2 nftables iptables sudo util-linux procps chromium curl dcmtk docker-registry prometheus prometheus-alertmanager rsyslog rsyslog-gnutls openssl libxml2-utils apache2-utils)
+PACKAGES=(openssh-server openssh-client podman runc iproute2 nftables iptables sudo util-linux procps chromium curl dcmtk docker-registry prometheus prometheus-alertmanager rsyslog rsyslog-gnutls openssl libxml2-utils apache2-utils orthanc orthanc-dicomweb)
 CONTAINERS_CONF=/etc/containers/containers.conf
 
 missing=()

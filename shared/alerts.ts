@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { dicomSeries } from './clinical/dicom-target.js';
 import { BURN_WINDOWS } from './slo.js';
 import type { TelemetryFrame } from './telemetry.js';
 
@@ -159,11 +160,13 @@ export function conditionsOf(frame: TelemetryFrame, t: AlertThresholds, lostSinc
     if (burning < BURN_WINDOWS.warning) continue;
     const critical = burning >= BURN_WINDOWS.critical;
     const now = ep.p95Ms !== null ? `; p95 now ${Math.round(ep.p95Ms)} ms` : '';
+    // The DICOM round trip is an alert of its own: the AI's path can fail while its OIP port answers.
+    const dicom = ep.probe === 'dicom';
     out.push({
       rule: 'slo-burn',
-      endpoint: ep.name,
+      endpoint: dicom ? dicomSeries(ep.name) : ep.name,
       severity: critical ? 'critical' : 'warning',
-      message: `${ep.name}: error budget burning ${ep.burnRateShort.toFixed(1)}× (5 min) and ${ep.burnRateLong.toFixed(1)}× (1 h) against ${ep.objective ?? 'its SLO'}${now}, availability ${ep.availabilityPct?.toFixed(1) ?? '?'} %`,
+      message: `${ep.name}${dicom ? ' DICOM round trip' : ''}: error budget burning ${ep.burnRateShort.toFixed(1)}× (5 min) and ${ep.burnRateLong.toFixed(1)}× (1 h) against ${ep.objective ?? 'its SLO'}${now}, availability ${ep.availabilityPct?.toFixed(1) ?? '?'} %`,
     });
   }
   if (frame.session === 'live' && frame.gpuHealth === 'lost') {

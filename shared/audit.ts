@@ -45,6 +45,7 @@ export const AUDIT_ACTIONS = [
   'service.remove',
   'site.windows',
   'drill.run',
+  'probe.dicom',
   'audit.forward_add',
   'audit.forward_remove',
 ] as const;

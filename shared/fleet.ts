@@ -1,14 +1,13 @@
 import { z } from 'zod';
+import { DicomIngress } from './clinical/dicom-target.js';
+import { HOST, NODE_NAME, USER } from './names.js';
+
+export { HOST, NODE_NAME, USER };
 
 /**
  * The fleet inventory: sites → departments → nodes. Every string that can end up in a command line,
  * a file name or a log is constrained here, once, for the UI, the CLI and imports alike.
  */
-export const NODE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
-/** Hostname (RFC 1123 labels), IPv4 or bracket-less IPv6. No spaces, no shell metacharacters. */
-export const HOST =
-  /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?|\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f:]{2,39})$/;
-export const USER = /^[a-z_][a-z0-9_.-]{0,31}\$?$/i;
 const LABEL = /^[A-Za-z0-9][A-Za-z0-9 ._/-]{0,62}$/;
 
 export const NodeName = z.string().regex(NODE_NAME, 'letters, digits, ".", "_" and "-", starting with a letter or digit (max 63)');
@@ -38,6 +37,8 @@ export const Endpoint = z.strictObject({
   input: z.string().regex(MODEL_NAME, 'an input tensor name').default('INPUT0'),
   /** Whose SLO applies; defaults to the node's first workload profile. */
   profile: WorkloadProfile.optional(),
+  /** A radiology AI's DICOM ingress: timed round trips (study in, result back) beside the OIP probe. */
+  dicom: DicomIngress.optional(),
 });
 export type Endpoint = z.infer<typeof Endpoint>;
 

@@ -89,6 +89,8 @@ export type GpuHealth = z.infer<typeof GpuHealth>;
 /** One inference endpoint as the latest probes see it, with its SLO judged over sliding windows. */
 export const EndpointStatus = z.strictObject({
   name: z.string(),
+  /** The DICOM round trip (study in, AI result back); absent for the OIP probe. */
+  probe: z.literal('dicom').optional(),
   model: z.string().optional(),
   profile: z.enum(['radiology', 'ehr-batch', 'cds']).optional(),
   /** Last probe: ready check passed (and the infer request, when a model is set). */

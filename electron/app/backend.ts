@@ -2,6 +2,8 @@ import { Router } from '../ipc/router.js';
 import { registerCore } from './register/core.js';
 import { registerFleet } from './register/fleet.js';
 import { registerTelemetry } from './register/telemetry.js';
+import { registerClinical } from './register/clinical.js';
+import { dicomSeries } from '../services/telemetry/node-endpoints.js';
 import { registerDeploy } from './register/deploy.js';
 import { registerCommission } from './register/commission.js';
 import { registerServices } from './register/services.js';
@@ -209,7 +211,16 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
       // The node's endpoint on that port, and a burn-rate alert firing for it now.
       const ep = inventory.get(node)?.endpoints.find((e) => e.port === hostPort);
       const alert =
-        ep && alerts.list().find((a) => a.rule === 'slo-burn' && a.node === node && a.endpoint === ep.name && a.state === 'firing');
+        ep &&
+        alerts
+          .list()
+          .find(
+            (a) =>
+              a.rule === 'slo-burn' &&
+              a.node === node &&
+              (a.endpoint === ep.name || a.endpoint === dicomSeries(ep.name)) &&
+              a.state === 'firing',
+          );
       return alert?.message;
     },
     unfitNodes: () => {
@@ -242,6 +253,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
   registerCore(router, { transport: options.transport, dataDir: options.dataDir, startedAt, settings, audit, heartbeat });
   registerFleet(router, { inventory, pool, knownHosts, audit, secrets, runner, prompts, guard });
   registerTelemetry(router, { pool, telemetry, history, alerts, inventory, settings, secrets });
+  registerClinical(router, { pool, inventory, audit: audit.log });
   registerDeploy(router, { deploy, audit, secrets });
   const drills = new DrillService({
     catalog: services,

@@ -15,6 +15,7 @@ import { runDrillCommand, type DrillCliOptions } from './drill-commands.js';
 import { runCheckpointCommand, type CheckpointCliOptions } from './checkpoint-commands.js';
 import { runForwardCommand, type ForwardCliOptions } from './forward-commands.js';
 import { runRegistryCommand, type RegistryCliOptions } from './registry-commands.js';
+import { runProbeCommand, type ProbeCliOptions } from './probe-commands.js';
 
 export type { CliOutput } from './output.js';
 import { processIo, runFleetCommand, type CliIo, type FleetCliOptions } from './fleet-commands.js';
@@ -46,6 +47,10 @@ Commands:
   trust NODE [--fingerprint SHA256:...] [--yes]
   exec (--all | --site S | --tag T | NODE...) [--concurrency N] [--timeout S] [--passphrase-stdin] -- COMMAND...
   telemetry watch NODE [--count N]            live GPU and host frames as they arrive (Ctrl+C stops)
+  probe dicom NODE --endpoint NAME            one DICOM round trip through the endpoint's AI ingress, timed (audited;
+                                              stores one synthetic test study; exit 1 when it failed)
+  nodes dicom NODE "ENDPOINT CALLED_AE@HOST:PORT [calling=AE] [result=PORT] [resultAE=AE] [timeout=5s] [every=30s]"
+  nodes dicom NODE ENDPOINT --clear           an endpoint's DICOM ingress for round trips (audited as a node edit)
   collector [--listen 127.0.0.1:9464] [--checkpoint-key FILE]
                                               headless: telemetry, alerts, history of the fleet, GET /metrics for Prometheus;
                                               with a key, signs the audit head every 1,000 records or 10 minutes
@@ -139,7 +144,8 @@ export async function runCommand(
     DeployCliOptions &
     DrillCliOptions &
     CheckpointCliOptions &
-    ForwardCliOptions = {},
+    ForwardCliOptions &
+    ProbeCliOptions = {},
   io: CliIo = processIo,
 ): Promise<number> {
   const ctx = { transport: 'cli' as const, clientId: 'cli' };
@@ -214,6 +220,8 @@ export async function runCommand(
     return runCommission(backend, sub, rest, out, opts as { profile?: string; report?: string; signer?: string; role?: string }, (m) =>
       usageError(m, out),
     );
+  const probe = await runProbeCommand(backend, args, out, opts, (m) => usageError(m, out));
+  if (probe !== undefined) return probe;
   const drill = await runDrillCommand(backend, args, out, opts as DrillCliOptions, (m) => usageError(m, out));
   if (drill !== undefined) return drill;
   const service = await runServiceCommand(backend, args, out, opts as ServiceCliOptions, (m) => usageError(m, out));

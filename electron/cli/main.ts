@@ -75,6 +75,7 @@ async function main(argv: string[]): Promise<number> {
         clear: { type: 'boolean' },
         member: { type: 'string' },
         seconds: { type: 'string' },
+        endpoint: { type: 'string' },
       },
     });
   } catch (err) {

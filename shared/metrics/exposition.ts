@@ -122,7 +122,7 @@ export function* expositionChunks(input: ExpositionInput, format: ExpositionForm
           }),
         })),
       endpoints: (f.endpoints ?? []).map((ep) => {
-        const el = { ...nodeLabels, endpoint: ep.name, model: ep.model, profile: ep.profile };
+        const el = { ...nodeLabels, endpoint: ep.name, probe: ep.probe, model: ep.model, profile: ep.profile };
         return { ep, el, els: labels(el) };
       }),
     });
@@ -216,7 +216,7 @@ export function* expositionChunks(input: ExpositionInput, format: ExpositionForm
   yield family(
     'edgeward_endpoint_latency_seconds',
     'histogram',
-    'Round trip of the endpoint probes answered since the telemetry session started.',
+    'Round trip of the endpoint probes answered since the telemetry session started (probe="dicom": a study stored to the AI until its result arrived).',
     eachEndpoint(({ ep, el, els }) => {
       const h = ep.histogram;
       if (!h || h.buckets.length !== LATENCY_BUCKETS_MS.length + 1) return '';

@@ -1,16 +1,23 @@
 #!/bin/sh
 # The bed's stand-in for a radiology AI: a DICOM storage SCP (dcmtk's storescp) that answers each
 # object it receives with a result object of the same study (new series and instance, "AI RESULT")
-# sent to the result destination after a delay, as an AI returns a secondary capture or SR.
-#   ai-ingress.sh serve AE PORT DELAY_S RESULT_HOST RESULT_PORT RESULT_AE DIR
+# sent to the result destination after a delay, as an AI returns a secondary capture or SR. The
+# association is checked first (dicom-ae-front.py: an unknown called AE title, or a calling one not
+# listed, is rejected); storescp itself listens on INNER_PORT.
+#   ai-ingress.sh serve AE PORT INNER_PORT DELAY_S RESULT_HOST RESULT_PORT RESULT_AE DIR [CALLING_AE ...]
 #   ai-ingress.sh answer DELAY_S RESULT_HOST RESULT_PORT RESULT_AE AE FILE    (storescp runs this)
 set -u
 self=$(readlink -f "$0")
 case "$1" in
   serve)
-    ae=$2 port=$3 delay=$4 rhost=$5 rport=$6 rae=$7 dir=$8
+    ae=$2 port=$3 inner=$4 delay=$5 rhost=$6 rport=$7 rae=$8 dir=$9
+    shift 9
     mkdir -p "$dir"
-    exec storescp -aet "$ae" -od "$dir" -xcr "$self answer $delay $rhost $rport $rae $ae #p/#f" "$port"
+    storescp -aet "$ae" -od "$dir" -xcr "$self answer $delay $rhost $rport $rae $ae #p/#f" "$inner" &
+    scp=$!
+    trap 'kill $scp 2>/dev/null' EXIT
+    trap 'exit 143' TERM INT HUP
+    python3 "$(dirname "$self")/dicom-ae-front.py" "$port" "$inner" "$ae" "$@"
     ;;
   answer)
     delay=$2 rhost=$3 rport=$4 rae=$5 ae=$6 f=$7

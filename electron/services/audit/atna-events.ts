@@ -11,6 +11,7 @@ const dcm = (code: string, meaning: string): Code => ({ code, meaning });
 // Event IDs (CID 400)
 const APPLICATION_ACTIVITY = dcm('110100', 'Application Activity');
 const AUDIT_LOG_USED = dcm('110101', 'Audit Log Used');
+const DICOM_INSTANCES_TRANSFERRED = dcm('110104', 'DICOM Instances Transferred');
 const SECURITY_ALERT = dcm('110113', 'Security Alert');
 // Event type codes (CID 401, 402)
 const APPLICATION_START = dcm('110120', 'Application Start');
@@ -87,4 +88,6 @@ export const ATNA_EVENTS: Record<AuditAction, AtnaEvent> = {
   'service.remove': ev(SECURITY_ALERT, 'D', SOFTWARE_CONFIGURATION),
   'site.windows': ev(SECURITY_ALERT, 'U', SOFTWARE_CONFIGURATION),
   'drill.run': ev(APPLICATION_ACTIVITY, 'E'),
+  // A synthetic test study stored to the AI ingress (PS3.15 A.5.3.4: created at the destination).
+  'probe.dicom': ev(DICOM_INSTANCES_TRANSFERRED, 'C'),
 };

@@ -107,6 +107,15 @@ function objectsOf(r: AuditRecord): ObjectOf[] {
   if (t.site) out.push({ id: t.site, name: t.site, idType: own('site', 'Site'), type: '3', role: '2' /* Location */ });
   if (t.deployment) out.push({ id: t.deployment, name: t.deployment, idType: own('deployment', 'Deployment'), type: '2', role: '4' });
   if (t.service) out.push({ id: t.service, name: t.service, idType: own('service', 'Clinical service'), type: '2', role: '4' });
+  // The synthetic study a DICOM round trip stored: a Study Instance UID (PS3.15 A.5.3.4), no patient.
+  if (typeof r.params.studyUid === 'string')
+    out.push({
+      id: r.params.studyUid,
+      name: 'Edgeward synthetic test study',
+      idType: own('110180', 'Study Instance UID'),
+      type: '2',
+      role: '3',
+    });
   const file = [r.params.pdf, r.params.file].find((f): f is string => typeof f === 'string');
   if (file && typeof r.params.sha256 === 'string')
     out.push({

@@ -53,6 +53,8 @@ export function whatToCheck(action: AuditAction, target: { node?: string; deploy
   if (action === 'site.windows') return "check the site's maintenance windows (edgeward sites windows) and set them again if needed";
   if (action === 'drill.run')
     return `a failover drill of ${target.service ?? 'a service'} stopped midway: check that ${node || 'the member it took out'} runs and is ready again`;
+  if (action === 'probe.dicom')
+    return `a DICOM round trip from ${node} stopped midway: its test study may be at the AI ingress; run the probe again`;
   if (action === 'audit.export') return 'the export file may be incomplete: export again';
   if (action === 'alert.acknowledge') return 'check the alert in the Alerts view and acknowledge it again if needed';
   if (action === 'alert.silence' || action === 'alert.unsilence')

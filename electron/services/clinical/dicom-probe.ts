@@ -1,42 +1,16 @@
 import crypto from 'node:crypto';
-import { z } from 'zod';
-import { HOST } from '../../../shared/fleet.js';
-import { syntheticStudy, UID_ROOT, type SyntheticStudy } from '../../../shared/clinical/dicom-study.js';
+import { syntheticStudy, type SyntheticStudy } from '../../../shared/clinical/dicom-study.js';
+import { DicomIngress, type DicomProbeErrorKind, type DicomRoundTrip } from '../../../shared/clinical/dicom-target.js';
+
+export type { DicomProbeErrorKind, DicomRoundTrip };
 import { loadAgent } from '../agents/agent-script.js';
 import { execOnNode } from '../ssh/exec.js';
 import type { SshPool } from '../ssh/pool.js';
 import { shellQuote } from '../ssh/shell-quote.js';
 
-const AE = z.string().regex(/^[A-Za-z0-9_.-](?:[A-Za-z0-9_.-]{0,14})$/, 'an AE title (1–16 letters, digits, "_", ".", "-")');
-
-/** Where a radiology AI takes studies in (its AE title and port), and where the probe waits for its result. */
-export const DicomProbeTarget = z.strictObject({
-  /** The AI ingress, as the node reaches it (127.0.0.1 when the AI runs on the node). */
-  host: z.string().regex(HOST, 'a host name or IP address').default('127.0.0.1'),
-  port: z.number().int().min(1).max(65535).default(104),
-  calledAE: AE,
-  callingAE: AE.default('EDGEWARD'),
-  /** The storage SCP the probe runs on the node for the AI's result (the AI must send results there). */
-  resultPort: z.number().int().min(1).max(65535).default(11113),
-  resultAE: AE.default('EDGEWARD_PROBE'),
-  /** How long the result may take: the radiology SLO's bound, or longer. */
-  timeoutMs: z.number().int().min(100).max(600_000).default(5000),
-  /** The root the synthetic UIDs are made under (the hospital's own), else 2.25 (UUID-derived). */
-  uidRoot: z.string().max(40).regex(UID_ROOT, 'a UID root: digits and dots').optional(),
-});
-export type DicomProbeTarget = z.infer<typeof DicomProbeTarget>;
-
-export type DicomProbeErrorKind = 'tools' | 'generate' | 'refused' | 'rejected' | 'context' | 'store' | 'result_port' | 'timeout';
-
-export interface DicomRoundTrip {
-  ok: boolean;
-  /** From the start of the C-STORE to the result's arrival (node clock). */
-  resultMs?: number;
-  /** The C-STORE alone, association included. */
-  sentMs?: number;
-  studyUid: string;
-  error?: { kind: DicomProbeErrorKind; message: string; next: string };
-}
+/** The probe's target: the endpoint's DICOM ingress (see shared/clinical/dicom-target.ts). */
+export const DicomProbeTarget = DicomIngress;
+export type DicomProbeTarget = DicomIngress;
 
 /** What each failure means for the one who reads it at 3 a.m., and what to do next. */
 const NEXT: Record<DicomProbeErrorKind, (t: DicomProbeTarget) => [string, string]> = {

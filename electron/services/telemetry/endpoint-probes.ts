@@ -57,6 +57,8 @@ export class EndpointTracker {
     private readonly profile: WorkloadProfile | undefined,
     private readonly slo: (profile: WorkloadProfile) => SloTarget,
     intervalMs: number,
+    /** Which probe this tracker judges: the OIP request (the agent's curl) or the DICOM round trip. */
+    readonly kind: 'oip' | 'dicom' = 'oip',
   ) {
     this.probes = new ProbeRing(Math.ceil(BURN_WINDOWS.longMs / Math.max(50, intervalMs)) + 10);
   }
@@ -68,8 +70,13 @@ export class EndpointTracker {
   }
 
   record(report: ProbeReport, at: number): Probe {
-    this.last = probeOf(this.endpoint, report, at);
-    this.probes.push(at, this.last.probe.ok, this.last.probe.latencyMs);
+    return this.recordSample(probeOf(this.endpoint, report, at));
+  }
+
+  /** One judged sample, whichever probe made it. */
+  recordSample(sample: { probe: Probe; error?: string }): Probe {
+    this.last = sample;
+    this.probes.push(sample.probe.at, sample.probe.ok, sample.probe.latencyMs);
     const ms = this.last.probe.ok ? this.last.probe.latencyMs : undefined;
     if (ms !== undefined) {
       LATENCY_BUCKETS_MS.forEach((le, i) => {
@@ -117,7 +124,8 @@ export class EndpointTracker {
     const judged = (bad: number, n: number) => (target && n >= BURN_WINDOWS.minProbes ? (burnFromCounts(bad, n, target) ?? null) : null);
     const status: EndpointStatus = {
       name: this.endpoint.name,
-      ...(this.endpoint.model ? { model: this.endpoint.model } : {}),
+      ...(this.kind === 'dicom' ? { probe: 'dicom' as const } : {}),
+      ...(this.endpoint.model && this.kind === 'oip' ? { model: this.endpoint.model } : {}),
       ...(this.profile ? { profile: this.profile } : {}),
       lastOk: this.last ? this.last.probe.ok : null,
       lastMs: this.last?.probe.latencyMs ?? null,

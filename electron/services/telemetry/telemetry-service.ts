@@ -16,7 +16,8 @@ import { AppErrorException, appError } from '../../../shared/errors.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { coalesce } from '../common/coalesce.js';
 import type { Inventory } from '../fleet/inventory.js';
-import { EndpointTracker } from './endpoint-probes.js';
+import { dicomSchedule, NodeEndpoints, type DicomRunner } from './node-endpoints.js';
+import { dicomRoundTrip } from '../clinical/dicom-probe.js';
 import { parseXidLine } from './xid.js';
 import type { SshPool } from '../ssh/pool.js';
 import { loadAgent } from '../agents/agent-script.js';
@@ -57,7 +58,7 @@ class Session {
   host: HostSample | undefined;
   lastLostAt = 0;
   intervalMs: number;
-  endpoints = new Map<string, EndpointTracker>();
+  readonly endpoints: NodeEndpoints;
   containers: { runtime: string; list: ContainerStatus[] } | undefined;
   private pendingContainers: ContainerStatus[] = [];
   /** GPU indexes seen since the last complete sample of all GPUs. */
@@ -84,6 +85,12 @@ class Session {
     this.decoder = new FrameDecoder((f) => this.onFrame(f));
     this.publisher = coalesce(() => this.publish(), svc.options.publishEveryMs);
     this.intervalMs = svc.options.intervalMs;
+    this.endpoints = new NodeEndpoints(node, {
+      slo: (p) => svc.slo()[p],
+      runDicom: (n, target, signal) => svc.runDicom(n, target, signal),
+      onSample: (series, probe) => svc.history?.recordProbe(node, series, probe),
+      changed: () => this.publisher.push(undefined),
+    });
   }
 
   start(): void {
@@ -95,6 +102,7 @@ class Session {
 
   stop(): void {
     this.abort.abort();
+    this.endpoints.stop();
     if (this.timer) clearTimeout(this.timer);
     this.publisher.cancel();
     this.state = 'stopped';
@@ -137,7 +145,6 @@ class Session {
     }, delay);
   }
 
-  /** The node's interval and endpoints as the inventory has them now (they may have been edited). */
   /** Whether the node's settings differ from those the session last ran with (an edit someone made). */
   configChanged(config: FleetNode | undefined): boolean {
     return config !== undefined && JSON.stringify(config) !== this.lastConfig;
@@ -145,17 +152,7 @@ class Session {
 
   private configure(config: FleetNode): void {
     this.intervalMs = Math.max(200, config.telemetryIntervalMs ?? this.svc.options.intervalMs);
-    const next = new Map<string, EndpointTracker>();
-    for (const ep of config.endpoints) {
-      const prev = this.endpoints.get(ep.name);
-      const profile = ep.profile ?? config.profiles[0];
-      const same = prev && JSON.stringify(prev.endpoint) === JSON.stringify(ep);
-      next.set(
-        ep.name,
-        same ? prev : new EndpointTracker(ep, profile, (p) => this.svc.slo()[p], config.probeIntervalMs ?? DEFAULT_PROBE_MS),
-      );
-    }
-    this.endpoints = next;
+    this.endpoints.configure(config, config.probeIntervalMs ?? DEFAULT_PROBE_MS);
   }
 
   private onFrame(f: AgentFrame): void {
@@ -228,14 +225,14 @@ class Session {
         break;
       }
       case 'probe': {
-        const tracker = this.endpoints.get(f.ep);
+        const tracker = this.endpoints.oipTracker(f.ep);
         if (!tracker) break;
         const probe = tracker.record({ ready: f.ready, readySeconds: f.ready_s, infer: f.infer, inferSeconds: f.infer_s }, now);
         this.svc.history?.recordProbe(this.node, f.ep, probe);
         break;
       }
       case 'probe_state':
-        for (const t of this.endpoints.values()) t.unavailable(f.message);
+        this.endpoints.oipUnavailable(f.message);
         break;
       case 'ctr':
         // A snapshot that never ends (no ctr_end) must not grow without bound.
@@ -287,7 +284,7 @@ class Session {
       ...(this.host && this.state === 'live' ? { host: this.host } : {}),
       rejected: this.decoder.rejected,
       ...(this.dropped.gpus || this.dropped.containers || this.dropped.xids ? { dropped: { ...this.dropped } } : {}),
-      endpoints: [...this.endpoints.values()].map((t) => t.status(now)),
+      endpoints: this.endpoints.statuses(now),
       ...(live && this.containers ? { containers: this.containers } : {}),
       ...(this.xidAvailable !== null || this.xids.length
         ? { xid: { available: this.xidAvailable, ...(this.xidMessage ? { message: this.xidMessage } : {}), recent: this.xids } }
@@ -361,6 +358,8 @@ export class TelemetryService {
     /** The SLO per workload profile, as Settings has it now. */
     readonly slo: () => SloSettings = () => PROFILE_SLOS,
     readonly transport: AgentTransport = sshAgentTransport(pool),
+    /** One DICOM round trip on a node: over the pool, or a stand-in in tests. */
+    readonly runDicom: DicomRunner = (node, target, signal) => dicomRoundTrip(pool, node, target, signal),
   ) {
     this.options = { ...DEFAULTS, ...options };
     // Once a second: one history transaction for everything that arrived, and a frame for lost sessions.
@@ -465,7 +464,11 @@ export class TelemetryService {
     await this.audit.append({
       action: 'telemetry.session_start',
       target: { site: n?.site, node },
-      params: { intervalS: (n.telemetryIntervalMs ?? this.options.intervalMs) / 1000, endpoints: n.endpoints.map((e) => e.name) },
+      params: {
+        intervalS: (n.telemetryIntervalMs ?? this.options.intervalMs) / 1000,
+        endpoints: n.endpoints.map((e) => e.name),
+        ...dicomSchedule(n),
+      },
       outcome: 'ok',
       durationMs: 0,
       hostKey: conn.fingerprint,

@@ -37,10 +37,22 @@ describe('DICOM round-trip probe', () => {
     resultPort = await freePort();
     ingress = spawn(
       path.resolve('test/testbed/ai-ingress.sh'),
-      ['serve', 'AI_INGRESS', String(port), String(DELAY_S), '127.0.0.1', String(resultPort), 'EW_PROBE', path.join(tmp.dir, 'ingress')],
+      [
+        'serve',
+        'AI_INGRESS',
+        String(port),
+        String(await freePort()),
+        String(DELAY_S),
+        '127.0.0.1',
+        String(resultPort),
+        'EW_PROBE',
+        path.join(tmp.dir, 'ingress'),
+        'EDGEWARD',
+        'EW_OTHER',
+      ],
       { stdio: 'ignore' },
     );
-    await new Promise((r) => setTimeout(r, 300));
+    await new Promise((r) => setTimeout(r, 500));
   });
   afterAll(() => {
     ingress?.kill();
@@ -76,6 +88,19 @@ describe('DICOM round-trip probe', () => {
     expect(r.resultMs!).toBeGreaterThanOrEqual(DELAY_S * 1000);
     expect(r.resultMs!).toBeLessThan(DELAY_S * 1000 + 5000);
     expect(r.sentMs!).toBeLessThanOrEqual(r.resultMs!);
+  });
+
+  it('says which AE title the AI ingress did not know', () => {
+    const called = probe({ calledAE: 'NOT_THE_AI' });
+    expect(called.error).toMatchObject({
+      kind: 'rejected',
+      message: expect.stringMatching(/called AE NOT_THE_AI, calling AE EDGEWARD\): .*Called AE Title Not Recognized/),
+      next: expect.stringContaining('AE titles'),
+    });
+    const calling = probe({ callingAE: 'STRANGER' });
+    expect(calling.error).toMatchObject({ kind: 'rejected', message: expect.stringContaining('Calling AE Title Not Recognized') });
+    // Another calling AE the ingress knows is served.
+    expect(probe({ callingAE: 'EW_OTHER' }).ok).toBe(true);
   });
 
   it('says what failed: nothing listening, and a result that never comes', async () => {

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import type { TelemetryFrame } from '../../../../shared/telemetry.js';
+import { dicomSeries } from '../../../../shared/clinical/dicom-target.js';
 import { GpuCharts, LATENCY_LINES, TimeChart, type Layout } from './TimeChart';
 
 /** Points kept for the live window (at 4 frames a second, about two minutes). */
@@ -10,6 +11,8 @@ const WINDOW = 480;
  * frames, four at a time do not.
  */
 const GROUPS = 4;
+/** An endpoint's OIP probe and its DICOM round trip are two series (endpoint names have no "/"). */
+const seriesKey = (e: NonNullable<TelemetryFrame['endpoints']>[number]) => (e.probe === 'dicom' ? dicomSeries(e.name) : e.name);
 const TICK_MS = 250;
 
 type Point = Record<string, number | null>;
@@ -44,9 +47,10 @@ export function LiveCharts({ frame, layout }: { frame: TelemetryFrame | undefine
     if (frame.gpus.length === 0) for (const i of gpus.current) for (const m of ['util', 'temp', 'power', 'mem']) p[`${m}${i}`] = null;
     for (const e of frame.endpoints ?? []) {
       const live = frame.session === 'live';
-      p[`${e.name}:p50`] = live ? e.p50Ms : null;
-      p[`${e.name}:p95`] = live ? e.p95Ms : null;
-      p[`${e.name}:p99`] = live ? e.p99Ms : null;
+      const k = seriesKey(e);
+      p[`${k}:p50`] = live ? e.p50Ms : null;
+      p[`${k}:p95`] = live ? e.p95Ms : null;
+      p[`${k}:p99`] = live ? e.p99Ms : null;
     }
     buffer.current = [...buffer.current.slice(-(WINDOW - 1)), p];
   }, [frame]);
@@ -59,12 +63,12 @@ export function LiveCharts({ frame, layout }: { frame: TelemetryFrame | undefine
       <GpuCharts data={dataFor} gpus={indexes} layout={layout} />
       {(frame?.endpoints ?? []).map((e, i) => (
         <TimeChart
-          key={e.name}
-          title={`${e.name} latency (ms, 5-minute window)`}
+          key={seriesKey(e)}
+          title={`${e.name} ${e.probe === 'dicom' ? 'DICOM round trip' : 'latency'} (ms, 5-minute window)`}
           data={dataFor(gpuCharts + i)}
           domain={[0, 'auto']}
           threshold={e.objectiveMs !== null ? { value: e.objectiveMs, label: e.objective ?? 'SLO' } : undefined}
-          lines={LATENCY_LINES.map((l) => ({ ...l, key: `${e.name}:${l.key}` }))}
+          lines={LATENCY_LINES.map((l) => ({ ...l, key: `${seriesKey(e)}:${l.key}` }))}
         />
       ))}
     </div>

@@ -6,6 +6,8 @@ import { StatusBadge } from '../../components/StatusBadge';
 import { navigate } from '../../hooks/useRoute';
 import type { FleetNode } from '../../../../shared/fleet.js';
 import type { AppError } from '../../../../shared/errors.js';
+import { formatIngressLine, parseIngressLine } from '../../../../shared/clinical/dicom-ingress-line.js';
+import { endpointsFromText } from './endpoint-lines';
 
 /** Edit how a node is reached and labelled, or remove it (both audited). */
 export function NodeEditor({ node, onChanged }: { node: FleetNode; onChanged: () => void }) {
@@ -22,6 +24,10 @@ export function NodeEditor({ node, onChanged }: { node: FleetNode; onChanged: ()
     profiles: node.profiles.join(', '),
     endpoints: node.endpoints.map((e) => [e.name, e.port, e.model ?? '', e.profile ?? ''].join(':').replace(/:+$/, '')).join('\n'),
     interval: node.telemetryIntervalMs ? String(node.telemetryIntervalMs / 1000) : '',
+    dicom: node.endpoints
+      .filter((e) => e.dicom)
+      .map((e) => formatIngressLine(e.name, e.dicom!))
+      .join('\n'),
   });
   const [error, setError] = useState<AppError>();
   const [saved, setSaved] = useState(false);
@@ -33,6 +39,8 @@ export function NodeEditor({ node, onChanged }: { node: FleetNode; onChanged: ()
 
   const save = async (e: FormEvent) => {
     e.preventDefault();
+    const endpoints = endpointsFromText(d.endpoints, d.dicom, node.endpoints, parseIngressLine);
+    if ('error' in endpoints) return setError(endpoints.error);
     const r = await bridge.invoke('fleet.node.edit', {
       name: node.name,
       patch: {
@@ -53,20 +61,7 @@ export function NodeEditor({ node, onChanged }: { node: FleetNode; onChanged: ()
           .map((t) => t.trim())
           .filter(Boolean) as FleetNode['profiles'],
         // "name:port[:model[:profile]]" a line; the main side validates every part and names the bad one.
-        endpoints: d.endpoints
-          .split('\n')
-          .map((l) => l.trim())
-          .filter(Boolean)
-          .map((l) => {
-            const [name = '', port = '', model = '', profile = ''] = l.split(':').map((x) => x.trim());
-            return {
-              name,
-              port: Number(port),
-              input: 'INPUT0',
-              ...(model ? { model } : {}),
-              ...(profile ? { profile: profile as NonNullable<FleetNode['endpoints'][number]['profile']> } : {}),
-            };
-          }),
+        endpoints: endpoints.value,
         ...(d.interval.trim() ? { telemetryIntervalMs: Math.round(Number(d.interval) * 1000) } : {}),
       },
     });
@@ -129,6 +124,17 @@ export function NodeEditor({ node, onChanged }: { node: FleetNode; onChanged: ()
         <label className="span2">
           Inference endpoints, probed on the node at 127.0.0.1 (one a line: name:port[:model[:profile]])
           <textarea rows={3} value={d.endpoints} onChange={(e) => set({ endpoints: e.target.value })} placeholder="cxr:8000:chest-xray" />
+        </label>
+        <label className="span2">
+          DICOM round trips: a radiology AI&apos;s ingress per endpoint, as the node reaches it; each probe stores a synthetic test study
+          (one a line: endpoint CALLED_AE@host:port [calling=AE] [result=PORT] [resultAE=AE] [timeout=5s] [every=30s])
+          <textarea
+            rows={2}
+            value={d.dicom}
+            onChange={(e) => set({ dicom: e.target.value })}
+            placeholder="cxr AI_INGRESS@127.0.0.1:104 result=11113 every=30s"
+            data-testid="dicom-ingress"
+          />
         </label>
       </div>
       <ErrorNote error={error} />

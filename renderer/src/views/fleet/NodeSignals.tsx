@@ -36,9 +36,10 @@ export function NodeSignals({ frame }: { frame: TelemetryFrame | undefined }) {
           </thead>
           <tbody>
             {endpoints.map((e) => (
-              <tr key={e.name} data-endpoint={e.name}>
+              <tr key={`${e.name}/${e.probe ?? 'oip'}`} data-endpoint={e.name} data-probe={e.probe ?? 'oip'}>
                 <td>
                   {e.name}
+                  {e.probe === 'dicom' ? <span className="small"> · DICOM round trip (study in → AI result)</span> : null}
                   {e.model ? <span className="small"> · {e.model}</span> : null}
                 </td>
                 <td>

@@ -1,0 +1,62 @@
+import type { Backend } from '../app/backend.js';
+import { formatIngressLine, parseIngressLine } from '../../shared/clinical/dicom-ingress-line.js';
+import { AppErrorException } from '../../shared/errors.js';
+import { invoke } from './through-router.js';
+import { reportError, type CliOutput } from './output.js';
+
+export interface ProbeCliOptions {
+  endpoint?: string;
+  clear?: boolean;
+}
+
+/**
+ * `probe dicom NODE --endpoint NAME`: one DICOM round trip, timed (exit 1 when it failed).
+ * `nodes dicom NODE "ENDPOINT CALLED_AE@HOST:PORT [opts]"` / `nodes dicom NODE ENDPOINT --clear`:
+ * set or remove an endpoint's DICOM ingress (audited as a node edit). Undefined: not ours.
+ */
+export async function runProbeCommand(
+  backend: Backend,
+  args: string[],
+  out: CliOutput,
+  opts: ProbeCliOptions,
+  usageError: (m: string) => number,
+): Promise<number | undefined> {
+  const [command, sub, ...rest] = args;
+  try {
+    if (command === 'probe' && sub === 'dicom' && rest.length === 1) {
+      if (!opts.endpoint) return usageError('probe dicom needs --endpoint NAME');
+      const r = await invoke(backend, 'probe.dicom', { node: rest[0]!, endpoint: opts.endpoint });
+      if (out.json) out.print(JSON.stringify(r));
+      else if (r.ok)
+        out.print(`${rest[0]} ${opts.endpoint}: result in ${r.resultMs} ms (C-STORE ${r.sentMs ?? '?'} ms), study ${r.studyUid}`);
+      else {
+        out.print(`${rest[0]} ${opts.endpoint}: ${r.error!.message}`);
+        out.print(`  → ${r.error!.next}`);
+      }
+      return r.ok ? 0 : 1;
+    }
+    if (command === 'nodes' && sub === 'dicom' && rest.length === 2) {
+      const [name, line] = rest as [string, string];
+      const node = backend.inventory.get(name);
+      if (!node) return usageError(`no node ${name}`);
+      let endpoints;
+      if (opts.clear) {
+        if (!node.endpoints.some((e) => e.name === line)) return usageError(`${name} has no endpoint ${line}`);
+        endpoints = node.endpoints.map((e) => (e.name === line ? { ...e, dicom: undefined } : e));
+      } else {
+        const parsed = parseIngressLine(line);
+        if ('error' in parsed) return usageError(parsed.error);
+        if (!node.endpoints.some((e) => e.name === parsed.endpoint)) return usageError(`${name} has no endpoint ${parsed.endpoint}`);
+        endpoints = node.endpoints.map((e) => (e.name === parsed.endpoint ? { ...e, dicom: parsed.ingress } : e));
+      }
+      const edited = await invoke(backend, 'fleet.node.edit', { name, patch: { endpoints: endpoints as never } });
+      const ep = edited.endpoints.find((e) => e.name === (opts.clear ? line : line.trim().split(/\s+/)[0]));
+      out.print(out.json ? JSON.stringify(ep ?? null) : ep?.dicom ? formatIngressLine(ep.name, ep.dicom) : `${line}: no DICOM ingress`);
+      return 0;
+    }
+  } catch (err) {
+    if (err instanceof AppErrorException) return reportError(err.appError, out);
+    throw err;
+  }
+  return undefined;
+}

@@ -1,0 +1,57 @@
+import type { DicomIngress } from './dicom-target.js';
+
+/**
+ * A DICOM ingress as one line of text, for the node editor and the CLI:
+ *   ENDPOINT CALLED_AE@HOST:PORT [calling=AE] [result=PORT] [resultAE=AE] [timeout=5s] [every=30s] [uidRoot=1.2.3]
+ * Only the shape is read here; the inventory's schema judges every value and names the bad one.
+ */
+export interface IngressLine {
+  endpoint: string;
+  ingress: Partial<DicomIngress> & { calledAE: string };
+}
+
+const KEYS = {
+  calling: 'callingAE',
+  result: 'resultPort',
+  resultAE: 'resultAE',
+  timeout: 'timeoutMs',
+  every: 'intervalMs',
+  uidRoot: 'uidRoot',
+} as const;
+
+/** "5s", "500ms", "2m" → milliseconds; NaN when it is none of these. */
+function durationMs(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(text);
+  if (!m) return NaN;
+  return Math.round(Number(m[1]) * (m[2] === 'ms' ? 1 : m[2] === 's' ? 1000 : 60_000));
+}
+
+export function parseIngressLine(line: string): IngressLine | { error: string } {
+  const [endpoint, where, ...opts] = line.trim().split(/\s+/);
+  const m = where ? /^([^@\s]+)@(\[[0-9A-Fa-f:]+\]|[^:\s]+)(?::(\d{1,5}))?$/.exec(where) : null;
+  if (!endpoint || !m) return { error: `"${line.trim()}": expected ENDPOINT CALLED_AE@HOST:PORT, e.g. cxr AI_INGRESS@127.0.0.1:104` };
+  const ingress: IngressLine['ingress'] = { calledAE: m[1]!, host: m[2]!.replace(/^\[|\]$/g, '') };
+  if (m[3]) ingress.port = Number(m[3]);
+  for (const opt of opts) {
+    const [k = '', v = ''] = opt.split('=', 2);
+    const key = KEYS[k as keyof typeof KEYS];
+    if (!key || !v) return { error: `"${opt}": options are ${Object.keys(KEYS).join(', ')} (key=value)` };
+    if (key === 'timeoutMs' || key === 'intervalMs') {
+      const ms = durationMs(v);
+      if (!Number.isFinite(ms)) return { error: `"${opt}": a duration such as 500ms, 5s or 2m` };
+      ingress[key] = ms;
+    } else if (key === 'resultPort') ingress.resultPort = Number(v);
+    else ingress[key] = v;
+  }
+  return { endpoint, ingress };
+}
+
+const seconds = (ms: number) => (ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`);
+
+export function formatIngressLine(endpoint: string, d: DicomIngress): string {
+  const host = d.host.includes(':') ? `[${d.host}]` : d.host;
+  const parts = [endpoint, `${d.calledAE}@${host}:${d.port}`, `calling=${d.callingAE}`, `result=${d.resultPort}`, `resultAE=${d.resultAE}`];
+  parts.push(`timeout=${seconds(d.timeoutMs)}`, `every=${seconds(d.intervalMs)}`);
+  if (d.uidRoot) parts.push(`uidRoot=${d.uidRoot}`);
+  return parts.join(' ');
+}
