@@ -37,6 +37,8 @@ export class NodeEndpoints {
   private oip = new Map<string, EndpointTracker>();
   private dicom = new Map<string, DicomLoop>();
   private stopped = false;
+  /** The node's round trips run one at a time: endpoints often share the port results come back on. */
+  private turn: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly node: string,
@@ -111,7 +113,10 @@ export class NodeEndpoints {
     while (!signal.aborted && !this.stopped) {
       const started = Date.now();
       try {
-        const r = await this.deps.runDicom(this.node, target, signal);
+        const mine = this.turn.then(() => (signal.aborted ? undefined : this.deps.runDicom(this.node, target, signal)));
+        this.turn = mine.catch(() => undefined);
+        const r = await mine;
+        if (!r) return;
         if (signal.aborted) return;
         if (r.ok || !r.error || !PROBE_SIDE.has(r.error.kind)) {
           const at = Date.now();
