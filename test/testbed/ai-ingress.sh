@@ -15,9 +15,12 @@ case "$1" in
     mkdir -p "$dir"
     storescp -aet "$ae" -od "$dir" -xcr "$self answer $delay $rhost $rport $rae $ae #p/#f" "$inner" &
     scp=$!
-    trap 'kill $scp 2>/dev/null' EXIT
+    python3 "$(dirname "$self")/dicom-ae-front.py" "$port" "$inner" "$ae" "$@" &
+    front=$!
+    trap 'kill $scp $front 2>/dev/null' EXIT
     trap 'exit 143' TERM INT HUP
-    python3 "$(dirname "$self")/dicom-ae-front.py" "$port" "$inner" "$ae" "$@"
+    # In the background and waited for: sh runs a trap only between commands, and `wait` is one.
+    wait $front
     ;;
   answer)
     delay=$2 rhost=$3 rport=$4 rae=$5 ae=$6 f=$7

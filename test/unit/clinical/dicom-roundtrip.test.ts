@@ -114,6 +114,22 @@ describe('DICOM round-trip probe', () => {
     expect(lost.error).toMatchObject({ kind: 'timeout', next: expect.stringContaining('sends its results to EW_PROBE on port') });
   });
 
+  it('leaves nothing running when the stand-in AI is stopped (its SCP and its AE check go with it)', async () => {
+    const front = await freePort();
+    const inner = await freePort();
+    const ai = spawn(
+      path.resolve('test/testbed/ai-ingress.sh'),
+      ['serve', 'AI2', String(front), String(inner), '0', '127.0.0.1', '1', 'X', path.join(tmp.dir, 'ai2')],
+      {
+        stdio: 'ignore',
+      },
+    );
+    const listening = (p: number) => spawnSync('sh', ['-c', `grep -q ":$(printf '%04X' ${p}) .* 0A " /proc/net/tcp`]).status === 0;
+    await expect.poll(() => listening(front) && listening(inner), { timeout: 5000 }).toBe(true);
+    ai.kill('SIGTERM');
+    await expect.poll(() => listening(front) || listening(inner), { timeout: 5000 }).toBe(false);
+  });
+
   it('takes nothing from hostile output but what it asked for', () => {
     const t = DicomProbeTarget.parse({ calledAE: 'AI' });
     expect(parseRoundTrip('result_ms=99999999999\nerror=evil\x1b[31m pwned', t, '2.25.1')).toMatchObject({
