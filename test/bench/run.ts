@@ -16,6 +16,7 @@ import { benchAgentCpu, benchTelemetryLive } from './telemetry-live.bench.js';
 import { benchSshConfigImport } from './import.bench.js';
 import { benchPipeline } from './pipeline.bench.js';
 import { benchPush, summary } from './push.bench.js';
+import { benchDicomProbe } from './dicom.bench.js';
 import { percentile } from '../../shared/stats.js';
 
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
@@ -38,6 +39,7 @@ const NAMES = [
   'commission',
   'ssh',
   'push',
+  'dicom',
 ] as const;
 const onlyArg = process.argv.find((a, i) => a.startsWith('--only=') || process.argv[i - 1] === '--only');
 const only = onlyArg ? new Set((onlyArg.startsWith('--only=') ? onlyArg.slice(7) : onlyArg).split(',')) : undefined;
@@ -140,6 +142,17 @@ if (want('forward')) {
   const fw = await benchForward();
   console.log(`\nAudit forwarding to Debian's rsyslog over TLS (RFC 5425), ${fmt(fw.queued)} queued records:`);
   console.log(`  caught up in ${fmt(fw.catchUpS, 2)} s (in rsyslog's file): ${fmt(fw.recordsPerS)} records/s`);
+}
+
+if (want('dicom')) {
+  const d = await benchDicomProbe();
+  const s = [...d.groupOverheadMs].sort((a, b) => a - b);
+  console.log(
+    `\nDICOM round-trip probe (its script and dcmtk, stand-in AI on loopback at ${d.delayMs} ms), overhead = time to result − delay:`,
+  );
+  console.log(
+    `  median of each of ${s.length} groups: min ${fmt(s[0] ?? NaN)} / median ${fmt(s[Math.floor(s.length / 2)] ?? NaN)} / max ${fmt(s.at(-1) ?? NaN)} ms (target < 50 ms)${d.failures ? `; ${d.failures} round trip(s) failed` : ''}`,
+  );
 }
 
 const bedWanted = (['bed', 'live', 'deploy', 'service', 'commission', 'ssh', 'push'] as const).some(want);

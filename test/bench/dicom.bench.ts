@@ -1,0 +1,57 @@
+import { spawn, spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import path from 'node:path';
+import { syntheticStudy } from '../../shared/clinical/dicom-study.js';
+import { DicomProbeTarget, parseRoundTrip, probeArgs } from '../../electron/services/clinical/dicom-probe.js';
+import { loadAgent } from '../../electron/services/agents/agent-script.js';
+import { freePort } from '../helpers/free-port.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
+
+export interface DicomBench {
+  delayMs: number;
+  /** Median overhead (time to result minus the AI's delay) of each group of round trips, ms. */
+  groupOverheadMs: number[];
+  failures: number;
+}
+
+/**
+ * The DICOM round-trip probe's own overhead: its script under sh with the node's dcmtk, as on a
+ * node, against the bed's stand-in AI on loopback (so no network is in the figure), in groups so the
+ * spread between groups shows how noisy the run was.
+ */
+export async function benchDicomProbe(groups = 5, perGroup = 4, delayMs = 300): Promise<DicomBench> {
+  const tmp = makeTempDir('edgeward-bench-dicom-');
+  const [port, inner, resultPort] = [await freePort(), await freePort(), await freePort()];
+  const ai = spawn(
+    path.resolve(import.meta.dirname, '..', 'testbed', 'ai-ingress.sh'),
+    ['serve', 'AI', String(port), String(inner), String(delayMs / 1000), '127.0.0.1', String(resultPort), 'EWP', path.join(tmp.dir, 'ai')],
+    { stdio: 'ignore' },
+  );
+  try {
+    const deadline = Date.now() + 10_000;
+    while (spawnSync('echoscu', ['-aec', 'AI', '127.0.0.1', String(port)]).status !== 0) {
+      if (Date.now() > deadline) throw new Error('the stand-in AI did not start');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const target = DicomProbeTarget.parse({ port, calledAE: 'AI', resultPort, resultAE: 'EWP' });
+    const script = loadAgent('dicom-roundtrip.sh').text;
+    const groupOverheadMs: number[] = [];
+    let failures = 0;
+    for (let g = 0; g < groups; g++) {
+      const over: number[] = [];
+      for (let i = 0; i < perGroup; i++) {
+        const study = syntheticStudy(undefined, (n) => crypto.randomBytes(n));
+        const r = spawnSync('sh', ['-s', '--', ...probeArgs(target, study)], { input: script, encoding: 'utf8' });
+        const trip = parseRoundTrip(r.stdout, target, study.studyUid);
+        if (trip.ok && trip.resultMs !== undefined) over.push(trip.resultMs - delayMs);
+        else failures++;
+      }
+      over.sort((a, b) => a - b);
+      if (over.length) groupOverheadMs.push(over[Math.floor(over.length / 2)]!);
+    }
+    return { delayMs, groupOverheadMs, failures };
+  } finally {
+    ai.kill('SIGTERM');
+    tmp.cleanup();
+  }
+}
