@@ -3,7 +3,7 @@ import { registerCore } from './register/core.js';
 import { registerFleet } from './register/fleet.js';
 import { registerTelemetry } from './register/telemetry.js';
 import { registerClinical } from './register/clinical.js';
-import { dicomSeries } from '../services/telemetry/node-endpoints.js';
+import { dicomSeries } from '../../shared/clinical/dicom-target.js';
 import { registerDeploy } from './register/deploy.js';
 import { registerCommission } from './register/commission.js';
 import { registerServices } from './register/services.js';

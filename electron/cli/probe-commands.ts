@@ -39,18 +39,12 @@ export async function runProbeCommand(
       const [name, line] = rest as [string, string];
       const node = backend.inventory.get(name);
       if (!node) return usageError(`no node ${name}`);
-      let endpoints;
-      if (opts.clear) {
-        if (!node.endpoints.some((e) => e.name === line)) return usageError(`${name} has no endpoint ${line}`);
-        endpoints = node.endpoints.map((e) => (e.name === line ? { ...e, dicom: undefined } : e));
-      } else {
-        const parsed = parseIngressLine(line);
-        if ('error' in parsed) return usageError(parsed.error);
-        if (!node.endpoints.some((e) => e.name === parsed.endpoint)) return usageError(`${name} has no endpoint ${parsed.endpoint}`);
-        endpoints = node.endpoints.map((e) => (e.name === parsed.endpoint ? { ...e, dicom: parsed.ingress } : e));
-      }
+      const parsed = opts.clear ? { endpoint: line, ingress: undefined } : parseIngressLine(line);
+      if ('error' in parsed) return usageError(parsed.error);
+      if (!node.endpoints.some((e) => e.name === parsed.endpoint)) return usageError(`${name} has no endpoint ${parsed.endpoint}`);
+      const endpoints = node.endpoints.map((e) => (e.name === parsed.endpoint ? { ...e, dicom: parsed.ingress } : e));
       const edited = await invoke(backend, 'fleet.node.edit', { name, patch: { endpoints: endpoints as never } });
-      const ep = edited.endpoints.find((e) => e.name === (opts.clear ? line : line.trim().split(/\s+/)[0]));
+      const ep = edited.endpoints.find((e) => e.name === parsed.endpoint);
       out.print(out.json ? JSON.stringify(ep ?? null) : ep?.dicom ? formatIngressLine(ep.name, ep.dicom) : `${line}: no DICOM ingress`);
       return 0;
     }

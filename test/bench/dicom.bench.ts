@@ -2,7 +2,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import path from 'node:path';
 import { syntheticStudy } from '../../shared/clinical/dicom-study.js';
-import { DicomProbeTarget, parseRoundTrip, probeArgs } from '../../electron/services/clinical/dicom-probe.js';
+import { DicomIngress } from '../../shared/clinical/dicom-target.js';
+import { parseRoundTrip, probeArgs } from '../../electron/services/clinical/dicom-probe.js';
 import { loadAgent } from '../../electron/services/agents/agent-script.js';
 import { freePort } from '../helpers/free-port.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
@@ -33,7 +34,7 @@ export async function benchDicomProbe(groups = 5, perGroup = 4, delayMs = 300): 
       if (Date.now() > deadline) throw new Error('the stand-in AI did not start');
       await new Promise((r) => setTimeout(r, 100));
     }
-    const target = DicomProbeTarget.parse({ port, calledAE: 'AI', resultPort, resultAE: 'EWP' });
+    const target = DicomIngress.parse({ port, calledAE: 'AI', resultPort, resultAE: 'EWP' });
     const script = loadAgent('dicom-roundtrip.sh').text;
     const groupOverheadMs: number[] = [];
     let failures = 0;

@@ -1,19 +1,13 @@
 import crypto from 'node:crypto';
 import { syntheticStudy, type SyntheticStudy } from '../../../shared/clinical/dicom-study.js';
-import { DicomIngress, type DicomProbeErrorKind, type DicomRoundTrip } from '../../../shared/clinical/dicom-target.js';
-
-export type { DicomProbeErrorKind, DicomRoundTrip };
+import type { DicomIngress, DicomProbeErrorKind, DicomRoundTrip } from '../../../shared/clinical/dicom-target.js';
 import { loadAgent } from '../agents/agent-script.js';
 import { execOnNode } from '../ssh/exec.js';
 import type { SshPool } from '../ssh/pool.js';
 import { shellQuote } from '../ssh/shell-quote.js';
 
-/** The probe's target: the endpoint's DICOM ingress (see shared/clinical/dicom-target.ts). */
-export const DicomProbeTarget = DicomIngress;
-export type DicomProbeTarget = DicomIngress;
-
 /** What each failure means for the one who reads it at 3 a.m., and what to do next. */
-const NEXT: Record<DicomProbeErrorKind, (t: DicomProbeTarget) => [string, string]> = {
+const NEXT: Record<DicomProbeErrorKind, (t: DicomIngress) => [string, string]> = {
   tools: () => ['the node lacks dcmtk', 'Install dcmtk on the node (apt install dcmtk).'],
   generate: () => ["the node's dcmtk could not write the synthetic study", 'Check the node’s dcmtk (dump2dcm) version.'],
   refused: (t) => [`nothing answers DICOM at ${t.host}:${t.port}`, 'Check that the AI ingress runs and listens on that port.'],
@@ -37,7 +31,7 @@ const NEXT: Record<DicomProbeErrorKind, (t: DicomProbeTarget) => [string, string
 };
 
 /** Parses the probe script's key=value lines (a hostile or broken node gives nothing usable, not a crash). */
-export function parseRoundTrip(out: string, target: DicomProbeTarget, studyUid: string): DicomRoundTrip {
+export function parseRoundTrip(out: string, target: DicomIngress, studyUid: string): DicomRoundTrip {
   const num = (k: string) => {
     const m = new RegExp(`^${k}=(\\d{1,9})$`, 'm').exec(out);
     return m ? Number(m[1]) : undefined;
@@ -54,7 +48,7 @@ export function parseRoundTrip(out: string, target: DicomProbeTarget, studyUid: 
 }
 
 /** The probe script's arguments, in its order (the dump last: stdin is the script itself). */
-export function probeArgs(target: DicomProbeTarget, study: SyntheticStudy): string[] {
+export function probeArgs(target: DicomIngress, study: SyntheticStudy): string[] {
   return [
     target.host,
     target.port,
@@ -74,7 +68,7 @@ export function probeArgs(target: DicomProbeTarget, study: SyntheticStudy): stri
  * data, marked as test data) stored to the AI ingress, timed until the AI's result for that study
  * arrives at the probe's own storage SCP on the node.
  */
-export async function dicomRoundTrip(pool: SshPool, node: string, target: DicomProbeTarget, signal?: AbortSignal): Promise<DicomRoundTrip> {
+export async function dicomRoundTrip(pool: SshPool, node: string, target: DicomIngress, signal?: AbortSignal): Promise<DicomRoundTrip> {
   const study = syntheticStudy(target.uidRoot, (n) => crypto.randomBytes(n));
   const args = probeArgs(target, study).map(shellQuote).join(' ');
   const r = await execOnNode(pool, node, `sh -s -- ${args}`, {

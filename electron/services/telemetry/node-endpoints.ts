@@ -1,8 +1,8 @@
-import { dicomSeries, type DicomIngress } from '../../../shared/clinical/dicom-target.js';
+import { dicomSeries, type DicomIngress, type DicomProbeErrorKind, type DicomRoundTrip } from '../../../shared/clinical/dicom-target.js';
+import { sleep } from '../deploy/node-exec.js';
 import type { Endpoint, FleetNode, WorkloadProfile } from '../../../shared/fleet.js';
 import type { Probe, SloTarget } from '../../../shared/slo.js';
 import type { EndpointStatus } from '../../../shared/telemetry.js';
-import type { DicomProbeErrorKind, DicomRoundTrip } from '../clinical/dicom-probe.js';
 import { EndpointTracker } from './endpoint-probes.js';
 
 /** Runs one DICOM round trip on a node (over SSH in the app, anything alike in tests). */
@@ -13,8 +13,6 @@ export type DicomRunner = (node: string, target: DicomIngress, signal: AbortSign
  * count against the SLO (a missing dcmtk is not the AI being down).
  */
 const PROBE_SIDE = new Set<DicomProbeErrorKind>(['tools', 'generate', 'result_port']);
-
-export { dicomSeries };
 
 /** For the session's audit record: each round trip stores a synthetic study at the AI, so say which run and how often. */
 export function dicomSchedule(n: FleetNode): { dicomRoundTrips?: string[] } {
@@ -116,8 +114,7 @@ export class NodeEndpoints {
         const mine = this.turn.then(() => (signal.aborted ? undefined : this.deps.runDicom(this.node, target, signal)));
         this.turn = mine.catch(() => undefined);
         const r = await mine;
-        if (!r) return;
-        if (signal.aborted) return;
+        if (!r || signal.aborted) return;
         if (r.ok || !r.error || !PROBE_SIDE.has(r.error.kind)) {
           const at = Date.now();
           const probe: Probe = r.ok ? { at, ok: true, ...(r.resultMs !== undefined ? { latencyMs: r.resultMs } : {}) } : { at, ok: false };
@@ -130,11 +127,7 @@ export class NodeEndpoints {
         loop.tracker.unavailable(`DICOM probe could not run: ${err instanceof Error ? err.message : String(err)}`);
       }
       this.deps.changed();
-      const wait = Math.max(0, target.intervalMs - (Date.now() - started));
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, wait);
-        signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
-      });
+      await sleep(Math.max(0, target.intervalMs - (Date.now() - started)), signal);
     }
   }
 }

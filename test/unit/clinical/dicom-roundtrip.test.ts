@@ -4,7 +4,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeUids, syntheticStudy } from '../../../shared/clinical/dicom-study.js';
-import { DicomProbeTarget, parseRoundTrip, probeArgs } from '../../../electron/services/clinical/dicom-probe.js';
+import { DicomIngress } from '../../../shared/clinical/dicom-target.js';
+import { parseRoundTrip, probeArgs } from '../../../electron/services/clinical/dicom-probe.js';
 import { loadAgent } from '../../../electron/services/agents/agent-script.js';
 import { freePort } from '../../helpers/free-port.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
@@ -24,8 +25,8 @@ describe('DICOM round-trip probe', () => {
   const DELAY_S = 0.3;
 
   /** Runs the probe script as a node's sh would. */
-  const probe = (t: Partial<DicomProbeTarget>) => {
-    const target = DicomProbeTarget.parse({ port, calledAE: 'AI_INGRESS', resultPort, resultAE: 'EW_PROBE', ...t });
+  const probe = (t: Partial<DicomIngress>) => {
+    const target = DicomIngress.parse({ port, calledAE: 'AI_INGRESS', resultPort, resultAE: 'EW_PROBE', ...t });
     const s = syntheticStudy(target.uidRoot, random);
     const args = probeArgs(target, s);
     const r = spawnSync('sh', ['-s', '--', ...args], { input: loadAgent('dicom-roundtrip.sh').text, encoding: 'utf8' });
@@ -131,12 +132,12 @@ describe('DICOM round-trip probe', () => {
   });
 
   it('takes nothing from hostile output but what it asked for', () => {
-    const t = DicomProbeTarget.parse({ calledAE: 'AI' });
+    const t = DicomIngress.parse({ calledAE: 'AI' });
     expect(parseRoundTrip('result_ms=99999999999\nerror=evil\x1b[31m pwned', t, '2.25.1')).toMatchObject({
       ok: false,
       error: { kind: 'store', message: expect.not.stringContaining('\x1b') },
     });
     expect(parseRoundTrip('sent_ms=12\nresult_ms=340\n', t, '2.25.1')).toEqual({ ok: true, sentMs: 12, resultMs: 340, studyUid: '2.25.1' });
-    expect(() => DicomProbeTarget.parse({ calledAE: 'AI; rm -rf /' })).toThrow();
+    expect(() => DicomIngress.parse({ calledAE: 'AI; rm -rf /' })).toThrow();
   });
 });
