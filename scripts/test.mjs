@@ -12,6 +12,8 @@ const step = (title, cmd, args) => {
 let passed = 0;
 let failed = 0;
 const failures = [];
+// The failed tests again, by name, at the very end: CI keeps only the tail of a long log.
+const failedTests = [];
 
 if (!step('System packages for the test bed', 'bash', ['scripts/ensure-test-deps.sh'])) process.exit(1);
 for (const [title, cmd, args] of [
@@ -39,11 +41,21 @@ for (const project of ['unit', 'integration', 'e2e']) {
     passed += r.numPassedTests;
     failed += r.numFailedTests;
     if (r.numTotalTests === 0) failures.push(`${project}: no tests ran`);
+    for (const file of r.testResults ?? []) {
+      for (const t of file.assertionResults ?? []) {
+        if (t.status !== 'failed') continue;
+        const why = String(t.failureMessages?.[0] ?? '')
+          .split('\n')[0]
+          .slice(0, 300);
+        failedTests.push(`${project}: ${file.name.replace(process.cwd() + '/', '')} > ${t.fullName}\n    ${why}`);
+      }
+    }
   }
   if (!ok) failures.push(`${project} suite`);
 }
 
 console.log('');
+for (const t of failedTests) console.log(`✗ ${t}`);
 if (failures.length) console.log(`Failed steps: ${failures.join(', ')}`);
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failures.length === 0 && failed === 0 ? 0 : 1);

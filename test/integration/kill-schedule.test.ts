@@ -89,7 +89,12 @@ describe('kill -9 at random points of a seeded schedule', () => {
       const outcomes = new Map<number, number>();
       for (const r of records) if (r.intent !== undefined) outcomes.set(r.intent, (outcomes.get(r.intent) ?? 0) + 1);
       const intents = records.filter((r) => r.outcome === 'intent');
-      expect(intents.length).toBeGreaterThan(200);
+      // Enough work was recorded to mean something: each process loses at most the one action it was
+      // killed in, so every other rollout it started, unless refused, has its intent. (A fixed count
+      // of 200 flaked at 199.)
+      const rolloutIntents = intents.filter((r) => r.action === 'deploy.apply' || r.action === 'deploy.resume').length;
+      expect(rolloutIntents).toBeGreaterThanOrEqual(rollouts - kills - refusals.length);
+      expect(rolloutIntents).toBeGreaterThan(0);
       // Every intent closed exactly once: by its own outcome, or as unknown at a later start.
       for (const r of intents) expect(outcomes.get(r.seq) ?? 0, `${r.action} #${r.seq}`).toBe(1);
       expect(records.filter((r) => r.outcome === 'unknown').length).toBeGreaterThan(0);

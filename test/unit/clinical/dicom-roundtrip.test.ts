@@ -2,7 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { makeUids, syntheticStudy } from '../../../shared/clinical/dicom-study.js';
 import { DicomIngress } from '../../../shared/clinical/dicom-target.js';
 import { parseRoundTrip, probeArgs } from '../../../electron/services/clinical/dicom-probe.js';
@@ -17,6 +17,9 @@ const tag = (file: string, t: string) => /\[(.*)\]/.exec(spawnSync('dcmdump', ['
  * The DICOM round-trip probe as it runs on a node (its script under sh, dcmtk doing the DICOM),
  * against the bed's stand-in AI: dcmtk's storescp answering each study with a result after a delay.
  */
+/** A TCP port something listens on (IPv4, state 0A = LISTEN). */
+const listening = (p: number) => spawnSync('sh', ['-c', `grep -q ":$(printf '%04X' ${p}) .* 0A " /proc/net/tcp`]).status === 0;
+
 describe('DICOM round-trip probe', () => {
   const tmp = makeTempDir('edgeward-dicom-');
   let ingress: ChildProcess;
@@ -36,13 +39,14 @@ describe('DICOM round-trip probe', () => {
   beforeAll(async () => {
     port = await freePort();
     resultPort = await freePort();
+    const inner = await freePort();
     ingress = spawn(
       path.resolve('test/testbed/ai-ingress.sh'),
       [
         'serve',
         'AI_INGRESS',
         String(port),
-        String(await freePort()),
+        String(inner),
         String(DELAY_S),
         '127.0.0.1',
         String(resultPort),
@@ -53,7 +57,13 @@ describe('DICOM round-trip probe', () => {
       ],
       { stdio: 'ignore' },
     );
-    await new Promise((r) => setTimeout(r, 500));
+    // Python and storescp start slowly on a loaded machine: wait for both to listen, not a fixed time.
+    await vi.waitFor(
+      () => {
+        if (!listening(port) || !listening(inner)) throw new Error(`the stand-in AI does not listen on ${port} and ${inner}`);
+      },
+      { timeout: 15_000, interval: 100 },
+    );
   });
   afterAll(() => {
     ingress?.kill();
@@ -125,7 +135,6 @@ describe('DICOM round-trip probe', () => {
         stdio: 'ignore',
       },
     );
-    const listening = (p: number) => spawnSync('sh', ['-c', `grep -q ":$(printf '%04X' ${p}) .* 0A " /proc/net/tcp`]).status === 0;
     await expect.poll(() => listening(front) && listening(inner), { timeout: 5000 }).toBe(true);
     ai.kill('SIGTERM');
     await expect.poll(() => listening(front) || listening(inner), { timeout: 5000 }).toBe(false);
