@@ -15,6 +15,9 @@
 #   dns NAME...                        dns=NAME|ok|ADDRESSES or dns=NAME|fail|MESSAGE
 #   hub URL                            hub=HTTP_CODE|CONNECT_S|ERROR (three tries)
 #   dicom HOST PORT CALLED CALLING     dicom=ok|… or dicom=fail|LAST LINE OF echoscu
+#   dicomweb BASE STUDY SERIES SOP DUMP  dicomweb_sent=STUDY|SERIES|SOP, then for stow, qido, wado:
+#                                      dicomweb_X=HTTP_CODE|CONTENT_TYPE|CURL_ERROR dicomweb_X_b64=BODY
+#                                      (≤ 16 KiB), or dicomweb_error=MESSAGE (no instance made)
 #   fhir BASE_URL                      fhir_http=CODE fhir_error=MESSAGE fhir_body_b64=BASE64 (≤ 64 KiB)
 set -u
 SECTION=${1:-}
@@ -148,6 +151,31 @@ dicom)
     else echo "dicom=fail|$(printf '%s\n' "$out" | sed -n 's/^F: //p' | tr '\n' ' ' | cut -c1-400)"
     fi
   fi
+  ;;
+
+dicomweb)
+  # STOW-RS the synthetic instance (DUMP, dcmtk's text form), then QIDO-RS its study and WADO-RS it.
+  base=${1%/} study=$2 series=$3 sop=$4 dump=$5
+  echo "dicomweb_sent=$study|$series|$sop"
+  command -v dump2dcm >/dev/null 2>&1 || { echo "dicomweb_error=dump2dcm is not installed on the node (Debian/Ubuntu package dcmtk)"; exit 0; }
+  d=$(mktemp -d) || { echo "dicomweb_error=cannot make a temporary directory"; exit 0; }
+  trap 'rm -rf "$d"' EXIT
+  printf '%s' "$dump" > "$d/i.dump"
+  if ! dump2dcm --write-xfer-little "$d/i.dump" "$d/i.dcm" > "$d/gen.log" 2>&1; then
+    echo "dicomweb_error=dump2dcm could not make the instance: $(first_line "$(cat "$d/gen.log")")"; exit 0
+  fi
+  b="edgeward-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
+  { printf -- '--%s\r\nContent-Type: application/dicom\r\n\r\n' "$b"; cat "$d/i.dcm"; printf '\r\n--%s--\r\n' "$b"; } > "$d/stow"
+  web() {
+    name=$1; shift
+    rm -f "$d/body"
+    out=$(curl -sS --connect-timeout 5 --max-time 20 -o "$d/body" -w '%{http_code}|%{content_type}' "$@" 2>"$d/err")
+    echo "dicomweb_$name=$out|$(sed -n 's/^curl: //p' "$d/err" | head -n 1 | cut -c1-300)"
+    echo "dicomweb_${name}_b64=$([ -f "$d/body" ] && head -c 16384 "$d/body" | base64 | tr -d '\n')"
+  }
+  web stow -H "Content-Type: multipart/related; type=\"application/dicom\"; boundary=$b" -H 'Accept: application/dicom+json' --data-binary @"$d/stow" "$base/studies"
+  web qido -H 'Accept: application/dicom+json' "$base/studies?StudyInstanceUID=$study"
+  web wado -H 'Accept: multipart/related; type="application/dicom"; transfer-syntax=*' "$base/studies/$study/series/$series/instances/$sop"
   ;;
 
 fhir)

@@ -7,3 +7,7 @@ declare class TextDecoder {
   decode(input?: Uint8Array, options?: { stream?: boolean }): string;
 }
 declare function atob(data: string): string;
+declare class TextEncoder {
+  encode(input?: string): Uint8Array;
+}
+declare const crypto: { getRandomValues<T extends Uint8Array>(array: T): T };

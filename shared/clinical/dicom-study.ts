@@ -7,6 +7,11 @@
 
 /** DICOM UIDs: digits and dots, components without leading zeros, at most 64 characters. */
 export const UID_ROOT = /^(0|[1-9]\d*)(\.(0|[1-9]\d*))*$/;
+/**
+ * The longest root makeUids can use: it appends ".<13-digit ms>.<≤10-digit random>.<k>" (27
+ * characters) and a UID may have 64.
+ */
+export const UID_ROOT_MAX = 64 - 27;
 
 export interface SyntheticStudy {
   studyUid: string;

@@ -1,10 +1,16 @@
 import { z } from 'zod';
 import { HOST } from '../names.js';
-import { UID_ROOT } from './dicom-study.js';
+import { UID_ROOT, UID_ROOT_MAX } from './dicom-study.js';
 
 /** An application entity title: 1–16 characters of the default repertoire, no spaces or backslash (here: a safe subset). */
 export const AE_TITLE = /^[A-Za-z0-9_.-]{1,16}$/;
 const AE = z.string().regex(AE_TITLE, 'an AE title (1–16 letters, digits, "_", ".", "-")');
+
+/** The hospital's UID root for synthetic test studies: short enough for every UID made under it. */
+export const DicomUidRoot = z
+  .string()
+  .max(UID_ROOT_MAX, `at most ${UID_ROOT_MAX} characters: the UIDs made under it add 27 and may have 64`)
+  .regex(UID_ROOT, 'a UID root: digits and dots, e.g. 1.2.826.0.1.3680043.10.1234');
 
 /**
  * A radiology AI's DICOM ingress as the round-trip probe reaches it from the node: where studies go
@@ -22,7 +28,7 @@ export const DicomIngress = z.strictObject({
   /** How long a result may take before the probe counts it as missing: the SLO's bound, or longer. */
   timeoutMs: z.number().int().min(100).max(600_000).default(5000),
   /** The root the synthetic UIDs are made under (the hospital's own), else 2.25 (UUID-derived). */
-  uidRoot: z.string().max(40).regex(UID_ROOT, 'a UID root: digits and dots').optional(),
+  uidRoot: DicomUidRoot.optional(),
   /** How often the probe runs while the node is watched; each round trip stores one study. */
   intervalMs: z.number().int().min(2000).max(3_600_000).default(30_000),
 });

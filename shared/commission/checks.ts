@@ -2,6 +2,7 @@ import { cellNumber as num } from '../nvidia-smi-cells.js';
 import { compareVersions, type HardwareProfile } from './profile.js';
 import { clockEventReasons } from '../throttle.js';
 import { sectionsFor, type SectionId } from './sections.js';
+import { dicomwebChecks, parseDicomwebFacts, type DicomwebFacts } from './dicomweb-checks.js';
 
 // The sections are their own module; callers keep importing them from here.
 export * from './sections.js';
@@ -59,6 +60,7 @@ export interface CommissionFacts {
   dns: { name: string; ok: boolean; detail: string }[];
   hub: { http: string; connectMs: number | null; error: string }[];
   dicom: { ok: boolean; detail: string } | undefined;
+  dicomweb: DicomwebFacts | undefined;
   fhir: { http: string; error: string | undefined; body: string } | undefined;
 }
 
@@ -82,6 +84,7 @@ export function parseCommissionFacts(text: string): CommissionFacts {
     dns: [],
     hub: [],
     dicom: undefined,
+    dicomweb: parseDicomwebFacts(text),
     fhir: undefined,
   };
   let fhirHttp: string | undefined;
@@ -218,6 +221,9 @@ export function evaluateSection(section: SectionId, p: HardwareProfile, f: Commi
       );
       break;
     }
+    case 'dicomweb':
+      dicomwebChecks(p.dicomweb!.baseUrl, f.dicomweb, add);
+      break;
     case 'fhir':
       fhirCheck(p, f, add);
       break;

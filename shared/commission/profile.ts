@@ -1,5 +1,6 @@
 import { parseYamlWith, type YamlProblem } from '../yaml-schema.js';
 import { z } from 'zod';
+import { DicomUidRoot } from '../clinical/dicom-target.js';
 
 /** Versions like 550.127.05 or 12.4, compared part by part as numbers. */
 const VERSION = /^\d+(\.\d+){0,3}$/;
@@ -72,6 +73,17 @@ export const HardwareProfile = z.strictObject({
       port: z.number().int().min(1).max(65535).default(104),
       calledAE: AE_TITLE,
       callingAE: AE_TITLE.default('EDGEWARD'),
+    })
+    .optional(),
+  /**
+   * Radiology nodes: the PACS's DICOMweb service at BASE (e.g. http://pacs/dicom-web): a synthetic
+   * instance (test data, no patient) stored with STOW-RS, found with QIDO-RS, read back with WADO-RS.
+   */
+  dicomweb: z
+    .strictObject({
+      baseUrl: HTTP_URL,
+      /** The root of the synthetic instance's UIDs (the hospital's own); a 2.25 UUID UID without it. */
+      uidRoot: DicomUidRoot.optional(),
     })
     .optional(),
   /** EHR nodes: the FHIR server's CapabilityStatement at BASE/metadata. */

@@ -1,3 +1,4 @@
+import { syntheticStudy } from '../clinical/dicom-study.js';
 import type { HardwareProfile } from './profile.js';
 
 /**
@@ -5,7 +6,7 @@ import type { HardwareProfile } from './profile.js';
  * per section, a stop lands between sections, and a half-finished commissioning resumes with the
  * sections that have not run.
  */
-export const SECTIONS = ['gpu', 'runtime', 'load', 'host', 'dns', 'hub', 'dicom', 'fhir'] as const;
+export const SECTIONS = ['gpu', 'runtime', 'load', 'host', 'dns', 'hub', 'dicom', 'dicomweb', 'fhir'] as const;
 export type SectionId = (typeof SECTIONS)[number];
 export const SECTION_TITLES: Record<SectionId, string> = {
   gpu: 'GPUs: count, model, driver, ECC, PCIe, idle',
@@ -15,6 +16,7 @@ export const SECTION_TITLES: Record<SectionId, string> = {
   dns: 'DNS',
   hub: 'Hub reachability and latency',
   dicom: 'DICOM C-ECHO to the PACS',
+  dicomweb: 'DICOMweb: STOW-RS, QIDO-RS, WADO-RS',
   fhir: 'FHIR /metadata',
 };
 
@@ -26,13 +28,19 @@ export function sectionsFor(p: HardwareProfile): SectionId[] {
     if (s === 'dns') return p.dns !== undefined;
     if (s === 'hub') return p.hub !== undefined;
     if (s === 'dicom') return p.dicom !== undefined;
+    if (s === 'dicomweb') return p.dicomweb !== undefined;
     if (s === 'fhir') return p.fhir !== undefined;
     return true;
   });
 }
 
-/** The agent's arguments for one section (each becomes one quoted word on the node). */
-export function agentArgs(section: SectionId, p: HardwareProfile): string[] {
+const secureRandom = (n: number) => crypto.getRandomValues(new Uint8Array(n));
+
+/**
+ * The agent's arguments for one section (each becomes one quoted word on the node). `dicomweb`
+ * stores a synthetic instance made here for each run (new UIDs every time; test data, no patient).
+ */
+export function agentArgs(section: SectionId, p: HardwareProfile, random = secureRandom): string[] {
   switch (section) {
     case 'gpu':
       return ['gpu'];
@@ -48,6 +56,10 @@ export function agentArgs(section: SectionId, p: HardwareProfile): string[] {
       return ['hub', p.hub!.url];
     case 'dicom':
       return ['dicom', p.dicom!.host, String(p.dicom!.port), p.dicom!.calledAE, p.dicom!.callingAE];
+    case 'dicomweb': {
+      const study = syntheticStudy(p.dicomweb!.uidRoot, random);
+      return ['dicomweb', p.dicomweb!.baseUrl, study.studyUid, study.seriesUid, study.sopUid, study.dump];
+    }
     case 'fhir':
       return ['fhir', p.fhir!.baseUrl];
   }

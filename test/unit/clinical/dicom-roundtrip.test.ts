@@ -3,8 +3,8 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { makeUids, syntheticStudy } from '../../../shared/clinical/dicom-study.js';
-import { DicomIngress } from '../../../shared/clinical/dicom-target.js';
+import { makeUids, syntheticStudy, UID_ROOT_MAX } from '../../../shared/clinical/dicom-study.js';
+import { DicomIngress, DicomUidRoot } from '../../../shared/clinical/dicom-target.js';
 import { parseRoundTrip, probeArgs } from '../../../electron/services/clinical/dicom-probe.js';
 import { loadAgent } from '../../../electron/services/agents/agent-script.js';
 import { freePort } from '../../helpers/free-port.js';
@@ -90,6 +90,13 @@ describe('DICOM round-trip probe', () => {
     expect(makeUids(undefined, random)[0]).toMatch(/^2\.25\.[1-9]\d{20,39}$/);
     expect(() => makeUids('1.02.3', random)).toThrow('is not a UID root');
     expect(() => makeUids(`1.${'2'.repeat(50)}`, random)).toThrow('too long');
+    // The settings refuse a root too long for its UIDs when it is set, not at the first probe (40
+    // characters used to pass the schema and fail every probe). The worst case: all-9 random parts.
+    const longest = `1.${'2'.repeat(UID_ROOT_MAX - 2)}`;
+    const worst = () => new Uint8Array(16).fill(255);
+    for (const uid of makeUids(longest, worst, 9_999_999_999_999)) expect(uid.length).toBeLessThanOrEqual(64);
+    expect(DicomUidRoot.safeParse(longest).success).toBe(true);
+    expect(DicomUidRoot.safeParse(`${longest}1`).error?.issues[0]?.message).toContain('at most 37 characters');
   });
 
   it('times a round trip through an AI that answers after 300 ms', () => {
