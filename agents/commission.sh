@@ -18,7 +18,8 @@
 #   dicomweb BASE STUDY SERIES SOP DUMP  dicomweb_sent=STUDY|SERIES|SOP, then for stow, qido, wado:
 #                                      dicomweb_X=HTTP_CODE|CONTENT_TYPE|CURL_ERROR dicomweb_X_b64=BODY
 #                                      (≤ 16 KiB), or dicomweb_error=MESSAGE (no instance made)
-#   fhir BASE_URL                      fhir_http=CODE fhir_error=MESSAGE fhir_body_b64=BASE64 (≤ 64 KiB)
+#   fhir BASE_URL [smart]              fhir_http=CODE fhir_error=MESSAGE fhir_bytes=N fhir_body_b64=BASE64 (≤ 64 KiB);
+#                                      with smart, the same as smart_* for .well-known/smart-configuration (≤ 16 KiB)
 set -u
 SECTION=${1:-}
 [ $# -gt 0 ] && shift
@@ -179,10 +180,18 @@ dicomweb)
   ;;
 
 fhir)
-  body=$(curl -sS --connect-timeout 5 --max-time 15 -H 'Accept: application/fhir+json' -w '\n%{http_code}' "${1%/}/metadata" 2>&1)
-  echo "fhir_http=$(printf '%s' "$body" | tail -n 1)"
-  printf '%s' "$body" | sed -n 's/^curl: /fhir_error=/p' | head -n 1
-  echo "fhir_body_b64=$(printf '%s' "$body" | sed '$d' | head -c 65536 | base64 | tr -d '\n')"
+  # NAME URL ACCEPT LIMIT: NAME_http, NAME_error, NAME_bytes (the whole body) and up to LIMIT bytes of it.
+  get() {
+    d=$(mktemp) || { echo "$1_error=cannot make a temporary file"; return; }
+    code=$(curl -sS --connect-timeout 5 --max-time 15 -H "Accept: $3" -o "$d" -w '%{http_code}' "$2" 2>"$d.err")
+    echo "$1_http=$code"
+    sed -n "s/^curl: /$1_error=/p" "$d.err" | head -n 1 | cut -c1-400
+    echo "$1_bytes=$(wc -c < "$d" | tr -d ' ')"
+    echo "$1_body_b64=$(head -c "$4" "$d" | base64 | tr -d '\n')"
+    rm -f "$d" "$d.err"
+  }
+  get fhir "${1%/}/metadata" application/fhir+json 65536
+  [ "${2:-}" = smart ] && get smart "${1%/}/.well-known/smart-configuration" application/json 16384
   ;;
 
 *)

@@ -46,6 +46,7 @@ export const AUDIT_ACTIONS = [
   'site.windows',
   'drill.run',
   'probe.dicom',
+  'probe.smart',
   'audit.forward_add',
   'audit.forward_remove',
 ] as const;

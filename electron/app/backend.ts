@@ -253,7 +253,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
   registerCore(router, { transport: options.transport, dataDir: options.dataDir, startedAt, settings, audit, heartbeat });
   registerFleet(router, { inventory, pool, knownHosts, audit, secrets, runner, prompts, guard });
   registerTelemetry(router, { pool, telemetry, history, alerts, inventory, settings, secrets });
-  registerClinical(router, { pool, inventory, audit: audit.log });
+  registerClinical(router, { pool, inventory, audit: audit.log, secrets });
   registerDeploy(router, { deploy, audit, secrets });
   const drills = new DrillService({
     catalog: services,

@@ -51,6 +51,10 @@ Commands:
                                               stores one synthetic test study; exit 1 when it failed)
   nodes dicom NODE "ENDPOINT CALLED_AE@HOST:PORT [calling=AE] [result=PORT] [resultAE=AE] [timeout=5s] [every=30s]"
   nodes dicom NODE ENDPOINT --clear           an endpoint's DICOM ingress for round trips (audited as a node edit)
+  probe smart --fhir URL --client-id ID --scope "system/Patient.rs" [--key-stdin]
+                                              SMART discovery and one Backend Services token request (audited; the
+                                              token is never shown or kept; exit 1 when refused)
+  fhir client-key --client-id ID              a new ES384 client key kept with safeStorage (desktop app); prints its JWKS
   collector [--listen 127.0.0.1:9464] [--checkpoint-key FILE]
                                               headless: telemetry, alerts, history of the fleet, GET /metrics for Prometheus;
                                               with a key, signs the audit head every 1,000 records or 10 minutes
@@ -220,7 +224,7 @@ export async function runCommand(
     return runCommission(backend, sub, rest, out, opts as { profile?: string; report?: string; signer?: string; role?: string }, (m) =>
       usageError(m, out),
     );
-  const probe = await runProbeCommand(backend, args, out, opts, (m) => usageError(m, out));
+  const probe = await runProbeCommand(backend, args, out, opts, io, (m) => usageError(m, out));
   if (probe !== undefined) return probe;
   const drill = await runDrillCommand(backend, args, out, opts as DrillCliOptions, (m) => usageError(m, out));
   if (drill !== undefined) return drill;

@@ -76,6 +76,10 @@ async function main(argv: string[]): Promise<number> {
         member: { type: 'string' },
         seconds: { type: 'string' },
         endpoint: { type: 'string' },
+        fhir: { type: 'string' },
+        'client-id': { type: 'string' },
+        scope: { type: 'string' },
+        'key-stdin': { type: 'boolean' },
       },
     });
   } catch (err) {

@@ -3,10 +3,16 @@ import { formatIngressLine, parseIngressLine } from '../../shared/clinical/dicom
 import { AppErrorException } from '../../shared/errors.js';
 import { invoke } from './through-router.js';
 import { reportError, type CliOutput } from './output.js';
+import type { CliIo } from './fleet-commands.js';
+import { smartKeySecret } from '../services/clinical/smart-backend.js';
 
 export interface ProbeCliOptions {
   endpoint?: string;
   clear?: boolean;
+  fhir?: string;
+  'client-id'?: string;
+  scope?: string;
+  'key-stdin'?: boolean;
 }
 
 /**
@@ -19,10 +25,34 @@ export async function runProbeCommand(
   args: string[],
   out: CliOutput,
   opts: ProbeCliOptions,
+  io: Pick<CliIo, 'readStdin'>,
   usageError: (m: string) => number,
 ): Promise<number | undefined> {
   const [command, sub, ...rest] = args;
   try {
+    if (command === 'probe' && sub === 'smart' && rest.length === 0) {
+      const [fhirBaseUrl, clientId, scope] = [opts.fhir, opts['client-id'], opts.scope];
+      if (!fhirBaseUrl || !clientId || !scope) return usageError('probe smart needs --fhir URL --client-id ID --scope "system/…"');
+      // A key of the user's own (e.g. openssl genpkey), for this run only: held in memory, never written.
+      if (opts['key-stdin']) backend.secrets.set(smartKeySecret(clientId), await io.readStdin(), false);
+      const r = await invoke(backend, 'probe.smart', { fhirBaseUrl, clientId, scope });
+      if (out.json) out.print(JSON.stringify(r));
+      else if (r.ok)
+        out.print(`${clientId}: ${r.tokenType} token for ${r.grantedScope}, valid ${r.expiresIn ?? '?'} s, from ${r.tokenEndpoint}`);
+      else {
+        out.print(`${clientId}: ${r.error!.message}`);
+        out.print(`  → ${r.error!.next}`);
+      }
+      return r.ok ? 0 : 1;
+    }
+    if (command === 'fhir' && sub === 'client-key' && rest.length === 0) {
+      if (!opts['client-id']) return usageError('fhir client-key needs --client-id ID');
+      const k = await invoke(backend, 'smart.key.create', { clientId: opts['client-id'] });
+      out.print(
+        out.json ? JSON.stringify(k) : `Kept a new ES384 key for ${k.clientId} (kid ${k.kid}). Register this JWKS at the EHR:\n${k.jwks}`,
+      );
+      return 0;
+    }
     if (command === 'probe' && sub === 'dicom' && rest.length === 1) {
       if (!opts.endpoint) return usageError('probe dicom needs --endpoint NAME');
       const r = await invoke(backend, 'probe.dicom', { node: rest[0]!, endpoint: opts.endpoint });

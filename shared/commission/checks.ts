@@ -2,7 +2,8 @@ import { cellNumber as num } from '../nvidia-smi-cells.js';
 import { compareVersions, type HardwareProfile } from './profile.js';
 import { clockEventReasons } from '../throttle.js';
 import { sectionsFor, type SectionId } from './sections.js';
-import { dicomwebChecks, parseDicomwebFacts, type DicomwebFacts } from './dicomweb-checks.js';
+import { fhirChecks, parseFhirFacts, type FhirFacts } from './fhir-checks.js';
+import { dicomwebChecks, parseDicomwebFacts, type AddCheck, type DicomwebFacts } from './dicomweb-checks.js';
 
 // The sections are their own module; callers keep importing them from here.
 export * from './sections.js';
@@ -61,7 +62,7 @@ export interface CommissionFacts {
   hub: { http: string; connectMs: number | null; error: string }[];
   dicom: { ok: boolean; detail: string } | undefined;
   dicomweb: DicomwebFacts | undefined;
-  fhir: { http: string; error: string | undefined; body: string } | undefined;
+  fhir: FhirFacts;
 }
 
 /** agents/commission.sh output (any sections, concatenated) → facts; unknown lines ignored, missing values stay missing. */
@@ -85,20 +86,13 @@ export function parseCommissionFacts(text: string): CommissionFacts {
     hub: [],
     dicom: undefined,
     dicomweb: parseDicomwebFacts(text),
-    fhir: undefined,
+    fhir: parseFhirFacts(text, decodeBase64),
   };
-  let fhirHttp: string | undefined;
-  let fhirError: string | undefined;
-  let fhirBody = '';
   for (const line of text.split('\n')) {
     const eq = line.indexOf('=');
     if (eq < 0) continue;
     const k = line.slice(0, eq);
     const raw = line.slice(eq + 1);
-    if (k === 'fhir_body_b64') {
-      fhirBody = decodeBase64(raw.trim().slice(0, 90_000));
-      continue;
-    }
     // Every value is cut at 500 characters, per cell: one huge cell does not push the others out.
     const v = raw.trim().slice(0, 500);
     const c = raw.split('|').map((x) => x.trim().slice(0, 500));
@@ -138,8 +132,6 @@ export function parseCommissionFacts(text: string): CommissionFacts {
       const s = num(c[1]);
       f.hub.push({ http: c[0] ?? '000', connectMs: s === null || s <= 0 ? null : s * 1000, error: c.slice(2).join('|').trim() });
     } else if (k === 'dicom') f.dicom = { ok: c[0] === 'ok', detail: c.slice(1).join('|').trim() };
-    else if (k === 'fhir_http') fhirHttp = v;
-    else if (k === 'fhir_error') fhirError = v;
     else if (k === 'gpu_error') f.gpuError = v;
     else if (k === 'cuda') f.cuda = v;
     else if (k === 'runtime') f.runtime = v;
@@ -151,7 +143,6 @@ export function parseCommissionFacts(text: string): CommissionFacts {
     else if (k === 'clock_sync') f.clockSync = v;
     else if (k === 'hostname') f.hostname = v;
   }
-  if (fhirHttp !== undefined) f.fhir = { http: fhirHttp, error: fhirError, body: fhirBody };
   return f;
 }
 
@@ -170,7 +161,7 @@ export interface SectionTiming {
   receivedAt: number;
 }
 
-type Add = (id: string, title: string, ok: boolean | 'warn', expected: string, evidence: string) => void;
+type Add = AddCheck;
 
 /** The checks of one section, each with what was expected and what was found. */
 export function evaluateSection(section: SectionId, p: HardwareProfile, f: CommissionFacts, timing: SectionTiming): CheckResult[] {
@@ -225,7 +216,7 @@ export function evaluateSection(section: SectionId, p: HardwareProfile, f: Commi
       dicomwebChecks(p.dicomweb!.baseUrl, f.dicomweb, add);
       break;
     case 'fhir':
-      fhirCheck(p, f, add);
+      fhirChecks(p.fhir!, f.fhir, add);
       break;
   }
   return out;
@@ -416,36 +407,6 @@ function hubCheck(p: HardwareProfile, f: CommissionFacts, add: Add): void {
   const httpErrors = f.hub.filter((x) => x.http === '000' && x.error).map((x) => x.error);
   const evidence = `TCP connect median ${median.toFixed(1)} ms over ${times.length} of ${f.hub.length} tries; HTTP ${[...new Set(f.hub.map((x) => x.http))].join(', ')}${httpErrors.length ? `; ${httpErrors[0]}` : ''}`;
   add('net.hub', 'Hub reachable', median > h.maxLatencyMs ? false : httpErrors.length ? 'warn' : true, expected, evidence);
-}
-
-function fhirCheck(p: HardwareProfile, f: CommissionFacts, add: Add): void {
-  const expected = `${p.fhir!.baseUrl.replace(/\/$/, '')}/metadata answers 200 with a CapabilityStatement`;
-  const x = f.fhir;
-  if (!x) {
-    add('fhir.metadata', 'FHIR server answers', false, expected, 'no answer');
-    return;
-  }
-  if (x.http !== '200') {
-    add('fhir.metadata', 'FHIR server answers', false, expected, x.error ? `${x.error}` : `HTTP ${x.http}`);
-    return;
-  }
-  let doc: { resourceType?: unknown; fhirVersion?: unknown; status?: unknown; software?: { name?: unknown; version?: unknown } } = {};
-  try {
-    doc = JSON.parse(x.body) as typeof doc;
-  } catch {
-    add('fhir.metadata', 'FHIR server answers', false, expected, `HTTP 200 but not JSON: ${x.body.slice(0, 80)}`);
-    return;
-  }
-  const text = (v: unknown) => (typeof v === 'string' ? v.slice(0, 80) : '?');
-  add(
-    'fhir.metadata',
-    'FHIR server answers',
-    doc.resourceType === 'CapabilityStatement',
-    expected,
-    doc.resourceType === 'CapabilityStatement'
-      ? `FHIR ${text(doc.fhirVersion)}, ${text(doc.software?.name)} ${text(doc.software?.version)}, status ${text(doc.status)}`
-      : `HTTP 200 with resourceType ${text(doc.resourceType)}`,
-  );
 }
 
 export function overall(results: readonly CheckResult[], overrides: ReadonlySet<string> = new Set()): Verdict {

@@ -86,8 +86,23 @@ export const HardwareProfile = z.strictObject({
       uidRoot: DicomUidRoot.optional(),
     })
     .optional(),
-  /** EHR nodes: the FHIR server's CapabilityStatement at BASE/metadata. */
-  fhir: z.strictObject({ baseUrl: HTTP_URL }).optional(),
+  /**
+   * EHR nodes: the FHIR server's CapabilityStatement at BASE/metadata; optionally its FHIR version
+   * ("4.0" passes 4.0.1), the resource types the workload reads, and SMART Backend Services
+   * discovery at BASE/.well-known/smart-configuration.
+   */
+  fhir: z
+    .strictObject({
+      baseUrl: HTTP_URL,
+      version: z.string().regex(VERSION, 'a FHIR version such as 4.0 or 4.0.1').optional(),
+      resources: z
+        .array(z.string().regex(/^[A-Z][A-Za-z]{1,63}$/, 'a FHIR resource type such as Patient'))
+        .min(1)
+        .max(64)
+        .optional(),
+      smart: z.boolean().default(false),
+    })
+    .optional(),
 });
 export type HardwareProfile = z.infer<typeof HardwareProfile>;
 

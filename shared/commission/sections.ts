@@ -17,7 +17,7 @@ export const SECTION_TITLES: Record<SectionId, string> = {
   hub: 'Hub reachability and latency',
   dicom: 'DICOM C-ECHO to the PACS',
   dicomweb: 'DICOMweb: STOW-RS, QIDO-RS, WADO-RS',
-  fhir: 'FHIR /metadata',
+  fhir: 'FHIR capabilities and SMART discovery',
 };
 
 /** The sections a profile asks for, in the order they run. */
@@ -61,7 +61,7 @@ export function agentArgs(section: SectionId, p: HardwareProfile, random = secur
       return ['dicomweb', p.dicomweb!.baseUrl, study.studyUid, study.seriesUid, study.sopUid, study.dump];
     }
     case 'fhir':
-      return ['fhir', p.fhir!.baseUrl];
+      return p.fhir!.smart ? ['fhir', p.fhir!.baseUrl, 'smart'] : ['fhir', p.fhir!.baseUrl];
   }
 }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DicomRoundTrip } from '../clinical/dicom-target.js';
+import { SmartClient, SmartClientId, SmartClientKey, SmartTokenCheck } from '../clinical/smart.js';
 import { NodeName } from '../fleet.js';
 
 /** Clinical checks run on demand, each audited. */
@@ -9,4 +10,8 @@ export const clinicalChannels = {
     request: z.strictObject({ node: NodeName, endpoint: NodeName }),
     response: DicomRoundTrip,
   },
+  /** One SMART Backend Services token request with the kept client key (the token is not returned). */
+  'probe.smart': { request: SmartClient, response: SmartTokenCheck },
+  /** Makes a SMART client key, kept encrypted; returns the public JWKS to register at the EHR. */
+  'smart.key.create': { request: z.strictObject({ clientId: SmartClientId }), response: SmartClientKey },
 } as const;

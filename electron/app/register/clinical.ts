@@ -3,16 +3,70 @@ import type { AuditLog } from '../../services/audit/audit-log.js';
 import { dicomRoundTrip } from '../../services/clinical/dicom-probe.js';
 import type { Inventory } from '../../services/fleet/inventory.js';
 import type { SshPool } from '../../services/ssh/pool.js';
+import type { SecretStore } from '../../services/ssh/secrets.js';
+import { makeSmartClientKey, requestSmartToken, smartKeySecret } from '../../services/clinical/smart-backend.js';
 import { AppErrorException, appError } from '../../../shared/errors.js';
+import type { SmartTokenCheck } from '../../../shared/clinical/smart.js';
 
 export interface ClinicalDeps {
   pool: SshPool;
   inventory: Inventory;
   audit: AuditLog;
+  secrets: SecretStore;
 }
 
-/** Clinical checks on demand: each stores test data at a clinical system, so each is audited. */
+/** Clinical checks on demand: each stores test data at, or logs in to, a clinical system, so each is audited. */
 export function registerClinical(router: Router, d: ClinicalDeps): void {
+  router.handle('probe.smart', async (client) => {
+    const privatePem = d.secrets.get(smartKeySecret(client.clientId));
+    const params = { fhirBaseUrl: client.fhirBaseUrl, clientId: client.clientId, scope: client.scope };
+    return d.audit.perform(
+      { action: 'probe.smart', params },
+      async (): Promise<SmartTokenCheck> =>
+        privatePem
+          ? requestSmartToken({ ...client, privatePem })
+          : {
+              ok: false,
+              error: {
+                kind: 'no_key' as const,
+                message: `this console keeps no key for SMART client ${client.clientId}`,
+                next: 'Make one (Settings → Hospital systems, or edgeward fhir client-key) and register its public key at the EHR; the CLI can also take a key on stdin (--key-stdin).',
+              },
+            },
+      (r) =>
+        r.ok
+          ? { outcome: 'ok', params: { ...params, authServer: r.tokenEndpoint, expiresIn: r.expiresIn, grantedScope: r.grantedScope } }
+          : {
+              outcome: 'failed',
+              error: `${r.error!.message}. ${r.error!.next}`,
+              params: { ...params, kind: r.error!.kind, authServer: r.tokenEndpoint },
+            },
+    );
+  });
+  router.handle('smart.key.create', async ({ clientId }) => {
+    if (!d.secrets.canPersist)
+      throw new AppErrorException(
+        appError(
+          'UNAVAILABLE',
+          'This process cannot keep a SMART client key encrypted (no OS keychain through safeStorage)',
+          'Make the key in the desktop app, or keep your own with openssl and give it to the CLI on stdin: edgeward fhir token --key-stdin.',
+        ),
+      );
+    if (d.secrets.get(smartKeySecret(clientId)))
+      throw new AppErrorException(
+        appError(
+          'CONFLICT',
+          `A key for SMART client ${clientId} is kept already`,
+          'Keep using it: the EHR holds its public key. A new key must be registered there again.',
+        ),
+      );
+    const { privatePem, publicJwk } = makeSmartClientKey();
+    await d.audit.perform(
+      { action: 'secret.set', params: { entry: smartKeySecret(clientId), persist: true, clientId, kid: publicJwk.kid } },
+      () => d.secrets.set(smartKeySecret(clientId), privatePem, true),
+    );
+    return { clientId, kid: publicJwk.kid, jwks: JSON.stringify({ keys: [publicJwk] }, null, 2) };
+  });
   router.handle('probe.dicom', async ({ node, endpoint }) => {
     const n = d.inventory.get(node);
     if (!n) throw new AppErrorException(appError('NOT_FOUND', `No node ${node} in the inventory`, 'Check the name: edgeward nodes ls.'));

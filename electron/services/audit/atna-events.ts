@@ -13,8 +13,10 @@ const APPLICATION_ACTIVITY = dcm('110100', 'Application Activity');
 const AUDIT_LOG_USED = dcm('110101', 'Audit Log Used');
 const DICOM_INSTANCES_TRANSFERRED = dcm('110104', 'DICOM Instances Transferred');
 const SECURITY_ALERT = dcm('110113', 'Security Alert');
+const USER_AUTHENTICATION = dcm('110114', 'User Authentication');
 // Event type codes (CID 401, 402)
 const APPLICATION_START = dcm('110120', 'Application Start');
+const LOGIN = dcm('110122', 'Login');
 const NODE_AUTHENTICATION = dcm('110126', 'Node Authentication');
 export const EMERGENCY_OVERRIDE_STARTED = dcm('110127', 'Emergency Override Started');
 const NETWORK_CONFIGURATION = dcm('110128', 'Network Configuration');
@@ -90,4 +92,6 @@ export const ATNA_EVENTS: Record<AuditAction, AtnaEvent> = {
   'drill.run': ev(APPLICATION_ACTIVITY, 'E'),
   // A synthetic test study stored to the AI ingress (PS3.15 A.5.3.4: created at the destination).
   'probe.dicom': ev(DICOM_INSTANCES_TRANSFERRED, 'C'),
+  // The console authenticating to the EHR as a SMART client (A.5.3.11, a login by an application).
+  'probe.smart': ev(USER_AUTHENTICATION, 'E', LOGIN),
 };

@@ -80,7 +80,7 @@ export const PARAM_ALLOW_LIST: Record<AuditAction, readonly string[]> = {
     'entry',
     'persist',
   ],
-  'secret.set': ['entry', 'persist', 'verifier', 'registry'],
+  'secret.set': ['entry', 'persist', 'verifier', 'registry', 'clientId', 'kid'],
   'audit.export': ['format', 'filter', 'count', 'file', 'sha256'],
   'audit.torn_tail_recovered': ['file', 'bytes', 'keptAs'],
   'node.add': NODE_PARAMS,
@@ -97,6 +97,8 @@ export const PARAM_ALLOW_LIST: Record<AuditAction, readonly string[]> = {
   'hostkey.migrate': ['from', 'file', 'keptAs'],
   'fleet.exec': ['command', 'selection', 'concurrency', 'timeoutS', 'nodes', 'summary'],
   'telemetry.session_start': ['intervalS', 'endpoints', 'dicomRoundTrips'],
+  // The token endpoint as authServer: a param named like a token is redacted whatever it holds.
+  'probe.smart': ['fhirBaseUrl', 'clientId', 'scope', 'authServer', 'expiresIn', 'grantedScope', 'kind'],
   'probe.dicom': ['endpoint', 'host', 'port', 'calledAE', 'callingAE', 'studyUid', 'resultMs', 'sentMs', 'kind'],
   'telemetry.history_trouble': ['kind', 'message', 'movedTo', 'file'],
   'alert.fire': ['rule', 'alertId', 'severity', 'message', 'gpu', 'endpoint', 'silence'],
