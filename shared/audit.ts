@@ -47,6 +47,10 @@ export const AUDIT_ACTIONS = [
   'drill.run',
   'probe.dicom',
   'probe.smart',
+  'job.apply',
+  'job.run',
+  'job.retry',
+  'job.cancel',
   'audit.forward_add',
   'audit.forward_remove',
 ] as const;

@@ -3,6 +3,8 @@ import { registerCore } from './register/core.js';
 import { registerFleet } from './register/fleet.js';
 import { registerTelemetry } from './register/telemetry.js';
 import { registerClinical } from './register/clinical.js';
+import { registerJobs } from './register/jobs.js';
+import type { JobRunner } from '../services/jobs/job-runner.js';
 import { dicomSeries } from '../../shared/clinical/dicom-target.js';
 import { registerDeploy } from './register/deploy.js';
 import { registerCommission } from './register/commission.js';
@@ -55,6 +57,8 @@ export interface BackendOptions {
   heartbeatIntervalMs?: number;
   /** Audit file rotation size (tests use a tiny one). */
   auditMaxFileBytes?: number;
+  /** How often batch jobs look at their running shards (tests use a short one). */
+  jobPollMs?: number;
   /** Passwords and passphrases; the desktop app passes one encrypted with safeStorage. */
   secrets?: SecretStore;
   /** OpenSSH's known_hosts consulted on first contact (default ~/.ssh/known_hosts). */
@@ -99,6 +103,8 @@ export interface Backend {
   /** The console's own queue depths (history writes, SIEM lag, Alertmanager resolutions), for /metrics. */
   queues(): QueueDepth[];
   secrets: SecretStore;
+  /** Batch jobs (kind: job) and their runs. */
+  jobs: JobRunner;
   /** One-time documents for the loopback server (reports opened in a new tab). */
   documents: DocumentShelf;
   /** The "outcome unknown" records this start wrote. */
@@ -255,6 +261,15 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
   registerTelemetry(router, { pool, telemetry, history, alerts, inventory, settings, secrets });
   registerClinical(router, { pool, inventory, audit: audit.log, secrets });
   registerDeploy(router, { deploy, audit, secrets });
+  const jobs = registerJobs(router, {
+    dataDir: options.dataDir,
+    pool,
+    inventory,
+    audit: audit.log,
+    who,
+    ...(options.sqliteBinding ? { sqliteBinding: options.sqliteBinding } : {}),
+    ...(options.jobPollMs ? { pollMs: options.jobPollMs } : {}),
+  });
   const drills = new DrillService({
     catalog: services,
     guard,
@@ -360,6 +375,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     checkpoints,
     queues,
     secrets,
+    jobs: jobs.runner,
     documents,
     unknownOutcomes,
     close: async () => {
@@ -373,6 +389,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
       await metrics?.stop();
       await forwarding.close();
       await drills.stopAll();
+      await jobs.close();
       await deploy.stopAll();
       deploy.close();
       await commission.stopAll();

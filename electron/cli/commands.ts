@@ -16,6 +16,7 @@ import { runCheckpointCommand, type CheckpointCliOptions } from './checkpoint-co
 import { runForwardCommand, type ForwardCliOptions } from './forward-commands.js';
 import { runRegistryCommand, type RegistryCliOptions } from './registry-commands.js';
 import { runProbeCommand, type ProbeCliOptions } from './probe-commands.js';
+import { runJobCommand, type JobCliOptions } from './job-commands.js';
 
 export type { CliOutput } from './output.js';
 import { processIo, runFleetCommand, type CliIo, type FleetCliOptions } from './fleet-commands.js';
@@ -54,6 +55,8 @@ Commands:
   probe smart --fhir URL --client-id ID --scope "system/Patient.rs" [--key-stdin]
                                               SMART discovery and one Backend Services token request (audited; the
                                               token is never shown or kept; exit 1 when refused)
+  jobs apply FILE | ls [NAME] | run NAME | cancel RUN | logs RUN [--shard N] [--count N]
+                                              batch jobs (kind: job): a run is followed to its end, Ctrl+C cancels it
   fhir client-key --client-id ID              a new ES384 client key kept with safeStorage (desktop app); prints its JWKS
   collector [--listen 127.0.0.1:9464] [--checkpoint-key FILE]
                                               headless: telemetry, alerts, history of the fleet, GET /metrics for Prometheus;
@@ -224,6 +227,8 @@ export async function runCommand(
     return runCommission(backend, sub, rest, out, opts as { profile?: string; report?: string; signer?: string; role?: string }, (m) =>
       usageError(m, out),
     );
+  const job = await runJobCommand(backend, args, out, opts as JobCliOptions, (m) => usageError(m, out));
+  if (job !== undefined) return job;
   const probe = await runProbeCommand(backend, args, out, opts, io, (m) => usageError(m, out));
   if (probe !== undefined) return probe;
   const drill = await runDrillCommand(backend, args, out, opts as DrillCliOptions, (m) => usageError(m, out));

@@ -80,6 +80,7 @@ async function main(argv: string[]): Promise<number> {
         'client-id': { type: 'string' },
         scope: { type: 'string' },
         'key-stdin': { type: 'boolean' },
+        shard: { type: 'string' },
       },
     });
   } catch (err) {

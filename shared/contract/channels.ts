@@ -11,6 +11,7 @@ import { HistoryRange, TelemetryFrame } from '../telemetry.js';
 import { DeploymentSummary, Rollout } from '../deploy/rollout.js';
 import { serviceChannels } from './service-channels.js';
 import { clinicalChannels } from './clinical-channels.js';
+import { jobChannels } from './job-channels.js';
 
 const SpecText = z.string().max(256 * 1024);
 const DeploymentName = z.string().regex(/^[a-z0-9][a-z0-9-]{0,47}$/, 'a deployment name');
@@ -401,6 +402,7 @@ export const channels = {
   'fleet.run.cancel': { request: z.strictObject({ runId: z.string().uuid() }), response: z.strictObject({ cancelled: z.boolean() }) },
   ...serviceChannels,
   ...clinicalChannels,
+  ...jobChannels,
   /** Each SIEM collector the audit log goes to: its cursor, lag and last error. */
   'audit.forward.status': {
     request: Empty,

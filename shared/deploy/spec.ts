@@ -72,6 +72,8 @@ export type Targets = z.infer<typeof Targets>;
 
 export const DeploymentSpec = z
   .strictObject({
+    /** A service stays up (the default); a batch job (`kind: job`) has a schema and a runner of its own. */
+    kind: z.literal('service', { error: 'kind: job is a batch job: apply it with edgeward jobs apply FILE' }).optional(),
     name: z.string().regex(DEPLOYMENT_NAME, 'lowercase letters, digits and "-", starting with a letter or digit (max 48)'),
     image: ImageReference,
     profile: WorkloadProfile.optional(),

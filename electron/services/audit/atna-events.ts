@@ -94,4 +94,8 @@ export const ATNA_EVENTS: Record<AuditAction, AtnaEvent> = {
   'probe.dicom': ev(DICOM_INSTANCES_TRANSFERRED, 'C'),
   // The console authenticating to the EHR as a SMART client (A.5.3.11, a login by an application).
   'probe.smart': ev(USER_AUTHENTICATION, 'E', LOGIN),
+  'job.apply': ev(SECURITY_ALERT, 'U', SOFTWARE_CONFIGURATION),
+  'job.run': ev(APPLICATION_ACTIVITY, 'E'),
+  'job.retry': ev(APPLICATION_ACTIVITY, 'E'),
+  'job.cancel': ev(APPLICATION_ACTIVITY, 'E'),
 };

@@ -95,6 +95,16 @@ export const MIGRATIONS: readonly Migration[] = [
     what: 'audit forwarding: how many signed checkpoints each collector has been sent',
     up: (db) => db.exec('ALTER TABLE audit_forwarders ADD COLUMN checkpoints_sent INTEGER NOT NULL DEFAULT 0;'),
   },
+  {
+    version: 9,
+    what: 'batch jobs: each job as applied, and the history of its runs (counts only)',
+    up: (db) =>
+      db.exec(`
+        CREATE TABLE jobs (name TEXT PRIMARY KEY, yaml TEXT NOT NULL, body TEXT NOT NULL, by TEXT NOT NULL, updated_at INTEGER NOT NULL);
+        CREATE TABLE job_runs (id TEXT PRIMARY KEY, job TEXT NOT NULL, body TEXT NOT NULL, started_at INTEGER NOT NULL);
+        CREATE INDEX job_runs_by_job ON job_runs (job, started_at);
+      `),
+  },
 ];
 
 /** Where the state store lives: a folder of its own, so it can sit on a volume of its own. */

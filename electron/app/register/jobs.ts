@@ -1,0 +1,49 @@
+import type { Router } from '../../ipc/router.js';
+import type { AuditLog } from '../../services/audit/audit-log.js';
+import { execForDeploy } from '../../services/deploy/node-exec.js';
+import type { Inventory } from '../../services/fleet/inventory.js';
+import { JobRunner } from '../../services/jobs/job-runner.js';
+import { JobStore } from '../../services/jobs/job-store.js';
+import type { SshPool } from '../../services/ssh/pool.js';
+import { stateDbFile } from '../../services/store/state-db.js';
+import { targetNodes } from '../../../shared/deploy/rollout.js';
+
+export interface JobsDeps {
+  dataDir: string;
+  pool: SshPool;
+  inventory: Inventory;
+  audit: AuditLog;
+  who: () => string;
+  sqliteBinding?: string;
+  pollMs?: number;
+}
+
+/** Batch jobs: the runner over the nodes' SSH connections, and its channels. */
+export function registerJobs(router: Router, d: JobsDeps): { runner: JobRunner; close: () => Promise<void> } {
+  const store = JobStore.open(stateDbFile(d.dataDir), d.sqliteBinding);
+  const runner = new JobRunner(store, d.audit, d.inventory, (node, command, opts) => execForDeploy(d.pool, node, command, opts), {
+    ...(d.pollMs ? { pollMs: d.pollMs } : {}),
+  });
+  router
+    .handle('jobs.apply', async ({ yaml }) => {
+      const spec = await runner.apply(yaml, d.who());
+      return { name: spec.name, shards: spec.job.shards, nodes: targetNodes(d.inventory.list(), spec.targets).map((n) => n.name) };
+    })
+    .handle('jobs.list', ({ job }) => ({
+      jobs: store
+        .jobs()
+        .filter((j) => !job || j.name === job)
+        .map((j) => ({ name: j.name, image: j.spec.image, shards: j.spec.job.shards, by: j.by, updatedAt: j.updatedAt })),
+      runs: store.runs(job, 50),
+    }))
+    .handle('jobs.run', ({ name }) => runner.start(name, d.who()))
+    .handle('jobs.cancel', ({ run }) => runner.cancel(run))
+    .handle('jobs.logs', async ({ run, shard, tail }) => ({ text: await runner.logs(run, shard, tail) }));
+  return {
+    runner,
+    close: async () => {
+      await runner.close();
+      store.close();
+    },
+  };
+}
