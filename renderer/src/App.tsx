@@ -11,6 +11,7 @@ import { ROUTES, type RouteId } from './routes';
 import { useApplyTheme } from './theme';
 import { CommissioningView } from './views/CommissioningView';
 import { DeploymentsView } from './views/DeploymentsView';
+import { JobsView } from './views/JobsView';
 import { AlertsView } from './views/alerts/AlertsView';
 import { FleetView } from './views/fleet/FleetView';
 import { NodeView } from './views/fleet/NodeView';
@@ -77,6 +78,8 @@ function renderView(route: RouteId, param: string | undefined, settings: Setting
       return <NodeView name={param} />;
     case 'deployments':
       return <DeploymentsView open={param} />;
+    case 'jobs':
+      return <JobsView />;
     case 'services':
       return <ServicesView open={param} />;
     case 'alerts':

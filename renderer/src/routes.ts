@@ -8,6 +8,7 @@ export const ROUTES = [
   { id: 'audit', label: 'Audit', key: '7' },
   { id: 'commissioning', label: 'Commissioning', key: '8' },
   { id: 'settings', label: 'Settings', key: '9' },
+  { id: 'jobs', label: 'Jobs', key: '0' },
 ] as const;
 
 export type RouteId = (typeof ROUTES)[number]['id'];

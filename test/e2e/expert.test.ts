@@ -153,7 +153,7 @@ describe('Expert use in Chromium: bulk actions, command palette, every view acce
   }, 360_000);
 
   it('has no serious accessibility violation on any view, in the light and the dark theme', async () => {
-    const views = ['Fleet', 'Topology', 'Deployments', 'Services', 'Alerts', 'Audit', 'Commissioning', 'Settings'];
+    const views = ['Fleet', 'Topology', 'Deployments', 'Services', 'Alerts', 'Audit', 'Commissioning', 'Settings', 'Jobs'];
     const found: string[] = [];
     for (const scheme of ['light', 'dark'] as const) {
       await page.emulateMedia({ colorScheme: scheme });

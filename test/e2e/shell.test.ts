@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { keepScreenshot, launchChromium } from './browser.js';
 
-const VIEWS = ['Fleet', 'Node', 'Deployments', 'Services', 'Alerts', 'Audit', 'Commissioning', 'Settings'];
+const VIEWS = ['Fleet', 'Node', 'Deployments', 'Services', 'Alerts', 'Audit', 'Commissioning', 'Settings', 'Jobs'];
 
 describe('renderer shell in Chromium over the loopback bridge', () => {
   let browser: Browser;

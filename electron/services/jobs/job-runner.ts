@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import os from 'node:os';
 import { targetNodes } from '../../../shared/deploy/rollout.js';
+import { isDrained } from '../../../shared/fleet.js';
 import { AppErrorException, appError } from '../../../shared/errors.js';
 import { parseJobSpec, parseProgressLine, type JobSpec } from '../../../shared/jobs/job-spec.js';
 import { runSummary, type JobRun, type ShardState } from '../../../shared/jobs/job-run.js';
@@ -234,7 +235,11 @@ export class JobRunner {
     const resting = new Map<string, number>();
     /** Containers left on a node that was lost: removed once it answers again. */
     const leftovers: { node: string; name: string }[] = [];
-    const nodesNow = () => targetNodes(this.inventory.list(), spec.targets).map((n) => n.name);
+    // A drained node gets no new shard (its running ones finish); a disabled one is not a target at all.
+    const nodesNow = () =>
+      targetNodes(this.inventory.list(), spec.targets)
+        .filter((n) => !isDrained(n))
+        .map((n) => n.name);
 
     const fail = async (s: ShardState, reason: string, lostNode: boolean) => {
       s.lastError = reason;
