@@ -269,6 +269,8 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     who,
     ...(options.sqliteBinding ? { sqliteBinding: options.sqliteBinding } : {}),
     ...(options.jobPollMs ? { pollMs: options.jobPollMs } : {}),
+    siteZone: (site) => services.store.siteWindows().get(site)?.timeZone,
+    schedule: options.transport !== 'cli',
   });
   const drills = new DrillService({
     catalog: services,

@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { parseYamlWith, type YamlProblem } from '../yaml-schema.js';
 import { DEPLOYMENT_NAME, GpuRequest, Targets } from '../deploy/spec.js';
+import { Label } from '../fleet.js';
+import { TimeZoneName } from '../service/maintenance-window.js';
+import { cronProblem } from './job-schedule.js';
 
 /**
  * A batch job (YAML, `kind: job`): a container that runs to completion, its work split into
@@ -61,6 +64,28 @@ export const JobSpec = z.strictObject({
         .default(3600),
     })
     .default({ shards: 1, parallelism: 1, retries: 2, backoffS: 5, deadlineS: 3600 }),
+  /**
+   * Runs by the clock (cron: minute hour day-of-month month day-of-week) in the time zone of
+   * `site` (its maintenance windows' zone) or an explicit `timeZone`. A run missed while no
+   * console was running starts once when one is.
+   */
+  schedule: z
+    .strictObject({
+      cron: z
+        .string()
+        .max(200)
+        .superRefine((v, ctx) => {
+          const p = cronProblem(v);
+          if (p) ctx.addIssue({ code: 'custom', message: p });
+        }),
+      site: Label.optional(),
+      timeZone: TimeZoneName.optional(),
+    })
+    .refine(
+      (s) => (s.site === undefined) !== (s.timeZone === undefined),
+      'name the site whose time zone the schedule follows, or a timeZone (not both)',
+    )
+    .optional(),
 });
 export type JobSpec = z.infer<typeof JobSpec>;
 

@@ -4,6 +4,7 @@ import { execForDeploy } from '../../services/deploy/node-exec.js';
 import type { Inventory } from '../../services/fleet/inventory.js';
 import { JobRunner } from '../../services/jobs/job-runner.js';
 import { JobStore } from '../../services/jobs/job-store.js';
+import { startJobScheduler } from '../../services/jobs/job-scheduler.js';
 import type { SshPool } from '../../services/ssh/pool.js';
 import { stateDbFile } from '../../services/store/state-db.js';
 import { targetNodes } from '../../../shared/deploy/rollout.js';
@@ -16,6 +17,10 @@ export interface JobsDeps {
   who: () => string;
   sqliteBinding?: string;
   pollMs?: number;
+  /** A site's time zone, for schedules that follow a site. */
+  siteZone: (site: string) => string | undefined;
+  /** Long-running consoles start scheduled jobs; the CLI does not. */
+  schedule: boolean;
 }
 
 /** Batch jobs: the runner over the nodes' SSH connections, and its channels. */
@@ -39,9 +44,13 @@ export function registerJobs(router: Router, d: JobsDeps): { runner: JobRunner; 
     .handle('jobs.run', ({ name }) => runner.start(name, d.who()))
     .handle('jobs.cancel', ({ run }) => runner.cancel(run))
     .handle('jobs.logs', async ({ run, shard, tail }) => ({ text: await runner.logs(run, shard, tail) }));
+  const scheduler = d.schedule
+    ? startJobScheduler({ store, runner, siteZone: d.siteZone, onError: (m) => process.stderr.write(`edgeward: ${m}\n`) })
+    : undefined;
   return {
     runner,
     close: async () => {
+      scheduler?.stop();
       await runner.close();
       store.close();
     },
