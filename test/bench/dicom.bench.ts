@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
 import { syntheticStudy } from '../../shared/clinical/dicom-study.js';
 import { DicomIngress } from '../../shared/clinical/dicom-target.js';
@@ -12,6 +13,8 @@ export interface DicomBench {
   delayMs: number;
   /** Median overhead (time to result minus the AI's delay) of each group of round trips, ms. */
   groupOverheadMs: number[];
+  /** Median CPU (user + system) of one round trip on the node, per group, ms: sh and every process it waited for. */
+  groupCpuMs: number[];
   failures: number;
 }
 
@@ -37,20 +40,30 @@ export async function benchDicomProbe(groups = 5, perGroup = 4, delayMs = 300): 
     const target = DicomIngress.parse({ port, calledAE: 'AI', resultPort, resultAE: 'EWP' });
     const script = loadAgent('dicom-roundtrip.sh').text;
     const groupOverheadMs: number[] = [];
+    const groupCpuMs: number[] = [];
+    const cpuFile = path.join(tmp.dir, 'cpu');
     let failures = 0;
     for (let g = 0; g < groups; g++) {
       const over: number[] = [];
+      const cpu: number[] = [];
       for (let i = 0; i < perGroup; i++) {
         const study = syntheticStudy(undefined, (n) => crypto.randomBytes(n));
-        const r = spawnSync('sh', ['-s', '--', ...probeArgs(target, study)], { input: script, encoding: 'utf8' });
+        // GNU time: the CPU the node spends on the probe, whatever the wall clock waits for.
+        const r = spawnSync('/usr/bin/time', ['-f', '%U %S', '-o', cpuFile, 'sh', '-s', '--', ...probeArgs(target, study)], {
+          input: script,
+          encoding: 'utf8',
+        });
         const trip = parseRoundTrip(r.stdout, target, study.studyUid);
         if (trip.ok && trip.resultMs !== undefined) over.push(trip.resultMs - delayMs);
         else failures++;
+        const [user, sys] = fs.readFileSync(cpuFile, 'utf8').trim().split('\n').at(-1)!.split(' ').map(Number);
+        cpu.push(((user ?? NaN) + (sys ?? NaN)) * 1000);
       }
-      over.sort((a, b) => a - b);
-      if (over.length) groupOverheadMs.push(over[Math.floor(over.length / 2)]!);
+      const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+      if (over.length) groupOverheadMs.push(median(over));
+      groupCpuMs.push(median(cpu));
     }
-    return { delayMs, groupOverheadMs, failures };
+    return { delayMs, groupOverheadMs, groupCpuMs, failures };
   } finally {
     ai.kill('SIGTERM');
     tmp.cleanup();

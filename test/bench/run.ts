@@ -153,6 +153,11 @@ if (want('dicom')) {
   console.log(
     `  median of each of ${s.length} groups: min ${fmt(s[0] ?? NaN)} / median ${fmt(s[Math.floor(s.length / 2)] ?? NaN)} / max ${fmt(s.at(-1) ?? NaN)} ms (target < 50 ms)${d.failures ? `; ${d.failures} round trip(s) failed` : ''}`,
   );
+  const c = [...d.groupCpuMs].sort((a, b) => a - b);
+  const mid = c[Math.floor(c.length / 2)] ?? NaN;
+  console.log(
+    `  CPU on the node per round trip: min ${fmt(c[0] ?? NaN)} / median ${fmt(mid)} / max ${fmt(c.at(-1) ?? NaN)} ms, so ${fmt(mid / 100, 2)} % of one core at one round trip per 10 s`,
+  );
 }
 
 const bedWanted = (['bed', 'live', 'deploy', 'service', 'commission', 'ssh', 'push'] as const).some(want);
