@@ -6,12 +6,14 @@
 #   sent_ms=N            the C-STORE, association included
 #   result_ms=N          from the start of the C-STORE to the result's arrival
 #   error=KIND TEXT      KIND: tools, generate, refused, rejected, context, store, result_port, timeout
-# Arguments: HOST PORT CALLED_AE CALLING_AE RESULT_PORT RESULT_AE TIMEOUT_MS STUDY_UID SOP_UID DUMP
+# With RESULT_QIDO (a DICOMweb base), the result is looked for at the PACS instead: the study's
+# instances polled by QIDO-RS every 50 ms until one that is not ours is there (error=pacs: it never answered).
+# Arguments: HOST PORT CALLED_AE CALLING_AE RESULT_PORT RESULT_AE TIMEOUT_MS STUDY_UID SOP_UID RESULT_QIDO DUMP
 set -u
 host=$1 port=$2 called=$3 calling=$4 rport=$5 rae=$6 timeout_ms=$7 study=$8 sop=$9
 shift 9
-dump=$1
-for t in dump2dcm storescu storescp dcmdump; do
+qido=${1%/} dump=$2
+for t in dump2dcm storescu storescp dcmdump ${qido:+curl}; do
   command -v "$t" >/dev/null 2>&1 || { echo "error=tools $t not found (install dcmtk)"; exit 2; }
 done
 d=$(mktemp -d) || exit 1
@@ -22,10 +24,9 @@ mkdir "$d/in"
 printf '%s' "$dump" > "$d/study.dump"
 dump2dcm --write-xfer-little "$d/study.dump" "$d/study.dcm" >"$d/gen.log" 2>&1 || { echo "error=generate $(head -c 300 "$d/gen.log" | tr '\n' ' ')"; exit 2; }
 # The result SCP: each received file gets its arrival time beside it, written by the SCP itself.
-storescp -aet "$rae" -od "$d/in" -xcr "date +%s%N > $d/in/#f.arrived" "$rport" >"$d/scp.log" 2>&1 &
-scp=$!
+[ -z "$qido" ] && { storescp -aet "$rae" -od "$d/in" -xcr "date +%s%N > $d/in/#f.arrived" "$rport" >"$d/scp.log" 2>&1 & scp=$!; }
 i=0
-while [ $i -lt 50 ]; do
+while [ -z "$qido" ] && [ $i -lt 50 ]; do
   kill -0 "$scp" 2>/dev/null || { echo "error=result_port cannot listen on port $rport: $(head -c 200 "$d/scp.log" | tr '\n' ' ')"; exit 3; }
   grep -q ":$(printf '%04X' "$rport") " /proc/net/tcp /proc/net/tcp6 2>/dev/null && break
   sleep 0.02; i=$((i + 1))
@@ -46,6 +47,23 @@ if [ $rc -ne 0 ] || grep -q -E '^[EF]:' "$d/scu.log"; then
   exit 4
 fi
 deadline=$(( t0 + timeout_ms * 1000000 ))
+if [ -n "$qido" ]; then
+  answered=
+  while :; do
+    # The SOP Instance UIDs of the study's instances at the PACS (DICOM JSON, either key order); one not ours is the result.
+    code=$(curl -sS --connect-timeout 2 --max-time 3 -o "$d/qido" -w '%{http_code}' -H 'Accept: application/dicom+json' "$qido/studies/$study/instances" 2>"$d/qido.err")
+    case "$code" in 200|204|404) answered=1 ;; esac
+    if [ "$code" = 200 ] && tr -d ' \t\r\n' < "$d/qido" | grep -o '"00080018":{[^}]*}' | grep -o '\["[0-9.]*"\]' | grep -v -F "[\"$sop\"]" | grep -q .; then
+      echo "result_ms=$(( ($(date +%s%N) - t0) / 1000000 ))"
+      exit 0
+    fi
+    if [ "$(date +%s%N)" -gt "$deadline" ]; then
+      if [ -z "$answered" ]; then echo "error=pacs $(head -c 300 "$d/qido.err" | tr '\n' ' ') (HTTP $code)"; exit 6; fi
+      echo "error=timeout no result for the study at the PACS within $timeout_ms ms"; exit 5
+    fi
+    sleep 0.05
+  done
+fi
 while :; do
   for a in "$d"/in/*.arrived; do
     [ -f "$a" ] || continue

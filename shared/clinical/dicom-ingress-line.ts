@@ -3,6 +3,7 @@ import type { DicomIngress } from './dicom-target.js';
 /**
  * A DICOM ingress as one line of text, for the node editor and the CLI:
  *   ENDPOINT CALLED_AE@HOST:PORT [calling=AE] [result=PORT] [resultAE=AE] [timeout=5s] [every=30s] [uidRoot=1.2.3]
+ *     [pacs=http://pacs/dicom-web]   (the result looked for at the PACS by QIDO-RS, not at the probe's SCP)
  * Only the shape is read here; the inventory's schema judges every value and names the bad one.
  */
 export interface IngressLine {
@@ -17,6 +18,7 @@ const KEYS = {
   timeout: 'timeoutMs',
   every: 'intervalMs',
   uidRoot: 'uidRoot',
+  pacs: 'resultQido',
 } as const;
 
 /** "5s", "500ms", "2m" → milliseconds; NaN when it is none of these. */
@@ -33,7 +35,9 @@ export function parseIngressLine(line: string): IngressLine | { error: string } 
   const ingress: IngressLine['ingress'] = { calledAE: m[1]!, host: m[2]!.replace(/^\[|\]$/g, '') };
   if (m[3]) ingress.port = Number(m[3]);
   for (const opt of opts) {
-    const [k = '', v = ''] = opt.split('=', 2);
+    // At the first '=' only: a URL may hold more.
+    const eq = opt.indexOf('=');
+    const [k, v] = eq < 0 ? [opt, ''] : [opt.slice(0, eq), opt.slice(eq + 1)];
     const key = KEYS[k as keyof typeof KEYS];
     if (!key || !v) return { error: `"${opt}": options are ${Object.keys(KEYS).join(', ')} (key=value)` };
     if (key === 'timeoutMs' || key === 'intervalMs') {
@@ -53,5 +57,6 @@ export function formatIngressLine(endpoint: string, d: DicomIngress): string {
   const parts = [endpoint, `${d.calledAE}@${host}:${d.port}`, `calling=${d.callingAE}`, `result=${d.resultPort}`, `resultAE=${d.resultAE}`];
   parts.push(`timeout=${seconds(d.timeoutMs)}`, `every=${seconds(d.intervalMs)}`);
   if (d.uidRoot) parts.push(`uidRoot=${d.uidRoot}`);
+  if (d.resultQido) parts.push(`pacs=${d.resultQido}`);
   return parts.join(' ');
 }

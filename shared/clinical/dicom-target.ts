@@ -29,12 +29,31 @@ export const DicomIngress = z.strictObject({
   timeoutMs: z.number().int().min(100).max(600_000).default(5000),
   /** The root the synthetic UIDs are made under (the hospital's own), else 2.25 (UUID-derived). */
   uidRoot: DicomUidRoot.optional(),
+  /**
+   * Where the AI's result is looked for: the PACS it sends results to, by QIDO-RS at this DICOMweb
+   * base (the study's instances polled every 50 ms), in place of the probe's own storage SCP.
+   */
+  resultQido: z
+    .string()
+    .max(2000)
+    .regex(/^https?:\/\/[A-Za-z0-9.-]+(?::\d{1,5})?(?:\/[A-Za-z0-9._~%!$&'()*+,;=:@/-]*)?$/, 'a DICOMweb base URL (http or https)')
+    .optional(),
   /** How often the probe runs while the node is watched; each round trip stores one study. */
   intervalMs: z.number().int().min(2000).max(3_600_000).default(30_000),
 });
 export type DicomIngress = z.infer<typeof DicomIngress>;
 
-export const DicomProbeErrorKind = z.enum(['tools', 'generate', 'refused', 'rejected', 'context', 'store', 'result_port', 'timeout']);
+export const DicomProbeErrorKind = z.enum([
+  'tools',
+  'generate',
+  'refused',
+  'rejected',
+  'context',
+  'store',
+  'result_port',
+  'pacs',
+  'timeout',
+]);
 export type DicomProbeErrorKind = z.infer<typeof DicomProbeErrorKind>;
 
 /** One round trip: times on the node's clock, or what failed and what to do next. */

@@ -24,10 +24,17 @@ const NEXT: Record<DicomProbeErrorKind, (t: DicomIngress) => [string, string]> =
     `the probe cannot listen for the result on port ${t.resultPort}`,
     'Free that port on the node or give another resultPort (and send the AI’s results there).',
   ],
-  timeout: (t) => [
-    `no result for the study arrived within ${t.timeoutMs} ms`,
-    `Check that the AI sends its results to ${t.resultAE} on port ${t.resultPort} of the node, and that it is processing.`,
-  ],
+  pacs: (t) => [`the PACS does not answer QIDO-RS at ${t.resultQido}`, 'Check the DICOMweb base URL and that the node reaches the PACS.'],
+  timeout: (t) =>
+    t.resultQido
+      ? [
+          `no result for the study appeared at the PACS (${t.resultQido}) within ${t.timeoutMs} ms`,
+          'Check that the AI sends its results to the PACS, and that it is processing.',
+        ]
+      : [
+          `no result for the study arrived within ${t.timeoutMs} ms`,
+          `Check that the AI sends its results to ${t.resultAE} on port ${t.resultPort} of the node, and that it is processing.`,
+        ],
 };
 
 /** Parses the probe script's key=value lines (a hostile or broken node gives nothing usable, not a crash). */
@@ -59,6 +66,7 @@ export function probeArgs(target: DicomIngress, study: SyntheticStudy): string[]
     target.timeoutMs,
     study.studyUid,
     study.sopUid,
+    target.resultQido ?? '',
     study.dump,
   ].map(String);
 }

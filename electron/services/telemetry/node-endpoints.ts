@@ -12,7 +12,8 @@ export type DicomRunner = (node: string, target: DicomIngress, signal: AbortSign
  * Failures of the probe itself, not of the AI's path: they say why no sample was taken and do not
  * count against the SLO (a missing dcmtk is not the AI being down).
  */
-const PROBE_SIDE = new Set<DicomProbeErrorKind>(['tools', 'generate', 'result_port']);
+// The PACS not answering QIDO is the result destination's fault, not the AI's: shown, not counted.
+const PROBE_SIDE = new Set<DicomProbeErrorKind>(['tools', 'generate', 'result_port', 'pacs']);
 
 /** For the session's audit record: each round trip stores a synthetic study at the AI, so say which run and how often. */
 export function dicomSchedule(n: FleetNode): { dicomRoundTrips?: string[] } {

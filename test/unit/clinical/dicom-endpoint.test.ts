@@ -176,6 +176,11 @@ describe('the DICOM ingress as a line of text (node editor, CLI)', () => {
     expect(parseIngressLine('cxr 10.0.0.9:104')).toMatchObject({ error: expect.stringContaining('CALLED_AE@HOST:PORT') });
     expect(parseIngressLine('cxr AI@h:104 every=soon')).toMatchObject({ error: expect.stringContaining('duration') });
     expect(parseIngressLine('cxr AI@h:104 color=red')).toMatchObject({ error: expect.stringContaining('options are') });
+    // The PACS as the result's destination, its URL whole (an "=" in it included).
+    const viaPacs = parseIngressLine('cxr AI@h:104 pacs=http://pacs:8042/dicom-web;site=north');
+    expect(DicomIngress.parse((viaPacs as { ingress: unknown }).ingress).resultQido).toBe('http://pacs:8042/dicom-web;site=north');
+    const pacs = DicomIngress.parse({ calledAE: 'AI', host: 'h', resultQido: 'http://pacs:8042/dicom-web' });
+    expect(parseIngressLine(formatIngressLine('cxr', pacs))).toMatchObject({ ingress: { resultQido: 'http://pacs:8042/dicom-web' } });
     // The schema, not the line reader, refuses what could reach a command line.
     expect(DicomIngress.safeParse({ calledAE: 'AI;reboot', host: 'h' }).success).toBe(false);
   });
