@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { HOST } from '../names.js';
+import { BASE_URL, HOST } from '../names.js';
 import { UID_ROOT, UID_ROOT_MAX } from './dicom-study.js';
 
 /** An application entity title: 1–16 characters of the default repertoire, no spaces or backslash (here: a safe subset). */
@@ -33,11 +33,7 @@ export const DicomIngress = z.strictObject({
    * Where the AI's result is looked for: the PACS it sends results to, by QIDO-RS at this DICOMweb
    * base (the study's instances polled every 50 ms), in place of the probe's own storage SCP.
    */
-  resultQido: z
-    .string()
-    .max(2000)
-    .regex(/^https?:\/\/[A-Za-z0-9.-]+(?::\d{1,5})?(?:\/[A-Za-z0-9._~%!$&'()*+,;=:@/-]*)?$/, 'a DICOMweb base URL (http or https)')
-    .optional(),
+  resultQido: z.string().max(2000).regex(BASE_URL, 'a DICOMweb base URL (http or https)').optional(),
   /** How often the probe runs while the node is watched; each round trip stores one study. */
   intervalMs: z.number().int().min(2000).max(3_600_000).default(30_000),
 });

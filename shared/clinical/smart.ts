@@ -1,10 +1,8 @@
 import { z } from 'zod';
+import { BASE_URL } from '../names.js';
 
 /** An http(s) FHIR base URL: no query or fragment (paths are appended to it). */
-export const FhirBaseUrl = z
-  .string()
-  .max(2000)
-  .regex(/^https?:\/\/[A-Za-z0-9.-]+(?::\d{1,5})?(?:\/[A-Za-z0-9._~%!$&'()*+,;=:@/-]*)?$/, 'an http(s) URL without query or fragment');
+export const FhirBaseUrl = z.string().max(2000).regex(BASE_URL, 'an http(s) URL without query or fragment');
 /** A client id as EHRs issue them (printable, no spaces). */
 export const SmartClientId = z.string().regex(/^[A-Za-z0-9._~:/@-]{1,200}$/, 'a client id (letters, digits and . _ ~ : / @ -)');
 /** SMART v2 system scopes, space-separated (e.g. "system/Patient.rs system/Observation.rs"). */

@@ -1,6 +1,7 @@
 import { parseYamlWith, type YamlProblem } from '../yaml-schema.js';
 import { z } from 'zod';
 import { DicomUidRoot } from '../clinical/dicom-target.js';
+import { BASE_URL } from '../names.js';
 
 /** Versions like 550.127.05 or 12.4, compared part by part as numbers. */
 const VERSION = /^\d+(\.\d+){0,3}$/;
@@ -12,10 +13,7 @@ const HOST = z
     /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/,
     'a host name or IPv4 address',
   );
-const HTTP_URL = z
-  .string()
-  .max(2000)
-  .regex(/^https?:\/\/[A-Za-z0-9.-]+(?::\d{1,5})?(?:\/[A-Za-z0-9._~%!$&'()*+,;=:@/-]*)?$/, 'an http(s) URL');
+const HTTP_URL = z.string().max(2000).regex(BASE_URL, 'an http(s) URL');
 /** DICOM AE titles: up to 16 characters of the default repertoire, no backslash, not blank. */
 const AE_TITLE = z
   .string()
