@@ -10,6 +10,9 @@
 # instances polled by QIDO-RS every 50 ms until one that is not ours is there (error=pacs: it never answered).
 # Arguments: HOST PORT CALLED_AE CALLING_AE RESULT_PORT RESULT_AE TIMEOUT_MS STUDY_UID SOP_UID RESULT_QIDO DUMP
 set -u
+# dcmtk keeps Nagle's algorithm on unless TCP_NODELAY is set; with delayed ACKs each exchange then
+# waits about 40 ms, which is the probe's own overhead, not the AI's.
+export TCP_NODELAY=1
 host=$1 port=$2 called=$3 calling=$4 rport=$5 rae=$6 timeout_ms=$7 study=$8 sop=$9
 shift 9
 qido=${1%/} dump=$2

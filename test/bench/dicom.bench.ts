@@ -15,6 +15,8 @@ export interface DicomBench {
   groupOverheadMs: number[];
   /** Median CPU (user + system) of one round trip on the node, per group, ms: sh and every process it waited for. */
   groupCpuMs: number[];
+  /** Median of the probe's own C-STORE (association, send, release), per group, ms: its part of the overhead. */
+  groupSentMs: number[];
   failures: number;
 }
 
@@ -41,11 +43,13 @@ export async function benchDicomProbe(groups = 5, perGroup = 4, delayMs = 300): 
     const script = loadAgent('dicom-roundtrip.sh').text;
     const groupOverheadMs: number[] = [];
     const groupCpuMs: number[] = [];
+    const groupSentMs: number[] = [];
     const cpuFile = path.join(tmp.dir, 'cpu');
     let failures = 0;
     for (let g = 0; g < groups; g++) {
       const over: number[] = [];
       const cpu: number[] = [];
+      const sent: number[] = [];
       for (let i = 0; i < perGroup; i++) {
         const study = syntheticStudy(undefined, (n) => crypto.randomBytes(n));
         // GNU time: the CPU the node spends on the probe, whatever the wall clock waits for.
@@ -55,6 +59,7 @@ export async function benchDicomProbe(groups = 5, perGroup = 4, delayMs = 300): 
         });
         const trip = parseRoundTrip(r.stdout, target, study.studyUid);
         if (trip.ok && trip.resultMs !== undefined) over.push(trip.resultMs - delayMs);
+        if (trip.sentMs !== undefined) sent.push(trip.sentMs);
         else failures++;
         const [user, sys] = fs.readFileSync(cpuFile, 'utf8').trim().split('\n').at(-1)!.split(' ').map(Number);
         cpu.push(((user ?? NaN) + (sys ?? NaN)) * 1000);
@@ -62,8 +67,9 @@ export async function benchDicomProbe(groups = 5, perGroup = 4, delayMs = 300): 
       const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
       if (over.length) groupOverheadMs.push(median(over));
       groupCpuMs.push(median(cpu));
+      if (sent.length) groupSentMs.push(median(sent));
     }
-    return { delayMs, groupOverheadMs, groupCpuMs, failures };
+    return { delayMs, groupOverheadMs, groupCpuMs, groupSentMs, failures };
   } finally {
     ai.kill('SIGTERM');
     tmp.cleanup();

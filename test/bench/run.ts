@@ -153,6 +153,10 @@ if (want('dicom')) {
   console.log(
     `  median of each of ${s.length} groups: min ${fmt(s[0] ?? NaN)} / median ${fmt(s[Math.floor(s.length / 2)] ?? NaN)} / max ${fmt(s.at(-1) ?? NaN)} ms (target < 50 ms)${d.failures ? `; ${d.failures} round trip(s) failed` : ''}`,
   );
+  const sent = [...d.groupSentMs].sort((a, b) => a - b);
+  console.log(
+    `  of which the probe's own C-STORE: min ${fmt(sent[0] ?? NaN)} / median ${fmt(sent[Math.floor(sent.length / 2)] ?? NaN)} / max ${fmt(sent.at(-1) ?? NaN)} ms (the rest is the stand-in AI's send back and the arrival)`,
+  );
   const c = [...d.groupCpuMs].sort((a, b) => a - b);
   const mid = c[Math.floor(c.length / 2)] ?? NaN;
   console.log(

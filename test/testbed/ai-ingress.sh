@@ -7,6 +7,9 @@
 #   ai-ingress.sh serve AE PORT INNER_PORT DELAY_S RESULT_HOST RESULT_PORT RESULT_AE DIR [CALLING_AE ...]
 #   ai-ingress.sh answer DELAY_S RESULT_HOST RESULT_PORT RESULT_AE AE FILE    (storescp runs this)
 set -u
+# dcmtk keeps Nagle's algorithm on unless TCP_NODELAY is set: with delayed ACKs that is about 40 ms
+# per exchange, which a real AI's own stack would not add to the probe's figure.
+export TCP_NODELAY=1
 self=$(readlink -f "$0")
 case "$1" in
   serve)
@@ -25,9 +28,12 @@ case "$1" in
   answer)
     delay=$2 rhost=$3 rport=$4 rae=$5 ae=$6 f=$7
     r="$f.result"
-    sleep "$delay"
-    cp "$f" "$r" && dcmodify -nb -gin -gse -i "(0008,103e)=AI RESULT" "$r" >/dev/null 2>&1 &&
-      storescu -aet "$ae" -aec "$rae" "$rhost" "$rport" "$r" >/dev/null 2>&1
+    t0=$(date +%s%N)
+    # The delay is the AI's whole processing time: making the result is inside it, as in a real AI.
+    cp "$f" "$r" && dcmodify -nb -gin -gse -i "(0008,103e)=AI RESULT" "$r" >/dev/null 2>&1 || { rm -f "$f" "$r"; exit 1; }
+    left=$(( $(awk "BEGIN { printf \"%d\", $delay * 1000 }") - ($(date +%s%N) - t0) / 1000000 ))
+    [ "$left" -gt 0 ] && sleep "$(awk "BEGIN { printf \"%.3f\", $left / 1000 }")"
+    storescu -aet "$ae" -aec "$rae" "$rhost" "$rport" "$r" >/dev/null 2>&1
     rm -f "$f" "$r"
     ;;
 esac
