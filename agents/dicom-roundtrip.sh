@@ -21,7 +21,7 @@ for t in dump2dcm storescu storescp dcmdump ${qido:+curl}; do
 done
 d=$(mktemp -d) || exit 1
 scp=
-trap '[ -n "$scp" ] && kill "$scp" 2>/dev/null; rm -rf "$d"' EXIT
+trap '[ -n "$scp" ] && { kill "$scp" 2>/dev/null; wait "$scp" 2>/dev/null; }; rm -rf "$d"' EXIT
 trap 'exit 143' TERM INT HUP
 mkdir "$d/in"
 printf '%s' "$dump" > "$d/study.dump"

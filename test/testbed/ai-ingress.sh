@@ -20,7 +20,7 @@ case "$1" in
     scp=$!
     python3 "$(dirname "$self")/dicom-ae-front.py" "$port" "$inner" "$ae" "$@" &
     front=$!
-    trap 'kill $scp $front 2>/dev/null' EXIT
+    trap 'kill $scp $front 2>/dev/null; wait $scp $front 2>/dev/null' EXIT
     trap 'exit 143' TERM INT HUP
     # In the background and waited for: sh runs a trap only between commands, and `wait` is one.
     wait $front
