@@ -117,6 +117,34 @@ describe('batch jobs on the bed', () => {
     await expect.poll(() => containers(victim, r.id), { timeout: 30_000 }).toEqual([]);
   }, 240_000);
 
+  it('finishes when the cut node is still away at the end, and a later cancel removes what it kept running', async () => {
+    await h.backend.jobs.apply(job('nlp-away', 20), 'tester');
+    const started = await h.backend.jobs.start('nlp-away', 'tester');
+    const victim = nodes[0]!;
+    await expect
+      .poll(
+        () => h.backend.jobs.current(started.id)!.shards.some((s) => s.node === victim.name && s.state === 'running' && (s.done ?? 0) > 0),
+        {
+          timeout: 60_000,
+          interval: 200,
+        },
+      )
+      .toBe(true);
+    cut(victim);
+    let r;
+    try {
+      r = await h.backend.jobs.settled(started.id);
+    } finally {
+      restore(victim);
+    }
+    expect(r.state, JSON.stringify(r.shards)).toBe('succeeded');
+    expect(runSummary(r).itemsDone).toBe(1000);
+    // Back on the network, it still has the container of the shard it lost; cancel cleans it up.
+    await h.backend.jobs.cancel(r.id);
+    await expect.poll(() => containers(victim, r.id), { timeout: 30_000 }).toEqual([]);
+    expect(h.backend.jobs.current(r.id)!.state).toBe('succeeded');
+  }, 240_000);
+
   it('cancels a run: no container of it is left on any node, and the cancel is on record', async () => {
     await h.backend.jobs.apply(job('nlp-cancel', 200), 'tester');
     const started = await h.backend.jobs.start('nlp-cancel', 'tester');

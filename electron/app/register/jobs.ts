@@ -7,7 +7,6 @@ import { JobStore } from '../../services/jobs/job-store.js';
 import { startJobScheduler } from '../../services/jobs/job-scheduler.js';
 import type { SshPool } from '../../services/ssh/pool.js';
 import { stateDbFile } from '../../services/store/state-db.js';
-import { targetNodes } from '../../../shared/deploy/rollout.js';
 
 export interface JobsDeps {
   dataDir: string;
@@ -31,8 +30,8 @@ export function registerJobs(router: Router, d: JobsDeps): { runner: JobRunner; 
   });
   router
     .handle('jobs.apply', async ({ yaml }) => {
-      const spec = await runner.apply(yaml, d.who());
-      return { name: spec.name, shards: spec.job.shards, nodes: targetNodes(d.inventory.list(), spec.targets).map((n) => n.name) };
+      const { spec, nodes } = await runner.apply(yaml, d.who());
+      return { name: spec.name, shards: spec.job.shards, nodes };
     })
     .handle('jobs.list', ({ job }) => ({
       jobs: store

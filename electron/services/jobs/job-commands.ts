@@ -12,11 +12,6 @@ export const LABEL_JOB_RUN = 'io.edgeward.job-run';
 
 export const shardContainer = (run: string, shard: number, attempt: number) => `ew-job-${run}-s${shard}-a${attempt}`;
 
-/** The runtime that answers on the node (docker only with its daemon up), as `runtime=…`. */
-export const RUNTIME_PROBE =
-  "if command -v docker >/dev/null 2>&1 && docker version --format '{{.Server.Version}}' >/dev/null 2>&1; then echo runtime=docker; " +
-  'elif command -v podman >/dev/null 2>&1; then echo runtime=podman; else echo runtime=none; fi';
-
 /** The GPUs of a node's slot: slot k of a job asking for N GPUs holds indices kN … kN+N-1. */
 export function slotGpus(spec: JobSpec, slot: number): number[] {
   if (spec.gpus?.indices) return spec.gpus.indices;

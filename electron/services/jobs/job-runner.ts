@@ -13,12 +13,12 @@ import {
   logsCommand,
   removeContainerCommand,
   removeRunCommand,
-  RUNTIME_PROBE,
   shardContainer,
   shardStatusCommand,
   startShardCommand,
 } from './job-commands.js';
 import type { JobStore } from './job-store.js';
+import { loadAgent } from '../agents/agent-script.js';
 
 export interface JobRunnerOptions {
   /** How often running shards are looked at. */
@@ -67,7 +67,8 @@ export class JobRunner {
     return () => this.listeners.delete(listener);
   }
 
-  async apply(yaml: string, by: string): Promise<JobSpec> {
+  /** Saves the job (audited); the nodes it targets now, as recorded. */
+  async apply(yaml: string, by: string): Promise<{ spec: JobSpec; nodes: string[] }> {
     const parsed = parseJobSpec(yaml);
     if (!parsed.spec)
       throw new AppErrorException(
@@ -82,7 +83,7 @@ export class JobRunner {
     await this.audit.perform({ action: 'job.apply', params: { job: spec.name, image: spec.image, shards: spec.job.shards, nodes } }, () =>
       this.store.saveJob(spec.name, yaml, spec, by),
     );
-    return spec;
+    return { spec, nodes };
   }
 
   /** Starts a run and returns it as begun (its intent recorded); `settled` waits for its end. */
@@ -205,7 +206,7 @@ export class JobRunner {
 
   private why(r: JobRun): string {
     if (r.state === 'deadline')
-      return `the deadline passed with ${r.shards.filter((s) => !terminal(s) || s.state === 'cancelled').length} shard(s) unfinished`;
+      return `the deadline passed with ${r.shards.filter((s) => s.state === 'cancelled').length} shard(s) unfinished`;
     if (r.state === 'cancelled') return 'cancelled';
     const failed = r.shards.filter((s) => s.state === 'failed');
     return `${failed.length} shard(s) failed after their retries: ${failed
@@ -222,7 +223,7 @@ export class JobRunner {
   private async runtime(node: string): Promise<Runtime> {
     const known = this.runtimes.get(node);
     if (known) return known;
-    const out = (await this.exec(node, RUNTIME_PROBE, { timeoutMs: 30_000 })).stdout.toString('utf8');
+    const out = (await this.exec(node, 'sh -s', { stdin: loadAgent('job-runtime.sh').text, timeoutMs: 30_000 })).stdout.toString('utf8');
     const rt = /runtime=(docker|podman)/.exec(out)?.[1] as Runtime | undefined;
     if (!rt) throw new Error(`${node} has no container runtime (docker or podman)`);
     this.runtimes.set(node, rt);
@@ -236,6 +237,20 @@ export class JobRunner {
     /** Containers left on a node that was lost: removed once it answers again. */
     const leftovers: { node: string; name: string }[] = [];
     // A drained node gets no new shard (its running ones finish); a disabled one is not a target at all.
+    /** A node that did not answer gets no work for a while; its runtime is asked again after. */
+    const rest = (node: string) => {
+      resting.set(node, Date.now() + restMs);
+      this.runtimes.delete(node);
+    };
+    /** A lost node's stale container, removed if the node answers now; false if it still does not. */
+    const removeLeftover = async (l: { node: string; name: string }) => {
+      try {
+        await this.exec(l.node, removeContainerCommand(await this.runtime(l.node), l.name), { timeoutMs: 15_000 });
+        return true;
+      } catch {
+        return false;
+      }
+    };
     const nodesNow = () =>
       targetNodes(this.inventory.list(), spec.targets)
         .filter((n) => !isDrained(n))
@@ -294,8 +309,7 @@ export class JobRunner {
         } catch (err) {
           if (signal.aborted) break;
           // The node stopped answering: the shard goes to another node; this one rests.
-          resting.set(node, Date.now() + restMs);
-          this.runtimes.delete(node);
+          rest(node);
           await fail(s, `lost ${node}: ${(err as Error).message.slice(0, 200)}`, true);
           changed = true;
         }
@@ -325,8 +339,7 @@ export class JobRunner {
           } else Object.assign(s, { state: 'running', node, slot, startedAt: Date.now(), exitCode: undefined, done: 0 });
         } catch (err) {
           if (signal.aborted) break;
-          resting.set(node, Date.now() + restMs);
-          this.runtimes.delete(node);
+          rest(node);
           s.lastError = `${node} did not answer: ${(err as Error).message.slice(0, 200)}`;
         }
         changed = true;
@@ -337,10 +350,8 @@ export class JobRunner {
           leftovers.push(l);
           continue;
         }
-        try {
-          await this.exec(l.node, removeContainerCommand(await this.runtime(l.node), l.name), { timeoutMs: 15_000 });
-        } catch {
-          resting.set(l.node, Date.now() + restMs);
+        if (!(await removeLeftover(l))) {
+          rest(l.node);
           leftovers.push(l);
         }
       }
@@ -348,9 +359,9 @@ export class JobRunner {
       await sleep(pollMs, signal);
     }
 
-    // A lost node that answers again now has its stale containers removed; one still away keeps them.
-    for (const l of leftovers)
-      await this.exec(l.node, removeContainerCommand(await this.runtime(l.node), l.name), { timeoutMs: 15_000 }).catch(() => undefined);
+    // A lost node that answers again now has its stale containers removed; one still away keeps them
+    // (before, its runtime lookup threw here and failed a run whose shards had all finished).
+    for (const l of leftovers) await removeLeftover(l);
     const stopped = signal.aborted || Date.now() >= run.deadlineAt;
     if (stopped) {
       await this.removeEverywhere(run, spec);
