@@ -3,6 +3,7 @@ import { compareVersions, type HardwareProfile } from './profile.js';
 import { clockEventReasons } from '../throttle.js';
 import { sectionsFor, type SectionId } from './sections.js';
 import { fhirChecks, parseFhirFacts, type FhirFacts } from './fhir-checks.js';
+import { base64Bytes } from '../clinical/dicom-part10.js';
 import { dicomwebChecks, parseDicomwebFacts, type AddCheck, type DicomwebFacts } from './dicomweb-checks.js';
 
 // The sections are their own module; callers keep importing them from here.
@@ -148,11 +149,7 @@ export function parseCommissionFacts(text: string): CommissionFacts {
 
 /** Base64 → UTF-8 text without Node's Buffer (this module also runs in the renderer); bad input → ''. */
 function decodeBase64(b64: string): string {
-  try {
-    return new TextDecoder().decode(Uint8Array.from(atob(b64), (ch) => ch.charCodeAt(0)));
-  } catch {
-    return '';
-  }
+  return new TextDecoder().decode(base64Bytes(b64));
 }
 
 /** When the section ran, on the console's clock: the node's clock reading must fall between. */

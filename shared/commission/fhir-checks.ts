@@ -35,19 +35,18 @@ export const SMART_BODY_LIMIT = 16 * 1024;
 
 /** The `fhir_*` and `smart_*` lines of a section's output. */
 export function parseFhirFacts(text: string, decode: (b64: string) => string): FhirFacts {
-  const seen: Record<'fhir' | 'smart', Partial<HttpAnswer> & { any?: boolean }> = { fhir: {}, smart: {} };
+  const seen: Record<'fhir' | 'smart', Partial<HttpAnswer>> = { fhir: {}, smart: {} };
   for (const line of text.split('\n')) {
     const m = /^(fhir|smart)_(http|error|bytes|body_b64)=(.*)$/.exec(line);
     if (!m) continue;
     const [, who, key, raw] = m as unknown as [string, 'fhir' | 'smart', string, string];
     const x = seen[who];
-    x.any = true;
     if (key === 'body_b64') x.body = decode(raw.trim().slice(0, 90_000));
     else if (key === 'http') x.http = raw.trim().slice(0, 3);
     else if (key === 'error') x.error = raw.trim().slice(0, 400);
     else if (/^\d{1,12}$/.test(raw.trim())) x.bytes = Number(raw.trim());
   }
-  const answer = (x: Partial<HttpAnswer> & { any?: boolean }): HttpAnswer | undefined =>
+  const answer = (x: Partial<HttpAnswer>): HttpAnswer | undefined =>
     x.http === undefined ? undefined : { http: x.http, error: x.error, body: x.body ?? '', bytes: x.bytes };
   return { metadata: answer(seen.fhir), smart: answer(seen.smart) };
 }

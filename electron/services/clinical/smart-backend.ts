@@ -94,10 +94,9 @@ export async function requestSmartToken(
         : 'the SMART configuration names no token endpoint',
       'Ask the EHR team whether SMART Backend Services is enabled for this FHIR base.',
     );
-  let privatePem = o.privatePem;
   let assertion: string;
   try {
-    assertion = clientAssertion(privatePem, o.clientId, tokenEndpoint, opts.now);
+    assertion = clientAssertion(o.privatePem, o.clientId, tokenEndpoint, opts.now);
   } catch (err) {
     return fail(
       'key',
@@ -105,8 +104,6 @@ export async function requestSmartToken(
       'Make a new client key and register its public key at the EHR.',
       { tokenEndpoint },
     );
-  } finally {
-    privatePem = '';
   }
   const form = new URLSearchParams({
     grant_type: 'client_credentials',
