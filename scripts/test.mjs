@@ -42,6 +42,13 @@ for (const project of ['unit', 'integration', 'e2e']) {
     failed += r.numFailedTests;
     if (r.numTotalTests === 0) failures.push(`${project}: no tests ran`);
     for (const file of r.testResults ?? []) {
+      if (file.status === 'failed' && !(file.assertionResults ?? []).some((t) => t.status === 'failed')) {
+        const why = String(file.message ?? '')
+          .split('\n')[0]
+          .slice(0, 300);
+        failed += 1;
+        failedTests.push(`${project}: ${file.name.replace(process.cwd() + '/', '')} (the file itself: set-up or clean-up)\n    ${why}`);
+      }
       for (const t of file.assertionResults ?? []) {
         if (t.status !== 'failed') continue;
         const why = String(t.failureMessages?.[0] ?? '')
@@ -57,5 +64,5 @@ for (const project of ['unit', 'integration', 'e2e']) {
 console.log('');
 for (const t of failedTests) console.log(`✗ ${t}`);
 if (failures.length) console.log(`Failed steps: ${failures.join(', ')}`);
-console.log(`${passed} passed, ${failed} failed`);
+console.log(`${passed} passed, ${failed} failed (tests and suites)`);
 process.exit(failures.length === 0 && failed === 0 ? 0 : 1);

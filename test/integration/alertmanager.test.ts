@@ -8,6 +8,7 @@ import { makeTempDir } from '../helpers/temp-dir.js';
 import { ensureBed } from './helpers/bed.js';
 import { addTrusted, fleetBackend, type FleetHarness } from './helpers/fleet.js';
 import { freePort } from '../helpers/free-port.js';
+import { stopChild } from '../helpers/run-child.js';
 
 interface AmApiAlert {
   labels: Record<string, string>;
@@ -59,7 +60,7 @@ describe('alerts pushed to Alertmanager', () => {
   afterAll(async () => {
     setScenario(node, { count: 1 });
     await h?.close();
-    am?.kill('SIGTERM');
+    await stopChild(am);
     tmp.cleanup();
   });
 

@@ -10,6 +10,7 @@ import { makeTempDir } from '../helpers/temp-dir.js';
 import { ensureBed } from './helpers/bed.js';
 import { hostFingerprint, nodeInput } from './helpers/fleet.js';
 import { freePort } from '../helpers/free-port.js';
+import { stopChild } from '../helpers/run-child.js';
 
 /** The headless collector watching a bed node, scraped by Debian's real Prometheus; PromQL is the oracle. */
 describe('the collector, scraped by Prometheus', () => {
@@ -62,8 +63,8 @@ describe('the collector, scraped by Prometheus', () => {
 
   afterAll(async () => {
     restore(node);
-    prometheus?.kill('SIGTERM');
-    collector?.kill('SIGKILL');
+    await stopChild(prometheus);
+    await stopChild(collector, 'SIGKILL');
     tmp.cleanup();
   });
 
