@@ -47,7 +47,7 @@ export async function runCheckpointCommand(
     }
     if (sub === 'checkpoint' && rest.length === 0) {
       if (!opts.key) return usageError('audit checkpoint needs --key FILE (made by audit checkpoint-key)');
-      const chain = backend.audit.verify();
+      const chain = await backend.audit.verify();
       if (!chain.intact) {
         out.error(`Not signed: the log is broken (${chain.kind} at seq ${chain.seq}). A checkpoint would certify the damage.`);
         return 1;
@@ -61,7 +61,7 @@ export async function runCheckpointCommand(
     if (sub === 'verify' && opts.checkpoints !== undefined) {
       if (!opts.key) return usageError('audit verify --checkpoints FILE needs --key VERIFIER (the NAME+ID+KEY line, or a file holding it)');
       const vkey = fs.existsSync(opts.key) ? fs.readFileSync(opts.key, 'utf8').trim() : opts.key;
-      const r = verifyCheckpoints(auditDir, fs.readFileSync(opts.checkpoints, 'utf8'), vkey);
+      const r = await verifyCheckpoints(auditDir, fs.readFileSync(opts.checkpoints, 'utf8'), vkey);
       if (out.json) out.print(JSON.stringify(r));
       else {
         out.print(`chain: ${r.chain}`);

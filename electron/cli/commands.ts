@@ -184,7 +184,7 @@ export async function runCommand(
   const checkpoint = await runCheckpointCommand(backend, args, out, opts as CheckpointCliOptions, (m) => usageError(m, out));
   if (checkpoint !== undefined) return checkpoint;
   if (command === 'audit' && sub === 'head' && rest.length === 0) {
-    const head = backend.audit.verify();
+    const head = await backend.audit.verify();
     // The head of an intact chain only: anchoring a broken log would certify the damage.
     if (!head.intact) return printVerify(head, out);
     if (out.json) out.print(JSON.stringify(head.head));
@@ -197,7 +197,7 @@ export async function runCommand(
       anchor = parseAnchor(opts.anchor);
       if (!anchor) return usageError(`--anchor must be SEQ:HASH (64 hex digits), got ${JSON.stringify(opts.anchor)}`, out);
     }
-    return printVerify(backend.audit.verify(anchor), out);
+    return printVerify(await backend.audit.verify(anchor), out);
   }
   if (command === 'audit' && sub === 'export' && rest.length === 0) {
     if (opts.format !== 'csv' && opts.format !== 'jsonl') return usageError('--format must be csv or jsonl', out);

@@ -8,7 +8,6 @@ import { ConsoleImages } from '../../electron/services/deploy/registry-fetch.js'
 import { loadPushed } from '../../electron/services/deploy/image-push.js';
 import { execForDeploy } from '../../electron/services/deploy/node-exec.js';
 import { SiteCache } from '../../electron/services/deploy/site-cache.js';
-import { percentile } from '../../shared/stats.js';
 import { hostFingerprint, nodeInput } from '../integration/helpers/fleet.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { down, sshArgs, up } from '../testbed/bed.js';
@@ -164,6 +163,3 @@ export async function benchPush(runs = 3, sizes = [4, 8]): Promise<PushBench> {
     await down(bed.dir);
   }
 }
-
-export const summary = (xs: number[]) =>
-  `median ${percentile(xs, 50)!.toFixed(1)} (min ${Math.min(...xs).toFixed(1)}, max ${Math.max(...xs).toFixed(1)})`;

@@ -4,7 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { AppErrorException, appError } from '../../../shared/errors.js';
 import type { AuditRecord } from '../../../shared/audit.js';
-import { hashesAt, verifyLog } from './verify.js';
+import { hashesAt } from './verify.js';
+import { verifyLogParallel } from './verify-parallel.js';
 
 /**
  * Signed checkpoints of the audit log: every so often the head (seq and hash) is signed with
@@ -146,11 +147,11 @@ export function splitNotes(text: string): string[] {
  * Every checkpoint in `text`, checked: signed by the key, and the log (itself intact) still has
  * that hash at that seq. A rewritten or truncated log fails, however good its own chain is.
  */
-export function verifyCheckpoints(
+export async function verifyCheckpoints(
   dir: string,
   text: string,
   vkey: string,
-): { intact: boolean; chain: string; checkpoints: CheckedCheckpoint[] } {
+): Promise<{ intact: boolean; chain: string; checkpoints: CheckedCheckpoint[] }> {
   const v = parseVerifier(vkey);
   const parsed = splitNotes(text).map((note): CheckedCheckpoint => {
     const split = note.indexOf('\n\n');
@@ -176,7 +177,7 @@ export function verifyCheckpoints(
       return { seq, hash, ok: false, problem: 'not a checkpoint of this log format' };
     return { seq, hash, ok: true };
   });
-  const chain = verifyLog(dir);
+  const chain = (await verifyLogParallel(dir)).result;
   const at = hashesAt(dir, new Set(parsed.filter((c) => c.ok).map((c) => c.seq)));
   const checkpoints = parsed.map((c) => {
     if (!c.ok) return c;

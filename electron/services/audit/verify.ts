@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
 import { GENESIS_HASH, type BreakKind, type VerifyResult } from '../../../shared/audit.js';
 import { decodeLine } from './canonical.js';
 import { listLogFiles } from './files.js';
@@ -18,13 +19,15 @@ export function parseAnchor(text: string): Anchor | undefined {
 function forEachLine(file: string, onLine: (line: string, lineNo: number) => boolean): void {
   const fd = fs.openSync(file, 'r');
   const buf = Buffer.alloc(4 * 1024 * 1024);
+  // A character whose bytes straddle two chunks must not become two replacement characters (a false "edited").
+  const utf8 = new StringDecoder('utf8');
   let carry = '';
   let lineNo = 0;
   try {
     for (;;) {
       const n = fs.readSync(fd, buf, 0, buf.length, null);
       if (n === 0) break;
-      const text = carry + buf.toString('utf8', 0, n);
+      const text = carry + utf8.write(buf.subarray(0, n));
       let start = 0;
       for (let nl = text.indexOf('\n', start); nl >= 0; nl = text.indexOf('\n', start)) {
         lineNo++;
@@ -33,6 +36,7 @@ function forEachLine(file: string, onLine: (line: string, lineNo: number) => boo
       }
       carry = text.slice(start);
     }
+    carry += utf8.end();
     if (carry.length > 0) onLine(carry, lineNo + 1);
   } finally {
     fs.closeSync(fd);

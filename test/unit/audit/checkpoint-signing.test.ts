@@ -35,7 +35,7 @@ describe('signed checkpoints in the app, the key kept in the secret store', () =
       for (let i = 0; i < 6; i++) await log.perform({ action: 'settings.update', params: { theme: 'light' } }, () => undefined);
       b.close();
       const notes = fs.readFileSync(checkpointsFile(log.dir), 'utf8');
-      const checked = verifyCheckpoints(log.dir, notes, made.verifier!);
+      const checked = await verifyCheckpoints(log.dir, notes, made.verifier!);
       expect(checked.intact).toBe(true);
       expect(checked.checkpoints.length).toBeGreaterThanOrEqual(4);
 

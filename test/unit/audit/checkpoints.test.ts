@@ -42,7 +42,7 @@ describe('signed checkpoints of the audit log', () => {
       const second = signCheckpoint(key, 'edgeward/test/audit', a.audit.head());
       const notes = `${first}\n${second}\n`;
       const dirA = a.audit.log.dir;
-      const r = verifyCheckpoints(dirA, notes, verifierKey(key));
+      const r = await verifyCheckpoints(dirA, notes, verifierKey(key));
       expect(r.checkpoints.map((c) => [c.seq, c.ok])).toEqual([
         [10, true],
         [20, true],
@@ -57,7 +57,7 @@ describe('signed checkpoints of the audit log', () => {
       for (const f of fs.readdirSync(dirA)) if (/\.jsonl$/.test(f)) fs.rmSync(path.join(dirA, f));
       for (const f of fs.readdirSync(path.join(tmp.dir, 'b', 'audit')))
         if (/\.jsonl$/.test(f)) fs.copyFileSync(path.join(tmp.dir, 'b', 'audit', f), path.join(dirA, f));
-      const rewritten = verifyCheckpoints(dirA, notes, verifierKey(key));
+      const rewritten = await verifyCheckpoints(dirA, notes, verifierKey(key));
       expect(rewritten.chain).toMatch(/^intact, head seq 24$/);
       expect(rewritten.intact).toBe(false);
       expect(rewritten.checkpoints[0]!.problem).toMatch(/^record 10 has hash .*: the log was rewritten since$/);
@@ -65,17 +65,17 @@ describe('signed checkpoints of the audit log', () => {
       // … or is cut short: the later checkpoint names a record that is gone.
       const c = await createBackend({ dataDir: path.join(tmp.dir, 'c'), transport: 'cli' });
       await changes(c, 6, 'night');
-      const cut = verifyCheckpoints(c.audit.log.dir, notes, verifierKey(key));
+      const cut = await verifyCheckpoints(c.audit.log.dir, notes, verifierKey(key));
       expect(cut.checkpoints[1]!.problem).toBe('the log has no record 20 any more: it was truncated or rewritten');
       await c.close();
 
       // Another key, or an edited checkpoint, proves nothing.
       const other = createKeyFile(path.join(tmp.dir, 'other.key'), 'someone-else');
-      expect(verifyCheckpoints(dirA, notes, verifierKey(other)).checkpoints[0]!.problem).toBe(
+      expect((await verifyCheckpoints(dirA, notes, verifierKey(other))).checkpoints[0]!.problem).toBe(
         'no signature by someone-else on this checkpoint',
       );
       const edited = first.replace('\n10\n', '\n12\n');
-      expect(verifyCheckpoints(dirA, edited, verifierKey(key)).checkpoints[0]!.problem).toMatch(/^the signature does not verify/);
+      expect((await verifyCheckpoints(dirA, edited, verifierKey(key))).checkpoints[0]!.problem).toMatch(/^the signature does not verify/);
     } finally {
       tmp.cleanup();
     }
@@ -115,7 +115,7 @@ describe('signed checkpoints of the audit log', () => {
       const stop = startCheckpointing(b.audit.log, key, 'edgeward/test/audit', file, { every: 6, everyMs: 3_600_000 });
       await changes(b, 7, 'op');
       stop();
-      const r = verifyCheckpoints(b.audit.log.dir, fs.readFileSync(file, 'utf8'), verifierKey(key));
+      const r = await verifyCheckpoints(b.audit.log.dir, fs.readFileSync(file, 'utf8'), verifierKey(key));
       expect(r.checkpoints.map((c) => c.seq)).toEqual([6, 12, 14]);
       expect(r.intact).toBe(true);
       await b.close();

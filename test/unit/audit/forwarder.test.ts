@@ -134,7 +134,7 @@ describe('audit forwarding', () => {
       }
       // What the collector holds proves the log: the notes as received, byte for byte.
       const held = checkpoints.map((c) => c.slice(c.indexOf('] ') + 2)).join('');
-      expect(verifyCheckpoints(b.audit.log.dir, held, verifierKey(key)).intact).toBe(true);
+      expect((await verifyCheckpoints(b.audit.log.dir, held, verifierKey(key))).intact).toBe(true);
     } finally {
       await b.close();
       rx.close();

@@ -2,7 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { beforeEach, afterEach, describe, expect, it } from 'vitest';
 import { encodeRecord } from '../../../electron/services/audit/canonical.js';
-import { verifyLog } from '../../../electron/services/audit/verify.js';
+import { verifyLog, type Anchor } from '../../../electron/services/audit/verify.js';
+import { verifyLogParallel } from '../../../electron/services/audit/verify-parallel.js';
+import type { VerifyResult } from '../../../shared/audit.js';
 import { appendMany, openLog, rewriteFile } from '../../helpers/audit.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
 
@@ -14,7 +16,17 @@ function forge(line: string, edit: (r: Record<string, unknown>) => void): string
   return encodeRecord(r).line.trimEnd();
 }
 
-describe('audit verify detects every kind of tampering at the right place', () => {
+// The parallel verifier cuts the log into pieces of a record or two, so that each change lands at a
+// boundary between workers as well as inside one.
+const verifiers: [string, (dir: string, anchor?: Anchor) => Promise<VerifyResult>][] = [
+  ['serial', async (dir, anchor) => verifyLog(dir, anchor)],
+  [
+    'worker threads',
+    async (dir, anchor) => (await verifyLogParallel(dir, anchor, { segmentBytes: 600, minParallelBytes: 0, workers: 2 })).result,
+  ],
+];
+
+describe.each(verifiers)('audit verify (%s) detects every kind of tampering at the right place', (_name, verify) => {
   let tmp: ReturnType<typeof makeTempDir>;
   let file: string;
   beforeEach(async () => {
@@ -25,38 +37,38 @@ describe('audit verify detects every kind of tampering at the right place', () =
   });
   afterEach(() => tmp.cleanup());
 
-  it('an edited record (content changed, hash kept)', () => {
+  it('an edited record (content changed, hash kept)', async () => {
     rewriteFile(file, (l) => l.map((x, i) => (i === 4 ? x.replace('"op-4"', '"op-X"') : x)));
-    expect(verifyLog(tmp.dir)).toMatchObject({ intact: false, kind: 'edited', seq: 5, line: 5, file: 'audit-000001.jsonl' });
+    expect(await verify(tmp.dir)).toMatchObject({ intact: false, kind: 'edited', seq: 5, line: 5, file: 'audit-000001.jsonl' });
   });
 
-  it('an edited record that was re-hashed (caught by the next record)', () => {
+  it('an edited record that was re-hashed (caught by the next record)', async () => {
     rewriteFile(file, (l) =>
       l.map((x, i) => (i === 4 ? forge(x, (r) => ((r.params as Record<string, unknown>).operatorName = 'mallory')) : x)),
     );
-    const r = verifyLog(tmp.dir);
+    const r = await verify(tmp.dir);
     expect(r).toMatchObject({ intact: false, kind: 'edited', seq: 5, line: 6 });
     expect(!r.intact && r.message).toMatch(/seq 5 was altered/);
   });
 
-  it('a deleted record', () => {
+  it('a deleted record', async () => {
     rewriteFile(file, (l) => l.filter((_, i) => i !== 6));
-    expect(verifyLog(tmp.dir)).toMatchObject({ intact: false, kind: 'deleted', seq: 7, line: 7 });
+    expect(await verify(tmp.dir)).toMatchObject({ intact: false, kind: 'deleted', seq: 7, line: 7 });
   });
 
-  it('an inserted record (a copy of an earlier one)', () => {
+  it('an inserted record (a copy of an earlier one)', async () => {
     rewriteFile(file, (l) => [...l.slice(0, 8), l[2]!, ...l.slice(8)]);
-    expect(verifyLog(tmp.dir)).toMatchObject({ intact: false, kind: 'inserted', seq: 3, line: 9 });
+    expect(await verify(tmp.dir)).toMatchObject({ intact: false, kind: 'inserted', seq: 3, line: 9 });
   });
 
-  it('two records swapped', () => {
+  it('two records swapped', async () => {
     rewriteFile(file, (l) => [...l.slice(0, 3), l[4]!, l[3]!, ...l.slice(5)]);
-    expect(verifyLog(tmp.dir)).toMatchObject({ intact: false, kind: 'reordered', seq: 4, line: 4 });
+    expect(await verify(tmp.dir)).toMatchObject({ intact: false, kind: 'reordered', seq: 4, line: 4 });
   });
 
-  it('a line that is not a record', () => {
+  it('a line that is not a record', async () => {
     rewriteFile(file, (l) => [...l.slice(0, 2), 'hello', ...l.slice(2)]);
-    expect(verifyLog(tmp.dir)).toMatchObject({ intact: false, kind: 'malformed', line: 3, seq: 3 });
+    expect(await verify(tmp.dir)).toMatchObject({ intact: false, kind: 'malformed', line: 3, seq: 3 });
   });
 
   it('a rotation file removed from the middle, or from the start', async () => {
@@ -69,23 +81,23 @@ describe('audit verify detects every kind of tampering at the right place', () =
       .sort();
     expect(files.length).toBeGreaterThanOrEqual(4);
     fs.rmSync(path.join(t.dir, files[1]!));
-    expect(verifyLog(t.dir)).toMatchObject({ intact: false, kind: 'file-missing', file: files[2] });
+    expect(await verify(t.dir)).toMatchObject({ intact: false, kind: 'file-missing', file: files[2] });
     fs.rmSync(path.join(t.dir, files[0]!));
-    expect(verifyLog(t.dir)).toMatchObject({ intact: false, kind: 'file-missing', seq: 1 });
+    expect(await verify(t.dir)).toMatchObject({ intact: false, kind: 'file-missing', seq: 1 });
     t.cleanup();
   });
 
-  it('truncation after an anchored head (the tail cut off and nothing else touched)', () => {
-    const before = verifyLog(tmp.dir);
+  it('truncation after an anchored head (the tail cut off and nothing else touched)', async () => {
+    const before = await verify(tmp.dir);
     if (!before.intact) throw new Error('setup');
-    expect(verifyLog(tmp.dir, before.head)).toMatchObject({ intact: true, anchor: before.head });
+    expect(await verify(tmp.dir, before.head)).toMatchObject({ intact: true, anchor: before.head });
     rewriteFile(file, (l) => l.slice(0, 7));
-    expect(verifyLog(tmp.dir)).toMatchObject({ intact: true, records: 7 });
-    expect(verifyLog(tmp.dir, before.head)).toMatchObject({ intact: false, kind: 'anchor-missing', seq: 10 });
+    expect(await verify(tmp.dir)).toMatchObject({ intact: true, records: 7 });
+    expect(await verify(tmp.dir, before.head)).toMatchObject({ intact: false, kind: 'anchor-missing', seq: 10 });
   });
 
-  it('a whole chain re-signed from record 3 on no longer matches its anchor', () => {
-    const anchor = verifyLog(tmp.dir);
+  it('a whole chain re-signed from record 3 on no longer matches its anchor', async () => {
+    const anchor = await verify(tmp.dir);
     if (!anchor.intact) throw new Error('setup');
     let prev = '';
     rewriteFile(file, (lines) =>
@@ -102,7 +114,7 @@ describe('audit verify detects every kind of tampering at the right place', () =
         return out;
       }),
     );
-    expect(verifyLog(tmp.dir)).toMatchObject({ intact: true });
-    expect(verifyLog(tmp.dir, anchor.head)).toMatchObject({ intact: false, kind: 'anchor-missing' });
+    expect(await verify(tmp.dir)).toMatchObject({ intact: true });
+    expect(await verify(tmp.dir, anchor.head)).toMatchObject({ intact: false, kind: 'anchor-missing' });
   });
 });
