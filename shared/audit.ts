@@ -109,7 +109,7 @@ export const AuditFilter = z.strictObject({
   action: AuditAction.optional(),
   node: z.string().max(200).optional(),
   outcome: AuditOutcome.optional(),
-  /** Free text over action, target, params and error. */
+  /** Free text over action, target, params, error and reason (case-insensitive substring). */
   text: z.string().max(200).optional(),
 });
 export type AuditFilter = z.infer<typeof AuditFilter>;

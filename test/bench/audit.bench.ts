@@ -1,13 +1,11 @@
-import fs from 'node:fs';
-import path from 'node:path';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { AuditIndex } from '../../electron/services/audit/audit-index.js';
-import { encodeRecord } from '../../electron/services/audit/canonical.js';
-import { fileName } from '../../electron/services/audit/files.js';
 import { verifyLog } from '../../electron/services/audit/verify.js';
 import { verifyLogParallel } from '../../electron/services/audit/verify-parallel.js';
-import { AUDIT_ACTIONS, GENESIS_HASH } from '../../shared/audit.js';
 import { percentile } from '../../shared/stats.js';
 import { openLog } from '../helpers/audit.js';
+import { synthesizeLog } from '../helpers/audit-synth.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
 export interface AuditFigures {
@@ -21,49 +19,19 @@ export interface AuditFigures {
   verifySerialS: number;
   verifyMiB: number;
   filterRecords: number;
+  indexBuildS: number;
+  /** What the index holds: its number columns, and all the memory it grew by (dictionaries included). */
+  indexColumnMiB: number;
+  indexHeapMiB: number;
   filters: { name: string; p50Ms: number; p95Ms: number; hits: number }[];
 }
 
-/** Writes a valid chain of `n` records straight to rotation files (no fsync: setup, not the measurement). */
-function synthesize(dir: string, n: number, maxFileBytes = 64 * 1024 * 1024): number {
-  fs.mkdirSync(dir, { recursive: true });
-  let prev = GENESIS_HASH;
-  let file = 1;
-  let size = 0;
-  let bytes = 0;
-  let buffer: string[] = [];
-  const flush = () => {
-    if (buffer.length === 0) return;
-    fs.appendFileSync(path.join(dir, fileName(file)), buffer.join(''));
-    buffer = [];
-  };
-  const t0 = Date.parse('2026-01-01T00:00:00Z');
-  for (let seq = 1; seq <= n; seq++) {
-    const { line, hash } = encodeRecord({
-      seq,
-      ts: new Date(t0 + seq * 1000).toISOString(),
-      actor: { osUser: `admin${seq % 7}`, operator: `Operator ${seq % 13}` },
-      action: AUDIT_ACTIONS[seq % AUDIT_ACTIONS.length]!,
-      target: { site: `site-${seq % 5}`, node: `rad-${String(seq % 200).padStart(3, '0')}` },
-      params: { command: 'nvidia-smi --query-gpu=index,temperature.gpu --format=csv', concurrency: 16 },
-      outcome: seq % 23 === 0 ? 'failed' : 'ok',
-      durationMs: seq % 5000,
-      prev,
-    });
-    prev = hash;
-    const len = Buffer.byteLength(line);
-    if (size > 0 && size + len > maxFileBytes) {
-      flush();
-      file++;
-      size = 0;
-    }
-    buffer.push(line);
-    size += len;
-    bytes += len;
-    if (buffer.length >= 10_000) flush();
-  }
-  flush();
-  return bytes;
+/** Heap and array buffers in use after a full collection (the bench is not started with --expose-gc). */
+function heldBytes(): number {
+  v8.setFlagsFromString('--expose-gc');
+  (vm.runInNewContext('gc') as () => void)();
+  const m = process.memoryUsage();
+  return m.heapUsed + m.arrayBuffers;
 }
 
 export async function benchAudit(): Promise<AuditFigures> {
@@ -97,7 +65,7 @@ export async function benchAudit(): Promise<AuditFigures> {
   // 2. Verify a million records.
   const v = makeTempDir('edgeward-bench-verify-');
   const verifyRecords = 1_000_000;
-  const bytes = synthesize(v.dir, verifyRecords);
+  const bytes = synthesizeLog(v.dir, verifyRecords);
   const verifyRunsS: number[] = [];
   let verifyWorkers = 0;
   for (let run = 0; run < 5; run++) {
@@ -115,10 +83,15 @@ export async function benchAudit(): Promise<AuditFigures> {
 
   // 3. Audit view filters over 100,000 records (the query behind the view, page of 200).
   const f = makeTempDir('edgeward-bench-filter-');
-  const filterRecords = 100_000;
-  synthesize(f.dir, filterRecords);
+  const filterRecords = 1_000_000;
+  synthesizeLog(f.dir, filterRecords);
+  const before = heldBytes();
+  const t3 = performance.now();
   const index = new AuditIndex(f.dir);
   index.refresh();
+  const indexBuildS = (performance.now() - t3) / 1000;
+  const indexHeapMiB = (heldBytes() - before) / (1024 * 1024);
+  const indexColumnMiB = index.columnBytes / (1024 * 1024);
   const cases: { name: string; filter: Parameters<AuditIndex['query']>[0] }[] = [
     { name: 'no filter', filter: {} },
     { name: 'node', filter: { node: 'rad-042' } },
@@ -148,6 +121,9 @@ export async function benchAudit(): Promise<AuditFigures> {
     verifySerialS,
     verifyMiB: bytes / (1024 * 1024),
     filterRecords,
+    indexBuildS,
+    indexColumnMiB,
+    indexHeapMiB,
     filters,
   };
 }

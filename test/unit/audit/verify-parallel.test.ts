@@ -1,35 +1,18 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { encodeRecord } from '../../../electron/services/audit/canonical.js';
 import { fileName } from '../../../electron/services/audit/files.js';
 import { hashesAt, verifyLog } from '../../../electron/services/audit/verify.js';
 import { verifyLogParallel } from '../../../electron/services/audit/verify-parallel.js';
-import { GENESIS_HASH } from '../../../shared/audit.js';
 import { appendMany, openLog } from '../../helpers/audit.js';
+import { busyRecord, synthesizeLog } from '../../helpers/audit-synth.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
 
-/** A valid chain written straight to one file, each record carrying `note(seq)`. */
+/** A valid chain written straight to one file, each record carrying `note(seq)`; returns the file's bytes. */
 function writeChain(dir: string, n: number, note: (seq: number) => string): Buffer {
-  let prev = GENESIS_HASH;
-  const lines: string[] = [];
-  for (let seq = 1; seq <= n; seq++) {
-    const { line, hash } = encodeRecord({
-      seq,
-      ts: new Date(Date.UTC(2026, 0, 1) + seq * 1000).toISOString(),
-      actor: { osUser: 'tester', operator: 'Test Operator' },
-      action: 'fleet.exec',
-      target: { node: 'rad-001' },
-      params: { note: note(seq) },
-      outcome: 'ok',
-      prev,
-    });
-    prev = hash;
-    lines.push(line);
-  }
-  const bytes = Buffer.from(lines.join(''), 'utf8');
-  fs.writeFileSync(path.join(dir, fileName(1)), bytes);
-  return bytes;
+  fs.rmSync(path.join(dir, fileName(1)), { force: true });
+  synthesizeLog(dir, n, (seq) => ({ ...busyRecord(seq), params: { note: note(seq) } }));
+  return fs.readFileSync(path.join(dir, fileName(1)));
 }
 
 describe('audit verify on worker threads', () => {
