@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { lazy, Suspense, useEffect, useState } from 'react';
 import { ErrorBoundary } from './components/ErrorBoundary';
 import { Nav } from './components/Nav';
 import { StatusBar } from './components/StatusBar';
@@ -9,18 +9,21 @@ import { useRoute } from './hooks/useRoute';
 import { useHealth } from './hooks/useHealth';
 import { ROUTES, type RouteId } from './routes';
 import { useApplyTheme } from './theme';
-import { CommissioningView } from './views/CommissioningView';
-import { DeploymentsView } from './views/DeploymentsView';
-import { JobsView } from './views/JobsView';
-import { AlertsView } from './views/alerts/AlertsView';
 import { FleetView } from './views/fleet/FleetView';
-import { NodeView } from './views/fleet/NodeView';
-import { AuditView } from './views/AuditView';
-import { SettingsView } from './views/SettingsView';
-import { TopologyView } from './views/TopologyView';
-import { ServicesView } from './views/services/ServicesView';
 import type { Settings } from '../../shared/settings.js';
 import { setDisplayTimeZone } from './time';
+
+// The Fleet view is where the app opens; every other view (and the charting library the node view
+// draws with) loads on first visit, so the first screen waits for a third of the code.
+const CommissioningView = lazy(() => import('./views/CommissioningView').then((m) => ({ default: m.CommissioningView })));
+const DeploymentsView = lazy(() => import('./views/DeploymentsView').then((m) => ({ default: m.DeploymentsView })));
+const JobsView = lazy(() => import('./views/JobsView').then((m) => ({ default: m.JobsView })));
+const AlertsView = lazy(() => import('./views/alerts/AlertsView').then((m) => ({ default: m.AlertsView })));
+const NodeView = lazy(() => import('./views/fleet/NodeView').then((m) => ({ default: m.NodeView })));
+const AuditView = lazy(() => import('./views/AuditView').then((m) => ({ default: m.AuditView })));
+const SettingsView = lazy(() => import('./views/SettingsView').then((m) => ({ default: m.SettingsView })));
+const TopologyView = lazy(() => import('./views/TopologyView').then((m) => ({ default: m.TopologyView })));
+const ServicesView = lazy(() => import('./views/services/ServicesView').then((m) => ({ default: m.ServicesView })));
 
 export function App() {
   const [route, go, param] = useRoute();
@@ -58,7 +61,9 @@ export function App() {
       <Nav route={route} go={go} firing={health?.firing} />
       <main id="main" tabIndex={-1} aria-label={label}>
         <ErrorBoundary where={`The ${label} view`} resetKey={`${route}/${param ?? ''}`}>
-          {renderView(route, param, settings, setSettings)}
+          <Suspense fallback={<p className="muted">Loading the {label} view…</p>}>
+            {renderView(route, param, settings, setSettings)}
+          </Suspense>
         </ErrorBoundary>
       </main>
       <StatusBar version={info.data?.version} {...(health ? { health } : {})} />

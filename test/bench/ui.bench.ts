@@ -8,7 +8,7 @@ import { write500 } from '../helpers/fleet-500.js';
 const root = path.resolve(import.meta.dirname, '..', '..');
 
 /** Fleet view in Chromium with `count` nodes: time from a keystroke in Search to the updated table. */
-export async function benchFleetView(count = 500, build = true): Promise<{ p50Ms: number; p95Ms: number; loadMs: number }> {
+export async function benchFleetView(count = 500, build = true): Promise<{ p50Ms: number; p95Ms: number; loadMs: number[] }> {
   if (build) execFileSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'ignore' });
   const tmp = makeTempDir('edgeward-bench-ui-');
   const csv = path.join(tmp.dir, 'fleet.csv');
@@ -26,15 +26,35 @@ export async function benchFleetView(count = 500, build = true): Promise<{ p50Ms
   );
   const browser = await launchChromium();
   try {
+    // First render, from navigation start to the frame after the table shows every node, measured in the
+    // page; each load in a fresh context (nothing cached), five times for the spread.
+    const loadMs: number[] = [];
+    const firstRender = `(() => {
+      const want = '${count} of ${count} nodes';
+      const check = () => {
+        const caption = document.querySelector('.data-table caption');
+        if (caption && caption.textContent.includes(want)) requestAnimationFrame(() => (window.__fleetPainted = performance.now()));
+        else requestAnimationFrame(check);
+      };
+      requestAnimationFrame(check);
+    })()`;
+    for (let run = 0; run < 5; run++) {
+      const fresh = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+      await fresh.addInitScript(firstRender);
+      await fresh.goto(url);
+      // Polled from outside: waitForFunction evaluates a string, which the app's CSP refuses.
+      let painted: number | undefined;
+      for (const until = Date.now() + 30_000; painted === undefined && Date.now() < until;) {
+        painted = (await fresh.evaluate('window.__fleetPainted')) as number | undefined;
+        if (painted === undefined) await new Promise((r) => setTimeout(r, 50));
+      }
+      if (painted === undefined) throw new Error(`the Fleet view did not show ${count} nodes within 30 s`);
+      loadMs.push(painted);
+      await fresh.close();
+    }
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    const t0 = performance.now();
     await page.goto(url);
-    await page
-      .getByRole('navigation', { name: 'Main' })
-      .getByRole('link', { name: /^Fleet/ })
-      .click();
     await page.locator('.data-table caption', { hasText: `${count} of ${count} nodes` }).waitFor();
-    const loadMs = performance.now() - t0;
     const times: number[] = [];
     const terms = ['n1', 'n12', 'n123', 'h100', 'l40s', 'site-2', 'gateway', '198.18.200.7', 'n4', ''];
     for (let round = 0; round < 3; round++) {

@@ -10,6 +10,10 @@ import { stateDbFile } from '../store/state-db.js';
 import { DirLock } from '../audit/lock.js';
 import type { Intent } from '../audit/intent.js';
 
+// One collator for every sort: localeCompare with options builds one per call, and sorting 2,000 names
+// that way took 70 ms of each fleet.list (most of the Fleet view's first paint).
+const byName = new Intl.Collator(undefined, { numeric: true }).compare;
+
 function invalid(what: string, error: z.ZodError): AppErrorException {
   const details = zodDetails(error);
   return new AppErrorException(
@@ -79,7 +83,7 @@ export class Inventory {
 
   list(): FleetNode[] {
     this.load();
-    return [...this.nodes.values()].sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }));
+    return [...this.nodes.values()].sort((a, b) => byName(a.name, b.name));
   }
 
   get(name: string): FleetNode | undefined {
