@@ -2,6 +2,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createBackend } from './app/backend.js';
+import { DocumentShelf } from './ipc/document-shelf.js';
 import { startLoopbackServer } from './ipc/loopback-server.js';
 import { defaultDataDir } from './services/data-dir.js';
 
@@ -28,14 +29,25 @@ async function main(): Promise<void> {
   const dataDir = path.resolve(values['data-dir'] ?? defaultDataDir());
   // Watching the whole fleet is what the app does; EDGEWARD_WATCH_FLEET=0 turns it off (tests with
   // hundreds of made-up nodes).
-  const backend = await createBackend({ dataDir, transport: 'loopback', watchFleet: process.env.EDGEWARD_WATCH_FLEET !== '0' });
-  const server = await startLoopbackServer({ router: backend.router, staticDir, port, documents: backend.documents });
+  // The page loads while the back end opens (its scripts take as long as the data): the server starts
+  // first and holds bridge messages until the router is there.
+  const documents = new DocumentShelf();
+  const opening = createBackend({ dataDir, transport: 'loopback', watchFleet: process.env.EDGEWARD_WATCH_FLEET !== '0', documents });
+  opening.catch(() => undefined); // awaited below; a failed server start must not leave it unhandled
+  const server = await startLoopbackServer({ router: opening.then((b) => b.router), staticDir, port, documents });
   if (values.json) console.log(JSON.stringify({ url: server.url, port: server.port, dataDir }));
   else {
     console.log(`Edgeward is serving its UI on the loopback bridge.`);
     console.log(`  Open:      ${server.url}`);
     console.log(`  Data dir:  ${dataDir}`);
     console.log(`The token in the URL is new each start; only this machine can connect. Ctrl+C stops.`);
+  }
+  let backend: Awaited<typeof opening>;
+  try {
+    backend = await opening;
+  } catch (err) {
+    await server.close();
+    throw err;
   }
   let stopping = false;
   const stop = async () => {

@@ -53,6 +53,8 @@ import { stateDbFile } from '../services/store/state-db.js';
 
 export interface BackendOptions {
   dataDir: string;
+  /** One-time documents (a server started before the back end passes its own shelf). */
+  documents?: DocumentShelf;
   transport: 'electron' | 'loopback' | 'cli';
   heartbeatIntervalMs?: number;
   /** Audit file rotation size (tests use a tiny one). */
@@ -284,7 +286,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     slo: () => settings.get().slo,
     zone: () => settings.get().timeZone,
   });
-  const documents = new DocumentShelf();
+  const documents = options.documents ?? new DocumentShelf();
   registerServices(router, {
     documents,
     catalog: services,

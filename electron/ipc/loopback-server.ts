@@ -17,7 +17,11 @@ import { CONTENT_SECURITY_POLICY } from './csp.js';
 import type { DocumentShelf } from './document-shelf.js';
 
 export interface LoopbackServerOptions {
-  router: Router;
+  /**
+   * The router, or the promise of one: a server started while the back end still opens serves the page at
+   * once and holds bridge messages, in order, until the router is there.
+   */
+  router: Router | Promise<Router>;
   /** Built renderer to serve at `/`; omit to serve only the bridge (tests, CLI). */
   staticDir?: string;
   port?: number;
@@ -70,6 +74,10 @@ export async function startLoopbackServer(options: LoopbackServerOptions): Promi
   let port = 0;
   let dropped = 0;
   let nextClient = 1;
+  let router = options.router instanceof Promise ? undefined : options.router;
+  // A back end that fails to open ends the process (its owner says why); held messages then go nowhere.
+  const routerReady = Promise.resolve(options.router).then((r) => (router = r));
+  routerReady.catch(() => undefined);
 
   const allowedHosts = () => new Set([`${BIND_ADDRESS}:${port}`, `localhost:${port}`]);
   const allowedOrigins = () => new Set([`http://${BIND_ADDRESS}:${port}`, `http://localhost:${port}`]);
@@ -188,10 +196,17 @@ export async function startLoopbackServer(options: LoopbackServerOptions): Promi
         ws.close(CloseCode.malformed, 'malformed message: not JSON');
         return;
       }
+      if (router) handle(router, message);
+      else void routerReady.then((r) => handle(r, message)).catch(() => undefined);
+    });
+
+    function handle(router: Router, message: ClientMessage): void {
+      // Held until the back end opened, and the page went away meanwhile: nothing to start for it.
+      if (ws.readyState !== ws.OPEN) return;
       const ctx = { transport: 'loopback' as const, clientId };
       switch (message.t) {
         case 'invoke':
-          void options.router.invoke(message.channel, message.req, ctx).then((result) => {
+          void router.invoke(message.channel, message.req, ctx).then((result) => {
             send(
               result.ok
                 ? { t: 'result', id: message.id, ok: true, value: result.value }
@@ -201,7 +216,7 @@ export async function startLoopbackServer(options: LoopbackServerOptions): Promi
           break;
         case 'sub': {
           subscriptions.get(message.id)?.();
-          const result = options.router.subscribe(
+          const result = router.subscribe(
             message.topic,
             message.params,
             (frame) => {
@@ -223,7 +238,7 @@ export async function startLoopbackServer(options: LoopbackServerOptions): Promi
           subscriptions.delete(message.id);
           break;
       }
-    });
+    }
     ws.on('close', () => {
       for (const stop of subscriptions.values()) stop();
       subscriptions.clear();

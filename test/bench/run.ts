@@ -17,6 +17,7 @@ import { benchSshConfigImport } from './import.bench.js';
 import { benchPipeline } from './pipeline.bench.js';
 import { benchPush } from './push.bench.js';
 import { summary } from './spread.js';
+import { benchStartup } from './startup.bench.js';
 import { benchDicomProbe } from './dicom.bench.js';
 import { percentile } from '../../shared/stats.js';
 
@@ -31,6 +32,7 @@ const NAMES = [
   'ingest',
   'memory',
   'ui',
+  'startup',
   'metrics',
   'forward',
   'bed',
@@ -132,6 +134,13 @@ if (want('ui')) {
       `  search keystroke → painted table   p50 ${fmt(ui.p50Ms, 1)} ms, p95 ${fmt(ui.p95Ms, 1)} ms   (target at 2,000: p95 < 50 ms)`,
     );
   }
+}
+
+if (want('startup')) {
+  const s = await benchStartup();
+  console.log(`\nStart-up from cold, ${fmt(s.nodes)} nodes with their last known state (serve, a new process each of 5 runs):`);
+  console.log(`  process start → page served        ${summary(s.serveReadyMs, 0)} ms`);
+  console.log(`  process start → fleet shown        ${summary(s.shownMs, 0)} ms   (target < 1,000 ms)`);
 }
 
 if (want('metrics')) {
