@@ -11,7 +11,7 @@ import { benchServiceRollout } from './service.bench.js';
 import { benchMetrics } from './metrics.bench.js';
 import { benchForward } from './forward.bench.js';
 import { benchCommission } from './commission.bench.js';
-import { benchTelemetryMemory } from './telemetry-memory.bench.js';
+import { benchTelemetryCpu, benchTelemetryMemory } from './telemetry-memory.bench.js';
 import { benchAgentCpu, benchTelemetryLive } from './telemetry-live.bench.js';
 import { benchSshConfigImport } from './import.bench.js';
 import { benchPipeline } from './pipeline.bench.js';
@@ -112,6 +112,17 @@ if (want('ingest')) {
   console.log('\nTelemetry ingest (decoder → rows → live window → SQLite history), 500 nodes × 8 GPUs:');
   console.log(`  ${fmt(ingest.samples)} GPU samples in ${fmt(ingest.cpuS, 2)} s of CPU → max ${fmt(ingest.maxPerS)} samples/s on one core`);
   console.log(`  at 4,000 samples/s (1 Hz) that is ${fmt(ingest.cpuPctAt4000, 1)} % of one core   (target < 25 %)`);
+}
+
+if (want('ingest')) {
+  const cpu = await benchTelemetryCpu();
+  console.log(
+    `\nTelemetry through the real service, ${fmt(cpu.nodes)} nodes × ${cpu.gpus} GPUs at 1 Hz (synthetic agents, their own cost taken off):`,
+  );
+  console.log(
+    `  main-side CPU                      ${summary(cpu.corePct, 1)} % of one core over 5 windows   (target < 15 %; stand-ins ${fmt(cpu.standInPct, 1)} %)`,
+  );
+  console.log(`  fleet topic                        ${fmt(cpu.framesPerS)} updates/s`);
 }
 
 if (want('memory')) {

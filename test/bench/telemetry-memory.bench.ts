@@ -50,6 +50,21 @@ function syntheticFleet(intervalMs: number, gpus: number): AgentTransport {
   };
 }
 
+/** `nodes` radiology nodes n0, n1, … with one endpoint each, at made-up addresses (never dialled). */
+async function syntheticInventory(dir: string, audit: AuditLog, nodes: number): Promise<Inventory> {
+  const inventory = Inventory.open(dir, audit);
+  await inventory.addMany(
+    Array.from({ length: nodes }, (_, i) => ({
+      name: `n${i}`,
+      host: `198.18.${200 + Math.floor(i / 250)}.${(i % 250) + 1}`,
+      profiles: ['radiology' as const],
+      endpoints: [{ name: 'cxr', port: 8000, model: 'chest-xray', input: 'INPUT0' }],
+    })),
+    'bench',
+  );
+  return inventory;
+}
+
 /**
  * Memory of the main side while 100 nodes stream: an hour's worth of 1 Hz samples per GPU, streamed
  * faster (one sample every `intervalMs`), with the fleet overview subscribed as the app keeps it.
@@ -65,16 +80,7 @@ export async function benchTelemetryMemory(
   const gc = vm.runInNewContext('gc') as () => void;
   const tmp = makeTempDir('edgeward-bench-mem-');
   const audit: AuditLog = await openLog(tmp.dir);
-  const inventory = Inventory.open(tmp.dir, audit);
-  await inventory.addMany(
-    Array.from({ length: nodes }, (_, i) => ({
-      name: `n${i}`,
-      host: `198.18.200.${(i % 250) + 1}`,
-      profiles: ['radiology' as const],
-      endpoints: [{ name: 'cxr', port: 8000, model: 'chest-xray', input: 'INPUT0' }],
-    })),
-    'bench',
-  );
+  const inventory = await syntheticInventory(tmp.dir, audit, nodes);
   const history = new HistoryStore(`${tmp.dir}/telemetry.db`);
   const alerts = new AlertEngine(audit);
   const telemetry = new TelemetryService(
@@ -106,4 +112,61 @@ export async function benchTelemetryMemory(
   const samplesPerGpu = Math.round((durationS * 1000) / intervalMs);
   // Growth after warm-up (the live windows fill during the first 600 samples): last minus second reading.
   return { samplesPerGpu, equivalentHoursAt1Hz: samplesPerGpu / 3600, heapMiB, rssMiB, growthMiB: heapMiB.at(-1)! - heapMiB[1]! };
+}
+
+/**
+ * CPU of the main side for `nodes` × `gpus` at 1 Hz, through the real telemetry service (decoder, live
+ * state, endpoint SLOs, alerts, history, the fleet topic), in five windows of `windowS` after a warm-up.
+ * The stand-in agents run in this process too: their own cost (building the lines) is measured alone
+ * for the same time and taken off, so the figure is Edgeward's.
+ */
+export async function benchTelemetryCpu(
+  nodes = 1000,
+  gpus = 8,
+  windowS = 6,
+): Promise<{ nodes: number; gpus: number; corePct: number[]; standInPct: number; framesPerS: number }> {
+  const cpuPctOver = async (seconds: number) => {
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    await new Promise((r) => setTimeout(r, seconds * 1000));
+    const c = process.cpuUsage(c0);
+    return ((c.user + c.system) / 1000 / (performance.now() - t0)) * 100;
+  };
+
+  // The stand-in agents alone, their output thrown away.
+  const standIn = syntheticFleet(1000, gpus);
+  const abort = new AbortController();
+  for (let i = 0; i < nodes; i++) void standIn.run(`n${i}`, '', { onStdout: () => undefined, signal: abort.signal } as never);
+  await new Promise((r) => setTimeout(r, 2000));
+  const standInPct = await cpuPctOver(windowS);
+  abort.abort();
+
+  const tmp = makeTempDir('edgeward-bench-cpu-');
+  const audit: AuditLog = await openLog(tmp.dir);
+  const inventory = await syntheticInventory(tmp.dir, audit, nodes);
+  const history = new HistoryStore(`${tmp.dir}/telemetry.db`);
+  const telemetry = new TelemetryService(
+    {} as SshPool,
+    inventory,
+    audit,
+    { intervalMs: 1000, publishEveryMs: 1000 },
+    history,
+    new AlertEngine(audit),
+    undefined,
+    syntheticFleet(1000, gpus),
+  );
+  let frames = 0;
+  const stop = telemetry.watchFleet(() => frames++);
+  await new Promise((r) => setTimeout(r, 5000));
+  const corePct: number[] = [];
+  const f0 = frames;
+  const t0 = performance.now();
+  for (let i = 0; i < 5; i++) corePct.push((await cpuPctOver(windowS)) - standInPct);
+  const framesPerS = (frames - f0) / ((performance.now() - t0) / 1000);
+  stop();
+  telemetry.stopAll();
+  history.close();
+  await audit.close();
+  tmp.cleanup();
+  return { nodes, gpus, corePct, standInPct, framesPerS };
 }

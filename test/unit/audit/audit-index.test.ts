@@ -1,12 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AuditIndex, normalizeUntil } from '../../../electron/services/audit/audit-index.js';
 import { fileName, listLogFiles } from '../../../electron/services/audit/files.js';
 import type { AuditFilter, AuditRecord } from '../../../shared/audit.js';
 import { openLog } from '../../helpers/audit.js';
 import { busyRecord, synthesizeLog } from '../../helpers/audit-synth.js';
-import { makeTempDir } from '../../helpers/temp-dir.js';
+import { tempDirsPerTest } from '../../helpers/temp-dirs.js';
 
 /** Records with every field the view filters on varying, some with errors, reasons and non-ASCII. */
 const varied = (seq: number) => ({
@@ -46,13 +46,7 @@ const readAll = (dir: string) =>
   );
 
 describe('audit index (the Audit view, exports, the forwarder)', () => {
-  const temps: ReturnType<typeof makeTempDir>[] = [];
-  const tempDir = () => {
-    const t = makeTempDir('edgeward-audit-index-');
-    temps.push(t);
-    return t.dir;
-  };
-  afterEach(() => temps.splice(0).forEach((t) => t.cleanup()));
+  const tempDir = tempDirsPerTest('edgeward-audit-index-');
 
   it('answers every filter the way the records themselves do, across rotation files, newest first, page by page', () => {
     const dir = tempDir();

@@ -1,12 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fileName } from '../../../electron/services/audit/files.js';
 import { hashesAt, verifyLog } from '../../../electron/services/audit/verify.js';
 import { verifyLogParallel } from '../../../electron/services/audit/verify-parallel.js';
 import { appendMany, openLog } from '../../helpers/audit.js';
 import { busyRecord, synthesizeLog } from '../../helpers/audit-synth.js';
-import { makeTempDir } from '../../helpers/temp-dir.js';
+import { tempDirsPerTest } from '../../helpers/temp-dirs.js';
 
 /** A valid chain written straight to one file, each record carrying `note(seq)`; returns the file's bytes. */
 function writeChain(dir: string, n: number, note: (seq: number) => string): Buffer {
@@ -16,13 +16,7 @@ function writeChain(dir: string, n: number, note: (seq: number) => string): Buff
 }
 
 describe('audit verify on worker threads', () => {
-  const dirs: ReturnType<typeof makeTempDir>[] = [];
-  const tempDir = () => {
-    const t = makeTempDir('edgeward-verify-par-');
-    dirs.push(t);
-    return t.dir;
-  };
-  afterEach(() => dirs.splice(0).forEach((t) => t.cleanup()));
+  const tempDir = tempDirsPerTest('edgeward-verify-par-');
 
   it('confirms an intact chain across rotation files and many pieces, with the same head as the serial verifier', async () => {
     const dir = tempDir();
