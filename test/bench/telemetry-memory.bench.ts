@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import type { AuditLog } from '../../electron/services/audit/audit-log.js';
@@ -50,6 +51,9 @@ function syntheticFleet(intervalMs: number, gpus: number): AgentTransport {
   };
 }
 
+// The agents come from the synthetic transport; the service only listens to the pool for status changes.
+const noPool = { onStatus: () => () => undefined } as unknown as SshPool;
+
 /** `nodes` radiology nodes n0, n1, … with one endpoint each, at made-up addresses (never dialled). */
 async function syntheticInventory(dir: string, audit: AuditLog, nodes: number): Promise<Inventory> {
   const inventory = Inventory.open(dir, audit);
@@ -84,7 +88,7 @@ export async function benchTelemetryMemory(
   const history = new HistoryStore(`${tmp.dir}/telemetry.db`);
   const alerts = new AlertEngine(audit);
   const telemetry = new TelemetryService(
-    {} as SshPool,
+    noPool,
     inventory,
     audit,
     { intervalMs, publishEveryMs: 250 },
@@ -136,6 +140,7 @@ export async function benchTelemetryCpu(
   // The stand-in agents alone, their output thrown away.
   const standIn = syntheticFleet(1000, gpus);
   const abort = new AbortController();
+  setMaxListeners(0, abort.signal); // one signal stops all the stand-ins
   for (let i = 0; i < nodes; i++) void standIn.run(`n${i}`, '', { onStdout: () => undefined, signal: abort.signal } as never);
   await new Promise((r) => setTimeout(r, 2000));
   const standInPct = await cpuPctOver(windowS);
@@ -146,7 +151,7 @@ export async function benchTelemetryCpu(
   const inventory = await syntheticInventory(tmp.dir, audit, nodes);
   const history = new HistoryStore(`${tmp.dir}/telemetry.db`);
   const telemetry = new TelemetryService(
-    {} as SshPool,
+    noPool,
     inventory,
     audit,
     { intervalMs: 1000, publishEveryMs: 1000 },
