@@ -40,15 +40,27 @@ const RETAIN = { raw: 24 * HOUR, minute: 30 * 24 * HOUR, hour: 365 * 24 * HOUR }
  */
 /** Rows per INSERT statement (7 values each for GPU samples: well under SQLite's variable limit). */
 const INSERT_BATCH = 100;
+/**
+ * A node's last known frame is written at most this often while nothing salient changes (its GPU
+ * count or GPU health): 1,000 frames a second of JSON was a fifth of the telemetry cost. In this
+ * process the newest frame is read from memory; a killed process loses at most this much of it,
+ * and the frame's age says so.
+ */
+const LAST_STATE_EVERY_MS = 15_000;
 
 export class HistoryStore {
   private pending: [string, number, number, number | null, number | null, number | null, number | null][] = [];
   private pendingProbes: [string, string, number, number, number | null][] = [];
   private readonly lastAt = new Map<string, number>();
+  /** Newest frame per node not yet written to last_state. */
   private readonly lastFrames = new Map<string, TelemetryFrame>();
+  /** When (console time) and what each node's stored last frame was written with. */
+  private readonly lastWritten = new Map<string, { wroteAt: number; gpus: number; health: string | undefined }>();
   /** GPUs in each node's stored last frame. */
   private readonly storedGpus = new Map<string, number>();
   private closed = false;
+  /** Set by close(): the last flush writes every unwritten frame. */
+  private closing = false;
   /** Samples and probes waiting for the next flush (the console's own health). */
   get queued(): number {
     return this.pending.length + this.pendingProbes.length;
@@ -110,8 +122,31 @@ export class HistoryStore {
     this.pending = [];
     const probes = this.pendingProbes;
     this.pendingProbes = [];
-    const frames = [...this.lastFrames.values()];
-    this.lastFrames.clear();
+    const frames = this.dueFrames(now);
+    for (const f of frames) this.lastFrames.delete(f.node);
+    try {
+      this.writeBatch(rows, probes, frames);
+    } catch (err) {
+      // Not written: keep each frame unless a newer one came meanwhile.
+      for (const f of frames) if (!this.lastFrames.has(f.node)) this.lastFrames.set(f.node, f);
+      throw err;
+    }
+    for (const f of frames) this.lastWritten.set(f.node, { wroteAt: now, gpus: f.gpus.length, health: f.gpuHealth });
+    this.rollup(now);
+    return rows.length;
+  }
+
+  /** Frames to write now: a node's first, one whose GPUs changed, else one per LAST_STATE_EVERY_MS (all on close). */
+  private dueFrames(now: number, all = this.closing): TelemetryFrame[] {
+    const due: TelemetryFrame[] = [];
+    for (const f of this.lastFrames.values()) {
+      const w = this.lastWritten.get(f.node);
+      if (all || !w || now - w.wroteAt >= LAST_STATE_EVERY_MS || w.gpus !== f.gpus.length || w.health !== f.gpuHealth) due.push(f);
+    }
+    return due;
+  }
+
+  private writeBatch(rows: HistoryStore['pending'], probes: HistoryStore['pendingProbes'], frames: TelemetryFrame[]): void {
     this.db.transaction(() => {
       this.insertRows('INSERT INTO gpu_raw (node, gpu, ts, util, temp, power, mem) VALUES', '', rows);
       this.insertRows('INSERT INTO probe_raw (node, ep, ts, ok, ms) VALUES', '', probes);
@@ -121,8 +156,6 @@ export class HistoryStore {
         frames.map((f) => [f.node, f.at, JSON.stringify(f)]),
       );
     })();
-    this.rollup(now);
-    return rows.length;
   }
 
   /**
@@ -383,7 +416,7 @@ export class HistoryStore {
     const out: LastKnown[] = [];
     for (const r of rows) {
       present.add(r.node);
-      const k = this.knownOf(r.node, r.at);
+      const k = this.unwritten(r.node, r.at) ?? this.knownOf(r.node, r.at);
       if (k) out.push(k);
     }
     for (const node of this.knownCache.keys()) if (!present.has(node)) this.knownCache.delete(node);
@@ -393,7 +426,13 @@ export class HistoryStore {
   /** One node's last known state, if any (the node view, `status NODE`). */
   lastKnownOf(node: string): LastKnown | undefined {
     const r = this.db.prepare('SELECT at FROM last_state WHERE node = ?').get(node) as { at: number } | undefined;
-    return r ? this.knownOf(node, r.at) : undefined;
+    return r ? (this.unwritten(node, r.at) ?? this.knownOf(node, r.at)) : undefined;
+  }
+
+  /** This process's newer frame for a node, not yet written (see LAST_STATE_EVERY_MS). */
+  private unwritten(node: string, storedAt: number): LastKnown | undefined {
+    const f = this.lastFrames.get(node);
+    return f && f.at > storedAt ? { node, at: f.at, frame: f } : undefined;
   }
 
   private knownOf(node: string, at: number): LastKnown | undefined {
@@ -421,6 +460,7 @@ export class HistoryStore {
   /** Idempotent: shutting down twice (SIGINT then SIGTERM) must not throw. */
   close(): void {
     if (this.closed) return;
+    this.closing = true;
     this.flushSafely();
     this.closed = true;
     this.db.close();

@@ -74,6 +74,33 @@ describe('telemetry history', () => {
     expect(store.lastKnown().find((k) => k.node === 'rad-01')).toMatchObject({ at: T0, frame: { gpus: [{ tempC: 71 }] } });
   });
 
+  it("writes a node's last frame every 15 s while nothing salient changes, at once when its GPUs change, and all of them on close", () => {
+    const file = `${tmp.dir}/telemetry.db`;
+    const reader = new HistoryStore(file); // another process reading the file
+    const storedAt = () => reader.lastKnownOf('rad-01')?.at;
+    for (let s = 0; s <= 16; s++) {
+      const at = T0 + s * 1000;
+      store.record(frame('rad-01', at, [gpu(at, 0, 10, 50 + s)]));
+      store.flush(at);
+      // This process always reads its newest frame; the file has the first, then one 15 s later.
+      expect(store.lastKnownOf('rad-01')?.frame.gpus[0]?.tempC).toBe(50 + s);
+      expect(storedAt()).toBe(s < 15 ? T0 : T0 + 15_000);
+    }
+    expect(store.lastKnown().map((k) => k.at)).toEqual([T0 + 16_000]);
+    // A second GPU appears: written with the next flush, not 15 s later.
+    const at = T0 + 17_000;
+    store.record(frame('rad-01', at, [gpu(at, 0, 10, 70), gpu(at, 1, 10, 71)]));
+    store.flush(at);
+    expect(reader.lastKnownOf('rad-01')?.frame.gpus).toHaveLength(2);
+    store.record(frame('rad-01', at + 1000, [gpu(at + 1000, 0, 10, 72), gpu(at + 1000, 1, 10, 73)]));
+    store.flush(at + 1000);
+    expect(storedAt()).toBe(at);
+    store.close();
+    expect(storedAt()).toBe(at + 1000);
+    reader.close();
+    store = new HistoryStore(file);
+  });
+
   it("reads a last-known row again when it changed, also from another process's write, and skips a damaged one", () => {
     store.record(frame('rad-01', T0, [gpu(T0, 0, 10, 71)]));
     store.record(frame('rad-02', T0, [gpu(T0, 0, 10, 60)]));
