@@ -280,7 +280,9 @@ if (bedWanted && process.getuid?.() === 0) {
 
   if (want('ssh')) {
     const rows = await benchSsh();
-    console.log('\nFleet command `true` (s; ratios against parallel-ssh and Ansible, same run):');
+    console.log(
+      `\nFleet command \`true\` (s, median of ${rows[0]?.rounds ?? 0} rounds taken in turn; ratios against parallel-ssh and Ansible, same run):`,
+    );
     const r = (a?: number, b?: number) => (a !== undefined && b !== undefined ? `${fmt(a / b, 2)}×` : 'n/a');
     for (const row of rows) {
       console.log(
