@@ -53,6 +53,23 @@ describe('fleet command across 50 nodes, one down and one slow', () => {
     expect(audited.records.filter((r) => r.outcome === 'intent')).toHaveLength(50);
     expect(audited.total).toBe(100);
     expect(audited.records.filter((r) => r.outcome === 'ok').every((r) => r.hostKey?.startsWith('SHA256:'))).toBe(true);
+    expect(audited.records.every((r) => r.params?.run === summary.runId)).toBe(true);
+  }, 60_000);
+
+  it("records a list of nodes as its length in each node's record, the run's id tying the records together", async () => {
+    const names = bed.nodes.slice(13, 43).map((n) => n.name); // past the down (6) and the slow (12) node
+    const summary = await h.backend.runner.run({
+      selection: { kind: 'nodes', nodes: names },
+      command: 'true',
+      confirmed: true,
+      concurrency: 30,
+      timeoutS: 20,
+    });
+    expect(summary.counts.ok).toBe(30);
+    const records = h.backend.audit.index.query({ text: summary.runId }, 0, 100).records;
+    expect(records).toHaveLength(60);
+    expect(new Set(records.map((r) => r.target?.node))).toEqual(new Set(names));
+    for (const r of records) expect(r.params?.selection).toEqual({ kind: 'nodes', count: 30 });
   }, 60_000);
 
   it('selects by tag and cancels a long run, stopping the command on every node', async () => {

@@ -95,7 +95,7 @@ export const PARAM_ALLOW_LIST: Record<AuditAction, readonly string[]> = {
   'hostkey.retrust': ['fingerprint', 'expected', 'presented', 'source'],
   'hostkey.mismatch': ['fingerprint', 'expected', 'presented', 'source'],
   'hostkey.migrate': ['from', 'file', 'keptAs'],
-  'fleet.exec': ['command', 'selection', 'concurrency', 'timeoutS', 'nodes', 'summary'],
+  'fleet.exec': ['command', 'run', 'selection', 'concurrency', 'timeoutS', 'nodes', 'summary'],
   'telemetry.session_start': ['intervalS', 'endpoints', 'dicomRoundTrips'],
   // The token endpoint as authServer: a param named like a token is redacted whatever it holds.
   // Counts and exit codes only: a batch's output may hold record contents and is never kept.
