@@ -281,7 +281,7 @@ if (bedWanted && process.getuid?.() === 0) {
   if (want('ssh')) {
     const rows = await benchSsh();
     console.log(
-      `\nFleet command \`true\` (s, median of ${rows[0]?.rounds ?? 0} rounds taken in turn; ratios against parallel-ssh and Ansible, same run):`,
+      `\nFleet command \`true\` (s; cold: median of ${rows[0]?.rounds ?? 0} rounds taken in turn, warm: of 3 runs in each; ratios against parallel-ssh and Ansible, same run):`,
     );
     const r = (a?: number, b?: number) => (a !== undefined && b !== undefined ? `${fmt(a / b, 2)}×` : 'n/a');
     for (const row of rows) {

@@ -55,4 +55,16 @@ describe('settings service', () => {
     fs.writeFileSync(path.join(tmp.dir, 'settings.json'), JSON.stringify({ theme: 'neon', operatorName: 'x' }));
     expect(SettingsService.open(tmp.dir).get().theme).toBe('system');
   });
+
+  it("sees another process's save and a hand edit, on the next read", () => {
+    const a = SettingsService.open(tmp.dir);
+    const b = SettingsService.open(tmp.dir);
+    expect(a.get().operatorName).toBe('');
+    b.set({ operatorName: 'night shift' }, fixtureIntent('settings.update'));
+    expect(a.get().operatorName).toBe('night shift');
+    const file = path.join(tmp.dir, 'settings.json');
+    fs.writeFileSync(file, JSON.stringify({ ...JSON.parse(fs.readFileSync(file, 'utf8')), operatorName: 'on call' }));
+    expect(a.get().operatorName).toBe('on call');
+    expect(a.get()).toBe(a.get()); // unchanged file: the same read, not parsed again
+  });
 });

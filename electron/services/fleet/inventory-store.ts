@@ -72,9 +72,13 @@ export class InventoryStore {
   }
 
   /** Bumped by every change from any process. */
+  /** Asked before every inventory read (another process may have written): prepared once. */
+  private versionQuery: Database.Statement | undefined;
+
   version(): number {
     try {
-      return (this.db.prepare("SELECT value FROM counters WHERE name = 'inventory'").get() as { value: number }).value;
+      this.versionQuery ??= this.db.prepare("SELECT value FROM counters WHERE name = 'inventory'");
+      return (this.versionQuery.get() as { value: number }).value;
     } catch (err) {
       throw storeError(this.file, err);
     }

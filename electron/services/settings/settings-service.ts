@@ -14,6 +14,8 @@ type Listener = (settings: Settings) => void;
  */
 export class SettingsService {
   private readonly listeners = new Set<Listener>();
+  /** The last read, with the file's identity then: read again only when the file changed. */
+  private cached: { key: string; settings: Settings } | undefined;
 
   private constructor(
     private readonly store: Conf<Settings>,
@@ -43,7 +45,28 @@ export class SettingsService {
     return new SettingsService(store, recoveredFrom);
   }
 
+  /**
+   * The settings as in the file now (another process may have saved it). Every audit record asks
+   * for the operator's name, so the file is read and checked again only when its stat changed.
+   */
   get(): Settings {
+    const key = this.fileKey();
+    if (key && this.cached?.key === key) return this.cached.settings;
+    const settings = this.read();
+    this.cached = key ? { key, settings } : undefined;
+    return settings;
+  }
+
+  private fileKey(): string | undefined {
+    try {
+      const st = fs.statSync(this.store.path, { bigint: true });
+      return `${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private read(): Settings {
     const merged = { ...DEFAULT_SETTINGS, ...pickKnown(this.store.store) };
     const parsed = Settings.safeParse(merged);
     // A hand-edited file with a bad value falls back to defaults for that read, never crashes.
@@ -60,6 +83,7 @@ export class SettingsService {
     }
     const next = { ...this.get(), ...parsed.data };
     this.store.store = next;
+    this.cached = undefined;
     for (const listener of this.listeners) listener(next);
     return next;
   }
