@@ -40,6 +40,8 @@ const RETAIN = { raw: 24 * HOUR, minute: 30 * 24 * HOUR, hour: 365 * 24 * HOUR }
  */
 /** Rows per INSERT statement (7 values each for GPU samples: well under SQLite's variable limit). */
 const INSERT_BATCH = 100;
+/** Values per GPU sample row: node, gpu, ts, util, temp, power, mem. */
+const GPU_ROW = 7;
 /**
  * A node's last known frame is written at most this often while nothing salient changes (its GPU
  * count or GPU health): 1,000 frames a second of JSON was a fifth of the telemetry cost. In this
@@ -49,9 +51,11 @@ const INSERT_BATCH = 100;
 const LAST_STATE_EVERY_MS = 15_000;
 
 export class HistoryStore {
-  private pending: [string, number, number, number | null, number | null, number | null, number | null][] = [];
+  /** GPU samples to write, GPU_ROW values each in one flat array (8,000 a second: no array per row). */
+  private pending: (string | number | null)[] = [];
   private pendingProbes: [string, string, number, number, number | null][] = [];
-  private readonly lastAt = new Map<string, number>();
+  /** Newest sample time queued per node and GPU index. */
+  private readonly lastAt = new Map<string, number[]>();
   /** Newest frame per node not yet written to last_state. */
   private readonly lastFrames = new Map<string, TelemetryFrame>();
   /** When (console time) and what each node's stored last frame was written with. */
@@ -63,7 +67,7 @@ export class HistoryStore {
   private closing = false;
   /** Samples and probes waiting for the next flush (the console's own health). */
   get queued(): number {
-    return this.pending.length + this.pendingProbes.length;
+    return this.pending.length / GPU_ROW + this.pendingProbes.length;
   }
   private rolledMinute = 0;
   private rolledHour = 0;
@@ -109,10 +113,11 @@ export class HistoryStore {
   }
 
   private queue(node: string, g: GpuSample): void {
-    const key = `${node}/${g.index}`;
-    if ((this.lastAt.get(key) ?? 0) >= g.at) return; // the same sample published twice
-    this.lastAt.set(key, g.at);
-    this.pending.push([node, g.index, g.at, g.utilGpu, g.tempC, g.powerW, g.memUsedMiB]);
+    let seen = this.lastAt.get(node);
+    if (!seen) this.lastAt.set(node, (seen = []));
+    if ((seen[g.index] ?? 0) >= g.at) return; // the same sample published twice
+    seen[g.index] = g.at;
+    this.pending.push(node, g.index, g.at, g.utilGpu, g.tempC, g.powerW, g.memUsedMiB);
   }
 
   /** Writes queued samples in one transaction; rolls up completed minutes and hours; prunes. */
@@ -133,7 +138,7 @@ export class HistoryStore {
     }
     for (const f of frames) this.lastWritten.set(f.node, { wroteAt: now, gpus: f.gpus.length, health: f.gpuHealth });
     this.rollup(now);
-    return rows.length;
+    return rows.length / GPU_ROW;
   }
 
   /** Frames to write now: a node's first, one whose GPUs changed, else one per LAST_STATE_EVERY_MS (all on close). */
@@ -148,12 +153,13 @@ export class HistoryStore {
 
   private writeBatch(rows: HistoryStore['pending'], probes: HistoryStore['pendingProbes'], frames: TelemetryFrame[]): void {
     this.db.transaction(() => {
-      this.insertRows('INSERT INTO gpu_raw (node, gpu, ts, util, temp, power, mem) VALUES', '', rows);
-      this.insertRows('INSERT INTO probe_raw (node, ep, ts, ok, ms) VALUES', '', probes);
+      this.insertRows('INSERT INTO gpu_raw (node, gpu, ts, util, temp, power, mem) VALUES', '', rows, GPU_ROW);
+      this.insertRows('INSERT INTO probe_raw (node, ep, ts, ok, ms) VALUES', '', probes.flat(), 5);
       this.insertRows(
         'INSERT INTO last_state (node, at, frame) VALUES',
         ' ON CONFLICT(node) DO UPDATE SET at = excluded.at, frame = excluded.frame',
-        frames.map((f) => [f.node, f.at, JSON.stringify(f)]),
+        frames.flatMap((f) => [f.node, f.at, JSON.stringify(f)]),
+        3,
       );
     })();
   }
@@ -162,18 +168,19 @@ export class HistoryStore {
    * Many rows per statement: 8,000 GPU samples a second (1,000 nodes) one INSERT each cost more in the
    * calls into SQLite than in the writing. Statements are kept, one per batch size.
    */
-  private insertRows(head: string, tail: string, rows: readonly (string | number | null)[][]): void {
-    const width = rows[0]?.length ?? 0;
-    for (let i = 0; i < rows.length; i += INSERT_BATCH) {
-      const batch = rows.slice(i, i + INSERT_BATCH);
-      const key = `${head}|${batch.length}`;
+  private insertRows(head: string, tail: string, values: readonly (string | number | null)[], width: number): void {
+    const step = INSERT_BATCH * width;
+    for (let i = 0; i < values.length; i += step) {
+      const batch = values.slice(i, i + step);
+      const n = batch.length / width;
+      const key = `${head}|${n}`;
       let s = this.statements.get(key);
       if (!s) {
         const tuple = `(${Array.from({ length: width }, () => '?').join(', ')})`;
-        s = this.db.prepare(`${head} ${Array.from({ length: batch.length }, () => tuple).join(', ')}${tail}`);
+        s = this.db.prepare(`${head} ${Array.from({ length: n }, () => tuple).join(', ')}${tail}`);
         this.statements.set(key, s);
       }
-      s.run(batch.flat());
+      s.run(batch);
     }
   }
 
@@ -203,7 +210,7 @@ export class HistoryStore {
         return 0;
       }
       // Keep what did not get written, newest last, at most a few minutes of a large fleet.
-      this.pending = [...rows, ...this.pending].slice(-MAX_PENDING);
+      this.pending = rows.concat(this.pending).slice(-MAX_PENDING * GPU_ROW);
       this.pendingProbes = [...probes, ...this.pendingProbes].slice(-MAX_PENDING);
       const code = (err as { code?: string }).code ?? '';
       const kind =
