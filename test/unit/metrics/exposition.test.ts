@@ -37,7 +37,7 @@ function promtool(text: string): { status: number | null; out: string } {
     .filter((l) => l && !DCGM_LINT.test(l));
   return { status: r.status === 3 && findings.length === 0 ? 0 : r.status, out: findings.join('\n') };
 }
-const FIXTURES = path.resolve(import.meta.dirname, '../../../../shared/fixtures/dcgm');
+const FIXTURES = path.resolve(import.meta.dirname, '../../fixtures/dcgm');
 
 describe('Prometheus exposition', () => {
   it('is clean for promtool, with DCGM names and labels, and leaves out what the driver did not report', () => {
