@@ -43,6 +43,20 @@ describe('Fleet view at 500 nodes', () => {
     await page.getByTestId('table-window').evaluate((el) => el.scrollTo(0, el.scrollHeight));
     await expect.poll(() => drawn.last().textContent()).toMatch(/n499/);
     expect(await drawn.count()).toBeLessThan(80);
+    // A search that leaves a hundred rows still draws only those in view, every row one height
+    // (no row measured as drawn), in either density; the end of the list is still reachable.
+    await page.getByRole('search').getByLabel('Search').fill('n4');
+    await expect.poll(() => page.locator('.data-table caption').textContent()).toMatch(/^100 of /);
+    for (const density of ['comfortable', 'compact']) {
+      if (density === 'compact') await page.getByRole('button', { name: 'Compact rows' }).click();
+      await page.getByTestId('table-window').evaluate((el) => el.scrollTo(0, 0));
+      expect(await drawn.count()).toBeLessThan(60);
+      const heights = await drawn.evaluateAll((rows) => rows.map((r) => Math.round(r.getBoundingClientRect().height * 10)));
+      expect(new Set(heights).size, `row heights ${heights.join(', ')}`).toBe(1);
+      await page.getByTestId('table-window').evaluate((el) => el.scrollTo(0, el.scrollHeight));
+      await expect.poll(() => drawn.last().textContent()).toMatch(/n499/);
+    }
+    await page.getByRole('button', { name: 'Compact rows' }).click();
     await page.getByRole('search').getByLabel('Search').fill('l40s');
     await expect.poll(() => page.locator('.data-table caption').textContent()).toMatch(/^50 of /);
     await page.getByRole('button', { name: /^site-1 \(100\)$/ }).click();

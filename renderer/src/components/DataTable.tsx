@@ -1,4 +1,4 @@
-import { useMemo, useRef, useState, type ReactNode } from 'react';
+import { useEffect, useLayoutEffect, useMemo, useReducer, useRef, useState, type ReactNode, type RefObject } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { nextSort, sortRows, type SortState } from './table-sort';
 
@@ -10,11 +10,53 @@ export interface Column<R, K extends string = string> {
   render?: (row: R) => ReactNode;
   align?: 'left' | 'right';
   sortable?: boolean;
+  /** Column width (any CSS length); a fixed-rows table lays out by these, not by its content. */
+  width?: string;
+  /** Hover text of a cell, for what a fixed-height row cuts off (plain-value cells get their text). */
+  title?: (row: R) => string | undefined;
 }
 
-/** Above this many rows only the ones in view (and a margin) are in the DOM: 2,000 nodes stay quick to filter. */
-export const WINDOW_ABOVE = 150;
+/**
+ * Above this many rows only the ones in view (and a margin) are in the DOM: 2,000 nodes stay quick
+ * to filter. Low, because a search that leaves a hundred rows drawn them all (4,000 boxes to lay out,
+ * 20 ms a keystroke); below it a table stays whole, for print and the browser's find.
+ */
+export const WINDOW_ABOVE = 60;
 const ROW_ESTIMATE = 34;
+
+/**
+ * The height of one drawn row, read from the first one, so a window of same-height rows needs no
+ * measuring of each row (a forced layout per row on every keystroke at 2,000 nodes). Read again
+ * when the density changes, which the status bar sets on the root element.
+ */
+function useUniformRowHeight(box: RefObject<HTMLDivElement | null>, enabled: boolean, onChange: () => void): number {
+  const [height, setHeight] = useState(ROW_ESTIMATE);
+  // Read once rows are drawn, and again after a density change; not on every render, where it
+  // would force a layout before React has finished writing the rows.
+  const measured = useRef(false);
+  const [, remeasure] = useReducer((n: number) => n + 1, 0);
+  useLayoutEffect(() => {
+    if (!enabled || measured.current) return;
+    const first = box.current?.querySelector('tbody tr[data-index]');
+    if (!first) return;
+    measured.current = true;
+    const h = first.getBoundingClientRect().height;
+    if (h > 0 && Math.abs(h - height) > 0.5) {
+      setHeight(h);
+      onChange();
+    }
+  });
+  useEffect(() => {
+    if (!enabled) return;
+    const seen = new MutationObserver(() => {
+      measured.current = false;
+      remeasure();
+    });
+    seen.observe(document.documentElement, { attributes: true, attributeFilter: ['data-density'] });
+    return () => seen.disconnect();
+  }, [enabled]);
+  return height;
+}
 
 /**
  * Dense, sortable table. Headers are buttons, so sorting works from the keyboard too. A long table
@@ -28,6 +70,7 @@ export function DataTable<R, K extends string>({
   caption,
   initialSort,
   empty,
+  fixedRows = false,
 }: {
   columns: readonly Column<R, K>[];
   rows: readonly R[];
@@ -35,6 +78,8 @@ export function DataTable<R, K extends string>({
   caption: string;
   initialSort?: SortState<K>;
   empty?: ReactNode;
+  /** Every row the same height (a main line and a small one under it; long text cut, whole on hover): a long table scrolls and filters without measuring rows. */
+  fixedRows?: boolean;
 }) {
   const [sort, setSort] = useState<SortState<K> | undefined>(initialSort);
   const sorted = useMemo(() => {
@@ -43,30 +88,50 @@ export function DataTable<R, K extends string>({
   }, [rows, sort, columns]);
   const windowed = sorted.length > WINDOW_ABOVE;
   const scroller = useRef<HTMLDivElement>(null);
+  const uniform = windowed && fixedRows;
+  const measureAll = useRef<() => void>(() => undefined);
+  const rowHeight = useUniformRowHeight(scroller, uniform, () => measureAll.current());
   const virtual = useVirtualizer({
     count: windowed ? sorted.length : 0,
     getScrollElement: () => scroller.current,
-    estimateSize: () => ROW_ESTIMATE,
-    overscan: 12,
+    estimateSize: () => (uniform ? rowHeight : ROW_ESTIMATE),
+    overscan: 6,
     getItemKey: (i) => rowKey(sorted[i]!),
   });
+  measureAll.current = () => virtual.measure();
   const items = windowed ? virtual.getVirtualItems() : [];
   const top = items[0]?.start ?? 0;
   const bottom = windowed ? virtual.getTotalSize() - (items.at(-1)?.end ?? 0) : 0;
 
+  // A same-height window keys its rows by place: a new filter rewrites the text of the rows already
+  // drawn instead of removing every row and building new ones (scrolling still adds one, drops one).
   const row = (r: R, index?: number) => (
-    <tr key={rowKey(r)} {...(index !== undefined ? { 'data-index': index, ref: virtual.measureElement } : {})}>
-      {columns.map((col) => (
-        <td key={col.key} className={col.align === 'right' ? 'num' : undefined}>
-          {col.render ? col.render(r) : String(col.value(r) ?? '—')}
-        </td>
-      ))}
+    <tr
+      key={uniform ? index : rowKey(r)}
+      {...(index !== undefined ? { 'data-index': index, ...(uniform ? {} : { ref: virtual.measureElement }) } : {})}
+    >
+      {columns.map((col) => {
+        const text = col.render ? undefined : String(col.value(r) ?? '—');
+        const title = col.title ? col.title(r) : fixedRows ? text : undefined;
+        return (
+          <td key={col.key} className={col.align === 'right' ? 'num' : undefined} {...(title ? { title } : {})}>
+            {col.render ? col.render(r) : text}
+          </td>
+        );
+      })}
     </tr>
   );
 
   const table = (
-    <table className="data-table" aria-rowcount={windowed ? sorted.length + 1 : undefined}>
+    <table className={`data-table${fixedRows ? ' fixed-rows' : ''}`} aria-rowcount={windowed ? sorted.length + 1 : undefined}>
       <caption>{caption}</caption>
+      {columns.some((c) => c.width) ? (
+        <colgroup>
+          {columns.map((c) => (
+            <col key={c.key} {...(c.width ? { style: { width: c.width } } : {})} />
+          ))}
+        </colgroup>
+      ) : null}
       <thead>
         <tr>
           {columns.map((col) => {

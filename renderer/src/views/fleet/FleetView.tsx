@@ -82,6 +82,16 @@ export function FleetView({ sub }: { sub: string | undefined }) {
     });
   }, [nodes, tree, query, statusFilter, fleet.statuses]);
 
+  // Nodes by badge (the header's counts and the Status filter's choices).
+  const counts = useMemo(() => {
+    const byLabel = new Map<string, number>();
+    for (const n of nodes ?? []) {
+      const b = nodeBadge(n, fleet.statuses[n.name]).label;
+      byLabel.set(b, (byLabel.get(b) ?? 0) + 1);
+    }
+    return byLabel;
+  }, [nodes, fleet.statuses]);
+
   const selection: Selection = picked.length
     ? { kind: 'nodes', nodes: picked }
     : tree.department
@@ -98,12 +108,6 @@ export function FleetView({ sub }: { sub: string | undefined }) {
   // `#/fleet/run/NODE` (the command palette): the command runner on that one node.
   if (sub?.startsWith('run/')) return <CommandRunner nodes={nodes ?? []} selection={{ kind: 'nodes', nodes: [sub.slice(4)] }} />;
   const tiles = sub === 'overview';
-
-  const counts = new Map<string, number>();
-  for (const n of nodes ?? []) {
-    const b = nodeBadge(n, fleet.statuses[n.name]).label;
-    counts.set(b, (counts.get(b) ?? 0) + 1);
-  }
 
   const visibleNames = visible.map((n) => n.name);
   const allPicked = visibleNames.length > 0 && visibleNames.every((n) => picked.includes(n));
@@ -122,6 +126,7 @@ export function FleetView({ sub }: { sub: string | undefined }) {
         />
       ),
       sortable: false,
+      width: '2.5em',
       value: (n) => picked.includes(n.name),
       render: (n) => (
         <input type="checkbox" aria-label={`Select ${n.name}`} checked={picked.includes(n.name)} onChange={() => toggle(n.name)} />
@@ -130,6 +135,8 @@ export function FleetView({ sub }: { sub: string | undefined }) {
     {
       key: 'name',
       header: 'Node',
+      width: '6.5em',
+      title: (n) => n.name,
       value: (n) => n.name,
       render: (n) => (
         <a href={`#/node/${encodeURIComponent(n.name)}`} className="node-link">
@@ -141,39 +148,75 @@ export function FleetView({ sub }: { sub: string | undefined }) {
       // Worst first by default: the one column that says what needs attention, from the shared model.
       key: 'health',
       header: 'Health',
+      width: '13em',
+      title: (n) => health?.byNode[n.name]?.reason,
       value: (n) => HEALTH_RANK[health?.byNode[n.name]?.level ?? 'unknown'],
       render: (n) => <HealthBadge health={health?.byNode[n.name]} />,
     },
     {
+      // The connection and, under it, the last problem the pool saw on it.
       key: 'status',
       header: 'Connection',
+      width: '12em',
+      title: (n) => (fleet.statuses[n.name] as NodeStatus | undefined)?.detail,
       value: (n) => nodeBadge(n, fleet.statuses[n.name]).label,
       render: (n) => {
         const b = nodeBadge(n, fleet.statuses[n.name]);
-        return <StatusBadge kind={b.kind} label={b.label} {...(b.title ? { title: b.title } : {})} />;
+        const detail = (fleet.statuses[n.name] as NodeStatus | undefined)?.detail;
+        return (
+          <>
+            <StatusBadge kind={b.kind} label={b.label} {...(b.title ? { title: b.title } : {})} />
+            {detail ? <span className="cell-sub small">{detail}</span> : null}
+          </>
+        );
       },
     },
-    { key: 'host', header: 'Address', value: (n) => `${n.user}@${n.host}:${n.port}` },
-    { key: 'site', header: 'Site / department', value: (n) => `${n.site} / ${n.department}` },
-    { key: 'role', header: 'Role', value: (n) => n.role },
-    { key: 'via', header: 'Via', value: (n) => n.via.join(' → ') },
-    { key: 'tags', header: 'Tags', value: (n) => n.tags.join(', ') },
+    {
+      key: 'host',
+      header: 'Address',
+      width: '13.5em',
+      title: (n) => `${n.user}@${n.host}:${n.port}${n.via.length ? ` via ${n.via.join(' → ')}` : ''}`,
+      value: (n) => `${n.user}@${n.host}:${n.port}`,
+      render: (n) => (
+        <>
+          {`${n.user}@${n.host}:${n.port}`}
+          {n.via.length ? <span className="cell-sub small">{`via ${n.via.join(' → ')}`}</span> : null}
+        </>
+      ),
+    },
+    {
+      key: 'site',
+      header: 'Site / department',
+      width: '8.5em',
+      title: (n) => `${n.site} / ${n.department}`,
+      value: (n) => `${n.site} / ${n.department}`,
+      render: (n) => (
+        <>
+          {n.site}
+          <span className="cell-sub small">{n.department}</span>
+        </>
+      ),
+    },
+    { key: 'role', header: 'Role', width: '5.5em', value: (n) => n.role },
+    { key: 'tags', header: 'Tags', width: '4.5em', value: (n) => n.tags.join(', ') },
     {
       key: 'seen',
       header: 'Last seen',
+      width: '8.5em',
+      title: (n) => (seen[n.name] ? formatTime(seen[n.name]!.at) : undefined),
       value: (n) => seen[n.name]?.at ?? 0,
       render: (n) => {
         const k = seen[n.name];
         return k ? (
-          <span
-            title={formatTime(k.at)}
-          >{`${ageText(now - k.at)} · GPU ${k.gpuHealth}${k.hottestC !== null ? ` · ${k.hottestC} °C` : ''}`}</span>
+          <>
+            {ageText(now - k.at)}
+            <span className="cell-sub small">{`GPU ${k.gpuHealth}${k.hottestC !== null ? ` · ${k.hottestC} °C` : ''}`}</span>
+          </>
         ) : (
           'never'
         );
       },
     },
-    { key: 'detail', header: 'Last problem', value: (n) => (fleet.statuses[n.name] as NodeStatus | undefined)?.detail ?? '' },
   ];
 
   return (
@@ -274,6 +317,7 @@ export function FleetView({ sub }: { sub: string | undefined }) {
               rowKey={(n) => n.name}
               initialSort={{ key: 'health', direction: 'asc' }}
               empty="No node matches the filter."
+              fixedRows
             />
           </section>
         </div>
