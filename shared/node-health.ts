@@ -2,25 +2,16 @@ import { z } from 'zod';
 import { ageText, spanText } from './age.js';
 import type { Alert } from './alerts.js';
 import type { NodeStatus } from './fleet.js';
+import { HEALTH_LEVELS, HEALTH_RANK } from './health-level.js';
 
 /**
  * One health model for a node, computed in one place from everything known about it: whether it is
  * enabled, its connection, its telemetry session and last sample, and its firing alerts. Every view
  * and the CLI show this, so no two places can disagree about a node.
  */
-export const HealthLevel = z.enum(['critical', 'unreachable', 'warning', 'unknown', 'drained', 'ok', 'disabled']);
+export const HealthLevel = z.enum(HEALTH_LEVELS);
 export type HealthLevel = z.infer<typeof HealthLevel>;
-
-/** Worst first: the order a table sorts by default. */
-export const HEALTH_RANK: Record<HealthLevel, number> = {
-  critical: 0,
-  unreachable: 1,
-  warning: 2,
-  unknown: 3,
-  drained: 4,
-  ok: 5,
-  disabled: 6,
-};
+export { HEALTH_RANK };
 
 export const NodeHealth = z.strictObject({
   node: z.string(),

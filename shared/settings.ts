@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { PROFILE_SLOS, SloSettings } from './slo.js';
-import { TimeZoneSetting } from './time-format.js';
+import { TIME_ZONE_SETTINGS } from './time-format.js';
 
 /** Theme: follow the operating system unless the user picks one (night shifts want dark). */
 export const ThemePreference = z.enum(['system', 'light', 'dark']);
@@ -49,7 +49,7 @@ export const Settings = z.strictObject({
   /** Service-level objectives per workload profile (radiology, clinical decision support, EHR batch). */
   slo: SloSettings,
   /** The clock every time is written in: the UI, the CLI's text output and reports (local or UTC). */
-  timeZone: TimeZoneSetting,
+  timeZone: z.enum(TIME_ZONE_SETTINGS),
   /** Alertmanagers that get every alert (the paging chain); comma-separated when set from the CLI. */
   alertmanagers: z.preprocess(
     (v) =>

@@ -1,8 +1,6 @@
-import { z } from 'zod';
-
 /** Which clock times are written in, everywhere: the UI, the CLI and reports alike. */
-export const TimeZoneSetting = z.enum(['local', 'utc']);
-export type TimeZoneSetting = z.infer<typeof TimeZoneSetting>;
+export const TIME_ZONE_SETTINGS = ['local', 'utc'] as const;
+export type TimeZoneSetting = (typeof TIME_ZONE_SETTINGS)[number];
 
 const pad = (n: number, w = 2) => String(Math.abs(n)).padStart(w, '0');
 

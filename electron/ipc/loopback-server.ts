@@ -4,9 +4,9 @@ import http from 'node:http';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { ClientMessage } from './client-message.js';
 import {
   BRIDGE_PROTOCOL_VERSION,
-  ClientMessage,
   CloseCode,
   MAX_CLIENT_MESSAGE_BYTES,
   closeReason,

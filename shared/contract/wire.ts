@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { appError, type AppError } from '../errors.js';
 
 /**
@@ -43,15 +42,6 @@ export function messageTooLarge(channel: string, bytes: number): AppError {
 export function closeReason(text: string): string {
   return text.replace(/[^\x20-\x7e]/g, '?').slice(0, 123);
 }
-
-const Id = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
-
-export const ClientMessage = z.discriminatedUnion('t', [
-  z.strictObject({ t: z.literal('invoke'), id: Id, channel: z.string().max(128), req: z.unknown() }),
-  z.strictObject({ t: z.literal('sub'), id: Id, topic: z.string().max(128), params: z.unknown() }),
-  z.strictObject({ t: z.literal('unsub'), id: Id }),
-]);
-export type ClientMessage = z.infer<typeof ClientMessage>;
 
 export type ServerMessage =
   | { t: 'hello'; protocol: number }

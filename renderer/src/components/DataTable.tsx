@@ -1,5 +1,5 @@
 import { useEffect, useLayoutEffect, useMemo, useReducer, useRef, useState, type ReactNode, type RefObject } from 'react';
-import { useVirtualizer } from '@tanstack/react-virtual';
+import { elementScroll, useVirtualizer, type VirtualizerOptions, type Virtualizer } from '@tanstack/react-virtual';
 import { nextSort, sortRows, type SortState } from './table-sort';
 
 export interface Column<R, K extends string = string> {
@@ -23,6 +23,33 @@ export interface Column<R, K extends string = string> {
  */
 export const WINDOW_ABOVE = 60;
 const ROW_ESTIMATE = 34;
+
+/**
+ * The scroll box's size from a ResizeObserver only. The library's default also reads it at once on
+ * mount, which forces a layout of the whole page in the middle of React's commit (17 ms of a 2,000
+ * node first paint); the first render uses the window's height instead, and the observer, which
+ * reports after the browser's own layout, corrects it in the same frame.
+ */
+function observeBoxSize(instance: Virtualizer<HTMLDivElement, Element>, report: (rect: { width: number; height: number }) => void) {
+  const box = instance.scrollElement;
+  if (!box) return;
+  const seen = new ResizeObserver(() => report({ width: box.clientWidth, height: box.clientHeight }));
+  seen.observe(box);
+  return () => seen.disconnect();
+}
+
+/**
+ * Scrolls the box, except for the library's first write, on mount, of offset 0 to a box just made
+ * (so already at 0): a no-op that would force a layout in the middle of React's commit.
+ */
+const mounted = new WeakSet<Element>();
+const scrollBox: VirtualizerOptions<HTMLDivElement, Element>['scrollToFn'] = (offset, options, instance) => {
+  const box = instance.scrollElement;
+  const first = box !== null && !mounted.has(box);
+  if (box) mounted.add(box);
+  if (first && offset + (options.adjustments ?? 0) === 0) return;
+  elementScroll(offset, options, instance);
+};
 
 /**
  * The height of one drawn row, read from the first one, so a window of same-height rows needs no
@@ -95,6 +122,9 @@ export function DataTable<R, K extends string>({
     count: windowed ? sorted.length : 0,
     getScrollElement: () => scroller.current,
     estimateSize: () => (uniform ? rowHeight : ROW_ESTIMATE),
+    initialRect: { width: 0, height: window.innerHeight },
+    observeElementRect: observeBoxSize,
+    scrollToFn: scrollBox,
     overscan: 6,
     getItemKey: (i) => rowKey(sorted[i]!),
   });

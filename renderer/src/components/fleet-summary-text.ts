@@ -1,4 +1,5 @@
-import { HEALTH_RANK, type HealthLevel, type NodeHealth } from '../../../shared/node-health.js';
+import { HEALTH_RANK, type HealthLevel } from '../../../shared/health-level.js';
+import type { NodeHealth } from '../../../shared/node-health.js';
 
 const LEVEL_WORD: Record<HealthLevel, string> = {
   critical: 'critical',

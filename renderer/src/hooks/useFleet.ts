@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { bridge } from '../bridge';
+import { takeEarly } from '../early-requests';
 import type { FleetNode, NodeStatus } from '../../../shared/fleet.js';
 import type { AppError } from '../../../shared/errors.js';
 
@@ -15,7 +16,7 @@ export function useFleet() {
   const raf = useRef(0);
 
   const reload = useCallback(async () => {
-    const r = await bridge.invoke('fleet.list', {});
+    const r = await (takeEarly('fleet.list') ?? bridge.invoke('fleet.list', {}));
     if (!r.ok) return setError(r.error);
     setError(undefined);
     setNodes(r.value.nodes);

@@ -1,5 +1,6 @@
 import { useSyncExternalStore } from 'react';
 import { bridge } from '../bridge';
+import { takeEarly } from '../early-requests';
 import type { NodeHealth } from '../../../shared/node-health.js';
 
 export interface HealthView {
@@ -16,7 +17,7 @@ function startFeed(): () => void {
   let queued: ReturnType<typeof setTimeout> | undefined;
   const load = async () => {
     queued = undefined;
-    const r = await bridge.invoke('fleet.health', {});
+    const r = await (takeEarly('fleet.health') ?? bridge.invoke('fleet.health', {}));
     if (!alive || !r.ok) return;
     current = { byNode: Object.fromEntries(r.value.nodes.map((h) => [h.node, h])), firing: r.value.firing };
     for (const l of listeners) l();

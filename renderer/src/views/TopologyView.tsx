@@ -1,6 +1,7 @@
 import { useMemo, useState } from 'react';
 import type { FleetNode } from '../../../shared/fleet.js';
-import { HEALTH_RANK, type NodeHealth } from '../../../shared/node-health.js';
+import { HEALTH_RANK } from '../../../shared/health-level.js';
+import type { NodeHealth } from '../../../shared/node-health.js';
 import { EmptyState } from '../components/EmptyState';
 import { ErrorNote } from '../components/ErrorNote';
 import { HealthBadge } from '../components/HealthBadge';

@@ -1,7 +1,8 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { ageText } from '../../../../shared/age.js';
-import { HEALTH_RANK, type HealthLevel, type NodeHealth } from '../../../../shared/node-health.js';
+import { HEALTH_RANK, type HealthLevel } from '../../../../shared/health-level.js';
+import type { NodeHealth } from '../../../../shared/node-health.js';
 import type { NodeSummary } from '../../../../shared/telemetry.js';
 import { bridge } from '../../bridge';
 import { Sparkline } from '../../components/Sparkline';

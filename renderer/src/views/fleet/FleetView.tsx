@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { lazy, Suspense, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { bridge } from '../../bridge';
 import { ageText } from '../../../../shared/age.js';
 import { ErrorNote } from '../../components/ErrorNote';
@@ -9,16 +9,20 @@ import { nodeBadge } from '../../components/nodeStatus';
 import { useFleet } from '../../hooks/useFleet';
 import { useHealth } from '../../hooks/useHealth';
 import { HealthBadge } from '../../components/HealthBadge';
-import { HEALTH_RANK } from '../../../../shared/node-health.js';
+import { HEALTH_RANK } from '../../../../shared/health-level.js';
 import { navigate } from '../../hooks/useRoute';
 import type { FleetNode, NodeStatus, Selection } from '../../../../shared/fleet.js';
-import { AddNodeWizard } from './AddNodeWizard';
-import { CommandRunner } from './CommandRunner';
-import { ImportPanel } from './ImportPanel';
 import { FleetOverview } from './FleetOverview';
 import { BulkBar } from './BulkBar';
 import { useRemembered } from '../../hooks/useRemembered';
 import { formatTime } from '../../time';
+
+// Loaded when first opened: the fleet table is what the console starts on, and these (with the
+// command palette's schemas) would otherwise be parsed before it can show.
+const AddNodeWizard = lazy(() => import('./AddNodeWizard').then((m) => ({ default: m.AddNodeWizard })));
+const CommandRunner = lazy(() => import('./CommandRunner').then((m) => ({ default: m.CommandRunner })));
+const ImportPanel = lazy(() => import('./ImportPanel').then((m) => ({ default: m.ImportPanel })));
+const loading = (child: ReactNode) => <Suspense fallback={<p className="muted">Loading…</p>}>{child}</Suspense>;
 
 type TreeSel = { site?: string; department?: string };
 
@@ -102,11 +106,11 @@ export function FleetView({ sub }: { sub: string | undefined }) {
           ? { kind: 'nodes', nodes: visible.map((n) => n.name).slice(0, 1000) }
           : { kind: 'all' };
 
-  if (sub === 'add') return <AddNodeWizard nodes={nodes ?? []} onDone={() => void fleet.reload()} />;
-  if (sub === 'import') return <ImportPanel onDone={() => void fleet.reload()} />;
-  if (sub === 'run') return <CommandRunner nodes={nodes ?? []} selection={selection} />;
+  if (sub === 'add') return loading(<AddNodeWizard nodes={nodes ?? []} onDone={() => void fleet.reload()} />);
+  if (sub === 'import') return loading(<ImportPanel onDone={() => void fleet.reload()} />);
+  if (sub === 'run') return loading(<CommandRunner nodes={nodes ?? []} selection={selection} />);
   // `#/fleet/run/NODE` (the command palette): the command runner on that one node.
-  if (sub?.startsWith('run/')) return <CommandRunner nodes={nodes ?? []} selection={{ kind: 'nodes', nodes: [sub.slice(4)] }} />;
+  if (sub?.startsWith('run/')) return loading(<CommandRunner nodes={nodes ?? []} selection={{ kind: 'nodes', nodes: [sub.slice(4)] }} />);
   const tiles = sub === 'overview';
 
   const visibleNames = visible.map((n) => n.name);
