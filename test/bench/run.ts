@@ -5,6 +5,7 @@ import { benchBed } from './bed.bench.js';
 import { benchAudit } from './audit.bench.js';
 import { benchSsh } from './ssh.bench.js';
 import { benchFleetView } from './ui.bench.js';
+import { benchFleetChurn } from './fleet-churn.bench.js';
 import { benchTelemetryIngest } from './telemetry.bench.js';
 import { benchDeploy } from './deploy.bench.js';
 import { benchServiceRollout } from './service.bench.js';
@@ -32,6 +33,7 @@ const NAMES = [
   'ingest',
   'memory',
   'ui',
+  'churn',
   'startup',
   'metrics',
   'forward',
@@ -145,6 +147,21 @@ if (want('ui')) {
       `  search keystroke → painted table   p50 ${fmt(ui.p50Ms, 1)} ms, p95 ${fmt(ui.p95Ms, 1)} ms   (target at 2,000: p95 < 50 ms)`,
     );
   }
+}
+
+if (want('churn')) {
+  const c = await benchFleetChurn();
+  console.log(
+    `\nFleet view in Chromium, ${fmt(c.nodes)} nodes, ${fmt(c.changesPerS)} connection changes a second for ${c.seconds} s (through the pool's status path):`,
+  );
+  console.log(
+    `  frame interval p50 ${fmt(c.p50Ms, 1)} ms, p99 ${fmt(c.p99Ms, 1)} ms, longest ${fmt(c.maxMs, 1)} ms; ${c.over50} of ${fmt(c.frames)} frames over 50 ms   (target: none over 50 ms)`,
+  );
+  console.log(
+    c.shownConnected >= 0
+      ? `  the header counted ${fmt(c.shownConnected)} connected at the end, as the pool reported`
+      : `  the header counted ${fmt(-c.shownConnected)} connected at the end, NOT what the pool reported`,
+  );
 }
 
 if (want('startup')) {
