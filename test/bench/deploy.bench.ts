@@ -1,4 +1,5 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { percentile } from '../../shared/stats.js';
 import path from 'node:path';
 import { createBackend } from '../../electron/app/backend.js';
 import { hostFingerprint, nodeInput } from '../integration/helpers/fleet.js';
@@ -16,6 +17,11 @@ export interface DeployBench {
   sequentialS: number;
   /** Mean time a node spent in each step of the measured rollout. */
   perNodeMs: Record<string, number>;
+  /**
+   * What the runtime alone takes for the "starting" step's work (stop the old container, run the
+   * new one), timed on the node itself, five nodes at once as in a wave: median and spread.
+   */
+  runtimeStartMs: { median: number; min: number; max: number; samples: number };
 }
 
 /**
@@ -68,6 +74,40 @@ strategy: {canary: 0, waves: {size: 5}, maxUnavailable: 5, groupBy: none, soakS:
     const unavoidableS = waves * (readyAfterS + soakS);
     await backend.close();
 
+    // The runtime's share of "starting": the same stop (of a ready container) + run timed inside each
+    // node (no SSH, no Edgeward), five nodes at a time like a wave, two rounds.
+    const runtimeScript = [
+      'set -e',
+      `docker run -d --name rt-old -p 18803:8000 -e READY_AFTER_MS=${readyAfterS * 1000} ${bed.image} >/dev/null`,
+      // Stopped once ready, as the rollout stops a revision that has been serving.
+      `until [ "$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:18803/v2/health/ready)" = 200 ]; do sleep 0.2; done`,
+      't0=$(date +%s%N)',
+      'docker stop -t 10 rt-old >/dev/null',
+      `docker run -d --name rt-new -p 18802:8000 -e READY_AFTER_MS=${readyAfterS * 1000} ${bed.image} >/dev/null`,
+      't1=$(date +%s%N)',
+      'docker rm -f rt-old rt-new >/dev/null',
+      'echo $(( (t1 - t0) / 1000000 ))',
+    ].join('\n');
+    const runtimeMs: number[] = [];
+    for (let round = 0; round < 2; round++) {
+      const wave = bed.nodes.slice(round * 5, round * 5 + 5);
+      const outs = await Promise.all(
+        wave.map(
+          (n) =>
+            new Promise<string>((resolve, reject) => {
+              const c = spawn('ssh', [...sshArgs(bed, n), 'sh -s'], { stdio: ['pipe', 'pipe', 'pipe'] });
+              let out = '';
+              let err = '';
+              c.stdout.on('data', (d: Buffer) => (out += d.toString()));
+              c.stderr.on('data', (d: Buffer) => (err += d.toString()));
+              c.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`runtime timing failed on ${n.name}: ${err}`))));
+              c.stdin.end(runtimeScript);
+            }),
+        ),
+      );
+      for (const o of outs) runtimeMs.push(Number(o.trim().split('\n').at(-1)));
+    }
+
     // The same steps by hand: for each node, stop the old container, run the new one, wait until
     // ready, soak, remove the old one, one node after the other.
     const script = (n: number) =>
@@ -97,6 +137,12 @@ strategy: {canary: 0, waves: {size: 5}, maxUnavailable: 5, groupBy: none, soakS:
       overheadPct: ((edgewardS - unavoidableS) / unavoidableS) * 100,
       sequentialS,
       perNodeMs,
+      runtimeStartMs: {
+        median: percentile(runtimeMs, 50) ?? NaN,
+        min: Math.min(...runtimeMs),
+        max: Math.max(...runtimeMs),
+        samples: runtimeMs.length,
+      },
     };
   } finally {
     tmp.cleanup();

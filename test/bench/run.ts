@@ -245,6 +245,11 @@ if (bedWanted && process.getuid?.() === 0) {
         .map(([k, v]) => `${k} ${fmt(v)} ms`)
         .join(', ')}`,
     );
+    const starting = dep.perNodeMs.starting;
+    if (starting !== undefined)
+      console.log(
+        `  "starting" ${fmt(starting)} ms per node: the runtime alone takes ${fmt(dep.runtimeStartMs.median)} ms (${fmt(dep.runtimeStartMs.min)}–${fmt(dep.runtimeStartMs.max)}, ${dep.runtimeStartMs.samples} stop + run on the nodes, 5 at once), Edgeward the other ${fmt(starting - dep.runtimeStartMs.median)} ms   (target < 1 s where the runtime allows)`,
+      );
     console.log(
       `  plain sequential ssh script, same steps: ${fmt(dep.sequentialS, 1)} s (${fmt(dep.sequentialS / dep.edgewardS, 1)}× Edgeward)`,
     );
