@@ -5,7 +5,7 @@ import { startLoopbackServer } from '../../electron/ipc/loopback-server.js';
 import type { ConnectionStatus } from '../../shared/fleet.js';
 import { percentile } from '../../shared/stats.js';
 import { launchChromium } from '../e2e/browser.js';
-import { write500 } from '../helpers/fleet-500.js';
+import { importFleet } from '../helpers/fleet-500.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
@@ -32,11 +32,7 @@ export interface ChurnFigures {
 export async function benchFleetChurn(count = 2000, perS = 200, seconds = 10): Promise<ChurnFigures> {
   execFileSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'ignore' });
   const tmp = makeTempDir('edgeward-bench-churn-');
-  const csv = path.join(tmp.dir, 'fleet.csv');
-  write500(csv, count);
-  execFileSync(process.execPath, [path.join(root, 'dist/electron/cli.mjs'), '--data-dir', tmp.dir, 'nodes', 'import-csv', csv, '--yes'], {
-    stdio: 'ignore',
-  });
+  importFleet(tmp.dir, count);
   const backend = await createBackend({ dataDir: tmp.dir, transport: 'loopback', watchFleet: false });
   const server = await startLoopbackServer({ router: backend.router, staticDir: path.join(root, 'dist', 'renderer') });
   // The pool's own status path (private: only its connections change it), so every listener runs.

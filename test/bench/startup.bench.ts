@@ -2,7 +2,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import path from 'node:path';
 import { HistoryStore } from '../../electron/services/telemetry/history.js';
 import { launchChromium } from '../e2e/browser.js';
-import { write500 } from '../helpers/fleet-500.js';
+import { importFleet } from '../helpers/fleet-500.js';
 import { gpuSample } from '../helpers/gpu-sample.js';
 import { stopChild } from '../helpers/run-child.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
@@ -25,11 +25,7 @@ export interface StartupFigures {
 export async function benchStartup(count = 2000, runs = 5): Promise<StartupFigures> {
   execFileSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'ignore' });
   const tmp = makeTempDir('edgeward-bench-startup-');
-  const csv = path.join(tmp.dir, 'fleet.csv');
-  write500(csv, count);
-  execFileSync(process.execPath, [path.join(root, 'dist/electron/cli.mjs'), '--data-dir', tmp.dir, 'nodes', 'import-csv', csv, '--yes'], {
-    stdio: 'ignore',
-  });
+  importFleet(tmp.dir, count);
   const history = new HistoryStore(path.join(tmp.dir, 'telemetry.db'));
   const at = Date.now() - 10 * 60_000;
   for (let i = 0; i < count; i++) {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { percentile } from '../../shared/stats.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { launchChromium } from '../e2e/browser.js';
-import { write500 } from '../helpers/fleet-500.js';
+import { importFleet } from '../helpers/fleet-500.js';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
 
@@ -11,11 +11,7 @@ const root = path.resolve(import.meta.dirname, '..', '..');
 export async function benchFleetView(count = 500, build = true): Promise<{ p50Ms: number; p95Ms: number; loadMs: number[] }> {
   if (build) execFileSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'ignore' });
   const tmp = makeTempDir('edgeward-bench-ui-');
-  const csv = path.join(tmp.dir, 'fleet.csv');
-  write500(csv, count);
-  execFileSync(process.execPath, [path.join(root, 'dist/electron/cli.mjs'), '--data-dir', tmp.dir, 'nodes', 'import-csv', csv, '--yes'], {
-    stdio: 'ignore',
-  });
+  importFleet(tmp.dir, count);
   const serve = spawn(process.execPath, [path.join(root, 'dist/electron/serve.mjs'), '--json', '--data-dir', tmp.dir], {
     stdio: ['ignore', 'pipe', 'ignore'],
     // Made-up nodes at addresses with no route: do not dial them (the view is what is measured).

@@ -1,4 +1,8 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import path from 'node:path';
+
+const ROOT = path.resolve(import.meta.dirname, '..', '..');
 
 /**
  * 500 nodes over 5 sites and 4 departments each, imported through the CLI's CSV import. Their
@@ -14,4 +18,13 @@ export function write500(file: string, count = 500): void {
     );
   }
   fs.writeFileSync(file, `${rows.join('\n')}\n`);
+}
+
+/** A data dir holding `count` such nodes, imported through the CLI's CSV import (dist/ must be built). */
+export function importFleet(dataDir: string, count: number): void {
+  const csv = path.join(dataDir, 'fleet.csv');
+  write500(csv, count);
+  execFileSync(process.execPath, [path.join(ROOT, 'dist/electron/cli.mjs'), '--data-dir', dataDir, 'nodes', 'import-csv', csv, '--yes'], {
+    stdio: 'ignore',
+  });
 }
