@@ -5,18 +5,22 @@
 # clock, so the figure is the AI's path, not the console's link. Output, key=value lines:
 #   sent_ms=N            the C-STORE, association included
 #   result_ms=N          from the start of the C-STORE to the result's arrival
-#   error=KIND TEXT      KIND: tools, generate, refused, rejected, context, store, result_port, timeout
+#   error=KIND TEXT      KIND: tools, generate, refused, rejected, context, store, result_port, pacs,
+#                        pacs_refused, timeout
 # With RESULT_QIDO (a DICOMweb base), the result is looked for at the PACS instead: the study's
 # instances polled by QIDO-RS every 50 ms until one that is not ours is there (error=pacs: it never answered).
-# Arguments: HOST PORT CALLED_AE CALLING_AE RESULT_PORT RESULT_AE TIMEOUT_MS STUDY_UID SOP_UID RESULT_QIDO DUMP
+# With FIND_AE (and FIND_HOST, FIND_PORT), the same by C-FIND: the study's series at the PACS, one
+# not ours is the result (error=pacs: nothing answers; error=pacs_refused: it will not take our query).
+# Arguments: HOST PORT CALLED_AE CALLING_AE RESULT_PORT RESULT_AE TIMEOUT_MS STUDY_UID SOP_UID
+#            RESULT_QIDO FIND_AE FIND_HOST FIND_PORT SERIES_UID DUMP
 set -u
 # dcmtk keeps Nagle's algorithm on unless TCP_NODELAY is set; with delayed ACKs each exchange then
 # waits about 40 ms, which is the probe's own overhead, not the AI's.
 export TCP_NODELAY=1
 host=$1 port=$2 called=$3 calling=$4 rport=$5 rae=$6 timeout_ms=$7 study=$8 sop=$9
 shift 9
-qido=${1%/} dump=$2
-for t in dump2dcm storescu storescp dcmdump ${qido:+curl}; do
+qido=${1%/} find_ae=$2 find_host=$3 find_port=$4 series=$5 dump=$6
+for t in dump2dcm storescu storescp dcmdump ${qido:+curl} ${find_ae:+findscu}; do
   command -v "$t" >/dev/null 2>&1 || { echo "error=tools $t not found (install dcmtk)"; exit 2; }
 done
 d=$(mktemp -d) || exit 1
@@ -27,9 +31,10 @@ mkdir "$d/in"
 printf '%s' "$dump" > "$d/study.dump"
 dump2dcm --write-xfer-little "$d/study.dump" "$d/study.dcm" >"$d/gen.log" 2>&1 || { echo "error=generate $(head -c 300 "$d/gen.log" | tr '\n' ' ')"; exit 2; }
 # The result SCP: each received file gets its arrival time beside it, written by the SCP itself.
-[ -z "$qido" ] && { storescp -aet "$rae" -od "$d/in" -xcr "date +%s%N > $d/in/#f.arrived" "$rport" >"$d/scp.log" 2>&1 & scp=$!; }
+at_pacs=$qido$find_ae
+[ -z "$at_pacs" ] && { storescp -aet "$rae" -od "$d/in" -xcr "date +%s%N > $d/in/#f.arrived" "$rport" >"$d/scp.log" 2>&1 & scp=$!; }
 i=0
-while [ -z "$qido" ] && [ $i -lt 50 ]; do
+while [ -z "$at_pacs" ] && [ $i -lt 50 ]; do
   kill -0 "$scp" 2>/dev/null || { echo "error=result_port cannot listen on port $rport: $(head -c 200 "$d/scp.log" | tr '\n' ' ')"; exit 3; }
   grep -q ":$(printf '%04X' "$rport") " /proc/net/tcp /proc/net/tcp6 2>/dev/null && break
   sleep 0.02; i=$((i + 1))
@@ -63,6 +68,34 @@ if [ -n "$qido" ]; then
     if [ "$(date +%s%N)" -gt "$deadline" ]; then
       if [ -z "$answered" ]; then echo "error=pacs $(head -c 300 "$d/qido.err" | tr '\n' ' ') (HTTP $code)"; exit 6; fi
       echo "error=timeout no result for the study at the PACS within $timeout_ms ms"; exit 5
+    fi
+    sleep 0.05
+  done
+fi
+if [ -n "$find_ae" ]; then
+  answered= said=
+  while :; do
+    # Series level: a strictly hierarchical PACS takes a study's series by its UID alone.
+    findscu -v -S -aet "$calling" -aec "$find_ae" -k QueryRetrieveLevel=SERIES -k "StudyInstanceUID=$study" -k SeriesInstanceUID \
+      "$find_host" "$find_port" >"$d/find" 2>&1
+    frc=$?
+    if [ $frc -eq 0 ] && grep -q 'Final Find Response (Success)' "$d/find"; then
+      answered=1
+      # Each response's Series Instance UID (the query's own echo comes before the first response).
+      if sed -n '/Find Response/,$p' "$d/find" | grep -o '(0020,000e) UI \[[0-9.]*' | grep -o '[0-9.]*$' | grep -v -x -F "$series" | grep -q .; then
+        echo "result_ms=$(( ($(date +%s%N) - t0) / 1000000 ))"
+        exit 0
+      fi
+    else
+      said=$(grep -E '^[EF]:' "$d/find" | grep -v -E '^E: +(\(|#|$)' | tr '\n' ' ' | head -c 300)
+    fi
+    if [ "$(date +%s%N)" -gt "$deadline" ]; then
+      [ -n "$answered" ] && { echo "error=timeout no result for the study at the PACS within $timeout_ms ms"; exit 5; }
+      case "$said" in
+        *"Association Request Failed"*) echo "error=pacs $said" ;;
+        *) echo "error=pacs_refused $said" ;;
+      esac
+      exit 6
     fi
     sleep 0.05
   done

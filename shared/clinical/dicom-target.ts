@@ -17,26 +17,43 @@ export const DicomUidRoot = z
  * in (host, port, called AE), who the probe says it is (calling AE), and the storage SCP the probe
  * runs on the node for the AI's result (the AI must be configured to send results there).
  */
-export const DicomIngress = z.strictObject({
-  /** The AI ingress as the node reaches it (127.0.0.1 when the AI runs on the node). */
-  host: z.string().regex(HOST, 'a host name or IP address').default('127.0.0.1'),
-  port: z.number().int().min(1).max(65535).default(104),
-  calledAE: AE,
-  callingAE: AE.default('EDGEWARD'),
-  resultPort: z.number().int().min(1).max(65535).default(11113),
-  resultAE: AE.default('EDGEWARD_PROBE'),
-  /** How long a result may take before the probe counts it as missing: the SLO's bound, or longer. */
-  timeoutMs: z.number().int().min(100).max(600_000).default(5000),
-  /** The root the synthetic UIDs are made under (the hospital's own), else 2.25 (UUID-derived). */
-  uidRoot: DicomUidRoot.optional(),
-  /**
-   * Where the AI's result is looked for: the PACS it sends results to, by QIDO-RS at this DICOMweb
-   * base (the study's instances polled every 50 ms), in place of the probe's own storage SCP.
-   */
-  resultQido: z.string().max(2000).regex(BASE_URL, 'a DICOMweb base URL (http or https)').optional(),
-  /** How often the probe runs while the node is watched; each round trip stores one study. */
-  intervalMs: z.number().int().min(2000).max(3_600_000).default(30_000),
-});
+export const DicomIngress = z
+  .strictObject({
+    /** The AI ingress as the node reaches it (127.0.0.1 when the AI runs on the node). */
+    host: z.string().regex(HOST, 'a host name or IP address').default('127.0.0.1'),
+    port: z.number().int().min(1).max(65535).default(104),
+    calledAE: AE,
+    callingAE: AE.default('EDGEWARD'),
+    resultPort: z.number().int().min(1).max(65535).default(11113),
+    resultAE: AE.default('EDGEWARD_PROBE'),
+    /** How long a result may take before the probe counts it as missing: the SLO's bound, or longer. */
+    timeoutMs: z.number().int().min(100).max(600_000).default(5000),
+    /** The root the synthetic UIDs are made under (the hospital's own), else 2.25 (UUID-derived). */
+    uidRoot: DicomUidRoot.optional(),
+    /**
+     * Where the AI's result is looked for: the PACS it sends results to, by QIDO-RS at this DICOMweb
+     * base (the study's instances polled every 50 ms), in place of the probe's own storage SCP.
+     */
+    resultQido: z.string().max(2000).regex(BASE_URL, 'a DICOMweb base URL (http or https)').optional(),
+    /**
+     * Or looked for at a PACS by C-FIND (DIMSE, for a PACS without DICOMweb): the study's series
+     * queried every 50 ms until one that is not ours is there. The PACS must know `callingAE` as a
+     * peer allowed to query.
+     */
+    resultFind: z
+      .strictObject({
+        calledAE: AE,
+        host: z.string().regex(HOST, 'a host name or IP address'),
+        port: z.number().int().min(1).max(65535).default(104),
+      })
+      .optional(),
+    /** How often the probe runs while the node is watched; each round trip stores one study. */
+    intervalMs: z.number().int().min(2000).max(3_600_000).default(30_000),
+  })
+  .refine((d) => !(d.resultQido && d.resultFind), {
+    message: 'look for the result by QIDO-RS (resultQido) or by C-FIND (resultFind), not both',
+    path: ['resultFind'],
+  });
 export type DicomIngress = z.infer<typeof DicomIngress>;
 
 export const DicomProbeErrorKind = z.enum([
@@ -48,6 +65,7 @@ export const DicomProbeErrorKind = z.enum([
   'store',
   'result_port',
   'pacs',
+  'pacs_refused',
   'timeout',
 ]);
 export type DicomProbeErrorKind = z.infer<typeof DicomProbeErrorKind>;

@@ -28,6 +28,8 @@ export async function startOrthanc(opts: {
   dicomPort: number;
   netns?: string;
   dicomweb?: boolean;
+  /** The DICOM peers Orthanc knows by AE title: only they may query it (C-FIND), as at a hospital's PACS. */
+  findAEs?: string[];
 }): Promise<OrthancServer> {
   fs.mkdirSync(path.join(opts.dir, 'db'), { recursive: true });
   const config = path.join(opts.dir, 'orthanc.json');
@@ -44,6 +46,8 @@ export async function startOrthanc(opts: {
       AuthenticationEnabled: false,
       Plugins: opts.dicomweb === false ? [] : [dicomwebPlugin()],
       DicomWeb: { Enable: true, Root: '/dicom-web/' },
+      // Orthanc checks a querier's AE title only (DicomCheckModalityHost is off by default); the port is unused here.
+      DicomModalities: Object.fromEntries((opts.findAEs ?? []).map((ae) => [ae.toLowerCase(), [ae, '127.0.0.1', 104]])),
     }),
   );
   const log = fs.openSync(path.join(opts.dir, 'orthanc.log'), 'a');

@@ -6,6 +6,10 @@ import { execOnNode } from '../ssh/exec.js';
 import type { SshPool } from '../ssh/pool.js';
 import { shellQuote } from '../ssh/shell-quote.js';
 
+/** Where the result is looked for at a PACS, as the operator configured it. */
+const atPacs = (t: DicomIngress) =>
+  t.resultFind ? `${t.resultFind.calledAE}@${t.resultFind.host}:${t.resultFind.port}` : (t.resultQido ?? '');
+
 /** What each failure means for the one who reads it at 3 a.m., and what to do next. */
 const NEXT: Record<DicomProbeErrorKind, (t: DicomIngress) => [string, string]> = {
   tools: () => ['the node lacks dcmtk', 'Install dcmtk on the node (apt install dcmtk).'],
@@ -24,11 +28,18 @@ const NEXT: Record<DicomProbeErrorKind, (t: DicomIngress) => [string, string]> =
     `the probe cannot listen for the result on port ${t.resultPort}`,
     'Free that port on the node or give another resultPort (and send the AI’s results there).',
   ],
-  pacs: (t) => [`the PACS does not answer QIDO-RS at ${t.resultQido}`, 'Check the DICOMweb base URL and that the node reaches the PACS.'],
+  pacs: (t) =>
+    t.resultFind
+      ? [`the PACS does not answer C-FIND at ${atPacs(t)}`, 'Check the PACS’s host and port, and that the node reaches it.']
+      : [`the PACS does not answer QIDO-RS at ${t.resultQido}`, 'Check the DICOMweb base URL and that the node reaches the PACS.'],
+  pacs_refused: (t) => [
+    `the PACS at ${atPacs(t)} refused the probe's C-FIND (calling AE ${t.callingAE})`,
+    `Check the PACS’s AE title, and add ${t.callingAE} to its known peers with permission to query (C-FIND).`,
+  ],
   timeout: (t) =>
-    t.resultQido
+    t.resultQido || t.resultFind
       ? [
-          `no result for the study appeared at the PACS (${t.resultQido}) within ${t.timeoutMs} ms`,
+          `no result for the study appeared at the PACS (${atPacs(t)}) within ${t.timeoutMs} ms`,
           'Check that the AI sends its results to the PACS, and that it is processing.',
         ]
       : [
@@ -67,6 +78,10 @@ export function probeArgs(target: DicomIngress, study: SyntheticStudy): string[]
     study.studyUid,
     study.sopUid,
     target.resultQido ?? '',
+    target.resultFind?.calledAE ?? '',
+    target.resultFind?.host ?? '',
+    target.resultFind?.port ?? '',
+    study.seriesUid,
     study.dump,
   ].map(String);
 }

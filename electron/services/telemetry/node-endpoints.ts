@@ -13,7 +13,7 @@ export type DicomRunner = (node: string, target: DicomIngress, signal: AbortSign
  * count against the SLO (a missing dcmtk is not the AI being down).
  */
 // The PACS not answering QIDO is the result destination's fault, not the AI's: shown, not counted.
-const PROBE_SIDE = new Set<DicomProbeErrorKind>(['tools', 'generate', 'result_port', 'pacs']);
+const PROBE_SIDE = new Set<DicomProbeErrorKind>(['tools', 'generate', 'result_port', 'pacs', 'pacs_refused']);
 
 /** For the session's audit record: each round trip stores a synthetic study at the AI, so say which run and how often. */
 export function dicomSchedule(n: FleetNode): { dicomRoundTrips?: string[] } {

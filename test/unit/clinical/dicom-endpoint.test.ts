@@ -185,6 +185,30 @@ describe('the DICOM ingress as a line of text (node editor, CLI)', () => {
     expect(DicomIngress.safeParse({ calledAE: 'AI;reboot', host: 'h' }).success).toBe(false);
   });
 
+  it('reads a PACS found by C-FIND (AE@HOST:PORT, an IPv6 host in brackets), and refuses both PACS lookups at once', () => {
+    const viaFind = parseIngressLine('cxr AI@h:104 find=PACS@[fd00::5]:4242');
+    const d = DicomIngress.parse((viaFind as { ingress: unknown }).ingress);
+    expect(d.resultFind).toEqual({ calledAE: 'PACS', host: 'fd00::5', port: 4242 });
+    expect(formatIngressLine('cxr', d)).toContain(' find=PACS@[fd00::5]:4242');
+    expect(DicomIngress.parse((parseIngressLine(formatIngressLine('cxr', d)) as { ingress: unknown }).ingress)).toEqual(d);
+    // The PACS's DICOM port defaults to 104, as the AI's does.
+    expect((parseIngressLine('cxr AI@h find=PACS@pacs.local') as { ingress: { resultFind: unknown } }).ingress.resultFind).toEqual({
+      calledAE: 'PACS',
+      host: 'pacs.local',
+      port: 104,
+    });
+    expect(parseIngressLine('cxr AI@h find=pacs.local:104')).toMatchObject({ error: expect.stringContaining('AE@HOST:PORT') });
+    const both = DicomIngress.safeParse({
+      calledAE: 'AI',
+      host: 'h',
+      resultQido: 'http://pacs/dicom-web',
+      resultFind: { calledAE: 'PACS', host: 'p' },
+    });
+    expect(both.success).toBe(false);
+    expect(both.error!.issues[0]!.message).toContain('not both');
+    expect(DicomIngress.safeParse({ calledAE: 'AI', host: 'h', resultFind: { calledAE: 'PACS', host: 'p;reboot' } }).success).toBe(false);
+  });
+
   it("keeps what the editor's lines do not show: an endpoint's input name, and its DICOM ingress only where a line gives one", () => {
     const before = node({ host: '10.0.0.9' }, { input: 'IMAGE' }).endpoints;
     const r = endpointsFromText('cxr:8000:chest\nct:8001', 'cxr AI@10.0.0.9:104 every=30s', before, parseIngressLine);

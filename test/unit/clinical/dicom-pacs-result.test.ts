@@ -14,13 +14,14 @@ const listening = (p: number) => spawnSync('sh', ['-c', `grep -q ":$(printf '%04
 
 /**
  * The round trip with the result looked for where radiologists see it: the PACS (a real Orthanc,
- * queried with QIDO-RS), the stand-in AI sending its result there by C-STORE after 300 ms.
+ * queried with QIDO-RS or C-FIND), the stand-in AI sending its result there by C-STORE after 300 ms.
  */
 describe('a DICOM round trip whose result is found at the PACS', () => {
   const tmp = makeTempDir('edgeward-pacs-result-');
   let pacs: OrthancServer;
   let ai: ChildProcess;
   let port: number;
+  let dicomPort: number;
 
   const probe = (t: Partial<DicomIngress>) => {
     const target = DicomIngress.parse({ port, calledAE: 'AI_INGRESS', resultQido: pacs.dicomweb, ...t });
@@ -30,8 +31,14 @@ describe('a DICOM round trip whose result is found at the PACS', () => {
   };
 
   beforeAll(async () => {
-    const dicomPort = await freePort();
-    pacs = await startOrthanc({ dir: path.join(tmp.dir, 'pacs'), host: '127.0.0.1', httpPort: await freePort(), dicomPort });
+    dicomPort = await freePort();
+    pacs = await startOrthanc({
+      dir: path.join(tmp.dir, 'pacs'),
+      host: '127.0.0.1',
+      httpPort: await freePort(),
+      dicomPort,
+      findAEs: ['EDGEWARD'],
+    });
     port = await freePort();
     const inner = await freePort();
     ai = spawn(
@@ -81,6 +88,55 @@ describe('a DICOM round trip whose result is found at the PACS', () => {
     try {
       const lost = probe({ resultQido: other.dicomweb, timeoutMs: 1500 });
       expect(lost.error).toMatchObject({ kind: 'timeout', message: expect.stringContaining(`appeared at the PACS (${other.dicomweb})`) });
+    } finally {
+      await other.stop();
+    }
+  });
+
+  it('finds the result at the PACS by C-FIND, where the PACS has no DICOMweb', async () => {
+    const find = { calledAE: 'PACS', host: '127.0.0.1', port: dicomPort };
+    const r = probe({ resultQido: undefined, resultFind: find });
+    expect(r.error).toBeUndefined();
+    expect(r.resultMs!).toBeGreaterThanOrEqual(300);
+    expect(r.resultMs!).toBeLessThan(5300);
+  });
+
+  it('tells a PACS that will not take the query from one that does not answer', async () => {
+    // Orthanc lets only the peers it lists query it: a calling AE it does not know is turned away.
+    const refused = probe({
+      resultQido: undefined,
+      callingAE: 'STRANGER',
+      resultFind: { calledAE: 'PACS', host: '127.0.0.1', port: dicomPort },
+      timeoutMs: 800,
+    });
+    expect(refused.error).toMatchObject({
+      kind: 'pacs_refused',
+      message: expect.stringContaining(`PACS@127.0.0.1:${dicomPort} refused the probe's C-FIND (calling AE STRANGER)`),
+      next: expect.stringContaining('add STRANGER to its known peers'),
+    });
+    const closed = await freePort();
+    const down = probe({ resultQido: undefined, resultFind: { calledAE: 'PACS', host: '127.0.0.1', port: closed }, timeoutMs: 800 });
+    expect(down.error).toMatchObject({
+      kind: 'pacs',
+      message: expect.stringContaining(`does not answer C-FIND at PACS@127.0.0.1:${closed}`),
+    });
+  });
+
+  it('times out naming the PACS when the result never reaches it by C-FIND', async () => {
+    const otherPort = await freePort();
+    const other = await startOrthanc({
+      dir: path.join(tmp.dir, 'other-find'),
+      host: '127.0.0.1',
+      httpPort: await freePort(),
+      dicomPort: otherPort,
+      findAEs: ['EDGEWARD'],
+    });
+    try {
+      const lost = probe({ resultQido: undefined, resultFind: { calledAE: 'PACS', host: '127.0.0.1', port: otherPort }, timeoutMs: 1500 });
+      expect(lost.error).toMatchObject({
+        kind: 'timeout',
+        message: expect.stringContaining(`appeared at the PACS (PACS@127.0.0.1:${otherPort})`),
+      });
     } finally {
       await other.stop();
     }
