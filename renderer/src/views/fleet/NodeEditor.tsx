@@ -127,7 +127,8 @@ export function NodeEditor({ node, onChanged }: { node: FleetNode; onChanged: ()
         </label>
         <label className="span2">
           DICOM round trips: a radiology AI&apos;s ingress per endpoint, as the node reaches it; each probe stores a synthetic test study
-          (one a line: endpoint CALLED_AE@host:port [calling=AE] [result=PORT] [resultAE=AE] [timeout=5s] [every=30s])
+          (one a line: endpoint CALLED_AE@host:port [calling=AE] [result=PORT] [resultAE=AE] [timeout=5s] [every=30s] [pacs=URL |
+          find=AE@host:port])
           <textarea
             rows={2}
             value={d.dicom}
