@@ -77,8 +77,10 @@ if [ -n "$find_ae" ]; then
   while :; do
     # Series level: a strictly hierarchical PACS takes a study's series by its UID alone.
     findscu -v -S -aet "$calling" -aec "$find_ae" -k QueryRetrieveLevel=SERIES -k "StudyInstanceUID=$study" -k SeriesInstanceUID \
-      "$find_host" "$find_port" >"$d/find" 2>&1
+      "$find_host" "$find_port" >"$d/find.raw" 2>&1
     frc=$?
+    # Printable text only: a PACS may pad an odd-length UID with a NUL, which makes grep call the whole output binary.
+    tr -c '[:print:]\n' ' ' <"$d/find.raw" >"$d/find"
     if [ $frc -eq 0 ] && grep -q 'Final Find Response (Success)' "$d/find"; then
       answered=1
       # Each response's Series Instance UID (the query's own echo comes before the first response).
