@@ -272,6 +272,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     ...(options.sqliteBinding ? { sqliteBinding: options.sqliteBinding } : {}),
     ...(options.jobPollMs ? { pollMs: options.jobPollMs } : {}),
     siteZone: (site) => services.store.siteWindows().get(site)?.timeZone,
+    windowOf: (node, at) => guard.nodeWindow(node, at),
     schedule: options.transport !== 'cli',
   });
   const drills = new DrillService({

@@ -17,7 +17,11 @@ const progressOf = (r: JobRun) => {
 
 function printRun(r: JobRun, out: CliOutput): void {
   const s = runSummary(r);
-  out.print(`${r.id}  ${r.state}  ${progressOf(r)}  ${s.durationS} s${s.exitCodes.length ? `  exit codes ${s.exitCodes.join(',')}` : ''}`);
+  out.print(
+    `${r.id}  ${r.state}  ${progressOf(r)}  ${s.durationS} s${s.exitCodes.length ? `  exit codes ${s.exitCodes.join(',')}` : ''}${
+      r.state === 'running' && r.waiting ? `  (${r.waiting})` : ''
+    }`,
+  );
 }
 
 /**
@@ -54,7 +58,7 @@ export async function runJobCommand(
       let last = '';
       const stop = backend.jobs.onChange((r) => {
         if (r.id !== started.id) return;
-        const line = progressOf(r);
+        const line = r.waiting ? `${progressOf(r)}: ${r.waiting}` : progressOf(r);
         if (line !== last && !out.json) out.error(`  ${line}`);
         last = line;
       });

@@ -33,6 +33,8 @@ export const JobRun = z.strictObject({
   deadlineAt: z.number(),
   shards: z.array(ShardState),
   retries: z.number().int(),
+  /** Why shards wait with no node to start on: every target's maintenance window is closed. */
+  waiting: z.string().optional(),
   /** The process running it: a run whose process is gone is interrupted. */
   pid: z.number().int(),
   host: z.string(),

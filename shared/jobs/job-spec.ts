@@ -62,8 +62,14 @@ export const JobSpec = z.strictObject({
         .min(1)
         .max(7 * 86_400)
         .default(3600),
+      /**
+       * `keep`: a shard starts on a node only inside its maintenance windows (those of every
+       * service it serves, else its site's; a node with none is always open), as batch work loads
+       * the GPUs clinical services share. Running shards finish. `ignore`: any time.
+       */
+      maintenanceWindows: z.enum(['keep', 'ignore']).default('keep'),
     })
-    .default({ shards: 1, parallelism: 1, retries: 2, backoffS: 5, deadlineS: 3600 }),
+    .default({ shards: 1, parallelism: 1, retries: 2, backoffS: 5, deadlineS: 3600, maintenanceWindows: 'keep' }),
   /**
    * Runs by the clock (cron: minute hour day-of-month month day-of-week) in the time zone of
    * `site` (its maintenance windows' zone) or an explicit `timeZone`. A run missed while no

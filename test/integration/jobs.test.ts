@@ -28,14 +28,14 @@ const step = () => {
 step();
 `;
 
-const job = (name: string, itemMs: number, extra = '') => `kind: job
+const job = (name: string, itemMs: number, extra = '', deadlineS = 600) => `kind: job
 name: ${name}
 image: localhost/edgeward/oip-test:1
 gpus: {count: 1}
 env: {ITEM_MS: "${itemMs}"}
 command: [/usr/bin/node, -e, ${JSON.stringify(WORKER)}]
 targets: {tags: [batch]}
-job: {shards: 4, parallelism: 1, retries: 2, backoffS: 1, deadlineS: 600${extra}}
+job: {shards: 4, parallelism: 1, retries: 2, backoffS: 1, deadlineS: ${deadlineS}${extra}}
 `;
 
 describe('batch jobs on the bed', () => {
@@ -162,4 +162,49 @@ describe('batch jobs on the bed', () => {
     expect(records('job.cancel').find((x) => x.params?.run === r.id)).toMatchObject({ outcome: 'ok', params: { state: 'cancelled' } });
     expect(records('job.run').find((x) => x.params?.run === r.id)).toMatchObject({ outcome: 'partial', params: { state: 'cancelled' } });
   }, 240_000);
+
+  it("keeps to the nodes' maintenance windows: shards only where a window is open, a wait said in the run, a start refused when none opens before the deadline", async () => {
+    // A window the day after tomorrow (UTC): closed now, and more than a 600 s deadline away.
+    const later = new Date(Date.now() + 2 * 86_400_000).toISOString().slice(0, 10);
+    const closed = { timeZone: 'UTC', windows: [{ date: later, from: '02:00', to: '04:00' }] };
+    const [open, shut] = nodes as [BedNode, BedNode];
+    await h.backend.inventory.edit(shut.name, { site: 'night' });
+    await h.backend.services.setSiteWindows('night', closed);
+    try {
+      // 1. One node inside its window (site bed has none), one outside: every shard runs on the open one.
+      await h.backend.jobs.apply(job('nlp-window', 1), 'tester');
+      const r = await h.backend.jobs.settled((await h.backend.jobs.start('nlp-window', 'tester')).id);
+      expect(r.state, JSON.stringify(r.shards)).toBe('succeeded');
+      expect(new Set(r.shards.map((s) => s.node))).toEqual(new Set([open.name]));
+
+      // 2. Both outside, and the window opens after the deadline: refused before anything starts, saying why.
+      await h.backend.inventory.edit(open.name, { site: 'night' });
+      await expect(h.backend.jobs.start('nlp-window', 'tester')).rejects.toThrow(
+        new RegExp(
+          `cannot start a shard before its deadline \\(600 s\\): ${open.name} waits for the maintenance window of site night: \\w{3} ${later} 02:00`,
+        ),
+      );
+
+      // 3. A deadline the window falls inside: the run waits, and says for what; no container starts.
+      await h.backend.jobs.apply(job('nlp-wait', 1, '', 604_800), 'tester');
+      const waiting = await h.backend.jobs.start('nlp-wait', 'tester');
+      await expect
+        .poll(() => h.backend.jobs.current(waiting.id)!.waiting, { timeout: 30_000, interval: 200 })
+        .toMatch(
+          /^every target is outside its maintenance window; node-\d+ waits for the maintenance window of site night: \w{3} \d{4}-\d\d-\d\d 02:00–04:00 UTC$/,
+        );
+      expect(h.backend.jobs.current(waiting.id)!.shards.every((s) => s.state === 'pending')).toBe(true);
+      for (const n of nodes) expect(containers(n, waiting.id)).toEqual([]);
+      expect((await h.backend.jobs.cancel(waiting.id)).state).toBe('cancelled');
+
+      // 4. A job that says so runs at any time (its apply, with the setting, is on record).
+      await h.backend.jobs.apply(job('nlp-anytime', 1, ', maintenanceWindows: ignore'), 'tester');
+      const any = await h.backend.jobs.settled((await h.backend.jobs.start('nlp-anytime', 'tester')).id);
+      expect(any.state, JSON.stringify(any.shards)).toBe('succeeded');
+      expect(records('job.apply').find((x) => x.params?.job === 'nlp-anytime')).toMatchObject({ params: { maintenanceWindows: 'ignore' } });
+    } finally {
+      await h.backend.services.setSiteWindows('night', null);
+      for (const n of nodes) await h.backend.inventory.edit(n.name, { site: 'bed' });
+    }
+  }, 300_000);
 });

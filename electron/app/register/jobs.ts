@@ -2,7 +2,7 @@ import type { Router } from '../../ipc/router.js';
 import type { AuditLog } from '../../services/audit/audit-log.js';
 import { execForDeploy } from '../../services/deploy/node-exec.js';
 import type { Inventory } from '../../services/fleet/inventory.js';
-import { JobRunner } from '../../services/jobs/job-runner.js';
+import { JobRunner, type JobRunnerOptions } from '../../services/jobs/job-runner.js';
 import { JobStore } from '../../services/jobs/job-store.js';
 import { startJobScheduler } from '../../services/jobs/job-scheduler.js';
 import type { SshPool } from '../../services/ssh/pool.js';
@@ -18,6 +18,8 @@ export interface JobsDeps {
   pollMs?: number;
   /** A site's time zone, for schedules that follow a site. */
   siteZone: (site: string) => string | undefined;
+  /** Whether batch work may start on a node now (its services' or its site's maintenance windows). */
+  windowOf: JobRunnerOptions['windowOf'];
   /** Long-running consoles start scheduled jobs; the CLI does not. */
   schedule: boolean;
 }
@@ -27,6 +29,7 @@ export function registerJobs(router: Router, d: JobsDeps): { runner: JobRunner; 
   const store = JobStore.open(stateDbFile(d.dataDir), d.sqliteBinding);
   const runner = new JobRunner(store, d.audit, d.inventory, (node, command, opts) => execForDeploy(d.pool, node, command, opts), {
     ...(d.pollMs ? { pollMs: d.pollMs } : {}),
+    ...(d.windowOf ? { windowOf: d.windowOf } : {}),
   });
   router
     .handle('jobs.apply', async ({ yaml }) => {

@@ -99,7 +99,7 @@ export const PARAM_ALLOW_LIST: Record<AuditAction, readonly string[]> = {
   'telemetry.session_start': ['intervalS', 'endpoints', 'dicomRoundTrips'],
   // The token endpoint as authServer: a param named like a token is redacted whatever it holds.
   // Counts and exit codes only: a batch's output may hold record contents and is never kept.
-  'job.apply': ['job', 'image', 'shards', 'nodes'],
+  'job.apply': ['job', 'image', 'shards', 'maintenanceWindows', 'nodes'],
   'job.run': [
     'job',
     'run',

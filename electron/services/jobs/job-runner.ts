@@ -18,6 +18,7 @@ import {
   startShardCommand,
 } from './job-commands.js';
 import type { JobStore } from './job-store.js';
+import type { WindowState } from '../service/change-guard.js';
 import { loadAgent } from '../agents/agent-script.js';
 
 export interface JobRunnerOptions {
@@ -25,6 +26,8 @@ export interface JobRunnerOptions {
   pollMs?: number;
   /** A node that did not answer is left alone this long before it gets work again. */
   nodeRestMs?: number;
+  /** Whether batch work may start on a node now (its maintenance windows); always, without it. */
+  windowOf?: (node: string, at: number) => WindowState;
 }
 
 const alive = (pid: number) => {
@@ -80,8 +83,12 @@ export class JobRunner {
       );
     const spec = parsed.spec;
     const nodes = targetNodes(this.inventory.list(), spec.targets).map((n) => n.name);
-    await this.audit.perform({ action: 'job.apply', params: { job: spec.name, image: spec.image, shards: spec.job.shards, nodes } }, () =>
-      this.store.saveJob(spec.name, yaml, spec, by),
+    await this.audit.perform(
+      {
+        action: 'job.apply',
+        params: { job: spec.name, image: spec.image, shards: spec.job.shards, maintenanceWindows: spec.job.maintenanceWindows, nodes },
+      },
+      () => this.store.saveJob(spec.name, yaml, spec, by),
     );
     return { spec, nodes };
   }
@@ -106,6 +113,11 @@ export class JobRunner {
         appError('VALIDATION', `Job ${name} targets no enabled node`, 'Check its targets against the inventory (edgeward nodes ls).'),
       );
     const now = Date.now();
+    this.refuseClosedUntilDeadline(
+      spec,
+      nodes.map((n) => n.name),
+      now,
+    );
     const run: JobRun = {
       id: `${name}-${new Date(now).toISOString().replace(/[-:T]/g, '').slice(0, 14)}-${crypto.randomBytes(2).toString('hex')}`,
       job: name,
@@ -148,6 +160,32 @@ export class JobRunner {
       });
     this.active.set(run.id, entry);
     return structuredClone(run);
+  }
+
+  /** A run that could not start a shard before its deadline, every target's window being closed till then, is refused. */
+  private refuseClosedUntilDeadline(spec: JobSpec, nodes: string[], now: number): void {
+    const windows = this.windowsFor(spec);
+    if (!windows) return;
+    const states = nodes.map((n) => windows(n, now));
+    if (states.some((w) => w.open)) return;
+    const deadlineAt = now + spec.job.deadlineS * 1000;
+    const closed = states as Extract<WindowState, { open: false }>[];
+    if (closed.some((w) => w.opensAt !== undefined && w.opensAt < deadlineAt)) return;
+    throw new AppErrorException(
+      appError(
+        'CONFLICT',
+        `Job ${spec.name} cannot start a shard before its deadline (${spec.job.deadlineS} s): ${nodes
+          .slice(0, 3)
+          .map((n, i) => `${n} ${closed[i]!.reason}`)
+          .join('; ')}${nodes.length > 3 ? `; and ${nodes.length - 3} more` : ''}`,
+        'Run it when the window opens, give it a longer deadline, or set job.maintenanceWindows: ignore (an audited apply).',
+      ),
+    );
+  }
+
+  /** The maintenance windows a job keeps to, or undefined when it keeps to none. */
+  private windowsFor(spec: JobSpec): ((node: string, at: number) => WindowState) | undefined {
+    return spec.job.maintenanceWindows === 'keep' ? this.o.windowOf : undefined;
   }
 
   /** The run as it stands now (saved at every change, so also one another process runs). */
@@ -206,7 +244,7 @@ export class JobRunner {
 
   private why(r: JobRun): string {
     if (r.state === 'deadline')
-      return `the deadline passed with ${r.shards.filter((s) => s.state === 'cancelled').length} shard(s) unfinished`;
+      return `the deadline passed with ${r.shards.filter((s) => s.state === 'cancelled').length} shard(s) unfinished${r.waiting ? ` (${r.waiting})` : ''}`;
     if (r.state === 'cancelled') return 'cancelled';
     const failed = r.shards.filter((s) => s.state === 'failed');
     return `${failed.length} shard(s) failed after their retries: ${failed
@@ -251,10 +289,21 @@ export class JobRunner {
         return false;
       }
     };
-    const nodesNow = () =>
-      targetNodes(this.inventory.list(), spec.targets)
-        .filter((n) => !isDrained(n))
-        .map((n) => n.name);
+    const windows = this.windowsFor(spec);
+    /** Nodes that may take a new shard now, and why none may when every one's window is closed. */
+    const nodesNow = (at: number): { open: string[]; waiting?: string } => {
+      const open: string[] = [];
+      let soonest: { node: string; w: Extract<WindowState, { open: false }> } | undefined;
+      for (const n of targetNodes(this.inventory.list(), spec.targets)) {
+        if (isDrained(n)) continue;
+        const w = windows?.(n.name, at) ?? { open: true };
+        if (w.open) open.push(n.name);
+        else if (!soonest || (w.opensAt ?? Infinity) < (soonest.w.opensAt ?? Infinity)) soonest = { node: n.name, w };
+      }
+      return open.length || !soonest
+        ? { open }
+        : { open, waiting: `every target is outside its maintenance window; ${soonest.node} ${soonest.w.reason}` };
+    };
 
     const fail = async (s: ShardState, reason: string, lostNode: boolean) => {
       s.lastError = reason;
@@ -317,10 +366,17 @@ export class JobRunner {
       // 2. Give waiting shards to free slots, spreading over nodes, a retried shard away from where it failed.
       const now = Date.now();
       const waiting = run.shards.filter((s) => s.state === 'pending' && (s.notBefore ?? 0) <= now);
+      const targets = waiting.length ? nodesNow(now) : { open: [] };
+      const why = waiting.length ? targets.waiting : undefined;
+      if (why !== run.waiting) {
+        if (why) run.waiting = why;
+        else delete run.waiting;
+        changed = true;
+      }
       for (const s of waiting) {
         if (signal.aborted) break;
         const used = (n: string) => run.shards.filter((x) => x.state === 'running' && x.node === n).map((x) => x.slot!);
-        const candidates = nodesNow()
+        const candidates = targets.open
           .filter((n) => (resting.get(n) ?? 0) <= now && used(n).length < spec.job.parallelism)
           .sort((a, b) => used(a).length - used(b).length || Number(a === s.node) - Number(b === s.node));
         const node = candidates[0];

@@ -153,20 +153,43 @@ export class ChangeGuard {
   }
 
   /** Whether a change to `node` may run at `at`; when not, why in words and when it may. */
-  window(deployment: string, node: string, at = Date.now()): { open: true } | { open: false; reason: string; opensAt?: number } {
-    let latest: { reason: string; opensAt?: number } | undefined;
-    for (const { owner, policy } of this.policiesFor(deployment, node)) {
-      const w = windowAt(policy, at);
-      if (w?.open) continue;
-      const reason = w
-        ? `waits for the maintenance window of ${owner}: ${describeOpening(w.opening, policy.timeZone)}`
-        : `the maintenance windows of ${owner} have all passed: add one, or make it an emergency change`;
-      // Several windows must all be open: the change waits for the one that opens last.
-      if (!latest || (w && latest.opensAt !== undefined && w.opening.start > latest.opensAt) || !w)
-        latest = { reason, ...(w ? { opensAt: w.opening.start } : {}) };
-    }
-    return latest ? { open: false, ...latest } : { open: true };
+  window(deployment: string, node: string, at = Date.now()): WindowState {
+    return windowOfAll(this.policiesFor(deployment, node), at);
   }
+
+  /**
+   * Whether work that is not a change to a service (a batch job's shard) may start on `node` at
+   * `at`: the windows of every service the node serves, or else its site's. Batch work loads the
+   * GPUs a clinical service shares, so it keeps to the same hours.
+   */
+  nodeWindow(node: string, at = Date.now()): WindowState {
+    const own = this.catalog
+      .servicesWithMember(node)
+      .filter((s) => s.maintenance)
+      .map((s) => ({ owner: `service ${s.name}`, policy: s.maintenance! }));
+    if (own.length) return windowOfAll(own, at);
+    const site = this.inventory.get(node)?.site;
+    const policy = site ? this.catalog.store.siteWindows().get(site) : undefined;
+    return windowOfAll(policy ? [{ owner: `site ${site}`, policy }] : [], at);
+  }
+}
+
+export type WindowState = { open: true } | { open: false; reason: string; opensAt?: number };
+
+/** Open when every policy's window is open; else the reason of the one that opens last (or never). */
+function windowOfAll(policies: { owner: string; policy: MaintenancePolicy }[], at: number): WindowState {
+  let latest: { reason: string; opensAt?: number } | undefined;
+  for (const { owner, policy } of policies) {
+    const w = windowAt(policy, at);
+    if (w?.open) continue;
+    const reason = w
+      ? `waits for the maintenance window of ${owner}: ${describeOpening(w.opening, policy.timeZone)}`
+      : `the maintenance windows of ${owner} have all passed: add one, or make it an emergency change`;
+    // Several windows must all be open: the change waits for the one that opens last.
+    if (!latest || (w && latest.opensAt !== undefined && w.opening.start > latest.opensAt) || !w)
+      latest = { reason, ...(w ? { opensAt: w.opening.start } : {}) };
+  }
+  return latest ? { open: false, ...latest } : { open: true };
 }
 
 function shortage(spec: ServiceSpec, g: RedundancyGroup, left: number, others: MemberState[]): Shortage {

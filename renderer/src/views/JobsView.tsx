@@ -132,6 +132,11 @@ function RunRow({ run }: { run: JobRun }) {
       <span className="muted">
         {run.trigger === 'schedule' ? 'scheduled' : `by ${run.by}`} · {formatTime(run.startedAt)}
       </span>
+      {run.state === 'running' && run.waiting ? (
+        <span className="job-run-waiting" role="status">
+          Waiting: {run.waiting}
+        </span>
+      ) : null}
     </li>
   );
 }

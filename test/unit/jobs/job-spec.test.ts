@@ -34,7 +34,7 @@ describe('a batch job spec', () => {
       { host: '/data/out', container: '/out', readOnly: false },
     ]);
     const minimal = parseJobSpec('kind: job\nname: a\nimage: x/y:1\ntargets: {nodes: [n1]}\n');
-    expect(minimal.spec?.job).toEqual({ shards: 1, parallelism: 1, retries: 2, backoffS: 5, deadlineS: 3600 });
+    expect(minimal.spec?.job).toEqual({ shards: 1, parallelism: 1, retries: 2, backoffS: 5, deadlineS: 3600, maintenanceWindows: 'keep' });
   });
 
   it('names the line and field of each problem, and refuses what Edgeward sets itself', () => {
