@@ -171,9 +171,10 @@ export class JobRunner {
     const deadlineAt = now + spec.job.deadlineS * 1000;
     const closed = states as Extract<WindowState, { open: false }>[];
     if (closed.some((w) => w.opensAt !== undefined && w.opensAt < deadlineAt)) return;
+    // Not CONFLICT: the scheduler takes that for "running already" and would say nothing.
     throw new AppErrorException(
       appError(
-        'CONFLICT',
+        'UNAVAILABLE',
         `Job ${spec.name} cannot start a shard before its deadline (${spec.job.deadlineS} s): ${nodes
           .slice(0, 3)
           .map((n, i) => `${n} ${closed[i]!.reason}`)
