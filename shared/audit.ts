@@ -46,6 +46,7 @@ export const AUDIT_ACTIONS = [
   'site.windows',
   'drill.run',
   'probe.dicom',
+  'probe.dicomweb',
   'probe.smart',
   'job.apply',
   'job.run',

@@ -50,6 +50,8 @@ Commands:
   telemetry watch NODE [--count N]            live GPU and host frames as they arrive (Ctrl+C stops)
   probe dicom NODE --endpoint NAME            one DICOM round trip through the endpoint's AI ingress, timed (audited;
                                               stores one synthetic test study; exit 1 when it failed)
+  probe dicomweb NODE --dicomweb URL          STOW-RS, QIDO-RS and WADO-RS from the node to the PACS (audited; stores
+                                              one synthetic test instance; exit 1 when one failed)
   nodes dicom NODE "ENDPOINT CALLED_AE@HOST:PORT [calling=AE] [result=PORT] [resultAE=AE] [timeout=5s] [every=30s] [pacs=URL | find=AE@HOST:PORT]"
   nodes dicom NODE ENDPOINT --clear           an endpoint's DICOM ingress for round trips (audited as a node edit)
   probe smart --fhir URL --client-id ID --scope "system/Patient.rs" [--key-stdin]

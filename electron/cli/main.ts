@@ -77,6 +77,7 @@ async function main(argv: string[]): Promise<number> {
         seconds: { type: 'string' },
         endpoint: { type: 'string' },
         fhir: { type: 'string' },
+        dicomweb: { type: 'string' },
         'client-id': { type: 'string' },
         scope: { type: 'string' },
         'key-stdin': { type: 'boolean' },

@@ -10,6 +10,7 @@ export interface ProbeCliOptions {
   endpoint?: string;
   clear?: boolean;
   fhir?: string;
+  dicomweb?: string;
   'client-id'?: string;
   scope?: string;
   'key-stdin'?: boolean;
@@ -17,6 +18,7 @@ export interface ProbeCliOptions {
 
 /**
  * `probe dicom NODE --endpoint NAME`: one DICOM round trip, timed (exit 1 when it failed).
+ * `probe dicomweb NODE --dicomweb URL`: STOW-RS, QIDO-RS and WADO-RS from the node (exit 1 when one failed).
  * `nodes dicom NODE "ENDPOINT CALLED_AE@HOST:PORT [opts]"` / `nodes dicom NODE ENDPOINT --clear`:
  * set or remove an endpoint's DICOM ingress (audited as a node edit). Undefined: not ours.
  */
@@ -63,6 +65,13 @@ export async function runProbeCommand(
         out.print(`${rest[0]} ${opts.endpoint}: ${r.error!.message}`);
         out.print(`  → ${r.error!.next}`);
       }
+      return r.ok ? 0 : 1;
+    }
+    if (command === 'probe' && sub === 'dicomweb' && rest.length === 1) {
+      if (!opts.dicomweb) return usageError('probe dicomweb needs --dicomweb URL (the PACS’s DICOMweb base as the node reaches it)');
+      const r = await invoke(backend, 'probe.dicomweb', { node: rest[0]!, baseUrl: opts.dicomweb });
+      if (out.json) out.print(JSON.stringify(r));
+      else for (const c of r.checks) out.print(`${c.verdict.toUpperCase().padEnd(4)}  ${c.title}: ${c.evidence}`);
       return r.ok ? 0 : 1;
     }
     if (command === 'nodes' && sub === 'dicom' && rest.length === 2) {

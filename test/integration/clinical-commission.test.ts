@@ -6,8 +6,10 @@ import type { BedState } from '../testbed/bed.js';
 import { HOST_ADDRESS } from '../testbed/layout.js';
 import { startSmartFhirStub, type SmartFhirStub } from '../testbed/smart-fhir-stub.js';
 import { startOrthanc, type OrthancServer } from '../helpers/orthanc.js';
-import { ensureBed } from './helpers/bed.js';
+import { ensureBed, ssh } from './helpers/bed.js';
 import { addTrusted, fleetBackend, type FleetHarness } from './helpers/fleet.js';
+import { runCommand, type CliOutput } from '../../electron/cli/commands.js';
+import type { AuditRecord } from '../../shared/audit.js';
 
 const ORTHANC_HTTP = 18042;
 const ORTHANC_DICOM = 14242;
@@ -59,6 +61,44 @@ fhir: {baseUrl: "${ehr.base}", version: "4.0", resources: [Patient, Observation]
       h.backend.audit.index.query({ action: 'commission.run' }, 0, 100).records as { outcome: string; params: { checks?: string[] } }[]
     ).find((x) => x.outcome !== 'intent')!;
     expect(run.params.checks).toEqual(expect.arrayContaining(['dicomweb.stow:pass', 'dicomweb.wado:pass', 'fhir.smart:pass']));
+  });
+
+  it('probes DICOMweb from the node on demand (edgeward probe dicomweb): the same three checks, audited with the test study', async () => {
+    const lines: string[] = [];
+    const out: CliOutput = { json: false, print: (l) => lines.push(l), error: (l) => lines.push(l) };
+    expect(await runCommand(h.backend, ['probe', 'dicomweb', node().name], out, { dicomweb: pacs.dicomweb })).toBe(0);
+    expect(lines).toEqual([
+      expect.stringMatching(/^PASS {2}DICOMweb STOW-RS stores an instance: HTTP 200/),
+      expect.stringMatching(/^PASS {2}DICOMweb QIDO-RS finds the study: HTTP 200/),
+      expect.stringMatching(/^PASS {2}DICOMweb WADO-RS retrieves it/),
+    ]);
+    const done = (h.backend.audit.index.query({ action: 'probe.dicomweb' }, 0, 10).records as AuditRecord[]).find(
+      (x) => x.outcome !== 'intent',
+    )!;
+    expect(done).toMatchObject({
+      outcome: 'ok',
+      target: { node: node().name },
+      params: { baseUrl: pacs.dicomweb, checks: ['dicomweb.stow:pass', 'dicomweb.qido:pass', 'dicomweb.wado:pass'] },
+    });
+    // The study the audit record names is the one now at the PACS.
+    const study = String(done.params!.studyUid);
+    expect(((await fetch(`${pacs.url}/tools/lookup`, { method: 'POST', body: study }).then((x) => x.json())) as unknown[]).length).toBe(1);
+    // A URL the node cannot reach fails with exit 1 and says so; bad input never reaches the node.
+    const down: string[] = [];
+    const dout: CliOutput = { json: false, print: (l) => down.push(l), error: (l) => down.push(l) };
+    expect(
+      await runCommand(h.backend, ['probe', 'dicomweb', node().name], dout, { dicomweb: `http://${pacsNode().address}:1/dicom-web` }),
+    ).toBe(1);
+    expect(down[0]).toMatch(/^FAIL {2}DICOMweb STOW-RS stores an instance: .*(Failed to connect|Could not connect)/);
+    // A URL may hold shell characters ($, parentheses, ;): they reach curl as one quoted word and run nothing.
+    const hostile = `http://${pacsNode().address}:1/$(mkdir$IFS'/tmp/ew-pwned');mkdir$IFS'/tmp/ew-pwned2'`;
+    expect(await runCommand(h.backend, ['probe', 'dicomweb', node().name], dout, { dicomweb: hostile })).toBe(1);
+    expect(ssh(bed, node(), 'ls -d /tmp/ew-pwned /tmp/ew-pwned2 2>&1 || true').stdout).not.toMatch(/^\/.*ew-pwned/m);
+    // Not a URL: refused before anything runs on the node.
+    const bad: string[] = [];
+    const bout: CliOutput = { json: false, print: (l) => bad.push(l), error: (l) => bad.push(l) };
+    expect(await runCommand(h.backend, ['probe', 'dicomweb', node().name], bout, { dicomweb: 'pacs:8042 -o /etc/passwd' })).not.toBe(0);
+    expect(bad.join('\n')).toMatch(/DICOMweb base URL/);
   });
 
   it('names a PACS that is down, from the node', async () => {

@@ -1,6 +1,7 @@
 import type { Router } from '../../ipc/router.js';
 import type { AuditLog } from '../../services/audit/audit-log.js';
 import { dicomRoundTrip } from '../../services/clinical/dicom-probe.js';
+import { dicomwebProbe } from '../../services/clinical/dicomweb-probe.js';
 import type { Inventory } from '../../services/fleet/inventory.js';
 import type { SshPool } from '../../services/ssh/pool.js';
 import type { SecretStore } from '../../services/ssh/secrets.js';
@@ -66,6 +67,24 @@ export function registerClinical(router: Router, d: ClinicalDeps): void {
       () => d.secrets.set(smartKeySecret(clientId), privatePem, true),
     );
     return { clientId, kid: publicJwk.kid, jwks: JSON.stringify({ keys: [publicJwk] }, null, 2) };
+  });
+  router.handle('probe.dicomweb', async ({ node, baseUrl, uidRoot }) => {
+    const n = d.inventory.get(node);
+    if (!n) throw new AppErrorException(appError('NOT_FOUND', `No node ${node} in the inventory`, 'Check the name: edgeward nodes ls.'));
+    return d.audit.perform(
+      { action: 'probe.dicomweb', target: { site: n.site, node }, params: { baseUrl } },
+      async () => {
+        const r = await dicomwebProbe(d.pool, node, baseUrl, uidRoot);
+        return { ok: r.checks.every((c) => c.verdict !== 'fail'), ...r };
+      },
+      (r) => {
+        const params = { baseUrl, studyUid: r.studyUid, checks: r.checks.map((c) => `${c.id}:${c.verdict}`) };
+        const failed = r.checks.filter((c) => c.verdict === 'fail');
+        return failed.length
+          ? { outcome: 'failed', error: failed.map((c) => `${c.title}: ${c.evidence}`).join('; '), params }
+          : { outcome: 'ok', params };
+      },
+    );
   });
   router.handle('probe.dicom', async ({ node, endpoint }) => {
     const n = d.inventory.get(node);

@@ -92,6 +92,7 @@ export const ATNA_EVENTS: Record<AuditAction, AtnaEvent> = {
   'drill.run': ev(APPLICATION_ACTIVITY, 'E'),
   // A synthetic test study stored to the AI ingress (PS3.15 A.5.3.4: created at the destination).
   'probe.dicom': ev(DICOM_INSTANCES_TRANSFERRED, 'C'),
+  'probe.dicomweb': ev(DICOM_INSTANCES_TRANSFERRED, 'C'),
   // The console authenticating to the EHR as a SMART client (A.5.3.11, a login by an application).
   'probe.smart': ev(USER_AUTHENTICATION, 'E', LOGIN),
   'job.apply': ev(SECURITY_ALERT, 'U', SOFTWARE_CONFIGURATION),

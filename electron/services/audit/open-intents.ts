@@ -57,6 +57,8 @@ export function whatToCheck(action: AuditAction, target: { node?: string; deploy
     return `a DICOM round trip from ${node} stopped midway: its test study may be at the AI ingress; run the probe again`;
   if (action.startsWith('job.'))
     return `a batch job run stopped with its console: its containers may still be on the nodes; remove them with edgeward jobs cancel RUN (edgeward jobs ls shows it as interrupted)`;
+  if (action === 'probe.dicomweb')
+    return `a DICOMweb probe from ${node} stopped midway: its test instance may be at the PACS; run the probe again`;
   if (action === 'probe.smart') return 'a SMART token request stopped midway: nothing was changed; run it again';
   if (action === 'audit.export') return 'the export file may be incomplete: export again';
   if (action === 'alert.acknowledge') return 'check the alert in the Alerts view and acknowledge it again if needed';

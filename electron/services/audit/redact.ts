@@ -118,6 +118,7 @@ export const PARAM_ALLOW_LIST: Record<AuditAction, readonly string[]> = {
   'job.retry': ['job', 'run', 'shard', 'attempt', 'reason', 'inS'],
   'job.cancel': ['job', 'run', 'state'],
   'probe.smart': ['fhirBaseUrl', 'clientId', 'scope', 'authServer', 'expiresIn', 'grantedScope', 'kind'],
+  'probe.dicomweb': ['baseUrl', 'studyUid', 'checks'],
   'probe.dicom': ['endpoint', 'host', 'port', 'calledAE', 'callingAE', 'studyUid', 'resultMs', 'sentMs', 'kind'],
   'telemetry.history_trouble': ['kind', 'message', 'movedTo', 'file'],
   'alert.fire': ['rule', 'alertId', 'severity', 'message', 'gpu', 'endpoint', 'silence'],
