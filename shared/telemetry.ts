@@ -204,6 +204,13 @@ export const FleetTelemetryFrame = z.strictObject({ at: z.number(), nodes: z.arr
 export type FleetTelemetryFrame = z.infer<typeof FleetTelemetryFrame>;
 
 /** A chart's worth of history, already downsampled to at most the requested points. */
-export const HistoryRange = z.enum(['1h', '24h', '7d', '30d']);
+/** Ranges of the history charts; hourly rollups are kept a year, so a year is the longest. */
+export const HistoryRange = z.enum(['1h', '24h', '7d', '30d', '1y']);
 export type HistoryRange = z.infer<typeof HistoryRange>;
-export const RANGE_MS: Record<HistoryRange, number> = { '1h': 3600_000, '24h': 86_400_000, '7d': 7 * 86_400_000, '30d': 30 * 86_400_000 };
+export const RANGE_MS: Record<HistoryRange, number> = {
+  '1h': 3600_000,
+  '24h': 86_400_000,
+  '7d': 7 * 86_400_000,
+  '30d': 30 * 86_400_000,
+  '1y': 365 * 86_400_000,
+};

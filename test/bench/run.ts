@@ -19,6 +19,7 @@ import { benchPipeline } from './pipeline.bench.js';
 import { benchPush } from './push.bench.js';
 import { summary } from './spread.js';
 import { benchStartup } from './startup.bench.js';
+import { benchHistoryCharts } from './history-charts.bench.js';
 import { benchDicomProbe } from './dicom.bench.js';
 import { percentile } from '../../shared/stats.js';
 
@@ -35,6 +36,7 @@ const NAMES = [
   'ui',
   'churn',
   'startup',
+  'history',
   'metrics',
   'forward',
   'bed',
@@ -169,6 +171,15 @@ if (want('startup')) {
   console.log(`\nStart-up from cold, ${fmt(s.nodes)} nodes with their last known state (serve, a new process each of 5 runs):`);
   console.log(`  process start → page served        ${summary(s.serveReadyMs, 0)} ms`);
   console.log(`  process start → fleet shown        ${summary(s.shownMs, 0)} ms   (target < 1,000 ms)`);
+}
+
+if (want('history')) {
+  const h = await benchHistoryCharts();
+  console.log(
+    `\nHistory charts of one node from SQLite (${h.gpus} GPUs, ${h.endpoints} endpoints; ${fmt(h.rows.hour)} hour, ${fmt(h.rows.minute)} minute and ${fmt(h.rows.latency)} latency rollup rows), click → drawn:`,
+  );
+  console.log(`  30 days   ${summary(h.drawnMs['30d'], 0)} ms   (target < 200 ms)`);
+  console.log(`  1 year    ${summary(h.drawnMs['1y'], 0)} ms   (target < 200 ms)`);
 }
 
 if (want('metrics')) {

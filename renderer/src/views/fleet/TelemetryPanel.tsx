@@ -15,6 +15,7 @@ const RANGES: { id: Range; label: string }[] = [
   { id: '24h', label: '24 h' },
   { id: '7d', label: '7 d' },
   { id: '30d', label: '30 d' },
+  { id: '1y', label: '1 y' },
 ];
 
 /** A data: URL download: the CSP allows data: (no blob:), and nothing leaves the machine. */
@@ -145,7 +146,7 @@ function HistoryCharts({ node, range, layout }: { node: string; range: HistoryRa
   }, [node, range]);
   if (error) return <ErrorNote error={error} />;
   if (!data) return <p className="small">Loading history…</p>;
-  const long = range === '7d' || range === '30d';
+  const long = range === '7d' || range === '30d' || range === '1y';
   const resolution = { raw: 'every sample', '1m': '1-minute rollups (min/max kept)', '1h': '1-hour rollups (min/max kept)' }[
     data.resolution
   ];
