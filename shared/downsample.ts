@@ -29,43 +29,77 @@ export function downsampleMinMax(points: readonly SeriesPoint[], keys: readonly 
   };
   if (points.length <= o.maxPoints) return withGaps(points);
 
-  // Two points per bucket (its minimum and its maximum), so half as many buckets as points.
+  const { buckets, width } = bucketing(o);
+  const filled: Bucket[] = [];
+  for (const p of points) {
+    if (p.ts < o.from) continue;
+    const b = bucketOf(p.ts, o.from, width, buckets);
+    let cur = filled.at(-1);
+    if (!cur || cur.b !== b) {
+      cur = { b, last: p.ts, min: {}, max: {} };
+      for (const k of keys) cur.min[k] = cur.max[k] = null;
+      filled.push(cur);
+    }
+    cur.last = p.ts;
+    for (const k of keys) {
+      const v = p[k];
+      if (v === null || v === undefined) continue;
+      if (cur.min[k] === null || v < cur.min[k]!) cur.min[k] = v;
+      if (cur.max[k] === null || v > cur.max[k]!) cur.max[k] = v;
+    }
+  }
+  return minMaxFromBuckets(filled, keys, o);
+}
+
+/** One bucket's extremes, per key, and its newest sample's time: made here, or by SQLite for long ranges. */
+export interface Bucket {
+  b: number;
+  last: number;
+  min: Record<string, number | null>;
+  max: Record<string, number | null>;
+}
+
+/** Two points per bucket (its minimum and its maximum), so half as many buckets as points. */
+export function bucketing(o: DownsampleOptions): { buckets: number; width: number } {
   const buckets = Math.max(1, Math.floor(o.maxPoints / 2));
-  const width = (o.to - o.from) / buckets;
+  return { buckets, width: (o.to - o.from) / buckets };
+}
+
+/** The bucket of a time at or after `from` (SQLite reckons it the same way: history-buckets.ts). */
+export const bucketOf = (ts: number, from: number, width: number, buckets: number) =>
+  Math.min(buckets - 1, Math.floor((ts - from) / width));
+
+/** The chart's points from filled buckets in order: each bucket's minima at its start, maxima at its middle, gaps as nulls. */
+export function minMaxFromBuckets(filled: readonly Bucket[], keys: readonly string[], o: DownsampleOptions): SeriesPoint[] {
+  const gapMs = o.resolutionMs * 2.5;
+  const { width } = bucketing(o);
   const out: SeriesPoint[] = [];
-  let i = 0;
   let lastFilled = -Infinity;
-  for (let b = 0; b < buckets; b++) {
-    const start = o.from + b * width;
-    const end = b === buckets - 1 ? Infinity : start + width;
-    const inBucket: SeriesPoint[] = [];
-    while (i < points.length && points[i]!.ts < end) {
-      if (points[i]!.ts >= start) inBucket.push(points[i]!);
-      i++;
-    }
-    if (inBucket.length === 0) {
-      // Empty bucket: a gap only if the data really stopped (buckets can be finer than the data).
-      if (lastFilled !== -Infinity && start - lastFilled > gapMs && out.at(-1) && !isNull(out.at(-1)!, keys))
+  let prevB = -1;
+  /** Empty buckets before `until`: a gap only if the data really stopped (buckets can be finer than the data). */
+  const gapBefore = (until: number) => {
+    for (let b = prevB + 1; b < until; b++) {
+      const start = o.from + b * width;
+      if (lastFilled !== -Infinity && start - lastFilled > gapMs && out.at(-1) && !isNull(out.at(-1)!, keys)) {
         out.push(nullPoint(start, keys));
-      continue;
+        return;
+      }
     }
+  };
+  for (const f of filled) {
+    gapBefore(f.b);
+    const start = o.from + f.b * width;
     const lo: SeriesPoint = { ts: start };
     const hi: SeriesPoint = { ts: start + width / 2 };
     for (const k of keys) {
-      let min: number | null = null;
-      let max: number | null = null;
-      for (const p of inBucket) {
-        const v = p[k];
-        if (v === null || v === undefined) continue;
-        if (min === null || v < min) min = v;
-        if (max === null || v > max) max = v;
-      }
-      lo[k] = min;
-      hi[k] = max;
+      lo[k] = f.min[k] ?? null;
+      hi[k] = f.max[k] ?? null;
     }
     out.push(lo, hi);
-    lastFilled = inBucket.at(-1)!.ts;
+    lastFilled = f.last;
+    prevB = f.b;
   }
+  gapBefore(bucketing(o).buckets);
   return out;
 }
 

@@ -21,16 +21,10 @@ export interface HistoryChartFigures {
 }
 
 /**
- * A node's history charts of 30 days and of a year, read from SQLite as the console keeps it: a year
- * of hour rollups and 30 days of minute rollups for 8 GPUs, and 30 days of minute latency rollups for
- * 2 endpoints, written straight into the history file (a year at 1 Hz cannot be replayed here). Timed
- * in Chromium from the click on the range to the frame after the charts show it.
+ * A year of hour rollups and 30 days of minute rollups for 8 GPUs of `node`, and 30 days of minute
+ * latency rollups for 2 endpoints, written straight into the history file with the console's schema.
  */
-export async function benchHistoryCharts(runs = 5, build = true): Promise<HistoryChartFigures> {
-  if (build) execFileSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'ignore' });
-  const tmp = makeTempDir('edgeward-bench-history-');
-  importFleet(tmp.dir, 1);
-  const file = path.join(tmp.dir, 'telemetry.db');
+export function seedHistory(file: string, node: string) {
   new HistoryStore(file).close(); // the console's own schema
   const gpus = 8;
   const endpoints = ['cxr', 'ct'];
@@ -46,22 +40,37 @@ export async function benchHistoryCharts(runs = 5, build = true): Promise<Histor
       for (let g = 0; g < gpus; g++) {
         for (let t = Math.floor((now - 365 * 24 * HOUR) / HOUR) * HOUR; t <= now; t += HOUR, rows.hour++) {
           const temp = wave(t + g * HOUR, 24 * HOUR, 45, 80);
-          hour.run('n000', g, t, wave(t, 24 * HOUR, 10, 95), temp, temp + 3, wave(t, 7 * 24 * HOUR, 150, 650), 40_000, 3600);
+          hour.run(node, g, t, wave(t, 24 * HOUR, 10, 95), temp, temp + 3, wave(t, 7 * 24 * HOUR, 150, 650), 40_000, 3600);
         }
         for (let t = Math.floor((now - 30 * 24 * HOUR) / MINUTE) * MINUTE; t <= now; t += MINUTE, rows.minute++) {
           const temp = wave(t + g * HOUR, 24 * HOUR, 45, 80);
-          minute.run('n000', g, t, wave(t, HOUR, 10, 95), temp, temp + 1, wave(t, 24 * HOUR, 150, 650), 40_000, 60);
+          minute.run(node, g, t, wave(t, HOUR, 10, 95), temp, temp + 1, wave(t, 24 * HOUR, 150, 650), 40_000, 60);
         }
       }
       for (const ep of endpoints)
         for (let t = Math.floor((now - 30 * 24 * HOUR) / MINUTE) * MINUTE; t <= now; t += MINUTE, rows.latency++) {
           const p50 = wave(t, 24 * HOUR, 80, 300);
-          latency.run('n000', ep, t, p50, p50 * 1.6, p50 * 2.1, 6, 6);
+          latency.run(node, ep, t, p50, p50 * 1.6, p50 * 2.1, 6, 6);
         }
     })();
   } finally {
     db.close();
   }
+
+  return { gpus, endpoints: endpoints.length, rows };
+}
+
+/**
+ * A node's history charts of 30 days and of a year, read from SQLite as the console keeps it: a year
+ * of hour rollups and 30 days of minute rollups for 8 GPUs, and 30 days of minute latency rollups for
+ * 2 endpoints, written straight into the history file (a year at 1 Hz cannot be replayed here). Timed
+ * in Chromium from the click on the range to the frame after the charts show it.
+ */
+export async function benchHistoryCharts(runs = 5, build = true): Promise<HistoryChartFigures> {
+  if (build) execFileSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'ignore' });
+  const tmp = makeTempDir('edgeward-bench-history-');
+  importFleet(tmp.dir, 1);
+  const { gpus, endpoints, rows } = seedHistory(path.join(tmp.dir, 'telemetry.db'), 'n000');
 
   const serve = spawn(process.execPath, [path.join(root, 'dist/electron/serve.mjs'), '--json', '--data-dir', tmp.dir], {
     stdio: ['ignore', 'pipe', 'ignore'],
@@ -113,5 +122,5 @@ export async function benchHistoryCharts(runs = 5, build = true): Promise<Histor
     await stopChild(serve);
     tmp.cleanup();
   }
-  return { gpus, endpoints: endpoints.length, rows, drawnMs };
+  return { gpus, endpoints, rows, drawnMs };
 }

@@ -1,5 +1,5 @@
 import { stringify } from 'csv-stringify/sync';
-import { downsampleMinMax, type SeriesPoint } from '../../../shared/downsample.js';
+import { downsampleMinMax, minMaxFromBuckets, type Bucket, type SeriesPoint } from '../../../shared/downsample.js';
 import type { FleetNode } from '../../../shared/fleet.js';
 import type { SloSettings } from '../../../shared/slo.js';
 import { RANGE_MS, type HistoryRange } from '../../../shared/telemetry.js';
@@ -23,13 +23,39 @@ export function historyForChart(
 ) {
   const from = to - RANGE_MS[range];
   const gpus = store.gpusOf(name, from);
+  const keys = gpus.flatMap((g) => METRICS.map((m) => `${m}${g}`));
+  const resolution = store.gpuResolution(to - from);
+  const o = { from, to, maxPoints, resolutionMs: RESOLUTION_MS[resolution] };
+  // More rows than the chart has points: SQLite keeps each bucket's extremes (the same points, far fewer rows handed over).
+  const points = gpus.some((g) => store.gpuRows(name, g, from, to) > maxPoints)
+    ? minMaxFromBuckets(mergeBuckets(gpus.map((g) => [g, store.gpuBuckets(name, g, o)] as const)), keys, o)
+    : downsampleMinMax(gpuRows(store, name, gpus, from, to, RESOLUTION_MS[resolution], keys), keys, o);
+
+  const endpoints = new Set([...(node?.endpoints.map((e) => e.name) ?? []), ...store.endpointsOf(name)]);
+  const latency = [...endpoints].map((endpoint) => {
+    const ep = node?.endpoints.find((e) => e.name === endpoint);
+    const profile = ep?.profile ?? node?.profiles[0];
+    const objective = profile ? slo[profile].latency : undefined;
+    const lo = { from, to, maxPoints, resolutionMs: to - from <= 2 * 3600_000 ? 10_000 : 60_000 };
+    const lkeys = ['p50', 'p95', 'p99', 'avail'];
+    let points: SeriesPoint[];
+    if (lo.resolutionMs === 60_000 && store.latencyRows(name, endpoint, from, to) > maxPoints)
+      points = minMaxFromBuckets(store.latencyBuckets(name, endpoint, lo), lkeys, lo);
+    else {
+      const q = store.queryLatency(name, endpoint, from, to);
+      const pts: SeriesPoint[] = q.points.map((p) => ({ ts: p.ts, p50: p.p50Ms, p95: p.p95Ms, p99: p.p99Ms, avail: p.availabilityPct }));
+      points = downsampleMinMax(pts, lkeys, lo);
+    }
+    return { endpoint, objectiveMs: objective?.belowMs ?? null, points };
+  });
+  return { from, to, resolution, gpus, points, latency };
+}
+
+/** Each GPU's rows, one row per instant with a column per GPU and metric, gaps as nulls. */
+function gpuRows(store: HistoryStore, name: string, gpus: number[], from: number, to: number, step: number, keys: string[]): SeriesPoint[] {
   const rows = new Map<number, SeriesPoint>();
-  let resolution: 'raw' | '1m' | '1h' = 'raw';
   for (const gpu of gpus) {
-    const q = store.query(name, gpu, from, to);
-    resolution = q.resolution;
-    const step = RESOLUTION_MS[q.resolution];
-    for (const p of q.points) {
+    for (const p of store.query(name, gpu, from, to).points) {
       // GPUs of one sample arrive milliseconds apart: one row per step of the data's resolution.
       const ts = Math.round(p.ts / step) * step;
       const row = rows.get(ts) ?? { ts };
@@ -40,30 +66,30 @@ export function historyForChart(
       rows.set(ts, row);
     }
   }
-  const keys = gpus.flatMap((g) => METRICS.map((m) => `${m}${g}`));
   const sorted = [...rows.values()].sort((a, b) => a.ts - b.ts);
   for (const r of sorted) for (const k of keys) r[k] ??= null;
-  const points = downsampleMinMax(sorted, keys, { from, to, maxPoints, resolutionMs: RESOLUTION_MS[resolution] });
+  return sorted;
+}
 
-  const endpoints = new Set([...(node?.endpoints.map((e) => e.name) ?? []), ...store.endpointsOf(name)]);
-  const latency = [...endpoints].map((endpoint) => {
-    const q = store.queryLatency(name, endpoint, from, to);
-    const ep = node?.endpoints.find((e) => e.name === endpoint);
-    const profile = ep?.profile ?? node?.profiles[0];
-    const objective = profile ? slo[profile].latency : undefined;
-    const pts: SeriesPoint[] = q.points.map((p) => ({ ts: p.ts, p50: p.p50Ms, p95: p.p95Ms, p99: p.p99Ms, avail: p.availabilityPct }));
-    return {
-      endpoint,
-      objectiveMs: objective?.belowMs ?? null,
-      points: downsampleMinMax(pts, ['p50', 'p95', 'p99', 'avail'], {
-        from,
-        to,
-        maxPoints,
-        resolutionMs: q.resolution === 'raw' ? 10_000 : 60_000,
-      }),
-    };
-  });
-  return { from, to, resolution, gpus, points, latency };
+/** Per-GPU buckets as one series of buckets with a column per GPU and metric (util0, temp0, …). */
+function mergeBuckets(perGpu: (readonly [number, Bucket[]])[]): Bucket[] {
+  const merged = new Map<number, Bucket>();
+  for (const [gpu, buckets] of perGpu)
+    for (const b of buckets) {
+      const m = merged.get(b.b) ?? { b: b.b, last: b.last, min: {}, max: {} };
+      m.last = Math.max(m.last, b.last);
+      for (const [metric, column] of [
+        ['util', 'util'],
+        ['temp', 'temp'],
+        ['power', 'power'],
+        ['mem', 'mem'],
+      ] as const) {
+        m.min[`${metric}${gpu}`] = b.min[column] ?? null;
+        m.max[`${metric}${gpu}`] = b.max[column] ?? null;
+      }
+      merged.set(b.b, m);
+    }
+  return [...merged.values()].sort((a, b) => a.b - b.b);
 }
 
 /** Raw samples when the range has them (24 h), else the rollups, as CSV with ISO times. */

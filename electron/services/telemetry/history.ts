@@ -1,6 +1,8 @@
 import type Database from 'better-sqlite3';
 import { TelemetryFrame, type GpuSample } from '../../../shared/telemetry.js';
 import { isCorruption, moveAside, openHistoryDb, type HistoryTrouble } from './history-db.js';
+import { gpuBuckets, keysOf, latencyBuckets, seriesRows, type GpuTable } from './history-buckets.js';
+import type { Bucket, DownsampleOptions } from '../../../shared/downsample.js';
 import type { Probe } from '../../../shared/slo.js';
 import { percentile } from '../../../shared/stats.js';
 
@@ -29,6 +31,15 @@ export interface LastKnown {
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
+
+/** The table a chart of this span reads: raw up to 2 h, minute rollups up to 3 days, hour rollups beyond. */
+function gpuTableFor(span: number): { resolution: 'raw' | '1m' | '1h'; table: GpuTable } {
+  return span <= 2 * HOUR
+    ? { resolution: 'raw', table: 'gpu_raw' }
+    : span <= 3 * 24 * HOUR
+      ? { resolution: '1m', table: 'gpu_1m' }
+      : { resolution: '1h', table: 'gpu_1h' };
+}
 /** Unwritten rows kept while the disk is full: about 4 minutes of 1,000 nodes × 8 GPUs at 1 Hz. */
 const MAX_PENDING = 2_000_000;
 const RETAIN = { raw: 24 * HOUR, minute: 30 * 24 * HOUR, hour: 365 * 24 * HOUR };
@@ -338,7 +349,6 @@ export class HistoryStore {
     return { resolution: '1m', points };
   }
 
-  /** GPU indexes with samples for a node since `from` (in any table that covers that time). */
   /** Probes and answered probes of one series since `from`: minute roll-ups, then the raw rows after them. */
   probeCounts(node: string, endpoint: string, from: number): { probes: number; ok: number; since: number | null } {
     if (this.closed) return { probes: 0, ok: 0, since: null };
@@ -359,14 +369,10 @@ export class HistoryStore {
     };
   }
 
+  /** GPU indexes with samples for a node since `from` (in any table that covers that time). */
   gpusOf(node: string, from: number): number[] {
-    return (
-      this.db
-        .prepare(
-          'SELECT gpu FROM gpu_raw WHERE node = ? AND ts >= ? UNION SELECT gpu FROM gpu_1m WHERE node = ? AND ts >= ? UNION SELECT gpu FROM gpu_1h WHERE node = ? AND ts >= ? ORDER BY gpu',
-        )
-        .all(node, from, node, from, node, from) as { gpu: number }[]
-    ).map((r) => r.gpu);
+    const tables = ['gpu_raw', 'gpu_1m', 'gpu_1h'] as const;
+    return [...new Set(tables.flatMap((t) => keysOf<number>(this.db, t, node, from)))].sort((x, y) => x - y);
   }
 
   /** Raw rows for export, oldest first. */
@@ -389,24 +395,40 @@ export class HistoryStore {
 
   /** Endpoints with history for a node (an endpoint removed from the inventory still has its past). */
   endpointsOf(node: string): string[] {
-    return (
-      this.db
-        .prepare('SELECT DISTINCT ep FROM probe_1m WHERE node = ? UNION SELECT DISTINCT ep FROM probe_raw WHERE node = ?')
-        .all(node, node) as { ep: string }[]
-    ).map((r) => r.ep);
+    return [...new Set([...keysOf<string>(this.db, 'probe_1m', node), ...keysOf<string>(this.db, 'probe_raw', node)])].sort();
   }
 
   /** Points for a chart: raw up to 2 h, minute rollups up to 3 days, hour rollups beyond. */
   query(node: string, gpu: number, from: number, to: number): { resolution: 'raw' | '1m' | '1h'; points: HistoryPoint[] } {
-    const span = to - from;
-    const resolution = span <= 2 * HOUR ? 'raw' : span <= 3 * 24 * HOUR ? '1m' : '1h';
-    const table = resolution === 'raw' ? 'gpu_raw' : resolution === '1m' ? 'gpu_1m' : 'gpu_1h';
+    const { resolution, table } = gpuTableFor(to - from);
     const points = this.db
       .prepare(
         `SELECT ts, util, temp AS tempC, power AS powerW, mem AS memUsedMiB FROM ${table} WHERE node = ? AND gpu = ? AND ts >= ? AND ts <= ? ORDER BY ts`,
       )
       .all(node, gpu, from, to) as HistoryPoint[];
     return { resolution, points };
+  }
+
+  /** Minute latency rollups of one endpoint: their count in a range, and reduced to chart buckets in SQLite. */
+  latencyRows(node: string, endpoint: string, from: number, to: number): number {
+    return seriesRows(this.db, 'probe_1m', node, endpoint, from, to);
+  }
+
+  latencyBuckets(node: string, endpoint: string, o: DownsampleOptions): Bucket[] {
+    return latencyBuckets(this.db, node, endpoint, o);
+  }
+
+  /** How many rows `query` would return, and the same series reduced to chart buckets in SQLite. */
+  gpuRows(node: string, gpu: number, from: number, to: number): number {
+    return seriesRows(this.db, gpuTableFor(to - from).table, node, gpu, from, to);
+  }
+
+  gpuResolution(span: number): 'raw' | '1m' | '1h' {
+    return gpuTableFor(span).resolution;
+  }
+
+  gpuBuckets(node: string, gpu: number, o: DownsampleOptions): Bucket[] {
+    return gpuBuckets(this.db, gpuTableFor(o.to - o.from).table, node, gpu, o);
   }
 
   /** Parsed last-known frames by node and time: a row is read and checked again only when it changed. */
