@@ -15,7 +15,7 @@ export interface HistoryChartFigures {
   gpus: number;
   endpoints: number;
   /** Rows in the history file: hour rollups, minute rollups, latency minute rollups. */
-  rows: { hour: number; minute: number; latency: number };
+  rows: { hour: number; minute: number; latency: number; latencyHour: number };
   /** Click on the range → the charts painted with that range's data, per run, ms. */
   drawnMs: Record<'30d' | '1y', number[]>;
 }
@@ -29,13 +29,14 @@ export function seedHistory(file: string, node: string) {
   const gpus = 8;
   const endpoints = ['cxr', 'ct'];
   const now = Date.now();
-  const rows = { hour: 0, minute: 0, latency: 0 };
+  const rows = { hour: 0, minute: 0, latency: 0, latencyHour: 0 };
   const db = new Database(file);
   try {
     const wave = (t: number, period: number, lo: number, hi: number) => lo + ((hi - lo) * (1 + Math.sin((2 * Math.PI * t) / period))) / 2;
     const hour = db.prepare('INSERT INTO gpu_1h VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
     const minute = db.prepare('INSERT INTO gpu_1m VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
     const latency = db.prepare('INSERT INTO probe_1m VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+    const latencyHour = db.prepare('INSERT INTO probe_1h VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
     db.transaction(() => {
       for (let g = 0; g < gpus; g++) {
         for (let t = Math.floor((now - 365 * 24 * HOUR) / HOUR) * HOUR; t <= now; t += HOUR, rows.hour++) {
@@ -52,6 +53,17 @@ export function seedHistory(file: string, node: string) {
           const p50 = wave(t, 24 * HOUR, 80, 300);
           latency.run(node, ep, t, p50, p50 * 1.6, p50 * 2.1, 6, 6);
         }
+      // Older hours than the minutes cover (the newer ones the console rolls from the minutes when it opens the file).
+      for (const ep of endpoints)
+        for (let t = Math.floor((now - 365 * 24 * HOUR) / HOUR) * HOUR; t < now - 30 * 24 * HOUR; t += HOUR, rows.latencyHour++) {
+          const p50 = wave(t, 24 * HOUR, 80, 300);
+          latencyHour.run(node, ep, t, p50 * 0.8, p50 * 1.2, p50 * 1.3, p50 * 1.9, p50 * 1.7, p50 * 2.5, 95, 100, 350, 360);
+        }
+      // The hours and minutes are rolled up to now, as in a console that ran all year.
+      db.prepare("INSERT OR REPLACE INTO meta VALUES ('rolled_hour', ?), ('rolled_minute', ?)").run(
+        Math.floor(now / HOUR) * HOUR,
+        Math.floor(now / MINUTE) * MINUTE,
+      );
     })();
   } finally {
     db.close();
@@ -84,6 +96,12 @@ export async function benchHistoryCharts(runs = 5, build = true): Promise<Histor
       serve.stdout!.once('data', (d: Buffer) => resolve((JSON.parse(d.toString().split('\n')[0]!) as { url: string }).url)),
     );
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    if (process.env.HDEBUG)
+      await page.addInitScript(`(() => {
+        const W = window.WebSocket;
+        window.__msgs = [];
+        window.WebSocket = class extends W { constructor(u) { super(u); this.addEventListener('message', (e) => { if (e.data.length > 100000) window.__msgs.push([performance.now(), e.data.length]); }); } };
+      })()`);
     await page.goto(url);
     await page.waitForSelector('.data-table caption');
     await page.evaluate("window.location.hash = '#/node/n000'");
@@ -95,6 +113,7 @@ export async function benchHistoryCharts(runs = 5, build = true): Promise<Histor
         const button = [...document.querySelectorAll('button')].find((b) => b.textContent === ${JSON.stringify(label)});
         if (!button) return reject(new Error('no button ${label}: ' + document.querySelector('main')?.innerText.slice(0, 1500)));
         const t0 = performance.now();
+        window.__t0 = t0;
         button.click();
         const check = () => {
           const charts = document.querySelector('[data-testid="history-charts"]');
@@ -113,8 +132,29 @@ export async function benchHistoryCharts(runs = 5, build = true): Promise<Histor
         ['1y', '1 y'],
       ] as const) {
         await timeRange('1 h', 'every sample', false);
+        const trace = process.env.HTRACE && run === runs;
+        if (trace)
+          await browser.startTracing(page, { path: `/tmp/hprof/${range}.trace.json`, categories: ['devtools.timeline', 'v8', 'blink'] });
+        const cdp = process.env.HPROF && run === runs ? await page.context().newCDPSession(page) : undefined;
+        if (cdp) {
+          await cdp.send('Profiler.enable');
+          await cdp.send('Profiler.setSamplingInterval', { interval: 100 });
+          await cdp.send('Profiler.start');
+        }
         const ms = await timeRange(label, '1-hour rollups');
+        if (cdp)
+          (await import('node:fs')).writeFileSync(
+            `/tmp/hprof/${range}.cpuprofile`,
+            JSON.stringify((await cdp.send('Profiler.stop')).profile),
+          );
+        if (trace) await browser.stopTracing();
         if (run > 0) drawnMs[range].push(ms);
+        if (process.env.HDEBUG)
+          console.log(
+            range,
+            ms.toFixed(0),
+            JSON.stringify(await page.evaluate('window.__msgs.splice(0).map(([t, n]) => [Math.round(t - window.__t0), n])')),
+          );
       }
     }
   } finally {

@@ -176,7 +176,7 @@ if (want('startup')) {
 if (want('history')) {
   const h = await benchHistoryCharts();
   console.log(
-    `\nHistory charts of one node from SQLite (${h.gpus} GPUs, ${h.endpoints} endpoints; ${fmt(h.rows.hour)} hour, ${fmt(h.rows.minute)} minute and ${fmt(h.rows.latency)} latency rollup rows), click → drawn:`,
+    `\nHistory charts of one node from SQLite (${h.gpus} GPUs, ${h.endpoints} endpoints; ${fmt(h.rows.hour)} hour, ${fmt(h.rows.minute)} minute and ${fmt(h.rows.latency)} + ${fmt(h.rows.latencyHour)} latency minute and hour rows), click → drawn:`,
   );
   console.log(`  30 days   ${summary(h.drawnMs['30d'], 0)} ms   (target < 200 ms)`);
   console.log(`  1 year    ${summary(h.drawnMs['1y'], 0)} ms   (target < 200 ms)`);

@@ -78,7 +78,7 @@ export function seriesRows(
  */
 export function keysOf<K extends number | string>(
   db: Database.Database,
-  table: GpuTable | 'probe_1m' | 'probe_raw',
+  table: GpuTable | 'probe_1h' | 'probe_1m' | 'probe_raw',
   node: string,
   from?: number,
 ): K[] {

@@ -14,6 +14,9 @@ const SCHEMA = `
   CREATE INDEX IF NOT EXISTS probe_raw_key ON probe_raw (node, ep, ts);
   CREATE TABLE IF NOT EXISTS probe_1m (node TEXT NOT NULL, ep TEXT NOT NULL, ts INTEGER NOT NULL,
     p50 REAL, p95 REAL, p99 REAL, ok INTEGER, n INTEGER, PRIMARY KEY (node, ep, ts));
+  CREATE TABLE IF NOT EXISTS probe_1h (node TEXT NOT NULL, ep TEXT NOT NULL, ts INTEGER NOT NULL,
+    p50_min REAL, p50_max REAL, p95_min REAL, p95_max REAL, p99_min REAL, p99_max REAL, avail_min REAL, avail_max REAL,
+    ok INTEGER, n INTEGER, PRIMARY KEY (node, ep, ts));
   CREATE TABLE IF NOT EXISTS last_state (node TEXT PRIMARY KEY, at INTEGER NOT NULL, frame TEXT NOT NULL);
   CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 `;

@@ -7,6 +7,7 @@ import type { HistoryStore } from './history.js';
 
 const RESOLUTION_MS = { raw: 1000, '1m': 60_000, '1h': 3600_000 } as const;
 const METRICS = ['util', 'temp', 'power', 'mem'] as const;
+const HOUR = 3_600_000;
 
 /**
  * History shaped for charts: one row per instant with a column per GPU and metric (util0, temp0, …),
@@ -36,10 +37,13 @@ export function historyForChart(
     const ep = node?.endpoints.find((e) => e.name === endpoint);
     const profile = ep?.profile ?? node?.profiles[0];
     const objective = profile ? slo[profile].latency : undefined;
-    const lo = { from, to, maxPoints, resolutionMs: to - from <= 2 * 3600_000 ? 10_000 : 60_000 };
+    const span = to - from;
+    const lo = { from, to, maxPoints, resolutionMs: span <= 2 * HOUR ? 10_000 : span <= 3 * 24 * HOUR ? 60_000 : HOUR };
     const lkeys = ['p50', 'p95', 'p99', 'avail'];
     let points: SeriesPoint[];
-    if (lo.resolutionMs === 60_000 && store.latencyRows(name, endpoint, from, to) > maxPoints)
+    // Beyond three days, as the GPUs: the hours (a year of them), each bucket their extremes.
+    if (lo.resolutionMs === HOUR) points = minMaxFromBuckets(store.latencyHourBuckets(name, endpoint, lo), lkeys, lo);
+    else if (lo.resolutionMs === 60_000 && store.latencyRows(name, endpoint, from, to) > maxPoints)
       points = minMaxFromBuckets(store.latencyBuckets(name, endpoint, lo), lkeys, lo);
     else {
       const q = store.queryLatency(name, endpoint, from, to);

@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { TelemetryFrame, type GpuSample } from '../../../shared/telemetry.js';
 import { isCorruption, moveAside, openHistoryDb, type HistoryTrouble } from './history-db.js';
 import { gpuBuckets, keysOf, latencyBuckets, seriesRows, type GpuTable } from './history-buckets.js';
+import { backfillProbeHours, latencyHourBuckets, rollProbeHours, rollProbeMinutes } from './probe-rollups.js';
 import type { Bucket, DownsampleOptions } from '../../../shared/downsample.js';
 import type { Probe } from '../../../shared/slo.js';
 import { percentile } from '../../../shared/stats.js';
@@ -104,6 +105,7 @@ export class HistoryStore {
     for (const k of this.lastKnown()) this.storedGpus.set(k.node, k.frame.gpus.length);
     this.rolledMinute = meta('rolled_minute');
     this.rolledHour = meta('rolled_hour');
+    backfillProbeHours(this.db, this.rolledHour);
   }
 
   /** Queues the frame's new samples and remembers it as the node's last known state. */
@@ -258,7 +260,7 @@ export class HistoryStore {
              FROM gpu_raw WHERE ts >= ? AND ts < ? GROUP BY node, gpu, ts / ${MINUTE}`,
           )
           .run(this.rolledMinute, minute);
-        this.rollupProbes(this.rolledMinute, minute);
+        rollProbeMinutes(this.db, this.rolledMinute, minute);
         this.db.prepare('DELETE FROM gpu_raw WHERE ts < ?').run(now - RETAIN.raw);
         this.db.prepare('DELETE FROM probe_raw WHERE ts < ?').run(now - RETAIN.raw);
         this.db.prepare('DELETE FROM probe_1m WHERE ts < ?').run(now - RETAIN.minute);
@@ -275,32 +277,13 @@ export class HistoryStore {
              FROM gpu_1m WHERE ts >= ? AND ts < ? GROUP BY node, gpu, ts / ${HOUR}`,
           )
           .run(this.rolledHour, hour);
+        rollProbeHours(this.db, this.rolledHour, hour);
         this.db.prepare('DELETE FROM gpu_1m WHERE ts < ?').run(now - RETAIN.minute);
         this.db.prepare('DELETE FROM gpu_1h WHERE ts < ?').run(now - RETAIN.hour);
+        this.db.prepare('DELETE FROM probe_1h WHERE ts < ?').run(now - RETAIN.hour);
         this.db.prepare("INSERT OR REPLACE INTO meta VALUES ('rolled_hour', ?)").run(hour);
       })();
       this.rolledHour = hour;
-    }
-  }
-
-  /** Percentiles need the samples, not averages: computed per minute here rather than in SQL. */
-  private rollupProbes(from: number, to: number): void {
-    const rows = this.db
-      .prepare('SELECT node, ep, ts, ok, ms FROM probe_raw WHERE ts >= ? AND ts < ? ORDER BY node, ep, ts')
-      .all(from, to) as { node: string; ep: string; ts: number; ok: number; ms: number | null }[];
-    const groups = new Map<string, typeof rows>();
-    for (const r of rows) {
-      const key = `${r.node}\u0000${r.ep}\u0000${Math.floor(r.ts / MINUTE) * MINUTE}`;
-      const g = groups.get(key);
-      if (g) g.push(r);
-      else groups.set(key, [r]);
-    }
-    const upsert = this.db.prepare('INSERT OR REPLACE INTO probe_1m (node, ep, ts, p50, p95, p99, ok, n) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
-    for (const [key, g] of groups) {
-      const [node = '', ep = '', ts = '0'] = key.split('\u0000');
-      const ms = g.filter((r) => r.ok && r.ms !== null).map((r) => r.ms as number);
-      const ok = g.filter((r) => r.ok).length;
-      upsert.run(node, ep, Number(ts), percentile(ms, 50) ?? null, percentile(ms, 95) ?? null, percentile(ms, 99) ?? null, ok, g.length);
     }
   }
 
@@ -395,7 +378,8 @@ export class HistoryStore {
 
   /** Endpoints with history for a node (an endpoint removed from the inventory still has its past). */
   endpointsOf(node: string): string[] {
-    return [...new Set([...keysOf<string>(this.db, 'probe_1m', node), ...keysOf<string>(this.db, 'probe_raw', node)])].sort();
+    const tables = ['probe_1h', 'probe_1m', 'probe_raw'] as const;
+    return [...new Set(tables.flatMap((t) => keysOf<string>(this.db, t, node)))].sort();
   }
 
   /** Points for a chart: raw up to 2 h, minute rollups up to 3 days, hour rollups beyond. */
@@ -416,6 +400,11 @@ export class HistoryStore {
 
   latencyBuckets(node: string, endpoint: string, o: DownsampleOptions): Bucket[] {
     return latencyBuckets(this.db, node, endpoint, o);
+  }
+
+  /** The same from the hourly rollups (kept a year), for charts longer than a few days. */
+  latencyHourBuckets(node: string, endpoint: string, o: DownsampleOptions): Bucket[] {
+    return latencyHourBuckets(this.db, node, endpoint, o);
   }
 
   /** How many rows `query` would return, and the same series reduced to chart buckets in SQLite. */

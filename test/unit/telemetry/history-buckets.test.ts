@@ -91,4 +91,66 @@ describe('chart buckets computed in SQLite', () => {
     expect(silent.length).toBeGreaterThan(0);
     expect(silent.every((p) => p.util2 === null && p.util0 !== null)).toBe(true);
   });
+
+  it('rolls latency into hours, kept a year, each hour holding the extremes of its minutes', () => {
+    // Probes through the store's own path: minutes of answers, then the hour rolled when it has passed.
+    const t0 = Date.UTC(2026, 5, 1, 10, 0, 0);
+    const live = new HistoryStore(path.join(tmp.dir, 'live.db'));
+    try {
+      for (let s = 0; s < 3 * 60; s++)
+        live.recordProbe('n1', 'cds', { at: t0 + s * 1000, ok: s % 30 !== 0, latencyMs: s % 30 ? 40 + (s % 60) : undefined });
+      live.flush(t0 + 5 * 60_000);
+      live.flush(t0 + 2 * HOUR);
+      const o = { from: t0 - 10 * 24 * HOUR, to: t0 + 10 * 24 * HOUR, maxPoints: 400, resolutionMs: HOUR };
+      const [hour] = live.latencyHourBuckets('n1', 'cds', o);
+      const minutes = live.queryLatency('n1', 'cds', t0 - 1, t0 + 3 * 24 * HOUR - 2).points;
+      expect(minutes).toHaveLength(3);
+      expect(hour).toMatchObject({
+        min: {
+          p50: Math.min(...minutes.map((m) => m.p50Ms!)),
+          p99: Math.min(...minutes.map((m) => m.p99Ms!)),
+          avail: Math.min(...minutes.map((m) => m.availabilityPct!)),
+        },
+        max: {
+          p50: Math.max(...minutes.map((m) => m.p50Ms!)),
+          p99: Math.max(...minutes.map((m) => m.p99Ms!)),
+          avail: Math.max(...minutes.map((m) => m.availabilityPct!)),
+        },
+      });
+      // A year on the hour still charts; a day over a year it is gone.
+      live.flush(t0 + 364 * 24 * HOUR);
+      expect(live.latencyHourBuckets('n1', 'cds', { ...o, to: t0 + 364 * 24 * HOUR })).toHaveLength(1);
+      live.flush(t0 + 366 * 24 * HOUR);
+      expect(live.latencyHourBuckets('n1', 'cds', { ...o, to: t0 + 366 * 24 * HOUR })).toHaveLength(0);
+    } finally {
+      live.close();
+    }
+  });
+
+  it('fills the hours of a history file written before hourly rollups, once, and charts a year from them', () => {
+    const old = path.join(tmp.dir, 'old.db');
+    new HistoryStore(old).close();
+    const raw = new Database(old);
+    const rolled = Math.floor(to / HOUR) * HOUR;
+    raw.prepare("INSERT OR REPLACE INTO meta VALUES ('rolled_hour', ?)").run(rolled);
+    raw.prepare("DELETE FROM meta WHERE key = 'probe_hours'").run();
+    const minute = raw.prepare('INSERT INTO probe_1m VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+    for (let t = rolled - 48 * HOUR; t < rolled + 30 * 60_000; t += 60_000) minute.run('n1', 'cxr', t, (t / 60_000) % 97, 200, 300, 6, 6);
+    raw.close();
+    const store2 = new HistoryStore(old);
+    try {
+      const o = { from: to - 365 * 24 * HOUR, to, maxPoints: 1400, resolutionMs: HOUR };
+      const hours = store2.latencyHourBuckets('n1', 'cxr', o);
+      // The 48 hours before the last rollup, not the half hour after it (the next rollup takes that).
+      const minutes = store2.queryLatency('n1', 'cxr', rolled - 48 * HOUR, rolled - 1).points;
+      expect(Math.min(...hours.map((b) => b.min.p50!))).toBe(Math.min(...minutes.map((m) => m.p50Ms!)));
+      expect(Math.max(...hours.map((b) => b.max.p50!))).toBe(Math.max(...minutes.map((m) => m.p50Ms!)));
+      expect(Math.max(...hours.map((b) => b.last))).toBe(rolled - HOUR);
+      // The year chart draws them.
+      const chart = historyForChart(store2, undefined, 'n1', '1y', 1400, PROFILE_SLOS, to);
+      expect(chart.latency.find((l) => l.endpoint === 'cxr')!.points.filter((p) => p.p50 !== null).length).toBeGreaterThan(0);
+    } finally {
+      store2.close();
+    }
+  });
 });

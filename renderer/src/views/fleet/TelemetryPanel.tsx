@@ -117,20 +117,45 @@ export function TelemetryPanel({ node }: { node: string }) {
       </div>
       <ErrorNote error={error} />
       <div ref={charts}>
-        {range === 'live' ? <LiveTelemetry node={node} layout={layout} /> : <HistoryCharts node={node} range={range} layout={layout} />}
+        {range === 'live' ? (
+          <LiveTelemetry node={node} layout={layout} />
+        ) : (
+          <HistoryCharts node={node} range={range} layout={layout} width={() => charts.current?.clientWidth} />
+        )}
       </div>
     </section>
   );
 }
 
+/**
+ * Points to ask for: one bucket (its minimum and maximum, two points) per pixel of one chart's plot.
+ * The charts sit in a grid of columns at least 360 px wide (app.css .charts, 12 px apart); each
+ * plot loses its 44 px value axis and 8 px of margin. More points than pixels only cost drawing.
+ */
+export function chartPoints(areaPx: number): number {
+  const columns = Math.max(1, Math.floor((areaPx + 12) / (360 + 12)));
+  const plotPx = (areaPx - 12 * (columns - 1)) / columns - 52;
+  return Math.min(2000, Math.max(200, Math.round(2 * plotPx)));
+}
+
 /** Charts from Prometheus when Settings names one, else (and offline) from local history; each says its source. */
-function HistoryCharts({ node, range, layout }: { node: string; range: HistoryRange; layout: Layout }) {
+function HistoryCharts({
+  node,
+  range,
+  layout,
+  width,
+}: {
+  node: string;
+  range: HistoryRange;
+  layout: Layout;
+  /** The charts' area now, in CSS pixels. */
+  width: () => number | undefined;
+}) {
   const [data, setData] = useState<ResponseOf<'telemetry.history'>>();
   const [error, setError] = useState<AppError>();
   useEffect(() => {
     let live = true;
-    // About one point per pixel of a chart's width.
-    const maxPoints = Math.min(2000, Math.max(200, Math.round(window.innerWidth)));
+    const maxPoints = chartPoints(width() ?? window.innerWidth);
     const load = () =>
       void bridge.invoke('telemetry.history', { node, range, maxPoints }).then((r) => {
         if (!live) return;
