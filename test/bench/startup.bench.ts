@@ -41,7 +41,7 @@ export async function benchStartup(count = 2000, runs = 5): Promise<StartupFigur
     const check = () => {
       const caption = document.querySelector('.data-table caption');
       const body = document.querySelector('.data-table tbody');
-      if (caption && caption.textContent.includes('${count} of ${count} nodes') && body && body.textContent.includes('· GPU ok'))
+      if (caption && caption.textContent.includes('${count} of ${count} nodes') && body && body.textContent.includes('GPU ok · '))
         requestAnimationFrame(() => (window.__shown = performance.timeOrigin + performance.now()));
       else requestAnimationFrame(check);
     };
