@@ -87,8 +87,9 @@ function useUniformRowHeight(box: RefObject<HTMLDivElement | null>, enabled: boo
 
 /**
  * Dense, sortable table. Headers are buttons, so sorting works from the keyboard too. A long table
- * scrolls in its own box and renders only the rows in view, each measured as drawn (a row whose
- * reason wraps is taller); spacer rows keep the scroll height, so it still reads as one table.
+ * scrolls in its own box and renders only the rows in view; spacer rows keep the scroll height, so
+ * it still reads as one table. Rows are measured as drawn (a row whose reason wraps is taller), or,
+ * with `fixedRows`, all take the height of one row, read once per density.
  */
 export function DataTable<R, K extends string>({
   columns,
