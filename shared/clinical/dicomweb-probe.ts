@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { BASE_URL } from '../names.js';
 import { NodeName } from '../fleet.js';
 import { DicomUidRoot } from './dicom-target.js';
+import { CheckResultSchema } from '../commission/session.js';
 
 /** A DICOMweb probe from a node: the PACS's base URL as the node reaches it. */
 export const DicomwebProbeRequest = z.strictObject({
@@ -10,13 +11,8 @@ export const DicomwebProbeRequest = z.strictObject({
   uidRoot: DicomUidRoot.optional(),
 });
 
-export const DicomwebCheck = z.strictObject({
-  id: z.string(),
-  title: z.string(),
-  verdict: z.enum(['pass', 'warn', 'fail']),
-  expected: z.string(),
-  evidence: z.string(),
-});
+/** Each check judged as commissioning judges it (the same three checks, the same verdicts). */
+export const DicomwebCheck = CheckResultSchema;
 export type DicomwebCheck = z.infer<typeof DicomwebCheck>;
 
 /** STOW-RS, QIDO-RS and WADO-RS, each judged; ok when none failed. */
