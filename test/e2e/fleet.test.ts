@@ -207,6 +207,28 @@ describe('Fleet in Chromium against the simulated fleet', () => {
     await page.getByRole('button', { name: 'Table' }).click();
   });
 
+  it("keeps a node's history on screen when live telemetry must not connect (here: the node disabled)", async () => {
+    await page.locator('.data-table').getByRole('link', { name: 'e2e-01' }).click();
+    await page.getByLabel('Reason (recorded in the audit log)').fill('GPU swap, ticket 4711');
+    await page.getByRole('button', { name: 'Disable node' }).click();
+    // No live session (nothing dials the node), and the console's own record still charted.
+    await expect
+      .poll(() => page.getByTestId('live-blocked').textContent(), { timeout: 10_000 })
+      .toContain('the node is disabled (GPU swap, ticket 4711)');
+    expect(await page.getByRole('button', { name: 'Live', exact: true }).isDisabled()).toBe(true);
+    const history = page.getByTestId('history-charts');
+    await expect.poll(async () => Number(await history.getAttribute('data-points')), { timeout: 15_000 }).toBeGreaterThan(0);
+    await page.getByRole('button', { name: '1 y', exact: true }).click();
+    await expect.poll(() => history.textContent(), { timeout: 15_000 }).toContain('1-hour rollups');
+    await page.getByRole('button', { name: 'Enable node' }).click();
+    await expect.poll(() => page.getByRole('button', { name: 'Live', exact: true }).isDisabled(), { timeout: 10_000 }).toBe(false);
+    expect(await page.getByTestId('live-blocked').count()).toBe(0);
+    await page
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: /^Fleet/ })
+      .click();
+  });
+
   it('asks a keyboard-interactive (MFA) node its questions in a dialog', async () => {
     const node = bed.nodes[1]!;
     await enableKeyboardInteractive(node);

@@ -10,10 +10,20 @@ import { useFleet } from '../../hooks/useFleet';
 import { navigate } from '../../hooks/useRoute';
 import type { NodeTestResult } from '../../../../shared/contract/channels.js';
 import type { AppError } from '../../../../shared/errors.js';
+import type { FleetNode } from '../../../../shared/fleet.js';
 import { TrustPrompt } from './TrustPrompt';
 import { NodeEditor } from './NodeEditor';
 import { TelemetryPanel } from './TelemetryPanel';
 import { DrainBox } from './DrainBox';
+
+/** Why live telemetry must not connect to the node now, if it must not (its history is still shown). */
+function liveBlockedBy(node: FleetNode, status: string | undefined): string | undefined {
+  if (!node.enabled) return `the node is disabled${node.disabledReason ? ` (${node.disabledReason})` : ''}`;
+  if (status === 'hostkey-unknown') return 'its host key is not trusted yet (Test connection, then trust it)';
+  if (status === 'hostkey-changed') return 'its host key changed: check the new one before trusting it';
+  if (status === 'auth-failed') return 'the node refused the login: fix the key or password, then Test connection';
+  return undefined;
+}
 
 /** One node: how it is reached, its host key, its last problem, and what can be done about it. */
 export function NodeView({ name }: { name: string | undefined }) {
@@ -145,9 +155,7 @@ export function NodeView({ name }: { name: string | undefined }) {
           )}
         </section>
       ) : null}
-      {node.enabled && !['hostkey-unknown', 'hostkey-changed', 'auth-failed'].includes(status?.status ?? 'idle') ? (
-        <TelemetryPanel node={node.name} />
-      ) : null}
+      <TelemetryPanel node={node.name} liveBlockedBy={liveBlockedBy(node, status?.status)} />
       <NodeEditor key={node.name} node={node} onChanged={() => void fleet.reload()} />
       <section className="card form">
         <h2>{node.enabled ? 'Disable' : 'Enable'}</h2>

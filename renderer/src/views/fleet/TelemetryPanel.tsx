@@ -61,8 +61,16 @@ async function chartsToPng(root: HTMLElement, title: string): Promise<string> {
   return canvas.toDataURL('image/png');
 }
 
-export function TelemetryPanel({ node }: { node: string }) {
-  const [range, setRange] = useState<Range>('live');
+/**
+ * A node's telemetry: live, or its history from this console's own record. `liveBlockedBy`: why
+ * live telemetry must not connect now (a refused login retried every second could lock the account);
+ * the history is local and stays shown.
+ */
+export function TelemetryPanel({ node, liveBlockedBy }: { node: string; liveBlockedBy?: string | undefined }) {
+  const [range, setRange] = useState<Range>(liveBlockedBy ? '1h' : 'live');
+  useEffect(() => {
+    if (liveBlockedBy) setRange((r) => (r === 'live' ? '1h' : r));
+  }, [liveBlockedBy]);
   const [layout, setLayout] = useState<Layout>('metric');
   const [error, setError] = useState<AppError>();
   const charts = useRef<HTMLDivElement>(null);
@@ -95,7 +103,15 @@ export function TelemetryPanel({ node }: { node: string }) {
         <h2>Telemetry</h2>
         <span className="range-picker" role="group" aria-label="Time range">
           {RANGES.map((r) => (
-            <button key={r.id} type="button" className="secondary" aria-pressed={range === r.id} onClick={() => setRange(r.id)}>
+            <button
+              key={r.id}
+              type="button"
+              className="secondary"
+              aria-pressed={range === r.id}
+              disabled={r.id === 'live' && !!liveBlockedBy}
+              title={r.id === 'live' && liveBlockedBy ? `Live telemetry is off: ${liveBlockedBy}` : undefined}
+              onClick={() => setRange(r.id)}
+            >
               {r.label}
             </button>
           ))}
@@ -115,6 +131,11 @@ export function TelemetryPanel({ node }: { node: string }) {
           Export PNG
         </button>
       </div>
+      {liveBlockedBy ? (
+        <p className="small" data-testid="live-blocked">
+          Live telemetry is off: {liveBlockedBy}. The history below is this console&apos;s own record.
+        </p>
+      ) : null}
       <ErrorNote error={error} />
       <div ref={charts}>
         {range === 'live' ? (
