@@ -4,7 +4,7 @@ import { clockEventReasons } from '../throttle.js';
 import { sectionsFor, type SectionId } from './sections.js';
 import { fhirChecks, parseFhirFacts, type FhirFacts } from './fhir-checks.js';
 import { base64Bytes } from '../clinical/dicom-part10.js';
-import { dicomwebChecks, parseDicomwebFacts, type AddCheck, type DicomwebFacts } from './dicomweb-checks.js';
+import { dicomwebChecks, parseDicomwebFacts, recordChecks, type AddCheck, type DicomwebFacts } from './dicomweb-checks.js';
 
 // The sections are their own module; callers keep importing them from here.
 export * from './sections.js';
@@ -163,8 +163,7 @@ type Add = AddCheck;
 /** The checks of one section, each with what was expected and what was found. */
 export function evaluateSection(section: SectionId, p: HardwareProfile, f: CommissionFacts, timing: SectionTiming): CheckResult[] {
   const out: CheckResult[] = [];
-  const add: Add = (id, title, ok, expected, evidence) =>
-    out.push({ id, title, verdict: ok === 'warn' ? 'warn' : ok ? 'pass' : 'fail', expected, evidence });
+  const add: Add = recordChecks(out);
   switch (section) {
     case 'gpu':
       gpuChecks(p, f, add);

@@ -58,6 +58,14 @@ export function parseDicomwebFacts(text: string): DicomwebFacts | undefined {
 
 export type AddCheck = (id: string, title: string, ok: boolean | 'warn', expected: string, evidence: string) => void;
 
+/** An AddCheck that records each check into `out`, its verdict from its `ok` (true, false or 'warn'). */
+export function recordChecks(
+  out: { id: string; title: string; verdict: 'pass' | 'warn' | 'fail'; expected: string; evidence: string }[],
+): AddCheck {
+  return (id, title, ok, expected, evidence) =>
+    out.push({ id, title, verdict: ok === 'warn' ? 'warn' : ok ? 'pass' : 'fail', expected, evidence });
+}
+
 /** DICOM JSON (PS3.18 F.2): a tag's values, tags matched whatever the case of their hex digits. */
 function values(obj: unknown, tag: string): unknown[] {
   if (!obj || typeof obj !== 'object') return [];

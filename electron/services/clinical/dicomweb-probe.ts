@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { syntheticStudy } from '../../../shared/clinical/dicom-study.js';
 import type { DicomwebCheck } from '../../../shared/clinical/dicomweb-probe.js';
-import { dicomwebChecks, parseDicomwebFacts } from '../../../shared/commission/dicomweb-checks.js';
+import { dicomwebChecks, parseDicomwebFacts, recordChecks } from '../../../shared/commission/dicomweb-checks.js';
 import { AppErrorException, appError } from '../../../shared/errors.js';
 import { sanitizeBytes } from '../../../shared/sanitize.js';
 import { loadAgent } from '../agents/agent-script.js';
@@ -40,8 +40,6 @@ export async function dicomwebProbe(
   // The node's and the PACS's words, hostile until parsed: escapes removed, invalid UTF-8 replaced.
   const facts = parseDicomwebFacts(sanitizeBytes(r.stdout, 100_000));
   const checks: DicomwebCheck[] = [];
-  dicomwebChecks(baseUrl, facts, (id, title, ok, expected, evidence) =>
-    checks.push({ id, title, verdict: ok === 'warn' ? 'warn' : ok ? 'pass' : 'fail', expected, evidence }),
-  );
+  dicomwebChecks(baseUrl, facts, recordChecks(checks));
   return { studyUid: study.studyUid, checks };
 }
