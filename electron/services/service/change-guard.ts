@@ -142,10 +142,12 @@ export class ChangeGuard {
 
   /** The windows a change to `node` for `deployment` must keep to: its services' own, or else its site's. */
   policiesFor(deployment: string, node: string): { owner: string; policy: MaintenancePolicy }[] {
-    const own = this.catalog
-      .servicesOf(deployment, node)
-      .filter((s) => s.maintenance)
-      .map((s) => ({ owner: `service ${s.name}`, policy: s.maintenance! }));
+    return this.windowsOrSite(this.catalog.servicesOf(deployment, node), node);
+  }
+
+  /** The windows of these services that have any, or else the node's site's. */
+  private windowsOrSite(services: ServiceSpec[], node: string): { owner: string; policy: MaintenancePolicy }[] {
+    const own = services.filter((s) => s.maintenance).map((s) => ({ owner: `service ${s.name}`, policy: s.maintenance! }));
     if (own.length) return own;
     const site = this.inventory.get(node)?.site;
     const policy = site ? this.catalog.store.siteWindows().get(site) : undefined;
@@ -163,14 +165,7 @@ export class ChangeGuard {
    * GPUs a clinical service shares, so it keeps to the same hours.
    */
   nodeWindow(node: string, at = Date.now()): WindowState {
-    const own = this.catalog
-      .servicesWithMember(node)
-      .filter((s) => s.maintenance)
-      .map((s) => ({ owner: `service ${s.name}`, policy: s.maintenance! }));
-    if (own.length) return windowOfAll(own, at);
-    const site = this.inventory.get(node)?.site;
-    const policy = site ? this.catalog.store.siteWindows().get(site) : undefined;
-    return windowOfAll(policy ? [{ owner: `site ${site}`, policy }] : [], at);
+    return windowOfAll(this.windowsOrSite(this.catalog.servicesWithMember(node), node), at);
   }
 }
 
