@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { bucketing, type Bucket, type DownsampleOptions } from '../../../shared/downsample.js';
+import { MINUTE_AVAILABILITY_SQL } from './probe-rollups.js';
 
 /**
  * Long chart ranges reduced inside SQLite: a year of hour rollups for 8 GPUs is 70,000 rows, and
@@ -9,47 +10,58 @@ import { bucketing, type Bucket, type DownsampleOptions } from '../../../shared/
  */
 
 export type GpuTable = 'gpu_raw' | 'gpu_1m' | 'gpu_1h';
-const GPU_COLUMNS = ['util', 'temp', 'power', 'mem'] as const;
-export type GpuColumn = (typeof GPU_COLUMNS)[number];
 
-const bucketExpr = 'min(CAST((ts - @from) / @width AS INTEGER), @lastBucket)';
+/** A chart column: the SQL of its minimum and of its maximum over a bucket's rows (min/max skip nulls, as the chart does). */
+type Column = { name: string; min: string; max: string };
+const plain = (name: string): Column => ({ name, min: `min(${name})`, max: `max(${name})` });
 
-/** Each filled bucket of one GPU's series: its extremes per column (SQL's min/max skip nulls, as the chart does). */
+/** Each filled bucket of one series (`keyColumn` = `key`) of a node, in order. */
+function bucketsOf(
+  db: Database.Database,
+  table: string,
+  keyColumn: 'gpu' | 'ep',
+  node: string,
+  key: number | string,
+  columns: readonly Column[],
+  o: DownsampleOptions,
+): Bucket[] {
+  const { buckets, width } = bucketing(o);
+  const extremes = columns.map((c) => `${c.min} AS ${c.name}_min, ${c.max} AS ${c.name}_max`).join(', ');
+  const rows = db
+    .prepare(
+      `SELECT min(CAST((ts - @from) / @width AS INTEGER), @lastBucket) AS b, max(ts) AS last, ${extremes} FROM ${table}
+       WHERE node = @node AND ${keyColumn} = @key AND ts >= @from AND ts <= @to GROUP BY b ORDER BY b`,
+    )
+    .all({ node, key, from: o.from, to: o.to, width, lastBucket: buckets - 1 }) as Record<string, number | null>[];
+  return rows.map((r) => {
+    const bucket: Bucket = { b: r.b!, last: r.last!, min: {}, max: {} };
+    for (const c of columns) {
+      bucket.min[c.name] = r[`${c.name}_min`] ?? null;
+      bucket.max[c.name] = r[`${c.name}_max`] ?? null;
+    }
+    return bucket;
+  });
+}
+
+const GPU_COLUMNS = ['util', 'temp', 'power', 'mem'].map(plain);
+/** Minute rollups: availability is each minute's answered share. */
+const LATENCY_MINUTE_COLUMNS = [
+  ...['p50', 'p95', 'p99'].map(plain),
+  { name: 'avail', min: `min(${MINUTE_AVAILABILITY_SQL})`, max: `max(${MINUTE_AVAILABILITY_SQL})` },
+];
+/** Hour rollups hold their minutes' extremes already. */
+const LATENCY_HOUR_COLUMNS = ['p50', 'p95', 'p99', 'avail'].map((name) => ({ name, min: `min(${name}_min)`, max: `max(${name}_max)` }));
+
 export function gpuBuckets(db: Database.Database, table: GpuTable, node: string, gpu: number, o: DownsampleOptions): Bucket[] {
-  const { buckets, width } = bucketing(o);
-  const cols = GPU_COLUMNS.map((c) => `min(${c}) AS ${c}_min, max(${c}) AS ${c}_max`).join(', ');
-  const rows = db
-    .prepare(
-      `SELECT ${bucketExpr} AS b, max(ts) AS last, ${cols} FROM ${table}
-       WHERE node = @node AND gpu = @gpu AND ts >= @from AND ts <= @to GROUP BY b ORDER BY b`,
-    )
-    .all({ node, gpu, from: o.from, to: o.to, width, lastBucket: buckets - 1 }) as Record<string, number | null>[];
-  return rows.map((r) => toBucket(r, GPU_COLUMNS));
+  return bucketsOf(db, table, 'gpu', node, gpu, GPU_COLUMNS, o);
 }
 
-const LATENCY_COLUMNS = ['p50', 'p95', 'p99', 'avail'] as const;
-
-/** The same for one endpoint's minute latency rollups; availability is each minute's answered share. */
 export function latencyBuckets(db: Database.Database, node: string, endpoint: string, o: DownsampleOptions): Bucket[] {
-  const { buckets, width } = bucketing(o);
-  const avail = 'CASE WHEN n > 0 THEN 100.0 * ok / n END';
-  const rows = db
-    .prepare(
-      `SELECT ${bucketExpr} AS b, max(ts) AS last, min(p50) AS p50_min, max(p50) AS p50_max, min(p95) AS p95_min,
-         max(p95) AS p95_max, min(p99) AS p99_min, max(p99) AS p99_max, min(${avail}) AS avail_min, max(${avail}) AS avail_max
-       FROM probe_1m WHERE node = @node AND ep = @ep AND ts >= @from AND ts <= @to GROUP BY b ORDER BY b`,
-    )
-    .all({ node, ep: endpoint, from: o.from, to: o.to, width, lastBucket: buckets - 1 }) as Record<string, number | null>[];
-  return rows.map((r) => toBucket(r, LATENCY_COLUMNS));
+  return bucketsOf(db, 'probe_1m', 'ep', node, endpoint, LATENCY_MINUTE_COLUMNS, o);
 }
 
-function toBucket(r: Record<string, number | null>, columns: readonly string[]): Bucket {
-  const bucket: Bucket = { b: r.b!, last: r.last!, min: {}, max: {} };
-  for (const c of columns) {
-    bucket.min[c] = r[`${c}_min`] ?? null;
-    bucket.max[c] = r[`${c}_max`] ?? null;
-  }
-  return bucket;
+export function latencyHourBuckets(db: Database.Database, node: string, endpoint: string, o: DownsampleOptions): Bucket[] {
+  return bucketsOf(db, 'probe_1h', 'ep', node, endpoint, LATENCY_HOUR_COLUMNS, o);
 }
 
 /** Rows of one series in a time range, counted on its index. */

@@ -1,8 +1,8 @@
 import type Database from 'better-sqlite3';
 import { TelemetryFrame, type GpuSample } from '../../../shared/telemetry.js';
 import { isCorruption, moveAside, openHistoryDb, type HistoryTrouble } from './history-db.js';
-import { gpuBuckets, keysOf, latencyBuckets, seriesRows, type GpuTable } from './history-buckets.js';
-import { backfillProbeHours, latencyHourBuckets, rollProbeHours, rollProbeMinutes } from './probe-rollups.js';
+import { gpuBuckets, keysOf, latencyBuckets, latencyHourBuckets, seriesRows, type GpuTable } from './history-buckets.js';
+import { backfillProbeHours, rollProbeHours, rollProbeMinutes } from './probe-rollups.js';
 import type { Bucket, DownsampleOptions } from '../../../shared/downsample.js';
 import type { Probe } from '../../../shared/slo.js';
 import { percentile } from '../../../shared/stats.js';

@@ -1,10 +1,10 @@
 import type Database from 'better-sqlite3';
-import { bucketing, type Bucket, type DownsampleOptions } from '../../../shared/downsample.js';
 import { percentile } from '../../../shared/stats.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
-const AVAIL = 'CASE WHEN n > 0 THEN 100.0 * ok / n END';
+/** A minute rollup's availability: its answered share of probes (none when it had none). */
+export const MINUTE_AVAILABILITY_SQL = 'CASE WHEN n > 0 THEN 100.0 * ok / n END';
 
 /** Minute latency rollups from the raw probes. Percentiles need the samples, not averages: computed here rather than in SQL. */
 export function rollProbeMinutes(db: Database.Database, from: number, to: number): void {
@@ -41,7 +41,7 @@ export function rollProbeHours(db: Database.Database, from: number, to: number):
   db.prepare(
     `INSERT OR REPLACE INTO probe_1h
      SELECT node, ep, (ts / ${HOUR}) * ${HOUR}, min(p50), max(p50), min(p95), max(p95), min(p99), max(p99),
-       min(${AVAIL}), max(${AVAIL}), sum(ok), sum(n)
+       min(${MINUTE_AVAILABILITY_SQL}), max(${MINUTE_AVAILABILITY_SQL}), sum(ok), sum(n)
      FROM probe_1m WHERE ts >= ? AND ts < ? GROUP BY node, ep, ts / ${HOUR}`,
   ).run(from, to);
 }
@@ -53,25 +53,4 @@ export function backfillProbeHours(db: Database.Database, before: number): void 
     rollProbeHours(db, 0, before);
     db.prepare("INSERT OR REPLACE INTO meta VALUES ('probe_hours', 1)").run();
   })();
-}
-
-/** Chart buckets of one endpoint from its hours (see history-buckets.ts for how buckets are reckoned). */
-export function latencyHourBuckets(db: Database.Database, node: string, endpoint: string, o: DownsampleOptions): Bucket[] {
-  const { buckets, width } = bucketing(o);
-  const rows = db
-    .prepare(
-      `SELECT min(CAST((ts - @from) / @width AS INTEGER), @lastBucket) AS b, max(ts) AS last,
-         min(p50_min) AS p50_min, max(p50_max) AS p50_max, min(p95_min) AS p95_min, max(p95_max) AS p95_max,
-         min(p99_min) AS p99_min, max(p99_max) AS p99_max, min(avail_min) AS avail_min, max(avail_max) AS avail_max
-       FROM probe_1h WHERE node = @node AND ep = @ep AND ts >= @from AND ts <= @to GROUP BY b ORDER BY b`,
-    )
-    .all({ node, ep: endpoint, from: o.from, to: o.to, width, lastBucket: buckets - 1 }) as Record<string, number | null>[];
-  return rows.map((r) => {
-    const b: Bucket = { b: r.b!, last: r.last!, min: {}, max: {} };
-    for (const k of ['p50', 'p95', 'p99', 'avail']) {
-      b.min[k] = r[`${k}_min`] ?? null;
-      b.max[k] = r[`${k}_max`] ?? null;
-    }
-    return b;
-  });
 }
