@@ -96,12 +96,6 @@ export async function benchHistoryCharts(runs = 5, build = true): Promise<Histor
       serve.stdout!.once('data', (d: Buffer) => resolve((JSON.parse(d.toString().split('\n')[0]!) as { url: string }).url)),
     );
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    if (process.env.HDEBUG)
-      await page.addInitScript(`(() => {
-        const W = window.WebSocket;
-        window.__msgs = [];
-        window.WebSocket = class extends W { constructor(u) { super(u); this.addEventListener('message', (e) => { if (e.data.length > 100000) window.__msgs.push([performance.now(), e.data.length]); }); } };
-      })()`);
     await page.goto(url);
     await page.waitForSelector('.data-table caption');
     await page.evaluate("window.location.hash = '#/node/n000'");
@@ -113,7 +107,6 @@ export async function benchHistoryCharts(runs = 5, build = true): Promise<Histor
         const button = [...document.querySelectorAll('button')].find((b) => b.textContent === ${JSON.stringify(label)});
         if (!button) return reject(new Error('no button ${label}: ' + document.querySelector('main')?.innerText.slice(0, 1500)));
         const t0 = performance.now();
-        window.__t0 = t0;
         button.click();
         const check = () => {
           const charts = document.querySelector('[data-testid="history-charts"]');
@@ -132,29 +125,8 @@ export async function benchHistoryCharts(runs = 5, build = true): Promise<Histor
         ['1y', '1 y'],
       ] as const) {
         await timeRange('1 h', 'every sample', false);
-        const trace = process.env.HTRACE && run === runs;
-        if (trace)
-          await browser.startTracing(page, { path: `/tmp/hprof/${range}.trace.json`, categories: ['devtools.timeline', 'v8', 'blink'] });
-        const cdp = process.env.HPROF && run === runs ? await page.context().newCDPSession(page) : undefined;
-        if (cdp) {
-          await cdp.send('Profiler.enable');
-          await cdp.send('Profiler.setSamplingInterval', { interval: 100 });
-          await cdp.send('Profiler.start');
-        }
         const ms = await timeRange(label, '1-hour rollups');
-        if (cdp)
-          (await import('node:fs')).writeFileSync(
-            `/tmp/hprof/${range}.cpuprofile`,
-            JSON.stringify((await cdp.send('Profiler.stop')).profile),
-          );
-        if (trace) await browser.stopTracing();
         if (run > 0) drawnMs[range].push(ms);
-        if (process.env.HDEBUG)
-          console.log(
-            range,
-            ms.toFixed(0),
-            JSON.stringify(await page.evaluate('window.__msgs.splice(0).map(([t, n]) => [Math.round(t - window.__t0), n])')),
-          );
       }
     }
   } finally {
