@@ -53,7 +53,7 @@ export function seedHistory(file: string, node: string) {
           const p50 = wave(t, 24 * HOUR, 80, 300);
           latency.run(node, ep, t, p50, p50 * 1.6, p50 * 2.1, 6, 6);
         }
-      // Older hours than the minutes cover (the newer ones the console rolls from the minutes when it opens the file).
+      // Older hours than the minutes cover (the newer ones are filled from the minutes, below).
       for (const ep of endpoints)
         for (let t = Math.floor((now - 365 * 24 * HOUR) / HOUR) * HOUR; t < now - 30 * 24 * HOUR; t += HOUR, rows.latencyHour++) {
           const p50 = wave(t, 24 * HOUR, 80, 300);
@@ -64,6 +64,8 @@ export function seedHistory(file: string, node: string) {
         Math.floor(now / HOUR) * HOUR,
         Math.floor(now / MINUTE) * MINUTE,
       );
+      // Opening the empty file above marked its hours as filled; the console fills the last 30 days' hours from the minutes when it opens it.
+      db.prepare("DELETE FROM meta WHERE key = 'probe_hours'").run();
     })();
   } finally {
     db.close();
