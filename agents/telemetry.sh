@@ -24,12 +24,13 @@ case "$PROBE_MS" in *[!0-9]*|'') PROBE_MS=5000 ;; esac
 INTERVAL_S=$(( (INTERVAL_MS + 999) / 1000 ))
 PROBE_S=$(( (PROBE_MS + 999) / 1000 ))
 GPU_FIELDS="timestamp,index,uuid,name,pci.bus_id,utilization.gpu,utilization.memory,memory.used,memory.total,temperature.gpu,power.draw,power.limit,clocks.sm,ecc.errors.corrected.volatile.total,ecc.errors.uncorrected.volatile.total,pcie.link.gen.current,pcie.link.width.current,pstate,clocks_event_reasons.active"
-# The budget is under 1 % of a core at 1 Hz, and every process started costs 1–30 ms: per interval
-# the agent starts only `sleep`; the kernel log is read every 10th, disk space every 30th, the
-# container runtime (the costliest: a podman call is ~35 ms of CPU) every 15th interval.
+# The budget is under 0.5 % of a core at 1 Hz, and every process started costs 1–30 ms: per interval
+# the agent starts none (the ticks come from one vmstat, see `every`); the kernel log is followed
+# (or, with an old dmesg, read every 10th), disk space is read every 30th, the container runtime (the costliest: a podman call is ~25 ms of CPU)
+# every 30th interval (the node view shows the snapshot's time), and curl every probe interval.
 XID_EVERY=10
 DF_EVERY=30
-CTR_EVERY=15
+CTR_EVERY=30
 
 # JSON string body: backslash and quote escaped, control characters dropped.
 esc() { printf '%s' "$1" | tr -d '\000-\037' | sed 's/\\/\\\\/g; s/"/\\"/g'; }
@@ -79,6 +80,40 @@ XID
   xid_seen=$n
 }
 
+# Where dmesg has --follow-new (util-linux 2.36+), one dmesg prints each kernel record as it is
+# logged: an Xid arrives at once, and the whole log (~5 ms of CPU to read) is not read every 10th
+# interval. The follower is restarted every 5 minutes, so one left behind by a dropped session ends
+# (it writes only when the kernel logs); the poll after each catches what was logged between two
+# followers, and the line printed then ends this loop once the session is gone (SIGPIPE).
+# (--foreground keeps dmesg in the agent's process group, so killing the group ends it too.)
+xid_loop() {
+  xid_check
+  [ "$xid_seen" -lt 0 ] && return
+  if dmesg --help 2>/dev/null | grep -q -- '--follow-new' && command -v timeout >/dev/null 2>&1; then
+    exec 3>&1
+    while :; do
+      uptime_cs
+      started=$now
+      added=$(timeout --foreground 300 dmesg --follow-new 2>/dev/null | grep --line-buffered 'NVRM: Xid' | {
+        c=0
+        while IFS= read -r l; do
+          printf '{"t":"xid","line":"%s"}\n' "$(str "$l")" >&3
+          c=$((c + 1))
+        done
+        echo "$c"
+      })
+      xid_seen=$((xid_seen + ${added:-0}))
+      xid_check
+      printf '{"t":"xid_source","available":true,"follow":true}\n'
+      # A follower that ended within 10 s did not follow (refused, or killed): poll instead.
+      uptime_cs
+      [ $((now - started)) -lt 1000 ] && break
+    done
+  fi
+  xid_poll=$((XID_EVERY * INTERVAL_S))
+  every "$xid_poll" xid_check
+}
+
 rt=""
 containers() {
   # The runtime is found once: docker when its daemon answers, else podman.
@@ -102,10 +137,7 @@ containers() {
   printf '{"t":"ctr_end","n":%s,"runtime":"%s"}\n' "$n" "$rt"
 }
 
-host_loop() {
-  tick=0
-  df_free=0
-  while :; do
+host_tick() {
     # Builtins only: /proc files read with `read`, no sed or awk per interval.
     read -r l1 l5 l15 _ < /proc/loadavg
     read -r up _ < /proc/uptime
@@ -118,11 +150,45 @@ host_loop() {
     fi
     printf '{"t":"host","load1":%s,"load5":%s,"load15":%s,"mem_total_kb":%s,"mem_avail_kb":%s,"uptime_s":%s,"disk_free_kb":%s}\n' \
       "$l1" "$l5" "$l15" "$mt" "$ma" "${up%%.*}" "${df_free:-0}"
-    [ $((tick % XID_EVERY)) -eq 0 ] && xid_check
     [ $((tick % CTR_EVERY)) -eq 0 ] && containers
     tick=$((tick + 1))
-    sleep "$INTERVAL_S"
+}
+
+# Ticks from vmstat's clock, one process for the whole session: a `sleep` per tick (~1.6 ms of CPU
+# to start) costs more than a host tick's work. vmstat dies of SIGPIPE when its loop ends.
+# tick_due skips vmstat's header lines, and lines that queued while the last tick was slow (a hung
+# runtime call, a probe that timed out): the loop rests at least half an interval after each tick,
+# as it did with `sleep`, instead of running the queue in a burst.
+tick_last=-1
+uptime_cs() {
+  read -r now _ < /proc/uptime
+  now=$((${now%.*} * 100 + 1${now#*.} - 100))
+}
+tick_due() {
+  case "$1" in '' | *[!0-9]*) return 1 ;; esac
+  uptime_cs
+  [ "$tick_last" -lt 0 ] || [ $((now - tick_last)) -ge $(($2 * 50)) ]
+}
+tick_done() { uptime_cs; tick_last=$now; }
+# every SECONDS FUNCTION: run FUNCTION now and then every SECONDS (with `sleep` where vmstat is missing or ends).
+every() {
+  if command -v vmstat >/dev/null 2>&1; then
+    vmstat -n "$1" 2>/dev/null | while read -r first _; do
+      tick_due "$first" "$1" || continue
+      "$2"
+      tick_done
+    done
+  fi
+  while :; do
+    "$2"
+    sleep "$1"
   done
+}
+
+host_loop() {
+  tick=0
+  df_free=0
+  every "$INTERVAL_S" host_tick
 }
 
 # Both requests of an endpoint in one curl (its start-up is most of a probe's cost); one line each:
@@ -140,28 +206,29 @@ probe() {
   fi
 }
 
+probe_all() {
+  for ep in $ENDPOINTS; do
+    # ep is NAME:PORT:MODEL:INPUT, each part from a strict alphabet (checked by the console).
+    name=${ep%%:*}; rest=${ep#*:}; port=${rest%%:*}; rest=${rest#*:}; model=${rest%%:*}; input=${rest#*:}
+    result=$(probe "$port" "$model" "$input")
+    first=${result%%
+*}
+    rc=${first%% *}; rs=${first#* }; ic=""; is=""
+    if [ -n "$model" ]; then
+      second=${result#*
+}
+      ic=${second%% *}; is=${second#* }
+    fi
+    printf '{"t":"probe","ep":"%s","ready":"%s","ready_s":"%s","infer":"%s","infer_s":"%s"}\n' "$name" "${rc:-000}" "${rs:-0}" "$ic" "$is"
+  done
+}
+
 probe_loop() {
   if ! command -v curl >/dev/null 2>&1; then
     printf '{"t":"probe_state","available":false,"message":"curl not found on PATH: latency probes need curl"}\n'
     return
   fi
-  while :; do
-    for ep in $ENDPOINTS; do
-      # ep is NAME:PORT:MODEL:INPUT, each part from a strict alphabet (checked by the console).
-      name=${ep%%:*}; rest=${ep#*:}; port=${rest%%:*}; rest=${rest#*:}; model=${rest%%:*}; input=${rest#*:}
-      result=$(probe "$port" "$model" "$input")
-      first=${result%%
-*}
-      rc=${first%% *}; rs=${first#* }; ic=""; is=""
-      if [ -n "$model" ]; then
-        second=${result#*
-}
-        ic=${second%% *}; is=${second#* }
-      fi
-      printf '{"t":"probe","ep":"%s","ready":"%s","ready_s":"%s","infer":"%s","infer_s":"%s"}\n' "$name" "${rc:-000}" "${rs:-0}" "$ic" "$is"
-    done
-    sleep "$PROBE_S"
-  done
+  every "$PROBE_S" probe_all
 }
 
 gpu_loop() {
@@ -204,5 +271,6 @@ while [ $# -ge 4 ]; do
 done
 
 host_loop &
+xid_loop &
 [ -n "$ENDPOINTS" ] && probe_loop &
 gpu_loop

@@ -163,8 +163,12 @@ export const TelemetryFrame = z.strictObject({
     })
     .optional(),
   endpoints: z.array(EndpointStatus).optional(),
-  /** Absent until the agent's first container snapshot; runtime "none" when neither docker nor podman exists. */
-  containers: z.strictObject({ runtime: z.string(), list: z.array(ContainerStatus) }).optional(),
+  /**
+   * Absent until the agent's first container snapshot; runtime "none" when neither docker nor podman
+   * exists. `at` is when the snapshot arrived: the agent takes one every 30 intervals (a runtime call
+   * is its costliest work), so the view says how old the list is.
+   */
+  containers: z.strictObject({ runtime: z.string(), at: z.number().int().optional(), list: z.array(ContainerStatus) }).optional(),
   /** Xid events within the alert window (10 min); `available` false when the kernel log cannot be read. */
   xid: z.strictObject({ available: z.boolean().nullable(), message: z.string().optional(), recent: z.array(XidEvent) }).optional(),
 });

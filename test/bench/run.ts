@@ -240,7 +240,7 @@ if (bedWanted && process.getuid?.() === 0) {
     const agent = await benchAgentCpu();
     console.log(
       'cpuPct' in agent
-        ? `  agent CPU on the node at 1 Hz      ${fmt(agent.cpuPct, 2)} % of one core over ${agent.seconds} s, simulator excluded   (target < 0.5 %)`
+        ? `  agent CPU on the node at 1 Hz      ${summary(agent.cpuPct, 2)} % of one core, ${agent.cpuPct.length} windows of ${agent.seconds} s, simulator excluded   (target < 0.5 %)`
         : `  agent CPU: skipped (${agent.skipped})`,
     );
   }

@@ -31,12 +31,8 @@ function readScenario(): Scenario | undefined {
   }
 }
 
-function main(): number {
-  const scenario = readScenario() ?? Scenario.parse({});
-  if (scenario.dmesgRestricted && process.getuid?.() !== 0) {
-    process.stderr.write('dmesg: read kernel buffer failed: Operation not permitted\n');
-    return 1;
-  }
+/** The simulated kernel log at `now`: boot lines, then each scenario event that has happened. */
+function kernelLog(scenario: Scenario, now: number): string[] {
   // Seconds since "boot": the bed's start stands in for it, plus a day so the numbers look real.
   const boot = scenario.startedAt - 86_400_000;
   const stamp = (atMs: number) => `[${((atMs - boot) / 1000).toFixed(6).padStart(13)}]`;
@@ -47,7 +43,6 @@ function main(): number {
   ];
   const events = [...scenario.xids];
   if (scenario.fallOffBus) events.push({ ...scenario.fallOffBus, code: 79 });
-  const now = Date.now();
   for (const e of events.sort((a, b) => a.afterS - b.afterS)) {
     const at = scenario.startedAt + e.afterS * 1000;
     if (at > now || e.index >= scenario.count) continue;
@@ -60,8 +55,44 @@ function main(): number {
     );
     if (e.code === 79) lines.push(`${stamp(at)} NVRM: GPU 0000:${bus}:00.0: GPU has fallen off the bus.`);
   }
-  process.stdout.write(`${lines.join('\n')}\n`);
+  return lines;
+}
+
+/** `dmesg -W`: only records logged from now on, as they come (the scenario is read again every 250 ms), until killed. */
+function followNew(): void {
+  let printed = kernelLog(readScenario() ?? Scenario.parse({}), Date.now()).length;
+  setInterval(() => {
+    const lines = kernelLog(readScenario() ?? Scenario.parse({}), Date.now());
+    if (lines.length > printed) process.stdout.write(`${lines.slice(printed).join('\n')}\n`);
+    printed = lines.length;
+  }, 250);
+}
+
+function main(): number | undefined {
+  const scenario = readScenario() ?? Scenario.parse({});
+  const args = process.argv.slice(2);
+  if (args.includes('--help')) {
+    // The options the agent looks for, as util-linux prints them (2.36+ has --follow-new).
+    process.stdout.write(
+      ` -w, --follow                wait for new messages\n${scenario.dmesgNoFollow ? '' : ' -W, --follow-new            wait and print only new messages\n'}`,
+    );
+    return 0;
+  }
+  if (scenario.dmesgRestricted && process.getuid?.() !== 0) {
+    process.stderr.write('dmesg: read kernel buffer failed: Operation not permitted\n');
+    return 1;
+  }
+  if (args.includes('--follow-new') || args.includes('-W')) {
+    if (scenario.dmesgNoFollow) {
+      process.stderr.write("dmesg: unrecognized option '--follow-new'\n");
+      return 1;
+    }
+    followNew();
+    return undefined;
+  }
+  process.stdout.write(`${kernelLog(scenario, Date.now()).join('\n')}\n`);
   return 0;
 }
 
-process.exitCode = main();
+const code = main();
+if (code !== undefined) process.exitCode = code;

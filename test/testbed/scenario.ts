@@ -28,6 +28,8 @@ export const Scenario = z.strictObject({
     .default([]),
   /** dmesg refuses to read the kernel log, as with kernel.dmesg_restrict=1 for a non-root user. */
   dmesgRestricted: z.boolean().default(false),
+  /** A util-linux older than 2.36 (RHEL 8, Ubuntu 20.04): dmesg has no --follow-new, so the agent polls. */
+  dmesgNoFollow: z.boolean().default(false),
   /** Raw cell values by canonical field name, for every GPU (e.g. "pcie.link.width.current": "8"). */
   overrides: z.record(z.string(), z.string()).default({}),
   /** Per-GPU raw overrides, keyed by index. */

@@ -59,7 +59,7 @@ class Session {
   lastLostAt = 0;
   intervalMs: number;
   readonly endpoints: NodeEndpoints;
-  containers: { runtime: string; list: ContainerStatus[] } | undefined;
+  containers: { runtime: string; at: number; list: ContainerStatus[] } | undefined;
   private pendingContainers: ContainerStatus[] = [];
   /** GPU indexes seen since the last complete sample of all GPUs. */
   private batch = new Set<number>();
@@ -251,7 +251,7 @@ class Session {
         });
         break;
       case 'ctr_end':
-        this.containers = { runtime: f.runtime, list: this.pendingContainers };
+        this.containers = { runtime: f.runtime, at: now, list: this.pendingContainers };
         this.pendingContainers = [];
         break;
       case 'host':

@@ -85,7 +85,8 @@ export function NodeSignals({ frame }: { frame: TelemetryFrame | undefined }) {
       {frame.containers ? (
         <table className="data-table" data-testid="containers">
           <caption>
-            Managed containers ({frame.containers.runtime === 'none' ? 'no container runtime on the node' : frame.containers.runtime})
+            Managed containers ({frame.containers.runtime === 'none' ? 'no container runtime on the node' : frame.containers.runtime}
+            {frame.containers.at ? `, as of ${formatTime(frame.containers.at)}` : ''})
           </caption>
           <thead>
             <tr>
