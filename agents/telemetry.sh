@@ -26,8 +26,9 @@ PROBE_S=$(( (PROBE_MS + 999) / 1000 ))
 GPU_FIELDS="timestamp,index,uuid,name,pci.bus_id,utilization.gpu,utilization.memory,memory.used,memory.total,temperature.gpu,power.draw,power.limit,clocks.sm,ecc.errors.corrected.volatile.total,ecc.errors.uncorrected.volatile.total,pcie.link.gen.current,pcie.link.width.current,pstate,clocks_event_reasons.active"
 # The budget is under 0.5 % of a core at 1 Hz, and every process started costs 1–30 ms: per interval
 # the agent starts none (the ticks come from one vmstat, see `every`); the kernel log is followed
-# (or, with an old dmesg, read every 10th), disk space is read every 30th, the container runtime (the costliest: a podman call is ~25 ms of CPU)
-# every 30th interval (the node view shows the snapshot's time), and curl every probe interval.
+# (or, with an old dmesg, read every 10th), disk space is read every 30th, the container runtime
+# (the costliest: a podman call is ~25 ms of CPU) every 30th interval (the node view shows the
+# snapshot's time), and curl every probe interval.
 XID_EVERY=10
 DF_EVERY=30
 CTR_EVERY=30
@@ -85,7 +86,8 @@ XID
 # interval. The follower is restarted every 5 minutes, so one left behind by a dropped session ends
 # (it writes only when the kernel logs); the poll after each catches what was logged between two
 # followers, and the line printed then ends this loop once the session is gone (SIGPIPE).
-# (--foreground keeps dmesg in the agent's process group, so killing the group ends it too.)
+# (--foreground keeps dmesg in the agent's process group, so killing the group ends it too.) A line
+# logged between the first poll and the first follower's start is caught by the poll 5 minutes on.
 xid_loop() {
   xid_check
   [ "$xid_seen" -lt 0 ] && return
@@ -138,20 +140,20 @@ containers() {
 }
 
 host_tick() {
-    # Builtins only: /proc files read with `read`, no sed or awk per interval.
-    read -r l1 l5 l15 _ < /proc/loadavg
-    read -r up _ < /proc/uptime
-    mt=0; ma=0
-    while read -r k v _; do
-      case "$k" in MemTotal:) mt=$v ;; MemAvailable:) ma=$v; break ;; esac
-    done < /proc/meminfo
-    if [ $((tick % DF_EVERY)) -eq 0 ]; then
-      df_free=$(df -Pk "$MODEL_DIR" 2>/dev/null | { read -r _; read -r _ _ _ free _; echo "${free:-0}"; })
-    fi
-    printf '{"t":"host","load1":%s,"load5":%s,"load15":%s,"mem_total_kb":%s,"mem_avail_kb":%s,"uptime_s":%s,"disk_free_kb":%s}\n' \
-      "$l1" "$l5" "$l15" "$mt" "$ma" "${up%%.*}" "${df_free:-0}"
-    [ $((tick % CTR_EVERY)) -eq 0 ] && containers
-    tick=$((tick + 1))
+  # Builtins only: /proc files read with `read`, no sed or awk per interval.
+  read -r l1 l5 l15 _ < /proc/loadavg
+  read -r up _ < /proc/uptime
+  mt=0; ma=0
+  while read -r k v _; do
+    case "$k" in MemTotal:) mt=$v ;; MemAvailable:) ma=$v; break ;; esac
+  done < /proc/meminfo
+  if [ $((tick % DF_EVERY)) -eq 0 ]; then
+    df_free=$(df -Pk "$MODEL_DIR" 2>/dev/null | { read -r _; read -r _ _ _ free _; echo "${free:-0}"; })
+  fi
+  printf '{"t":"host","load1":%s,"load5":%s,"load15":%s,"mem_total_kb":%s,"mem_avail_kb":%s,"uptime_s":%s,"disk_free_kb":%s}\n' \
+    "$l1" "$l5" "$l15" "$mt" "$ma" "${up%%.*}" "${df_free:-0}"
+  [ $((tick % CTR_EVERY)) -eq 0 ] && containers
+  tick=$((tick + 1))
 }
 
 # Ticks from vmstat's clock, one process for the whole session: a `sleep` per tick (~1.6 ms of CPU
