@@ -14,27 +14,21 @@ import { makeTempDir } from '../../helpers/temp-dir.js';
 const tmp = makeTempDir('edgeward-agent-ticks-');
 afterAll(() => tmp.cleanup());
 
+/** Where a tool is on this machine's PATH. */
+const which = (tool: string) =>
+  execFileSync('sh', ['-c', `command -v ${tool}`])
+    .toString()
+    .trim();
+
 const TOOLS = ['sh', 'dmesg', 'grep', 'df', 'sed', 'head', 'tr', 'hostname', 'wc', 'cat', 'curl'];
 
 function binDir(name: string, opts: { vmstat: 'real' | 'none' | 'dies' }): { dir: string; sleeps: string } {
   const dir = path.join(tmp.dir, name);
   fs.mkdirSync(dir);
-  for (const tool of TOOLS)
-    fs.symlinkSync(
-      execFileSync('sh', ['-c', `command -v ${tool}`])
-        .toString()
-        .trim(),
-      path.join(dir, tool),
-    );
+  for (const tool of TOOLS) fs.symlinkSync(which(tool), path.join(dir, tool));
   const sleeps = path.join(tmp.dir, `${name}.sleeps`);
-  fs.writeFileSync(
-    path.join(dir, 'sleep'),
-    `#!/bin/sh\necho "$1" >> ${sleeps}\nexec ${execFileSync('sh', ['-c', 'command -v sleep']).toString().trim()} "$@"\n`,
-    {
-      mode: 0o755,
-    },
-  );
-  const vmstat = execFileSync('sh', ['-c', 'command -v vmstat']).toString().trim();
+  fs.writeFileSync(path.join(dir, 'sleep'), `#!/bin/sh\necho "$1" >> ${sleeps}\nexec ${which('sleep')} "$@"\n`, { mode: 0o755 });
+  const vmstat = which('vmstat');
   if (opts.vmstat === 'real') fs.symlinkSync(vmstat, path.join(dir, 'vmstat'));
   // A vmstat that prints its headers and one line, then ends: the agent must fall back to `sleep`.
   if (opts.vmstat === 'dies') fs.writeFileSync(path.join(dir, 'vmstat'), `#!/bin/sh\n${vmstat} -n 1 1\n`, { mode: 0o755 });
