@@ -192,7 +192,9 @@ function HistoryCharts({
   }, [node, range]);
   if (error) return <ErrorNote error={error} />;
   if (!data) return <p className="small">Loading history…</p>;
-  const long = range === '7d' || range === '30d' || range === '1y';
+  // From the data shown, not the range just clicked: until the new range's data arrives the charts
+  // keep the old data, and relabelling their ticks meanwhile redrew every chart for nothing.
+  const long = data.to - data.from > 3 * 86_400_000;
   const resolution = { raw: 'every sample', '1m': '1-minute rollups (min/max kept)', '1h': '1-hour rollups (min/max kept)' }[
     data.resolution
   ];
