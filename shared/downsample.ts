@@ -13,6 +13,8 @@ export interface DownsampleOptions {
   maxPoints: number;
   /** The data's own spacing: a distance between samples larger than 2.5× this is a gap. */
   resolutionMs: number;
+  /** Buckets this wide from `from` (the last one holding `to`) instead of `maxPoints / 2` across the range. */
+  bucketMs?: number;
 }
 
 export function downsampleMinMax(points: readonly SeriesPoint[], keys: readonly string[], o: DownsampleOptions): SeriesPoint[] {
@@ -61,6 +63,7 @@ export interface Bucket {
 
 /** Two points per bucket (its minimum and its maximum), so half as many buckets as points. */
 export function bucketing(o: DownsampleOptions): { buckets: number; width: number } {
+  if (o.bucketMs !== undefined) return { buckets: Math.floor((o.to - o.from) / o.bucketMs) + 1, width: o.bucketMs };
   const buckets = Math.max(1, Math.floor(o.maxPoints / 2));
   return { buckets, width: (o.to - o.from) / buckets };
 }

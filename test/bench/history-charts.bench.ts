@@ -66,6 +66,8 @@ export function seedHistory(file: string, node: string) {
       );
       // Opening the empty file above marked its hours as filled; the console fills the last 30 days' hours from the minutes when it opens it.
       db.prepare("DELETE FROM meta WHERE key = 'probe_hours'").run();
+      // Likewise its four-hour periods: the console gathers them from the hours in the background after it opens the file.
+      db.prepare("DELETE FROM meta WHERE key = 'periods_ready'").run();
     })();
   } finally {
     db.close();

@@ -17,6 +17,13 @@ const SCHEMA = `
   CREATE TABLE IF NOT EXISTS probe_1h (node TEXT NOT NULL, ep TEXT NOT NULL, ts INTEGER NOT NULL,
     p50_min REAL, p50_max REAL, p95_min REAL, p95_max REAL, p99_min REAL, p99_max REAL, avail_min REAL, avail_max REAL,
     ok INTEGER, n INTEGER, PRIMARY KEY (node, ep, ts));
+  -- Four-hour periods of the hours, their extremes and newest hour (history-periods.ts).
+  CREATE TABLE IF NOT EXISTS gpu_4h (node TEXT NOT NULL, gpu INTEGER NOT NULL, ts INTEGER NOT NULL, last INTEGER NOT NULL,
+    util_min REAL, util_max REAL, temp_min REAL, temp_max REAL, power_min REAL, power_max REAL, mem_min REAL, mem_max REAL,
+    PRIMARY KEY (node, gpu, ts)) WITHOUT ROWID;
+  CREATE TABLE IF NOT EXISTS probe_4h (node TEXT NOT NULL, ep TEXT NOT NULL, ts INTEGER NOT NULL, last INTEGER NOT NULL,
+    p50_min REAL, p50_max REAL, p95_min REAL, p95_max REAL, p99_min REAL, p99_max REAL, avail_min REAL, avail_max REAL,
+    PRIMARY KEY (node, ep, ts)) WITHOUT ROWID;
   CREATE TABLE IF NOT EXISTS last_state (node TEXT PRIMARY KEY, at INTEGER NOT NULL, frame TEXT NOT NULL);
   CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 `;

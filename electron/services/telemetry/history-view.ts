@@ -4,6 +4,7 @@ import type { FleetNode } from '../../../shared/fleet.js';
 import type { SloSettings } from '../../../shared/slo.js';
 import { RANGE_MS, type HistoryRange } from '../../../shared/telemetry.js';
 import type { HistoryStore } from './history.js';
+import { periodAligned } from './history-periods.js';
 
 const RESOLUTION_MS = { raw: 1000, '1m': 60_000, '1h': 3600_000 } as const;
 const METRICS = ['util', 'temp', 'power', 'mem'] as const;
@@ -26,11 +27,13 @@ export function historyForChart(
   const gpus = store.gpusOf(name, from);
   const keys = gpus.flatMap((g) => METRICS.map((m) => `${m}${g}`));
   const resolution = store.gpuResolution(to - from);
-  const o = { from, to, maxPoints, resolutionMs: RESOLUTION_MS[resolution] };
+  const wide = { from, to, maxPoints, resolutionMs: RESOLUTION_MS[resolution] };
+  // Hour rows in buckets of whole four-hour periods, read from the periods (the same points, a sixth of the rows).
+  const o = (resolution === '1h' && periodAligned(wide)) || wide;
   // More rows than the chart has points: SQLite keeps each bucket's extremes (the same points, far fewer rows handed over).
-  const points = gpus.some((g) => store.gpuRows(name, g, from, to) > maxPoints)
+  const points = gpus.some((g) => store.gpuRows(name, g, o.from, to) > o.maxPoints)
     ? minMaxFromBuckets(mergeBuckets(gpus.map((g) => [g, store.gpuBuckets(name, g, o)] as const)), keys, o)
-    : downsampleMinMax(gpuRows(store, name, gpus, from, to, RESOLUTION_MS[resolution], keys), keys, o);
+    : downsampleMinMax(gpuRows(store, name, gpus, o.from, to, RESOLUTION_MS[resolution], keys), keys, o);
 
   const endpoints = new Set([...(node?.endpoints.map((e) => e.name) ?? []), ...store.endpointsOf(name)]);
   const latency = [...endpoints].map((endpoint) => {
@@ -38,7 +41,8 @@ export function historyForChart(
     const profile = ep?.profile ?? node?.profiles[0];
     const objective = profile ? slo[profile].latency : undefined;
     const span = to - from;
-    const lo = { from, to, maxPoints, resolutionMs: span <= 2 * HOUR ? 10_000 : span <= 3 * 24 * HOUR ? 60_000 : HOUR };
+    const wideLo = { from, to, maxPoints, resolutionMs: span <= 2 * HOUR ? 10_000 : span <= 3 * 24 * HOUR ? 60_000 : HOUR };
+    const lo = (wideLo.resolutionMs === HOUR && periodAligned(wideLo)) || wideLo;
     const lkeys = ['p50', 'p95', 'p99', 'avail'];
     let points: SeriesPoint[];
     // Beyond three days, as the GPUs: the hours (a year of them), each bucket their extremes.

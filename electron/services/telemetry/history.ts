@@ -1,8 +1,19 @@
 import type Database from 'better-sqlite3';
 import { TelemetryFrame, type GpuSample } from '../../../shared/telemetry.js';
 import { isCorruption, moveAside, openHistoryDb, type HistoryTrouble } from './history-db.js';
-import { gpuBuckets, keysOf, latencyBuckets, latencyHourBuckets, seriesRows, type GpuTable } from './history-buckets.js';
-import { backfillProbeHours, rollProbeHours, rollProbeMinutes } from './probe-rollups.js';
+import {
+  gpuBuckets,
+  gpuPeriodBuckets,
+  keysOf,
+  latencyBuckets,
+  latencyHourBuckets,
+  latencyPeriodBuckets,
+  seriesRows,
+  type GpuTable,
+} from './history-buckets.js';
+import { isPeriodAligned, PeriodRollups } from './history-periods.js';
+import { backfillProbeHours } from './probe-rollups.js';
+import { rollHours, rollMinutes } from './history-rollups.js';
 import type { Bucket, DownsampleOptions } from '../../../shared/downsample.js';
 import type { Probe } from '../../../shared/slo.js';
 import { percentile } from '../../../shared/stats.js';
@@ -43,7 +54,6 @@ function gpuTableFor(span: number): { resolution: 'raw' | '1m' | '1h'; table: Gp
 }
 /** Unwritten rows kept while the disk is full: about 4 minutes of 1,000 nodes × 8 GPUs at 1 Hz. */
 const MAX_PENDING = 2_000_000;
-const RETAIN = { raw: 24 * HOUR, minute: 30 * 24 * HOUR, hour: 365 * 24 * HOUR };
 
 /**
  * Telemetry history in SQLite: raw samples for 24 h, 1-minute rollups for 30 days, 1-hour rollups for
@@ -89,6 +99,8 @@ export class HistoryStore {
   private troubleListener: ((t: HistoryTrouble) => void) | undefined;
   private lastWriteTrouble: HistoryTrouble['kind'] | undefined;
   private db: Database.Database;
+  /** The four-hour periods year charts read, kept with the hours of `db`. */
+  private periods: PeriodRollups;
   /** Prepared statements of `db` (emptied when the database is replaced). */
   private readonly statements = new Map<string, Database.Statement>();
 
@@ -99,13 +111,14 @@ export class HistoryStore {
   ) {
     const opened = openHistoryDb(file, nativeBinding);
     this.db = opened.db;
+    this.periods = new PeriodRollups(this.db);
     if (opened.trouble) this.troubles.push(opened.trouble);
     const meta = (k: string) =>
       (this.db.prepare('SELECT value FROM meta WHERE key = ?').get(k) as { value: number } | undefined)?.value ?? 0;
     for (const k of this.lastKnown()) this.storedGpus.set(k.node, k.frame.gpus.length);
     this.rolledMinute = meta('rolled_minute');
     this.rolledHour = meta('rolled_hour');
-    backfillProbeHours(this.db, this.rolledHour);
+    backfillProbeHours(this.db, this.rolledHour, this.periods);
   }
 
   /** Queues the frame's new samples and remembers it as the node's last known state. */
@@ -151,6 +164,11 @@ export class HistoryStore {
     }
     for (const f of frames) this.lastWritten.set(f.node, { wroteAt: now, gpus: f.gpus.length, health: f.gpuHealth });
     this.rollup(now);
+    try {
+      this.periods.backfill();
+    } catch {
+      // Retried with the next flush; until a node's periods are complete its charts read the hours.
+    }
     return rows.length / GPU_ROW;
   }
 
@@ -215,6 +233,7 @@ export class HistoryStore {
         const movedTo = moveAside(this.file);
         this.statements.clear();
         this.db = openHistoryDb(this.file, this.nativeBinding).db;
+        this.periods = new PeriodRollups(this.db);
         this.report({
           kind: 'corrupt',
           movedTo,
@@ -253,36 +272,12 @@ export class HistoryStore {
   private rollup(now: number): void {
     const minute = Math.floor(now / MINUTE) * MINUTE;
     if (minute > this.rolledMinute) {
-      this.db.transaction(() => {
-        this.db
-          .prepare(
-            `INSERT OR REPLACE INTO gpu_1m SELECT node, gpu, (ts / ${MINUTE}) * ${MINUTE}, avg(util), avg(temp), max(temp), avg(power), max(mem), count(*)
-             FROM gpu_raw WHERE ts >= ? AND ts < ? GROUP BY node, gpu, ts / ${MINUTE}`,
-          )
-          .run(this.rolledMinute, minute);
-        rollProbeMinutes(this.db, this.rolledMinute, minute);
-        this.db.prepare('DELETE FROM gpu_raw WHERE ts < ?').run(now - RETAIN.raw);
-        this.db.prepare('DELETE FROM probe_raw WHERE ts < ?').run(now - RETAIN.raw);
-        this.db.prepare('DELETE FROM probe_1m WHERE ts < ?').run(now - RETAIN.minute);
-        this.db.prepare("INSERT OR REPLACE INTO meta VALUES ('rolled_minute', ?)").run(minute);
-      })();
+      rollMinutes(this.db, this.rolledMinute, minute, now);
       this.rolledMinute = minute;
     }
     const hour = Math.floor(now / HOUR) * HOUR;
     if (hour > this.rolledHour) {
-      this.db.transaction(() => {
-        this.db
-          .prepare(
-            `INSERT OR REPLACE INTO gpu_1h SELECT node, gpu, (ts / ${HOUR}) * ${HOUR}, sum(util * n) / sum(n), sum(temp * n) / sum(n), max(temp_max), sum(power * n) / sum(n), max(mem), sum(n)
-             FROM gpu_1m WHERE ts >= ? AND ts < ? GROUP BY node, gpu, ts / ${HOUR}`,
-          )
-          .run(this.rolledHour, hour);
-        rollProbeHours(this.db, this.rolledHour, hour);
-        this.db.prepare('DELETE FROM gpu_1m WHERE ts < ?').run(now - RETAIN.minute);
-        this.db.prepare('DELETE FROM gpu_1h WHERE ts < ?').run(now - RETAIN.hour);
-        this.db.prepare('DELETE FROM probe_1h WHERE ts < ?').run(now - RETAIN.hour);
-        this.db.prepare("INSERT OR REPLACE INTO meta VALUES ('rolled_hour', ?)").run(hour);
-      })();
+      rollHours(this.db, this.periods, this.rolledHour, hour, now);
       this.rolledHour = hour;
     }
   }
@@ -404,6 +399,7 @@ export class HistoryStore {
 
   /** The same from the hourly rollups (kept a year), for charts longer than a few days. */
   latencyHourBuckets(node: string, endpoint: string, o: DownsampleOptions): Bucket[] {
+    if (isPeriodAligned(o) && this.periods.ready(node)) return latencyPeriodBuckets(this.db, node, endpoint, o);
     return latencyHourBuckets(this.db, node, endpoint, o);
   }
 
@@ -417,7 +413,9 @@ export class HistoryStore {
   }
 
   gpuBuckets(node: string, gpu: number, o: DownsampleOptions): Bucket[] {
-    return gpuBuckets(this.db, gpuTableFor(o.to - o.from).table, node, gpu, o);
+    const { table } = gpuTableFor(o.to - o.from);
+    if (table === 'gpu_1h' && isPeriodAligned(o) && this.periods.ready(node)) return gpuPeriodBuckets(this.db, node, gpu, o);
+    return gpuBuckets(this.db, table, node, gpu, o);
   }
 
   /** Parsed last-known frames by node and time: a row is read and checked again only when it changed. */

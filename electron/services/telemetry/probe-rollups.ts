@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { percentile } from '../../../shared/stats.js';
+import type { PeriodRollups } from './history-periods.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -37,20 +38,23 @@ export function rollProbeMinutes(db: Database.Database, from: number, to: number
  * each bucket's minimum and maximum of the minutes, and hours hold exactly those. Without them a
  * 30-day chart read 43,200 minute rows per endpoint, and a year showed only the last 30 days.
  */
-export function rollProbeHours(db: Database.Database, from: number, to: number): void {
-  db.prepare(
-    `INSERT OR REPLACE INTO probe_1h
+export function rollProbeHours(db: Database.Database, from: number, to: number, periods: PeriodRollups): void {
+  const hours = db
+    .prepare(
+      `INSERT OR REPLACE INTO probe_1h
      SELECT node, ep, (ts / ${HOUR}) * ${HOUR}, min(p50), max(p50), min(p95), max(p95), min(p99), max(p99),
        min(${MINUTE_AVAILABILITY_SQL}), max(${MINUTE_AVAILABILITY_SQL}), sum(ok), sum(n)
-     FROM probe_1m WHERE ts >= ? AND ts < ? GROUP BY node, ep, ts / ${HOUR}`,
-  ).run(from, to);
+     FROM probe_1m WHERE ts >= ? AND ts < ? GROUP BY node, ep, ts / ${HOUR} RETURNING node, ep AS key, ts`,
+    )
+    .all(from, to) as { node: string; key: string; ts: number }[];
+  periods.recompute('probe', hours);
 }
 
 /** Once per history file: the hours of the minute rollups written before hourly ones existed. */
-export function backfillProbeHours(db: Database.Database, before: number): void {
+export function backfillProbeHours(db: Database.Database, before: number, periods: PeriodRollups): void {
   if (db.prepare("SELECT 1 FROM meta WHERE key = 'probe_hours'").get()) return;
   db.transaction(() => {
-    rollProbeHours(db, 0, before);
+    rollProbeHours(db, 0, before, periods);
     db.prepare("INSERT OR REPLACE INTO meta VALUES ('probe_hours', 1)").run();
   })();
 }

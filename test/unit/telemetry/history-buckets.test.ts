@@ -42,6 +42,8 @@ describe('chart buckets computed in SQLite', () => {
       latency.run('n1', 'cxr', t, n ? 200 * rnd() : null, n ? 400 * rnd() : null, n ? 600 * rnd() : null, Math.floor(n * rnd()), n);
     }
   })();
+  // Hours written straight into the file, as a console older than the four-hour periods left them: not yet gathered into periods.
+  db.prepare("DELETE FROM meta WHERE key = 'periods_ready'").run();
   db.close();
   const store = new HistoryStore(file);
   afterAll(() => store.close());
@@ -63,6 +65,19 @@ describe('chart buckets computed in SQLite', () => {
           downsampleMinMax(rows, keys, o),
         );
       }
+    }
+  });
+
+  it('draws buckets of a given width each time, even when two widths give as many buckets', () => {
+    // Six days of hours in buckets of 4 days and of 5: two buckets either way, with different edges.
+    for (const bucketMs of [96 * HOUR, 120 * HOUR, 96 * HOUR]) {
+      const o = { from: to - 144 * HOUR, to, maxPoints: 4, resolutionMs: HOUR, bucketMs };
+      const rows: SeriesPoint[] = store
+        .query('n1', 0, o.from, o.to)
+        .points.map((p) => ({ ts: p.ts, util: p.util, temp: p.tempC, power: p.powerW, mem: p.memUsedMiB }));
+      const keys = ['util', 'temp', 'power', 'mem'];
+      expect(minMaxFromBuckets(store.gpuBuckets('n1', 0, o), keys, o), `${bucketMs / HOUR} h`).toEqual(downsampleMinMax(rows, keys, o));
+      expect(rows.length).toBeGreaterThan(100);
     }
   });
 
