@@ -1,3 +1,4 @@
+import { sparkSeries } from './spark-series.js';
 import type {
   AgentFrame,
   ContainerStatus,
@@ -296,18 +297,7 @@ class Session {
   sparks(n: number): { util: (number | null)[]; temp: (number | null)[] } {
     const utils = [...this.sparkUtil.values()].map((r) => r.last(n));
     const temps = [...this.sparkTemp.values()].map((r) => r.last(n));
-    const len = Math.max(0, ...utils.map((r) => r.length));
-    const util: (number | null)[] = [];
-    const temp: (number | null)[] = [];
-    const at = (rows: (number | null)[][], i: number) =>
-      rows.map((r) => r[r.length - len + i]).filter((x): x is number => x !== null && x !== undefined);
-    for (let i = 0; i < len; i++) {
-      const u = at(utils, i);
-      const t = at(temps, i);
-      util.push(u.length ? Math.round(u.reduce((a, b) => a + b, 0) / u.length) : null);
-      temp.push(t.length ? Math.max(...t) : null);
-    }
-    return { util, temp };
+    return sparkSeries(utils, temps);
   }
 
   /** While lost, frames keep coming (once a second) so ages and unreachable alerts move on. */
