@@ -1,5 +1,8 @@
 import { AgentFrame } from '../../../shared/telemetry.js';
 
+/** Stateless between lines (no streaming), so one serves every decoder. */
+const LINE_TEXT = new TextDecoder('utf-8', { fatal: false });
+
 export interface DecoderStats {
   frames: number;
   oversized: number;
@@ -56,7 +59,8 @@ export class FrameDecoder {
       return;
     }
     if (this.size === 0) return;
-    const text = new TextDecoder('utf-8', { fatal: false }).decode(Buffer.concat(this.parts, this.size));
+    // One part is the usual line: no copy. Invalid UTF-8 becomes U+FFFD (the JSON check decides).
+    const text = LINE_TEXT.decode(this.parts.length === 1 ? this.parts[0] : Buffer.concat(this.parts, this.size));
     this.parts = [];
     this.size = 0;
     let value: unknown;

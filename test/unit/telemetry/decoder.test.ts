@@ -68,6 +68,31 @@ describe('GPU rows', () => {
     expect(parseGpuRow('0, a, b', FIELDS, 0)).toBeUndefined();
     expect(parseGpuRow(row.replace(/^0/, '[N/A]'), FIELDS, 0)).toBeUndefined();
   });
+
+  it("reads the older drivers' names of renamed fields, and leaves a field not asked for empty", () => {
+    const row =
+      '0, GPU-20358716-b79f-3023-45e5-49e97bd53a9b, NVIDIA L40S, 42, 4, 804, 46068, 57, 123.30, 350.00, 2520, 0, [N/A], 4, 16, P0, 0x0000000000000004';
+    const older = FIELDS.map((f) =>
+      f === 'uuid'
+        ? 'gpu_uuid'
+        : f === 'clocks.sm'
+          ? 'clocks.current.sm'
+          : f === 'clocks_event_reasons.active'
+            ? 'clocks_throttle_reasons.active'
+            : f,
+    );
+    const sample = parseGpuRow(row, FIELDS, 5);
+    expect(sample).toMatchObject({
+      uuid: 'GPU-20358716-b79f-3023-45e5-49e97bd53a9b',
+      smClockMHz: 2520,
+      throttleReasons: '0x0000000000000004',
+    });
+    expect(parseGpuRow(row, older, 5)).toEqual(sample);
+    // Without a power limit column the limit is unknown, and every other cell still lands where it belongs.
+    const noLimit = FIELDS.filter((f) => f !== 'power.limit');
+    expect(parseGpuRow(row.replace(', 350.00', ''), noLimit, 5)).toEqual({ ...sample, powerLimitW: null });
+    expect(parseGpuRow(row, FIELDS, 5)?.pciBusId).toBeNull();
+  });
 });
 
 describe('ring buffer', () => {
