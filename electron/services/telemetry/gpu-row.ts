@@ -48,30 +48,30 @@ function positions(fields: readonly string[]): Record<Column, number> {
 export function parseGpuRow(row: string, fields: readonly string[], at: number): GpuSample | undefined {
   const cells = row.split(', ');
   if (cells.length !== fields.length) return undefined;
+  // A column not asked for is at -1, where the array has nothing: undefined, as for a missing cell.
   const p = positions(fields);
-  const cell = (column: Column) => (p[column] >= 0 ? cells[p[column]] : undefined);
-  const index = num(cell('index'));
+  const index = num(cells[p.index]);
   if (index === null) return undefined;
   return {
     at,
     index,
-    uuid: text(cell('uuid')) ?? `gpu-${index}`,
-    name: text(cell('name')) ?? 'GPU',
-    utilGpu: num(cell('utilGpu')),
-    utilMem: num(cell('utilMem')),
-    memUsedMiB: num(cell('memUsedMiB')),
-    memTotalMiB: num(cell('memTotalMiB')),
-    tempC: num(cell('tempC')),
-    powerW: num(cell('powerW')),
-    powerLimitW: num(cell('powerLimitW')),
-    smClockMHz: num(cell('smClockMHz')),
-    eccCorrected: num(cell('eccCorrected')),
-    eccUncorrected: num(cell('eccUncorrected')),
-    pcieGen: num(cell('pcieGen')),
-    pcieWidth: num(cell('pcieWidth')),
-    pstate: text(cell('pstate')),
-    throttleReasons: text(cell('throttleReasons')),
-    pciBusId: text(cell('pciBusId')),
-    sampledAt: text(cell('sampledAt')),
+    uuid: text(cells[p.uuid]) ?? `gpu-${index}`,
+    name: text(cells[p.name]) ?? 'GPU',
+    utilGpu: num(cells[p.utilGpu]),
+    utilMem: num(cells[p.utilMem]),
+    memUsedMiB: num(cells[p.memUsedMiB]),
+    memTotalMiB: num(cells[p.memTotalMiB]),
+    tempC: num(cells[p.tempC]),
+    powerW: num(cells[p.powerW]),
+    powerLimitW: num(cells[p.powerLimitW]),
+    smClockMHz: num(cells[p.smClockMHz]),
+    eccCorrected: num(cells[p.eccCorrected]),
+    eccUncorrected: num(cells[p.eccUncorrected]),
+    pcieGen: num(cells[p.pcieGen]),
+    pcieWidth: num(cells[p.pcieWidth]),
+    pstate: text(cells[p.pstate]),
+    throttleReasons: text(cells[p.throttleReasons]),
+    pciBusId: text(cells[p.pciBusId]),
+    sampledAt: text(cells[p.sampledAt]),
   };
 }
