@@ -20,6 +20,7 @@ import { benchPush } from './push.bench.js';
 import { summary } from './spread.js';
 import { benchStartup } from './startup.bench.js';
 import { benchHistoryCharts } from './history-charts.bench.js';
+import { benchRollup } from './rollup.bench.js';
 import { benchDicomProbe } from './dicom.bench.js';
 import { percentile } from '../../shared/stats.js';
 
@@ -33,6 +34,7 @@ const NAMES = [
   'import',
   'ingest',
   'memory',
+  'rollup',
   'ui',
   'churn',
   'startup',
@@ -138,6 +140,18 @@ if (want('memory')) {
   console.log(
     `  growth after warm-up ${fmt(mem.growthMiB, 1)} MiB (flat: within a few MiB); RSS ${mem.rssMiB.map((m) => fmt(m)).join(' → ')} MiB`,
   );
+}
+
+if (want('rollup')) {
+  const r = benchRollup();
+  console.log(`\nTelemetry history, the once-a-minute rollup and retention, ${r.nodes} nodes × ${r.gpus} GPUs of raw samples kept:`);
+  for (const run of r.runs)
+    console.log(`  ${String(run.minutes).padStart(4)} minutes kept (${fmt(run.rows)} rows)   ${summary(run.cpuMs, 0)} ms of CPU a minute`);
+  const [short, long] = r.runs.map((run) => percentile(run.cpuMs, 50)!);
+  if (short !== undefined && long !== undefined)
+    console.log(
+      `  ${fmt(long / short, 2)}× for ${fmt(r.runs[1]!.minutes / r.runs[0]!.minutes)}× the rows   (target: flat, not growing with the table)`,
+    );
 }
 
 if (want('ui')) {
