@@ -3,7 +3,7 @@ import { bucketing, type DownsampleOptions } from '../../../shared/downsample.js
 
 /**
  * Four-hour periods of the hour rollups, each holding its hours' extremes: a year chart read
- * 70,000 hour rows for 8 GPUs and spent most of its time aggregating them; it reads a sixth as many
+ * 70,000 hour rows for 8 GPUs and spent most of its time aggregating them; it reads a quarter as many
  * periods. A chart is drawn from periods only when its buckets are whole periods (`periodAligned`),
  * so the points are exactly those the hours give, and only for a node whose periods are complete
  * (`PeriodRollups.ready`); otherwise from the hours, as before.

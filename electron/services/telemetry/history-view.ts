@@ -28,7 +28,7 @@ export function historyForChart(
   const keys = gpus.flatMap((g) => METRICS.map((m) => `${m}${g}`));
   const resolution = store.gpuResolution(to - from);
   const wide = { from, to, maxPoints, resolutionMs: RESOLUTION_MS[resolution] };
-  // Hour rows in buckets of whole four-hour periods, read from the periods (the same points, a sixth of the rows).
+  // Hour rows in buckets of whole four-hour periods, read from the periods (the same points, a quarter of the rows).
   const o = (resolution === '1h' && periodAligned(wide)) || wide;
   // More rows than the chart has points: SQLite keeps each bucket's extremes (the same points, far fewer rows handed over).
   const points = gpus.some((g) => store.gpuRows(name, g, o.from, to) > o.maxPoints)
