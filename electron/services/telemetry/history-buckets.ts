@@ -13,6 +13,9 @@ export type GpuTable = 'gpu_raw' | 'gpu_1m' | 'gpu_1h';
 
 /** A chart column: the SQL of its minimum and of its maximum over a bucket's rows (min/max skip nulls, as the chart does). */
 type Column = { name: string; min: string; max: string };
+/** Each column's minimum and maximum over a group of rows, as name_min and name_max, in the columns' order. */
+export const extremesSql = (columns: readonly Column[]) =>
+  columns.map((c) => `${c.min} AS ${c.name}_min, ${c.max} AS ${c.name}_max`).join(', ');
 const plain = (name: string): Column => ({ name, min: `min(${name})`, max: `max(${name})` });
 /** Rows holding each column's extremes already (hour latency rollups, periods) as name_min and name_max. */
 const extremesOf = (names: readonly string[]): Column[] =>
@@ -66,7 +69,7 @@ function bucketsOf(
   lastSql = 'max(ts)',
 ): Bucket[] {
   fillBuckets(db, o);
-  const extremes = columns.map((c) => `${c.min} AS ${c.name}_min, ${c.max} AS ${c.name}_max`).join(', ');
+  const extremes = extremesSql(columns);
   const rows = db
     .prepare(
       `SELECT bucket AS b, ${lastSql} AS last, ${extremes} FROM chart_bucket JOIN ${table}
@@ -84,14 +87,14 @@ function bucketsOf(
   });
 }
 
-const GPU_COLUMNS = ['util', 'temp', 'power', 'mem'].map(plain);
+export const GPU_COLUMNS = ['util', 'temp', 'power', 'mem'].map(plain);
 /** Minute rollups: availability is each minute's answered share. */
 const LATENCY_MINUTE_COLUMNS = [
   ...['p50', 'p95', 'p99'].map(plain),
   { name: 'avail', min: `min(${MINUTE_AVAILABILITY_SQL})`, max: `max(${MINUTE_AVAILABILITY_SQL})` },
 ];
 /** Hour rollups hold their minutes' extremes already. */
-const LATENCY_HOUR_COLUMNS = extremesOf(['p50', 'p95', 'p99', 'avail']);
+export const LATENCY_HOUR_COLUMNS = extremesOf(['p50', 'p95', 'p99', 'avail']);
 
 const GPU_PERIOD_COLUMNS = extremesOf(['util', 'temp', 'power', 'mem']);
 

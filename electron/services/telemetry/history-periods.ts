@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { bucketing, type DownsampleOptions } from '../../../shared/downsample.js';
+import { extremesSql, GPU_COLUMNS, LATENCY_HOUR_COLUMNS } from './history-buckets.js';
 
 /**
  * Four-hour periods of the hour rollups, each holding its hours' extremes: a year chart read
@@ -10,33 +11,22 @@ import { bucketing, type DownsampleOptions } from '../../../shared/downsample.js
  */
 export const PERIOD_MS = 4 * 3_600_000;
 
+/** A period's extremes are those of its hours, taken as the charts take them from the hours (history-buckets.ts). */
 const TABLES = {
-  gpu: { hours: 'gpu_1h', periods: 'gpu_4h', key: 'gpu', columns: ['util', 'temp', 'power', 'mem'] },
-  probe: {
-    hours: 'probe_1h',
-    periods: 'probe_4h',
-    key: 'ep',
-    // Hours already hold their minutes' extremes.
-    columns: ['p50', 'p95', 'p99', 'avail'],
-  },
+  gpu: { hours: 'gpu_1h', periods: 'gpu_4h', key: 'gpu', extremes: extremesSql(GPU_COLUMNS) },
+  probe: { hours: 'probe_1h', periods: 'probe_4h', key: 'ep', extremes: extremesSql(LATENCY_HOUR_COLUMNS) },
 } as const;
 type Kind = keyof typeof TABLES;
-
-/** The SQL of a period's extremes from its hour rows. */
-function extremesSql(kind: Kind): string {
-  const t = TABLES[kind];
-  return t.columns.map((c) => (kind === 'gpu' ? `min(${c}), max(${c})` : `min(${c}_min), max(${c}_max)`)).join(', ');
-}
 
 /**
  * Chart options whose buckets are whole periods, or undefined when a bucket is narrower than one:
  * `from` moved back to a period edge, each bucket k periods wide, never more points than asked.
  */
 export function periodAligned(o: DownsampleOptions): DownsampleOptions | undefined {
-  const asked = bucketing(o).buckets;
-  if (bucketing(o).width < PERIOD_MS) return undefined;
+  const { buckets: asked, width } = bucketing(o);
+  if (width < PERIOD_MS) return undefined;
   const from = Math.floor(o.from / PERIOD_MS) * PERIOD_MS;
-  for (let k = Math.ceil(bucketing(o).width / PERIOD_MS); ; k++) {
+  for (let k = Math.ceil(width / PERIOD_MS); ; k++) {
     const aligned = { ...o, from, bucketMs: k * PERIOD_MS };
     const { buckets } = bucketing(aligned);
     if (buckets <= asked) return { ...aligned, maxPoints: 2 * buckets };
@@ -72,7 +62,7 @@ export class PeriodRollups {
     const t = TABLES[kind];
     const stmt = this.db.prepare(
       `INSERT OR REPLACE INTO ${t.periods}
-       SELECT node, ${t.key}, @period, max(ts), ${extremesSql(kind)} FROM ${t.hours}
+       SELECT node, ${t.key}, @period, max(ts), ${t.extremes} FROM ${t.hours}
        WHERE node = @node AND ${t.key} = @key AND ts >= @period AND ts < @period + ${PERIOD_MS} GROUP BY node, ${t.key}`,
     );
     const seen = new Set<string>();
@@ -104,7 +94,7 @@ export class PeriodRollups {
       const t = TABLES[kind];
       return this.db.prepare(
         `INSERT OR REPLACE INTO ${t.periods}
-         SELECT node, ${t.key}, (ts / ${PERIOD_MS}) * ${PERIOD_MS}, max(ts), ${extremesSql(kind)} FROM ${t.hours}
+         SELECT node, ${t.key}, (ts / ${PERIOD_MS}) * ${PERIOD_MS}, max(ts), ${t.extremes} FROM ${t.hours}
          WHERE node = ? GROUP BY node, ${t.key}, ts / ${PERIOD_MS}`,
       );
     });

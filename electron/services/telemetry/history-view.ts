@@ -1,5 +1,5 @@
 import { stringify } from 'csv-stringify/sync';
-import { downsampleMinMax, minMaxFromBuckets, type Bucket, type SeriesPoint } from '../../../shared/downsample.js';
+import { downsampleMinMax, minMaxFromBuckets, type Bucket, type DownsampleOptions, type SeriesPoint } from '../../../shared/downsample.js';
 import type { FleetNode } from '../../../shared/fleet.js';
 import type { SloSettings } from '../../../shared/slo.js';
 import { RANGE_MS, type HistoryRange } from '../../../shared/telemetry.js';
@@ -27,9 +27,7 @@ export function historyForChart(
   const gpus = store.gpusOf(name, from);
   const keys = gpus.flatMap((g) => METRICS.map((m) => `${m}${g}`));
   const resolution = store.gpuResolution(to - from);
-  const wide = { from, to, maxPoints, resolutionMs: RESOLUTION_MS[resolution] };
-  // Hour rows in buckets of whole four-hour periods, read from the periods (the same points, a quarter of the rows).
-  const o = (resolution === '1h' && periodAligned(wide)) || wide;
+  const o = hourBucketsInPeriods({ from, to, maxPoints, resolutionMs: RESOLUTION_MS[resolution] });
   // More rows than the chart has points: SQLite keeps each bucket's extremes (the same points, far fewer rows handed over).
   const points = gpus.some((g) => store.gpuRows(name, g, o.from, to) > o.maxPoints)
     ? minMaxFromBuckets(mergeBuckets(gpus.map((g) => [g, store.gpuBuckets(name, g, o)] as const)), keys, o)
@@ -41,8 +39,12 @@ export function historyForChart(
     const profile = ep?.profile ?? node?.profiles[0];
     const objective = profile ? slo[profile].latency : undefined;
     const span = to - from;
-    const wideLo = { from, to, maxPoints, resolutionMs: span <= 2 * HOUR ? 10_000 : span <= 3 * 24 * HOUR ? 60_000 : HOUR };
-    const lo = (wideLo.resolutionMs === HOUR && periodAligned(wideLo)) || wideLo;
+    const lo = hourBucketsInPeriods({
+      from,
+      to,
+      maxPoints,
+      resolutionMs: span <= 2 * HOUR ? 10_000 : span <= 3 * 24 * HOUR ? 60_000 : HOUR,
+    });
     const lkeys = ['p50', 'p95', 'p99', 'avail'];
     let points: SeriesPoint[];
     // Beyond three days, as the GPUs: the hours (a year of them), each bucket their extremes.
@@ -57,6 +59,11 @@ export function historyForChart(
     return { endpoint, objectiveMs: objective?.belowMs ?? null, points };
   });
   return { from, to, resolution, gpus, points, latency };
+}
+
+/** Hour rows in buckets of whole four-hour periods where a bucket spans one, so the periods can be read (the same points, a quarter of the rows). */
+function hourBucketsInPeriods(o: DownsampleOptions): DownsampleOptions {
+  return (o.resolutionMs === HOUR && periodAligned(o)) || o;
 }
 
 /** Each GPU's rows, one row per instant with a column per GPU and metric, gaps as nulls. */
