@@ -9,15 +9,11 @@ import { bucketing, type DownsampleOptions } from '../../../shared/downsample.js
 import { PROFILE_SLOS } from '../../../shared/slo.js';
 import type { TelemetryFrame } from '../../../shared/telemetry.js';
 import { gpuSample } from '../../helpers/gpu-sample.js';
+import { seeded } from '../../helpers/fuzz.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
-
-/** A reproducible stream of numbers in [0, 1). */
-function random(seed: number) {
-  return () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
-}
 
 /**
  * Year charts read four-hour periods of the hour rollups. The oracle is the hours themselves: for
@@ -58,7 +54,7 @@ describe('four-hour periods of the hour rollups', () => {
 
   it('folds each hour the store rolls into its period: a year chart drawn from either is the same', () => {
     const t0 = Date.UTC(2026, 2, 3, 1, 30);
-    const rnd = random(7);
+    const rnd = seeded(7);
     const store = new HistoryStore(file);
     const frame = (node: string, at: number, util: number | null, tempC: number): TelemetryFrame => ({
       node,
@@ -102,7 +98,7 @@ describe('four-hour periods of the hour rollups', () => {
   it('fills the periods of an older history file in the background, charts unchanged, then reads them', () => {
     const to = Date.UTC(2026, 11, 1, 13, 17, 5, 123);
     new HistoryStore(file).close();
-    const rnd = random(42);
+    const rnd = seeded(42);
     const raw = new Database(file);
     const hour = raw.prepare('INSERT INTO gpu_1h VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
     const latency = raw.prepare('INSERT INTO probe_1h VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');

@@ -1,10 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { sparkSeries } from '../../../electron/services/telemetry/spark-series.js';
-
-/** A reproducible stream of numbers in [0, 1). */
-function random(seed: number) {
-  return () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
-}
+import { seeded } from '../../helpers/fuzz.js';
 
 /** The definition, written as plainly as possible: the oracle for the loop above. */
 function reference(utils: (number | null)[][], temps: (number | null)[][]) {
@@ -39,7 +35,7 @@ describe('sparklines of a node', () => {
   });
 
   it('matches the plain definition on random fleets of GPUs, gaps and ragged histories', () => {
-    const rnd = random(3);
+    const rnd = seeded(3);
     for (let trial = 0; trial < 200; trial++) {
       const gpus = Math.floor(rnd() * 9);
       const series = () =>
